@@ -1,0 +1,269 @@
+// Package uploader is the contract every part of upload shares: the
+// [Uploader] that callers hold, the [Object] it stores, the [Result] it
+// returns, the [Backend] each storage provider implements, and the [Kind] of
+// every failure.
+//
+// # The promise
+//
+// Upload returns a nil error if and only if the object is durably stored on
+// the target that Result.Target names. Result.Attempts lists every try, in
+// order, even on success. A failed upload leaves nothing half-written: the
+// previous object under the key, if any, is unchanged.
+//
+// # Errors
+//
+// Errors are classified once, where they leave a backend, into a [Kind].
+// Programs should act on the Kind ([KindOf]), never on the message. Every
+// error is, or wraps, an [*Error] that also carries the HTTP status, the
+// vendor's code and request ID, the server's time and the measured clock
+// skew, the server's StringToSign where the vendor returns one, and hints
+// for a human.
+//
+// | Kind               | typical source                          | retry same target | fail over |
+// |--------------------|-----------------------------------------|-------------------|-----------|
+// | SignatureMismatch  | 403 SignatureDoesNotMatch               | no                | yes       |
+// | ClockSkew          | 403 RequestTimeTooSkewed                | once, corrected   | yes       |
+// | InvalidCredentials | InvalidAccessKeyId, expired token       | no                | yes       |
+// | AccessDenied       | AccessDenied by policy                  | no                | yes       |
+// | BucketNotFound     | NoSuchBucket                            | no                | yes       |
+// | Throttled          | 429, SlowDown                           | yes, backoff      | yes       |
+// | Unavailable        | 5xx, refused, reset, DNS                | yes, backoff      | yes       |
+// | Timeout            | an attempt's deadline                   | yes               | yes       |
+// | Integrity          | size or checksum mismatch               | once              | yes       |
+// | Invalid            | bad key, unreadable source              | no                | no        |
+// | Canceled           | the caller's context                    | no                | no        |
+// | CircuitOpen        | a breaker refused the call              | no                | yes       |
+// | Unknown            | anything else                           | once              | yes       |
+//
+// This package imports only the standard library.
+package uploader
+
+import (
+	"context"
+	"io"
+	"time"
+)
+
+// Uploader stores objects. Implementations are safe for concurrent use.
+type Uploader interface {
+	// Upload stores obj. It returns a nil error if and only if the object is
+	// durably stored on the target that the Result names; the Result is
+	// meaningful on failure too (its Attempts say what was tried). The error
+	// is, or wraps, an *Error; see [KindOf].
+	//
+	// Upload reads the body through obj.Open, once per attempt; it never
+	// retains the Body after it returns.
+	Upload(ctx context.Context, obj Object) (Result, error)
+}
+
+// Result describes where an object was stored and how.
+type Result struct {
+	// Key is the object key.
+	Key string
+	// Target is the name of the target that stored the object; empty if none
+	// did.
+	Target string
+	// Provider is that target's provider: tos, oss, obs, cos, s3 or local.
+	Provider string
+	// URL locates the stored object: the provider's https URL, or a file://
+	// URL for the local backup.
+	URL string
+	// ETag is the entity tag the server returned.
+	ETag string
+	// MD5 is the hex MD5 of the stored bytes when it is known (always for the
+	// local backup and for single-request uploads).
+	MD5 string
+	// Size is the number of bytes stored.
+	Size int64
+	// VersionID is the version the server assigned, if versioning is on.
+	VersionID string
+	// BackedUp reports that the object is only in the local backup, not on a
+	// cloud target: nothing is lost, and a drain will move it.
+	BackedUp bool
+	// Attempts lists every try, in order, breaker rejections included.
+	Attempts []Attempt
+}
+
+// Attempt records one try of one upload on one target.
+type Attempt struct {
+	// Target and Provider name the target tried.
+	Target   string
+	Provider string
+	// Start is when the attempt began; Elapsed how long it took.
+	Start   time.Time
+	Elapsed time.Duration
+	// Err is nil for the successful attempt, else the classified failure.
+	Err error
+	// Kind is KindOf(Err).
+	Kind Kind
+	// Status, Code and RequestID come from the server's reply, when one came.
+	Status    int
+	Code      string
+	RequestID string
+	// Skew is the clock offset measured on this attempt (server minus local);
+	// SkewCorrected reports that the attempt was signed with a corrected time.
+	Skew          time.Duration
+	SkewCorrected bool
+}
+
+// NewAttempt returns an Attempt for target that started at start and ended
+// at end with err, copying the status, code, request ID and skew from err's
+// *Error.
+func NewAttempt(target, provider string, start, end time.Time, err error) Attempt {
+	a := Attempt{Target: target, Provider: provider, Start: start, Elapsed: end.Sub(start), Err: err, Kind: KindOf(err)}
+	if e := AsError(err); e != nil {
+		a.Status, a.Code, a.RequestID, a.Skew = e.Status, e.Code, e.RequestID, e.Skew
+	}
+	return a
+}
+
+// Backend is one storage target: one bucket of one provider at one endpoint,
+// or a local directory. Backends are safe for concurrent use.
+//
+// A Backend may implement the optional interfaces [Stater], [Getter],
+// [Deleter], [Describer] and [SkewReporter]; callers find them with a type
+// assertion. Each backend asserts at compile time what it implements.
+type Backend interface {
+	// Name returns the target's name, as configured (e.g. "tos-beijing").
+	Name() string
+	// Put stores obj on this target in one attempt: it does not retry (the
+	// failover package owns retries) except to correct the signing time once
+	// after a clock-skew refusal. It returns a nil error only when the object
+	// is durably stored, size and checksum verified where the provider
+	// allows. On failure nothing is left visible under the key that was not
+	// there before, and multipart uploads are aborted.
+	//
+	// The error is an *Error with Kind, Target, Provider, Op and what the
+	// server said. Put reads the body through obj.Open and closes what it
+	// opened before it returns. obj has been validated ([Object.Validate]).
+	Put(ctx context.Context, obj Object) (Result, error)
+	// ErrorKind returns the Kind of an error that Put, or the provider's SDK
+	// underneath, returned. It is the backend's one classification table.
+	ErrorKind(err error) Kind
+	// Close releases the backend's resources. Put must not be called after.
+	Close() error
+}
+
+// ObjectInfo is what a [Stater] reports of a stored object.
+type ObjectInfo struct {
+	Key          string
+	Size         int64
+	ETag         string
+	ContentType  string
+	LastModified time.Time
+	Metadata     map[string]string
+}
+
+// Stater is implemented by backends that can tell whether an object exists.
+type Stater interface {
+	// Stat returns the object's info, or an *Error whose Code is "NoSuchKey"
+	// and whose Status is 404 if there is no such object (see [IsNotFound]).
+	Stat(ctx context.Context, key string) (ObjectInfo, error)
+}
+
+// Getter is implemented by backends that can read an object back.
+type Getter interface {
+	// Get returns a reader of the object's bytes; the caller closes it.
+	Get(ctx context.Context, key string) (io.ReadCloser, error)
+}
+
+// Deleter is implemented by backends that can delete an object.
+type Deleter interface {
+	// Delete removes the object; deleting a missing object is not an error.
+	Delete(ctx context.Context, key string) error
+}
+
+// Description says what a target is, for reports and diagnostics. It holds
+// no secret.
+type Description struct {
+	Name     string
+	Provider string
+	Endpoint string
+	Region   string
+	Bucket   string
+}
+
+// Describer is implemented by backends that can describe their target.
+type Describer interface {
+	Describe() Description
+}
+
+// SkewReporter is implemented by backends that measure the offset of the
+// server's clock from the local one.
+type SkewReporter interface {
+	// Skew returns the current estimate (server minus local) and whether
+	// there is one.
+	Skew() (time.Duration, bool)
+}
+
+// IsNotFound reports whether err says that an object does not exist.
+func IsNotFound(err error) bool {
+	e := AsError(err)
+	return e != nil && (e.Status == 404 || e.Code == "NoSuchKey" || e.Code == "NotFound")
+}
+
+// New returns an Uploader over the single backend b: it validates each
+// Object, calls Put once, and makes sure every failure is an *Error naming
+// the target, classified by b.ErrorKind if Put did not classify it.
+func New(b Backend) Uploader { return single{b} }
+
+type single struct{ b Backend }
+
+func (s single) Upload(ctx context.Context, obj Object) (Result, error) {
+	start := time.Now()
+	if err := obj.Validate(); err != nil {
+		return Result{Key: obj.Key}, err
+	}
+	res, err := s.b.Put(ctx, obj)
+	res.Key = obj.Key
+	provider := res.Provider
+	if d, ok := s.b.(Describer); ok && provider == "" {
+		provider = d.Describe().Provider
+	}
+	if err != nil {
+		err = Classify(ctx, s.b, err)
+		res.Target, res.URL, res.ETag, res.MD5 = "", "", "", ""
+	} else {
+		res.Target = s.b.Name()
+		res.Provider = provider
+	}
+	res.Attempts = append(res.Attempts, NewAttempt(s.b.Name(), provider, start, time.Now(), err))
+	return res, err
+}
+
+// Classify returns err as an *Error naming b as its target. If ctx is done,
+// the Kind is Canceled whatever err says: the caller gave up. Otherwise an
+// *Error already in err's chain is kept (its Target filled in if empty), and
+// any other error is wrapped with the Kind from b.ErrorKind.
+func Classify(ctx context.Context, b Backend, err error) error {
+	if err == nil {
+		return nil
+	}
+	provider := ""
+	if d, ok := b.(Describer); ok {
+		provider = d.Describe().Provider
+	}
+	e := AsError(err)
+	switch {
+	case ctx.Err() != nil && (e == nil || e.Kind != Canceled):
+		c := &Error{Kind: Canceled, Target: b.Name(), Provider: provider, Message: ctx.Err().Error(), Err: err}
+		if e != nil {
+			c.Op, c.Key, c.Provider = e.Op, e.Key, e.Provider
+		}
+		return c
+	case e != nil && e.Target != "":
+		return err
+	case e != nil:
+		c := *e
+		c.Target = b.Name()
+		if c.Provider == "" {
+			c.Provider = provider
+		}
+		return &c
+	}
+	k := b.ErrorKind(err)
+	if k == OK {
+		k = Unknown
+	}
+	return &Error{Kind: k, Target: b.Name(), Provider: provider, Message: err.Error(), Err: err}
+}
