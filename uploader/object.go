@@ -192,7 +192,7 @@ type nopCloser struct{ io.ReaderAt }
 
 func (nopCloser) Close() error { return nil }
 
-// SpoolOptions sets how [Spool] keeps a one-shot reader's bytes.
+// SpoolOptions sets how [ReaderObject] keeps a one-shot reader's bytes.
 type SpoolOptions struct {
 	// MaxMemory is the most bytes kept in memory; a longer body goes to a
 	// temporary file. Zero means 8 MiB; a negative value means always a file.
@@ -201,14 +201,14 @@ type SpoolOptions struct {
 	Dir string
 }
 
-// Spool reads r once, to its end, and returns an Object over the bytes read,
+// ReaderObject reads r once, to its end, and returns an Object over the bytes read,
 // so that every attempt can read them again. At most opts.MaxMemory bytes are
 // held in memory; a longer body is written to a temporary file. The caller
 // must call release when the Object is no longer used; it removes the file.
 //
 // A read error gives an *Error of Kind Invalid: the body is incomplete and
 // must not be stored.
-func Spool(key string, r io.Reader, opts SpoolOptions) (obj Object, release func() error, err error) {
+func ReaderObject(key string, r io.Reader, opts SpoolOptions) (obj Object, release func() error, err error) {
 	max := opts.MaxMemory
 	if max == 0 {
 		max = 8 << 20

@@ -267,3 +267,46 @@ func Classify(ctx context.Context, b Backend, err error) error {
 	}
 	return &Error{Kind: k, Target: b.Name(), Provider: provider, Message: err.Error(), Err: err}
 }
+
+// Spooled is one object held by a [Spool] (the local backup), waiting to be
+// drained to a cloud target.
+type Spooled struct {
+	// ID identifies this copy: a later backup of the same key gets another
+	// ID, so a drain never removes a copy newer than the one it uploaded.
+	ID string
+	// Key, Size, ContentType and Metadata are those of the Object backed up.
+	Key         string
+	Size        int64
+	ContentType string
+	Metadata    map[string]string
+	// MD5 and SHA256 are the hex digests of the stored bytes.
+	MD5    string
+	SHA256 string
+	// Stored is when the copy was made.
+	Stored time.Time
+	// Failed lists the attempts that sent the object here; their Err is
+	// rebuilt as an *Error from what was recorded.
+	Failed []Attempt
+	// URL locates the copy (file://).
+	URL string
+}
+
+// Spool is implemented by backends that keep objects for a later drain: the
+// local backup. A Spool is safe for concurrent use, by several goroutines
+// and by several processes sharing its directory.
+type Spool interface {
+	Backend
+	// Backup stores obj, as Put does, and records beside it the attempts
+	// that failed before it came here.
+	Backup(ctx context.Context, obj Object, failed []Attempt) (Result, error)
+	// List returns every copy held, oldest first.
+	List(ctx context.Context) ([]Spooled, error)
+	// Object returns an Object whose body is the held copy of s, verified
+	// against s.SHA256 as it is read; a copy that does not match gives Kind
+	// Integrity. It fails with an *Error for which [IsNotFound] is true if the
+	// copy is gone.
+	Object(s Spooled) (Object, error)
+	// Remove deletes the copy s, only if it is still the copy held under
+	// s.Key (same ID); it reports whether it removed it.
+	Remove(ctx context.Context, s Spooled) (bool, error)
+}
