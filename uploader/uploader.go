@@ -212,7 +212,7 @@ type single struct{ b Backend }
 func (s single) Upload(ctx context.Context, obj Object) (Result, error) {
 	start := time.Now()
 	if err := obj.Validate(); err != nil {
-		return Result{Key: obj.Key}, err
+		return Result{Key: obj.Key}, Classify(ctx, s.b, err)
 	}
 	res, err := s.b.Put(ctx, obj)
 	res.Key = obj.Key
