@@ -1,0 +1,411 @@
+// Package diag knows the configuration mistakes behind most signature
+// failures on TOS, OSS, OBS and COS (the seeds' troubleshooting lists): an
+// endpoint of the wrong form, a region that contradicts the endpoint, an
+// access key of another vendor, a secret with whitespace or already
+// decoded, a drifting clock. Backends use it to refuse a bad configuration
+// at construction and to add hints to a SignatureMismatch; `upload doctor`
+// prints its findings.
+//
+// Nothing here ever prints a secret: only its length and the first four
+// characters of the access key ID are shown.
+package diag
+
+import (
+	"fmt"
+	"net"
+	"net/url"
+	"regexp"
+	"strings"
+	"time"
+	"unicode"
+)
+
+// Config is a target's configuration as far as diagnosis needs it.
+type Config struct {
+	Provider    string // tos, oss, obs, cos, s3
+	Endpoint    string
+	Region      string
+	Bucket      string
+	AccessKeyID string
+	Secret      string
+}
+
+// Finding is one diagnosis: what was checked, whether it passed, and if not
+// what to change.
+type Finding struct {
+	// Check names the check: endpoint, region, bucket, access_key, secret, clock.
+	Check string
+	// OK reports that nothing is wrong.
+	OK bool
+	// Fatal reports that the configuration cannot work as it is; backends
+	// refuse it at construction.
+	Fatal bool
+	// Message says what was found, Remedy what to do.
+	Message string
+	Remedy  string
+}
+
+func (f Finding) String() string {
+	if f.OK {
+		return f.Check + ": " + f.Message
+	}
+	if f.Remedy == "" {
+		return f.Check + ": " + f.Message
+	}
+	return f.Check + ": " + f.Message + " — " + f.Remedy
+}
+
+// Host returns the host of an endpoint given with or without a scheme,
+// lower-cased and without the port.
+func Host(endpoint string) string {
+	e := strings.TrimSpace(endpoint)
+	if !strings.Contains(e, "://") {
+		e = "https://" + e
+	}
+	u, err := url.Parse(e)
+	if err != nil {
+		return strings.ToLower(endpoint)
+	}
+	return strings.ToLower(u.Hostname())
+}
+
+// IsLocal reports whether the endpoint's host is an IP literal or localhost:
+// a test gateway or a private S3, to which vendor domain rules do not apply.
+func IsLocal(endpoint string) bool {
+	h := Host(endpoint)
+	return h == "localhost" || net.ParseIP(h) != nil || strings.HasSuffix(h, ".localhost")
+}
+
+var (
+	// tos-cn-beijing.volces.com, tos-cn-beijing.ivolces.com (internal)
+	tosHost   = regexp.MustCompile(`^tos-([a-z0-9-]+?)\.i?volces\.com$`)
+	tosS3Host = regexp.MustCompile(`^tos-s3-([a-z0-9-]+?)\.i?volces\.com$`)
+	// oss-cn-hangzhou.aliyuncs.com, oss-cn-hangzhou-internal.aliyuncs.com
+	ossHost = regexp.MustCompile(`^oss-([a-z0-9-]+?)(-internal)?\.aliyuncs\.com$`)
+	// obs.cn-north-4.myhuaweicloud.com
+	obsHost = regexp.MustCompile(`^obs\.([a-z0-9-]+)\.myhuaweicloud\.com$`)
+	// cos.ap-guangzhou.myqcloud.com, <bucket>-<appid>.cos.ap-guangzhou.myqcloud.com
+	cosHost       = regexp.MustCompile(`^(?:([a-z0-9-]+)\.)?cos\.([a-z0-9-]+)\.(?:myqcloud\.com|tencentcos\.cn)$`)
+	cosBucketName = regexp.MustCompile(`^[a-z0-9-]+-[0-9]{5,}$`)
+)
+
+// EndpointRegion returns the region an endpoint names, if it is one of the
+// vendor's public endpoint forms.
+func EndpointRegion(provider, endpoint string) (string, bool) {
+	h := Host(endpoint)
+	switch provider {
+	case "tos":
+		if m := tosS3Host.FindStringSubmatch(h); m != nil {
+			return m[1], true
+		}
+		if m := tosHost.FindStringSubmatch(h); m != nil {
+			return m[1], true
+		}
+	case "oss":
+		hh := h
+		if i := strings.Index(hh, ".oss-"); i >= 0 {
+			hh = hh[i+1:]
+		}
+		if m := ossHost.FindStringSubmatch(hh); m != nil && m[1] != "accelerate" {
+			return m[1], true
+		}
+	case "obs":
+		hh := h
+		if i := strings.Index(hh, ".obs."); i >= 0 {
+			hh = hh[i+1:]
+		}
+		if m := obsHost.FindStringSubmatch(hh); m != nil {
+			return m[1], true
+		}
+	case "cos":
+		if m := cosHost.FindStringSubmatch(h); m != nil {
+			return m[2], true
+		}
+	}
+	return "", false
+}
+
+// CheckEndpoint checks the endpoint's form, and the region against it.
+func CheckEndpoint(c Config) []Finding {
+	var fs []Finding
+	add := func(f Finding) { fs = append(fs, f) }
+	if strings.TrimSpace(c.Endpoint) == "" {
+		if c.Provider == "cos" && c.Region != "" {
+			return nil // the COS backend builds the endpoint from bucket and region
+		}
+		add(Finding{Check: "endpoint", Fatal: true, Message: "no endpoint is set",
+			Remedy: "set the endpoint, e.g. " + exampleEndpoint(c.Provider)})
+		return fs
+	}
+	if c.Endpoint != strings.TrimSpace(c.Endpoint) {
+		add(Finding{Check: "endpoint", Fatal: true, Message: "the endpoint has leading or trailing whitespace",
+			Remedy: "remove the whitespace"})
+	}
+	if IsLocal(c.Endpoint) {
+		add(Finding{Check: "endpoint", OK: true, Message: "local endpoint " + Host(c.Endpoint) + "; vendor endpoint rules not applied"})
+		return fs
+	}
+	h := Host(c.Endpoint)
+	switch c.Provider {
+	case "tos":
+		if tosS3Host.MatchString(h) {
+			add(Finding{Check: "endpoint", Fatal: true,
+				Message: fmt.Sprintf("%s is TOS's S3-compatible endpoint; the TOS SDK signs with TOS4-HMAC-SHA256 and this endpoint expects AWS signatures", h),
+				Remedy:  "use " + strings.Replace(h, "tos-s3-", "tos-", 1) + ", or configure this target with provider s3"})
+		} else if !tosHost.MatchString(h) {
+			add(Finding{Check: "endpoint", Message: h + " is not a TOS endpoint of the form tos-<region>.volces.com",
+				Remedy: "check the endpoint in the TOS console (e.g. tos-cn-beijing.volces.com)"})
+		}
+	case "oss":
+		if strings.HasSuffix(h, ".aliyuncs.com") && strings.Contains(h, ".oss-") {
+			add(Finding{Check: "endpoint", Fatal: true,
+				Message: h + " is a bucket domain, not an endpoint: the SDK adds the bucket itself and signs for the wrong host",
+				Remedy:  "set the endpoint to " + h[strings.Index(h, ".oss-")+1:] + " and the bucket separately"})
+		} else if !ossHost.MatchString(h) && h != "oss-accelerate.aliyuncs.com" {
+			add(Finding{Check: "endpoint", Message: h + " is not an OSS endpoint of the form oss-<region>.aliyuncs.com",
+				Remedy: "check the endpoint in the OSS console (e.g. oss-cn-hangzhou.aliyuncs.com)"})
+		}
+	case "obs":
+		if strings.HasSuffix(h, ".myhuaweicloud.com") && strings.Contains(h, ".obs.") {
+			add(Finding{Check: "endpoint", Fatal: true,
+				Message: h + " is a bucket domain (bucketname.obs.<region>.myhuaweicloud.com), not an endpoint: OBS answers SignatureDoesNotMatch",
+				Remedy:  "set the endpoint to " + h[strings.Index(h, ".obs.")+1:] + " and the bucket separately"})
+		} else if !obsHost.MatchString(h) {
+			add(Finding{Check: "endpoint", Message: h + " is not an OBS endpoint of the form obs.<region>.myhuaweicloud.com",
+				Remedy: "check the endpoint in the OBS console (e.g. obs.cn-north-4.myhuaweicloud.com)"})
+		}
+	case "cos":
+		if m := cosHost.FindStringSubmatch(h); m == nil {
+			add(Finding{Check: "endpoint", Message: h + " is not a COS endpoint of the form cos.<region>.myqcloud.com",
+				Remedy: "check the endpoint in the COS console (e.g. cos.ap-guangzhou.myqcloud.com)"})
+		} else if m[1] != "" && c.Bucket != "" && m[1] != c.Bucket {
+			add(Finding{Check: "endpoint", Fatal: true,
+				Message: fmt.Sprintf("the endpoint names bucket %q but the bucket is %q", m[1], c.Bucket),
+				Remedy:  "set the endpoint to cos." + m[2] + ".myqcloud.com"})
+		}
+	}
+	if r, ok := EndpointRegion(c.Provider, c.Endpoint); ok && c.Region != "" && r != c.Region {
+		add(Finding{Check: "region", Fatal: true,
+			Message: fmt.Sprintf("region %q contradicts the endpoint %s, which is in %q; the signature's scope will not match", c.Region, h, r),
+			Remedy:  fmt.Sprintf("set region to %q, or use the endpoint of %q", r, c.Region)})
+	}
+	if len(fs) == 0 {
+		add(Finding{Check: "endpoint", OK: true, Message: h + " has the vendor's endpoint form"})
+	}
+	return fs
+}
+
+func exampleEndpoint(provider string) string {
+	switch provider {
+	case "tos":
+		return "tos-cn-beijing.volces.com"
+	case "oss":
+		return "oss-cn-hangzhou.aliyuncs.com"
+	case "obs":
+		return "obs.cn-north-4.myhuaweicloud.com"
+	case "cos":
+		return "cos.ap-guangzhou.myqcloud.com"
+	}
+	return "https://s3.example.com"
+}
+
+// CheckBucket checks the bucket name's vendor-specific form.
+func CheckBucket(c Config) []Finding {
+	if c.Bucket == "" {
+		return []Finding{{Check: "bucket", Fatal: true, Message: "no bucket is set", Remedy: "set the bucket"}}
+	}
+	if c.Provider == "cos" && !cosBucketName.MatchString(c.Bucket) {
+		return []Finding{{Check: "bucket", Fatal: true,
+			Message: fmt.Sprintf("COS bucket %q has no -APPID suffix", c.Bucket),
+			Remedy:  "use the full bucket name shown in the COS console, e.g. " + c.Bucket + "-1250000000"}}
+	}
+	return []Finding{{Check: "bucket", OK: true, Message: fmt.Sprintf("bucket %q", c.Bucket)}}
+}
+
+// keyRules are the access key ID forms of each vendor.
+var keyRules = map[string]struct {
+	prefix   string
+	min, max int
+	name     string
+}{
+	"tos": {"AKLT", 40, 64, "Volcengine access keys"},
+	"oss": {"LTAI", 16, 32, "Aliyun AccessKey IDs"},
+	"cos": {"AKID", 32, 40, "Tencent Cloud SecretIds"},
+}
+
+// Redact returns the access key ID with all but its first four characters
+// hidden, and its length.
+func Redact(id string) string {
+	if len(id) <= 4 {
+		return fmt.Sprintf("%q (%d characters)", strings.Repeat("*", len(id)), len(id))
+	}
+	return fmt.Sprintf("%s%s (%d characters)", id[:4], strings.Repeat("*", 4), len(id))
+}
+
+// CheckKeys checks the access key ID's vendor prefix and length, and the
+// secret for whitespace and for signs that it was decoded or truncated.
+func CheckKeys(c Config) []Finding {
+	var fs []Finding
+	id, secret := c.AccessKeyID, c.Secret
+	if id == "" && secret == "" {
+		return []Finding{{Check: "access_key", OK: true, Message: "no credentials: requests are anonymous"}}
+	}
+	if id == "" || secret == "" {
+		missing := "access key ID"
+		if secret == "" {
+			missing = "secret"
+		}
+		return []Finding{{Check: "access_key", Fatal: true, Message: "the " + missing + " is empty",
+			Remedy: "set both the access key ID and the secret (check that the ${ENV} variables are exported)"}}
+	}
+	if strings.TrimSpace(id) != id || strings.ContainsAny(id, " \t\r\n") {
+		fs = append(fs, Finding{Check: "access_key", Fatal: true, Message: "the access key ID " + Redact(strings.TrimSpace(id)) + " holds whitespace",
+			Remedy: "remove the spaces or newline (often from copying, or from `echo` into a file)"})
+	}
+	if rule, ok := keyRules[c.Provider]; ok {
+		tid := strings.TrimSpace(id)
+		switch {
+		case !strings.HasPrefix(tid, rule.prefix):
+			other := ""
+			for p, r := range keyRules {
+				if p != c.Provider && strings.HasPrefix(tid, r.prefix) {
+					other = fmt.Sprintf(" It looks like a %s key (%s…).", strings.ToUpper(p), r.prefix)
+				}
+			}
+			fs = append(fs, Finding{Check: "access_key",
+				Message: fmt.Sprintf("the access key ID %s does not start with %s, as %s do.%s", Redact(tid), rule.prefix, rule.name, other),
+				Remedy:  "use this provider's access key"})
+		case len(tid) < rule.min || len(tid) > rule.max:
+			fs = append(fs, Finding{Check: "access_key",
+				Message: fmt.Sprintf("the access key ID %s has an unusual length for %s (%d to %d)", Redact(tid), rule.name, rule.min, rule.max),
+				Remedy:  "check that it was copied whole"})
+		}
+	}
+	if strings.TrimSpace(secret) != secret || strings.ContainsAny(secret, " \t\r\n") {
+		fs = append(fs, Finding{Check: "secret", Fatal: true, Message: fmt.Sprintf("the secret (%d characters) holds whitespace", len(secret)),
+			Remedy: "remove the spaces or trailing newline"})
+	}
+	printable := true
+	for _, r := range secret {
+		if r > unicode.MaxASCII || !unicode.IsPrint(r) && !unicode.IsSpace(r) {
+			printable = false
+			break
+		}
+	}
+	if !printable {
+		fs = append(fs, Finding{Check: "secret", Fatal: true,
+			Message: "the secret holds non-printable or non-ASCII bytes: it looks already base64-decoded",
+			Remedy:  "use the secret exactly as the console shows it; the SDK signs with the text, not its decoding"})
+	} else if len(strings.TrimSpace(secret)) < 16 {
+		fs = append(fs, Finding{Check: "secret", Message: fmt.Sprintf("the secret is only %d characters long", len(strings.TrimSpace(secret))),
+			Remedy: "check that it was copied whole"})
+	}
+	if len(fs) == 0 {
+		fs = append(fs, Finding{Check: "access_key", OK: true, Message: "access key " + Redact(id) + " and secret have the vendor's form"})
+	}
+	return fs
+}
+
+// Validate returns an error naming every fatal finding of the endpoint,
+// bucket and key checks, or nil: what a backend refuses at construction.
+func Validate(c Config) error {
+	var msgs []string
+	for _, group := range [][]Finding{CheckEndpoint(c), CheckBucket(c), CheckKeys(c)} {
+		for _, f := range group {
+			if f.Fatal {
+				msgs = append(msgs, f.String())
+			}
+		}
+	}
+	if len(msgs) == 0 {
+		return nil
+	}
+	return fmt.Errorf("%s", strings.Join(msgs, "; "))
+}
+
+// Tolerance is how far a request's signed time may be from the server's on
+// every provider here before it is refused.
+const Tolerance = 15 * time.Minute
+
+// CheckClock judges a measured clock offset (server minus local).
+func CheckClock(offset time.Duration, known bool) Finding {
+	if !known {
+		return Finding{Check: "clock", Message: "the server's clock could not be read (no Date header)", Remedy: "check NTP on this machine"}
+	}
+	a := offset
+	if a < 0 {
+		a = -a
+	}
+	dir := "behind"
+	if offset < 0 {
+		dir = "ahead of"
+	}
+	desc := fmt.Sprintf("this machine's clock is %s %s the server's", a.Round(time.Second), dir)
+	switch {
+	case a >= Tolerance:
+		return Finding{Check: "clock", Message: desc + fmt.Sprintf(", beyond the vendor's ±%s window: every signed request is refused (RequestTimeTooSkewed)", Tolerance),
+			Remedy: "sync the clock (chronyc makestep, or ntpdate/sntp); upload corrects for it meanwhile unless skew correction is off"}
+	case a >= 5*time.Minute:
+		return Finding{Check: "clock", Message: desc + fmt.Sprintf(", close to the vendor's ±%s window", Tolerance),
+			Remedy: "sync the clock (chronyc makestep, or ntpdate/sntp)"}
+	}
+	return Finding{Check: "clock", OK: true, Message: desc}
+}
+
+// SignatureHints returns the likely causes of a SignatureDoesNotMatch on a
+// target configured as c, most likely first, given the measured clock
+// offset. It never includes the secret.
+func SignatureHints(c Config, offset time.Duration, offsetKnown bool) []string {
+	var hs []string
+	for _, group := range [][]Finding{CheckEndpoint(c), CheckKeys(c)} {
+		for _, f := range group {
+			if !f.OK {
+				hs = append(hs, f.String())
+			}
+		}
+	}
+	if f := CheckClock(offset, offsetKnown); !f.OK && offsetKnown {
+		hs = append(hs, f.String())
+	}
+	hs = append(hs, fmt.Sprintf("check that the secret belongs to access key %s (a rotated key keeps working only until the old secret is disabled)", Redact(c.AccessKeyID)))
+	switch c.Provider {
+	case "oss", "obs":
+		hs = append(hs, "compare the server's StringToSign below with what the client signed: a difference in Content-Type, Content-MD5, Date or the resource names the culprit")
+	case "tos":
+		hs = append(hs, "check that the region ("+orNone(c.Region)+") matches the endpoint: TOS4-HMAC-SHA256 signs with the region in its scope")
+	case "cos":
+		hs = append(hs, "check that the SecretKey is the one paired with this SecretId in the CAM console")
+	}
+	hs = append(hs, "a proxy that rewrites headers or the path also breaks signatures; try without it")
+	return hs
+}
+
+func orNone(s string) string {
+	if s == "" {
+		return "none set"
+	}
+	return s
+}
+
+// ClockSkewHints returns the hints for a clock-skew refusal.
+func ClockSkewHints(offset time.Duration, known bool, correctionOn bool) []string {
+	f := CheckClock(offset, known)
+	hs := []string{f.String()}
+	if correctionOn {
+		hs = append(hs, "skew correction is on, yet the corrected request was refused too: the offset may be changing fast (a VM resumed from suspend?)")
+	} else {
+		hs = append(hs, "skew correction is off for this target; turn it on (skew: correct: true) to sign with the server's time")
+	}
+	return hs
+}
+
+// CredentialHints returns the hints for an unknown or disabled access key.
+func CredentialHints(c Config) []string {
+	hs := []string{fmt.Sprintf("the access key %s is unknown to %s, or disabled: check it in the console, and that it belongs to this account and region", Redact(c.AccessKeyID), strings.ToUpper(c.Provider))}
+	for _, f := range CheckKeys(c) {
+		if !f.OK {
+			hs = append(hs, f.String())
+		}
+	}
+	return hs
+}

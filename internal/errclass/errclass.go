@@ -1,0 +1,355 @@
+// Package errclass is the one classification table shared by the cloud
+// backends. Each backend extracts a [Reply] from its SDK's error value (or
+// finds a transport error underneath) and calls [Build], so that the same
+// failure gets the same [uploader.Kind] on every provider.
+//
+// The vendor strings matched here, and only here, are in [codeKinds] and
+// [messageKinds], each with the vendor that forces it.
+package errclass
+
+import (
+	"context"
+	"crypto/x509"
+	"errors"
+	"io"
+	"net"
+	"net/http"
+	"strconv"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/resilient-upload/upload/internal/skew"
+	"github.com/resilient-upload/upload/internal/transport"
+	"github.com/resilient-upload/upload/uploader"
+)
+
+// Reply is what a server answered, as a backend extracted it from its SDK's
+// error value.
+type Reply struct {
+	// Status is the HTTP status; 0 if the SDK lost it.
+	Status int
+	// Code is the vendor's error code; empty for bodiless replies (HEAD).
+	Code string
+	// Message is the vendor's message.
+	Message string
+	// RequestID is the vendor's request ID.
+	RequestID string
+	// ServerTime is the server's time, from the body's ServerTime or the Date
+	// header; zero if unknown.
+	ServerTime time.Time
+	// StringToSign is the string the server signed, if it sent it back.
+	StringToSign string
+	// RetryAfter is the parsed Retry-After header.
+	RetryAfter time.Duration
+}
+
+// ReplyFromHeader fills the RequestID (from the first of idHeaders present),
+// ServerTime and RetryAfter of r from a reply's headers where r lacks them.
+func ReplyFromHeader(r Reply, h http.Header, idHeaders ...string) Reply {
+	if h == nil {
+		return r
+	}
+	if r.RequestID == "" {
+		for _, k := range idHeaders {
+			if v := h.Get(k); v != "" {
+				r.RequestID = v
+				break
+			}
+		}
+	}
+	if r.ServerTime.IsZero() {
+		if t, err := http.ParseTime(h.Get("Date")); err == nil {
+			r.ServerTime = t
+		}
+	}
+	if r.RetryAfter == 0 {
+		r.RetryAfter = ParseRetryAfter(h.Get("Retry-After"))
+	}
+	return r
+}
+
+// ParseRetryAfter parses a Retry-After value in seconds or as an HTTP date
+// (relative to now); it returns 0 when v is empty or malformed.
+func ParseRetryAfter(v string) time.Duration {
+	v = strings.TrimSpace(v)
+	if v == "" {
+		return 0
+	}
+	if s, err := strconv.Atoi(v); err == nil && s >= 0 {
+		return time.Duration(s) * time.Second
+	}
+	if t, err := http.ParseTime(v); err == nil {
+		if d := time.Until(t); d > 0 {
+			return d
+		}
+	}
+	return 0
+}
+
+// codeKinds maps vendor error codes to kinds. The S3 codes are shared by
+// OSS, OBS, COS and TOS, which copied them; vendor-only codes name their
+// vendor.
+var codeKinds = map[string]uploader.Kind{
+	"SignatureDoesNotMatch": uploader.SignatureMismatch,
+
+	"RequestTimeTooSkewed": uploader.ClockSkew,
+	"RequestExpired":       uploader.ClockSkew, // S3 presigned / COS
+	"RequestTimeExpired":   uploader.ClockSkew,
+
+	"InvalidAccessKeyId":    uploader.InvalidCredentials,
+	"InvalidAccessKeyID":    uploader.InvalidCredentials,
+	"AccessKeyIdNotFound":   uploader.InvalidCredentials,
+	"AccessKeyDisabled":     uploader.InvalidCredentials, // OSS
+	"InvalidSecurity":       uploader.InvalidCredentials,
+	"InvalidToken":          uploader.InvalidCredentials,
+	"ExpiredToken":          uploader.InvalidCredentials,
+	"SecurityTokenExpired":  uploader.InvalidCredentials, // OSS
+	"TokenRefreshRequired":  uploader.InvalidCredentials,
+	"InvalidSecurityToken":  uploader.InvalidCredentials,
+	"InvalidAccessKeyState": uploader.InvalidCredentials,
+
+	"AccessDenied":       uploader.AccessDenied,
+	"AllAccessDisabled":  uploader.AccessDenied,
+	"AccountProblem":     uploader.AccessDenied,
+	"UserDisable":        uploader.AccessDenied, // OSS
+	"AccountFrozen":      uploader.AccessDenied,
+	"InsufficientQuota":  uploader.AccessDenied,
+	"AccountNotVerified": uploader.AccessDenied,
+
+	"NoSuchBucket":      uploader.BucketNotFound,
+	"InvalidBucketName": uploader.BucketNotFound, // a bucket that cannot exist
+	"BucketNotFound":    uploader.BucketNotFound,
+
+	"SlowDown":                   uploader.Throttled,
+	"SlowDownWrite":              uploader.Throttled,
+	"Throttling":                 uploader.Throttled,
+	"ThrottlingException":        uploader.Throttled,
+	"RequestLimitExceeded":       uploader.Throttled,
+	"RequestThrottled":           uploader.Throttled,
+	"TooManyRequests":            uploader.Throttled,
+	"ExceedAccountQPSLimit":      uploader.Throttled, // TOS
+	"ExceedBucketQPSLimit":       uploader.Throttled, // TOS
+	"ExceedAccountRateLimit":     uploader.Throttled, // TOS
+	"ExceedBucketRateLimit":      uploader.Throttled, // TOS
+	"QpsLimitExceeded":           uploader.Throttled, // OSS
+	"DownloadTrafficRateLimit":   uploader.Throttled, // OSS
+	"UploadTrafficRateLimit":     uploader.Throttled, // OSS
+	"ServerBusy":                 uploader.Throttled,
+	"ServerTooBusy":              uploader.Throttled,
+	"RequestRateLimitExceeded":   uploader.Throttled,
+	"BandwidthLimitExceeded":     uploader.Throttled,
+	"ConcurrencyLimitExceeded":   uploader.Throttled,
+	"TooManyBuckets":             uploader.Invalid,
+	"InternalError":              uploader.Unavailable,
+	"ServiceUnavailable":         uploader.Unavailable,
+	"ServiceNotAvailable":        uploader.Unavailable,
+	"InternalServerError":        uploader.Unavailable,
+	"BadGateway":                 uploader.Unavailable,
+	"GatewayTimeout":             uploader.Timeout,
+	"RequestTimeout":             uploader.Timeout, // the server gave up reading our body
+	"XMinioServerNotInitialized": uploader.Unavailable,
+
+	"BadDigest":                   uploader.Integrity,
+	"InvalidDigest":               uploader.Integrity,
+	"IncompleteBody":              uploader.Integrity,
+	"XAmzContentSHA256Mismatch":   uploader.Integrity,
+	"XAmzContentChecksumMismatch": uploader.Integrity,
+	"InvalidChecksum":             uploader.Integrity,
+	"InvalidDigestValue":          uploader.Integrity,
+	"ContentMD5Mismatch":          uploader.Integrity,
+	"CRCCheckFailed":              uploader.Integrity,
+	"InvalidPart":                 uploader.Integrity, // a part's ETag does not match what was stored
+
+	"EntityTooLarge":       uploader.Invalid,
+	"EntityTooSmall":       uploader.Invalid,
+	"KeyTooLong":           uploader.Invalid,
+	"KeyTooLongError":      uploader.Invalid,
+	"InvalidObjectName":    uploader.Invalid,
+	"MissingContentLength": uploader.Invalid,
+	"MetadataTooLarge":     uploader.Invalid,
+	"InvalidArgument":      uploader.Invalid,
+	"InvalidPartOrder":     uploader.Invalid,
+	"MalformedXML":         uploader.Invalid,
+	"FileAlreadyExists":    uploader.Invalid,
+}
+
+// messageKinds are message fragments that some vendors send instead of a
+// code that says what happened. Matched case-insensitively, only when the
+// code alone does not decide.
+var messageKinds = []struct {
+	fragment string
+	kind     uploader.Kind
+	vendor   string
+}{
+	// COS answers an expired or not-yet-valid q-sign-time with 403
+	// AccessDenied and this message.
+	{"request has expired", uploader.ClockSkew, "cos"},
+	{"request time too skewed", uploader.ClockSkew, "cos"},
+	{"q-sign-time", uploader.ClockSkew, "cos"},
+	// OSS V4 and TOS explain a skew refusal in the message as well.
+	{"too skewed", uploader.ClockSkew, "oss,tos"},
+}
+
+// CodeKind returns the Kind of a server reply with this status, code and
+// message, before any skew measurement is taken into account.
+func CodeKind(status int, code, message string) uploader.Kind {
+	if k, ok := codeKinds[code]; ok {
+		if k == uploader.AccessDenied && messageKind(message) == uploader.ClockSkew {
+			return uploader.ClockSkew
+		}
+		return k
+	}
+	if k := messageKind(message); k != uploader.OK {
+		return k
+	}
+	return StatusKind(status)
+}
+
+func messageKind(message string) uploader.Kind {
+	m := strings.ToLower(message)
+	for _, e := range messageKinds {
+		if strings.Contains(m, e.fragment) {
+			return e.kind
+		}
+	}
+	return uploader.OK
+}
+
+// StatusKind returns the Kind of a reply known only by its status, such as
+// the bodiless reply to a HEAD.
+func StatusKind(status int) uploader.Kind {
+	switch {
+	case status == http.StatusTooManyRequests:
+		return uploader.Throttled
+	case status == http.StatusServiceUnavailable:
+		return uploader.Unavailable
+	case status == http.StatusGatewayTimeout, status == http.StatusRequestTimeout:
+		return uploader.Timeout
+	case status >= 500:
+		return uploader.Unavailable
+	case status == http.StatusUnauthorized:
+		return uploader.InvalidCredentials
+	case status == http.StatusForbidden:
+		return uploader.AccessDenied
+	case status == http.StatusNotFound:
+		// Put and multipart calls name a bucket: 404 means it is missing.
+		// (Stat callers use uploader.IsNotFound, which reads the status.)
+		return uploader.BucketNotFound
+	case status == http.StatusLengthRequired, status == http.StatusRequestEntityTooLarge,
+		status == http.StatusPreconditionFailed, status == http.StatusBadRequest,
+		status == http.StatusRequestURITooLong:
+		return uploader.Invalid
+	}
+	return uploader.Unknown
+}
+
+// Target describes the backend an error came from.
+type Target struct {
+	Name     string
+	Provider string
+	// Clock is the endpoint's skew estimate, if the backend measures one.
+	Clock *skew.Clock
+	// Hints returns the hints for an error of kind k; nil means none.
+	Hints func(k uploader.Kind, e *uploader.Error) []string
+}
+
+// Build returns the *uploader.Error for a server reply to op on key. A 403
+// while the measured skew is beyond the clock's threshold becomes ClockSkew
+// whatever its code.
+func Build(t Target, op, key string, r Reply, cause error) *uploader.Error {
+	k := CodeKind(r.Status, r.Code, r.Message)
+	e := &uploader.Error{
+		Kind: k, Target: t.Name, Provider: t.Provider, Op: op, Key: key,
+		Status: r.Status, Code: r.Code, Message: r.Message, RequestID: r.RequestID,
+		ServerTime: r.ServerTime, StringToSign: r.StringToSign, RetryAfter: r.RetryAfter,
+		Err: cause,
+	}
+	if t.Clock != nil {
+		if off, ok := t.Clock.Offset(); ok && (abs(off) >= time.Second || k == uploader.ClockSkew) {
+			e.Skew = off
+		}
+		if r.Status == http.StatusForbidden && k != uploader.ClockSkew && t.Clock.Skewed() {
+			e.Kind = uploader.ClockSkew
+		}
+	}
+	if e.Message == "" && cause != nil {
+		e.Message = cause.Error()
+	}
+	if t.Hints != nil {
+		e.Hints = t.Hints(e.Kind, e)
+	}
+	return e
+}
+
+// Transport returns the *uploader.Error for a failure with no server reply
+// (a dial, DNS, TLS, reset or timeout error, or the context's), found
+// anywhere in err's chain. ctx is the context of the call: if it is done the
+// Kind is Canceled; a context error while it is alive is an internal
+// deadline, Kind Timeout. ok is false if err holds no such failure.
+func Transport(ctx context.Context, t Target, op, key string, err error) (e *uploader.Error, ok bool) {
+	k, ok := NetKind(ctx, err)
+	if !ok {
+		return nil, false
+	}
+	e = &uploader.Error{Kind: k, Target: t.Name, Provider: t.Provider, Op: op, Key: key, Message: err.Error(), Err: err}
+	if t.Clock != nil {
+		if off, known := t.Clock.Offset(); known && abs(off) >= time.Second {
+			e.Skew = off
+		}
+	}
+	if t.Hints != nil {
+		e.Hints = t.Hints(k, e)
+	}
+	return e, true
+}
+
+// NetKind classifies a failure with no server reply. It reports false if
+// err is none of: the context's error, a stall, a timeout, a DNS failure, a
+// refused or reset connection, an unexpected EOF, a TLS certificate error.
+func NetKind(ctx context.Context, err error) (uploader.Kind, bool) {
+	if err == nil {
+		return uploader.OK, false
+	}
+	if ctx != nil && ctx.Err() != nil {
+		return uploader.Canceled, true
+	}
+	var stall *transport.StallError
+	var dns *net.DNSError
+	var netErr net.Error
+	var opErr *net.OpError
+	var certErr *x509.UnknownAuthorityError
+	var hostErr x509.HostnameError
+	var invalidCert x509.CertificateInvalidError
+	switch {
+	case errors.As(err, &stall):
+		return uploader.Timeout, true
+	case errors.Is(err, context.Canceled), errors.Is(err, context.DeadlineExceeded):
+		// The caller's context is alive, so an inner deadline fired.
+		return uploader.Timeout, true
+	case errors.As(err, &dns):
+		if dns.IsTimeout {
+			return uploader.Timeout, true
+		}
+		return uploader.Unavailable, true
+	case errors.As(err, &certErr), errors.As(err, &hostErr), errors.As(err, &invalidCert):
+		return uploader.Unavailable, true
+	case errors.As(err, &netErr) && netErr.Timeout():
+		return uploader.Timeout, true
+	case errors.Is(err, syscall.ECONNREFUSED), errors.Is(err, syscall.ECONNRESET),
+		errors.Is(err, syscall.ECONNABORTED), errors.Is(err, syscall.EPIPE),
+		errors.Is(err, syscall.EHOSTUNREACH), errors.Is(err, syscall.ENETUNREACH),
+		errors.Is(err, io.ErrUnexpectedEOF), errors.Is(err, io.EOF), errors.Is(err, net.ErrClosed):
+		return uploader.Unavailable, true
+	case errors.As(err, &opErr):
+		return uploader.Unavailable, true
+	}
+	return uploader.OK, false
+}
+
+func abs(d time.Duration) time.Duration {
+	if d < 0 {
+		return -d
+	}
+	return d
+}

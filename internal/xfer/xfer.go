@@ -1,0 +1,261 @@
+// Package xfer holds what every cloud backend does the same way with an
+// object's bytes: computing the Content-MD5 of a range, counting bytes for
+// progress, choosing part sizes, and running a multipart upload in parallel
+// with memory bounded by the part count in flight, aborting it on failure.
+package xfer
+
+import (
+	"context"
+	"crypto/md5"
+	"encoding/base64"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io"
+	"sync"
+	"time"
+
+	"github.com/resilient-upload/upload/uploader"
+)
+
+// Defaults shared by the cloud backends. Each backend's Options documents
+// them.
+const (
+	DefaultPartSize    = 16 << 20
+	DefaultConcurrency = 4
+	DefaultThreshold   = 64 << 20
+	MinPartSize        = 5 << 20
+	MaxPartSize        = 5 << 30
+	MaxParts           = 10000
+)
+
+var copyBufs = sync.Pool{New: func() any { b := make([]byte, 64<<10); return &b }}
+
+// MD5 returns the MD5 of the n bytes of r from off.
+func MD5(r io.ReaderAt, off, n int64) ([]byte, error) {
+	h := md5.New()
+	bp := copyBufs.Get().(*[]byte)
+	defer copyBufs.Put(bp)
+	got, err := io.CopyBuffer(h, io.NewSectionReader(r, off, n), *bp)
+	if err != nil {
+		return nil, err
+	}
+	if got != n {
+		return nil, io.ErrUnexpectedEOF
+	}
+	return h.Sum(nil), nil
+}
+
+// Base64 returns the Content-MD5 header value of sum.
+func Base64(sum []byte) string { return base64.StdEncoding.EncodeToString(sum) }
+
+// Hex returns the hex form of sum, as an S3 ETag holds it.
+func Hex(sum []byte) string { return hex.EncodeToString(sum) }
+
+// PartSize returns the part size to use for an object of size bytes: want
+// (or DefaultPartSize if want <= 0), raised to MinPartSize and, for very
+// large objects, to the size that keeps the part count within MaxParts.
+func PartSize(size, want int64) int64 {
+	if want <= 0 {
+		want = DefaultPartSize
+	}
+	if want < MinPartSize {
+		want = MinPartSize
+	}
+	if want > MaxPartSize {
+		want = MaxPartSize
+	}
+	if need := (size + MaxParts - 1) / MaxParts; need > want {
+		const mib = 1 << 20
+		want = (need + mib - 1) / mib * mib
+	}
+	return want
+}
+
+// Part is one uploaded part.
+type Part struct {
+	// Number is 1-based.
+	Number int
+	Offset int64
+	Size   int64
+	// ETag is what the server returned for the part.
+	ETag string
+	// MD5 is the part's MD5, if it was computed.
+	MD5 []byte
+}
+
+// Session is one multipart upload in progress at a provider. UploadPart is
+// called concurrently.
+type Session interface {
+	// UploadPart sends part p, whose bytes body yields (a fresh reader of
+	// exactly p.Size bytes, seekable to its start for a signing-time retry),
+	// and returns the part's ETag.
+	UploadPart(ctx context.Context, p Part, body io.ReadSeeker) (etag string, err error)
+	// Complete assembles the parts, in order.
+	Complete(ctx context.Context, parts []Part) error
+	// Abort discards the upload and its parts.
+	Abort(ctx context.Context) error
+}
+
+// Options configures Upload.
+type Options struct {
+	// PartSize is the size of every part but the last; see [PartSize].
+	PartSize int64
+	// Concurrency is the number of parts in flight; <= 0 means
+	// DefaultConcurrency.
+	Concurrency int
+	// ContentMD5 computes each part's MD5 before sending it, so the server
+	// can verify it (Part.MD5).
+	ContentMD5 bool
+	// AbortTimeout bounds the abort after a failure, which runs even if ctx
+	// was canceled. Zero means 30 s.
+	AbortTimeout time.Duration
+}
+
+// Upload sends the size bytes of body through s in parts, at most
+// o.Concurrency at a time, each read straight from body through an
+// [io.SectionReader] (no part is held in memory). On success it completes the
+// upload and returns the parts. On any failure it aborts the upload, so no
+// parts are left behind, and returns the first error; an abort failure is
+// joined to it.
+func Upload(ctx context.Context, body io.ReaderAt, size int64, s Session, o Options) ([]Part, error) {
+	ps := PartSize(size, o.PartSize)
+	n := int((size + ps - 1) / ps)
+	if n == 0 {
+		n = 1
+	}
+	parts := make([]Part, n)
+	for i := range parts {
+		off := int64(i) * ps
+		parts[i] = Part{Number: i + 1, Offset: off, Size: min(ps, size-off)}
+	}
+	conc := o.Concurrency
+	if conc <= 0 {
+		conc = DefaultConcurrency
+	}
+	conc = min(conc, n)
+
+	ctx, cancel := context.WithCancelCause(ctx)
+	defer cancel(nil)
+	var (
+		wg      sync.WaitGroup
+		errOnce sync.Once
+		first   error
+	)
+	fail := func(err error) {
+		errOnce.Do(func() { first = err; cancel(err) })
+	}
+	next := make(chan int)
+	for w := 0; w < conc; w++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := range next {
+				if ctx.Err() != nil {
+					continue
+				}
+				p := &parts[i]
+				if o.ContentMD5 {
+					sum, err := MD5(body, p.Offset, p.Size)
+					if err != nil {
+						fail(&uploader.Error{Kind: uploader.Invalid, Op: "read", Message: fmt.Sprintf("reading part %d: %v", p.Number, err), Err: err})
+						continue
+					}
+					p.MD5 = sum
+				}
+				etag, err := s.UploadPart(ctx, *p, io.NewSectionReader(body, p.Offset, p.Size))
+				if err != nil {
+					fail(err)
+					continue
+				}
+				p.ETag = etag
+			}
+		}()
+	}
+feed:
+	for i := range parts {
+		select {
+		case next <- i:
+		case <-ctx.Done():
+			break feed
+		}
+	}
+	close(next)
+	wg.Wait()
+	if first == nil && ctx.Err() != nil {
+		first = context.Cause(ctx)
+	}
+	if first == nil {
+		first = s.Complete(ctx, parts)
+		if first == nil {
+			return parts, nil
+		}
+	}
+	return nil, abort(ctx, s, o.AbortTimeout, first)
+}
+
+func abort(ctx context.Context, s Session, timeout time.Duration, cause error) error {
+	if timeout <= 0 {
+		timeout = 30 * time.Second
+	}
+	actx, cancel := context.WithTimeout(context.WithoutCancel(ctx), timeout)
+	defer cancel()
+	if err := s.Abort(actx); err != nil {
+		return errors.Join(cause, fmt.Errorf("aborting the multipart upload also failed (parts may remain until a lifecycle rule removes them): %w", err))
+	}
+	return cause
+}
+
+// Progress returns the progress function carried by ctx (see
+// [uploader.WithProgress]) or nil.
+func Progress(ctx context.Context) func(int64) {
+	return uploader.ProgressFunc(ctx)
+}
+
+// Counting wraps r so that every byte read is reported to fn (if fn is not
+// nil). It keeps r's Seek, so a rewind for a retry is seen as negative
+// progress.
+func Counting(r io.ReadSeeker, fn func(int64)) io.ReadSeeker {
+	if fn == nil {
+		return r
+	}
+	return &counting{r: r, fn: fn}
+}
+
+type counting struct {
+	r   io.ReadSeeker
+	fn  func(int64)
+	pos int64
+}
+
+func (c *counting) Read(p []byte) (int, error) {
+	n, err := c.r.Read(p)
+	if n > 0 {
+		c.pos += int64(n)
+		c.fn(int64(n))
+	}
+	return n, err
+}
+
+func (c *counting) Seek(off int64, whence int) (int64, error) {
+	p, err := c.r.Seek(off, whence)
+	if err == nil && p != c.pos {
+		c.fn(p - c.pos)
+		c.pos = p
+	}
+	return p, err
+}
+
+// Len reports the bytes left, for SDKs that size bodies by a Len method.
+func (c *counting) Len() int {
+	cur, err := c.r.Seek(0, io.SeekCurrent)
+	if err != nil {
+		return 0
+	}
+	end, err := c.r.Seek(0, io.SeekEnd)
+	if err != nil {
+		return 0
+	}
+	c.r.Seek(cur, io.SeekStart)
+	return int(end - cur)
+}

@@ -1,0 +1,20 @@
+package uploader
+
+import "context"
+
+type progressKey struct{}
+
+// WithProgress returns a copy of ctx that carries fn. Backends call fn with
+// the number of body bytes sent as they send them; a rewind for a retry is
+// reported as a negative number, so the sum is the bytes of the current
+// attempt. fn must be safe for concurrent use (the parts of a multipart
+// upload are sent in parallel) and fast.
+func WithProgress(ctx context.Context, fn func(n int64)) context.Context {
+	return context.WithValue(ctx, progressKey{}, fn)
+}
+
+// ProgressFunc returns the function [WithProgress] put in ctx, or nil.
+func ProgressFunc(ctx context.Context) func(n int64) {
+	fn, _ := ctx.Value(progressKey{}).(func(int64))
+	return fn
+}
