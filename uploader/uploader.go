@@ -136,6 +136,10 @@ type Backend interface {
 	// The error is an *Error with Kind, Target, Provider, Op and what the
 	// server said. Put reads the body through obj.Open and closes what it
 	// opened before it returns. obj has been validated ([Object.Validate]).
+	//
+	// Put may fill Result.Attempts with the tries it made (two when it
+	// corrected the signing time after a skew refusal), on success and on
+	// failure; if it leaves Attempts empty, the caller records one attempt.
 	Put(ctx context.Context, obj Object) (Result, error)
 	// ErrorKind returns the Kind of an error that Put, or the provider's SDK
 	// underneath, returned. It is the backend's one classification table.
@@ -227,7 +231,13 @@ func (s single) Upload(ctx context.Context, obj Object) (Result, error) {
 		res.Target = s.b.Name()
 		res.Provider = provider
 	}
-	res.Attempts = append(res.Attempts, NewAttempt(s.b.Name(), provider, start, time.Now(), err))
+	if len(res.Attempts) == 0 {
+		res.Attempts = []Attempt{NewAttempt(s.b.Name(), provider, start, time.Now(), err)}
+	} else if err != nil {
+		// The last attempt's error is the classified one.
+		last := &res.Attempts[len(res.Attempts)-1]
+		*last = NewAttempt(s.b.Name(), provider, last.Start, last.Start.Add(last.Elapsed), err)
+	}
 	return res, err
 }
 
