@@ -236,7 +236,9 @@ func (s single) Upload(ctx context.Context, obj Object) (Result, error) {
 	} else if err != nil {
 		// The last attempt's error is the classified one.
 		last := &res.Attempts[len(res.Attempts)-1]
+		corrected := last.SkewCorrected
 		*last = NewAttempt(s.b.Name(), provider, last.Start, last.Start.Add(last.Elapsed), err)
+		last.SkewCorrected = corrected
 	}
 	return res, err
 }

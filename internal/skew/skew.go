@@ -17,6 +17,8 @@ import (
 	"net/http"
 	"sync/atomic"
 	"time"
+
+	"github.com/resilient-upload/upload/uploader"
 )
 
 // Options configures a Clock. The zero value is ready to use.
@@ -168,20 +170,33 @@ func (t *Transport) RoundTrip(req *http.Request) (*http.Response, error) {
 	return resp, nil
 }
 
-// Retry runs op, which signs with the time it is given, at most twice: again
-// only if the first run failed with an error that isSkew reports, correction
-// is enabled, and the correction changed meanwhile by at least MinCorrection
-// (the refusal's own Date header is a new measurement). It reports whether
-// the last run was signed with a corrected time.
-func (c *Clock) Retry(ctx context.Context, op func(signAt time.Time) error, isSkew func(error) bool) (corrected bool, err error) {
+// Do runs op, which signs with the time it is given and returns a
+// classified error, at most twice: again only if the first run failed with
+// Kind ClockSkew, correction is enabled, the caller's context is alive, and
+// the correction changed meanwhile by at least MinCorrection (the refusal's
+// own Date header is a new measurement). It returns one Attempt per run,
+// each with the offset measured and whether it was signed with a corrected
+// time, and the last run's error.
+func (c *Clock) Do(ctx context.Context, target, provider string, op func(signAt time.Time) error) ([]uploader.Attempt, error) {
+	run := func(corr time.Duration) (uploader.Attempt, error) {
+		start := c.opts.Now()
+		err := op(start.Add(corr))
+		a := uploader.NewAttempt(target, provider, start, c.opts.Now(), err)
+		a.SkewCorrected = corr != 0
+		if off, ok := c.Offset(); ok && a.Skew == 0 && (corr != 0 || abs(off) >= c.opts.MinCorrection) {
+			a.Skew = off
+		}
+		return a, err
+	}
 	used := c.Correction()
-	err = op(c.opts.Now().Add(used))
-	if err == nil || !isSkew(err) || !c.Enabled() || ctx.Err() != nil {
-		return used != 0, err
+	first, err := run(used)
+	if err == nil || uploader.KindOf(err) != uploader.ClockSkew || !c.Enabled() || ctx.Err() != nil {
+		return []uploader.Attempt{first}, err
 	}
 	next := c.Correction()
 	if next == 0 || abs(next-used) < c.opts.MinCorrection {
-		return used != 0, err
+		return []uploader.Attempt{first}, err
 	}
-	return true, op(c.opts.Now().Add(next))
+	second, err := run(next)
+	return []uploader.Attempt{first, second}, err
 }
