@@ -269,7 +269,7 @@ func CheckKeys(c Config) []Finding {
 			other := ""
 			for p, r := range keyRules {
 				if p != c.Provider && strings.HasPrefix(tid, r.prefix) {
-					other = fmt.Sprintf(" It looks like a %s key (%s…).", strings.ToUpper(p), r.prefix)
+					other = fmt.Sprintf(" It looks like an access key of %s (%s…).", strings.ToUpper(p), r.prefix)
 				}
 			}
 			fs = append(fs, Finding{Check: "access_key",
