@@ -119,7 +119,9 @@ func TestNetKind(t *testing.T) {
 	dead, cancel := context.WithCancel(context.Background())
 	cancel()
 	wrap := func(err error) error { return &url.Error{Op: "Put", URL: "http://127.0.0.1:1/b/k", Err: err} }
-	opErr := func(err error) error { return &net.OpError{Op: "dial", Net: "tcp", Err: os.NewSyscallError("connect", err)} }
+	opErr := func(err error) error {
+		return &net.OpError{Op: "dial", Net: "tcp", Err: os.NewSyscallError("connect", err)}
+	}
 	tests := []struct {
 		name string
 		ctx  context.Context

@@ -138,7 +138,9 @@ func TestTransportObservesDateAndIgnoresCachedReplies(t *testing.T) {
 	}
 }
 
-func skewErr() error { return &uploader.Error{Kind: uploader.ClockSkew, Status: 403, Code: "RequestTimeTooSkewed"} }
+func skewErr() error {
+	return &uploader.Error{Kind: uploader.ClockSkew, Status: 403, Code: "RequestTimeTooSkewed"}
+}
 
 func TestDoRetriesOnceWithCorrectedTime(t *testing.T) {
 	fc := &fakeClock{t: base}
