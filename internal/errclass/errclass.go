@@ -3,8 +3,9 @@
 // finds a transport error underneath) and calls [Build], so that the same
 // failure gets the same [uploader.Kind] on every provider.
 //
-// The vendor strings matched here, and only here, are in [codeKinds] and
-// [messageKinds], each with the vendor that forces it.
+// The vendor strings matched here, and only here, are in [codeKinds],
+// [messageKinds] and [clientMessageKinds], each with the vendor that forces
+// it.
 package errclass
 
 import (
@@ -189,6 +190,37 @@ var messageKinds = []struct {
 	{"q-sign-time", uploader.ClockSkew, "cos"},
 	// OSS V4 and TOS explain a skew refusal in the message as well.
 	{"too skewed", uploader.ClockSkew, "oss,tos"},
+}
+
+// clientMessageKinds are fragments of errors that an SDK raises itself,
+// after a reply it judged wrong, as a plain error with no type to test.
+// Matched case-insensitively by [ClientKind].
+var clientMessageKinds = []struct {
+	fragment string
+	kind     uploader.Kind
+	vendor   string
+}{
+	// The COS SDK compares the reply's x-cos-hash-crc64ecma with the CRC64
+	// of the bytes it sent and fails a 2xx reply with "verification failed,
+	// want:…, return:…, x-cos-hash-crc64ecma:…" (cos.go doAPI), inside a
+	// *cos.RetryError.
+	{"x-cos-hash-crc64ecma", uploader.Integrity, "cos"},
+}
+
+// ClientKind returns the Kind of an error an SDK raised itself without a
+// type that says what happened (see clientMessageKinds), or OK if err is
+// none of those.
+func ClientKind(err error) uploader.Kind {
+	if err == nil {
+		return uploader.OK
+	}
+	m := strings.ToLower(err.Error())
+	for _, e := range clientMessageKinds {
+		if strings.Contains(m, e.fragment) {
+			return e.kind
+		}
+	}
+	return uploader.OK
 }
 
 // CodeKind returns the Kind of a server reply with this status, code and
