@@ -1,0 +1,71 @@
+package failover
+
+import (
+	"context"
+	"time"
+)
+
+// Clock is the Uploader's source of time. Every wait, timeout and window of
+// this package goes through it, so a test can drive time without sleeping.
+// A Clock is safe for concurrent use.
+type Clock interface {
+	// Now returns the current time.
+	Now() time.Time
+	// AfterFunc arranges for f to be called, in its own goroutine or in
+	// the one that moves time forward, once d has passed. stop cancels the
+	// call; it reports whether it did so before f was called.
+	AfterFunc(d time.Duration, f func()) (stop func() bool)
+}
+
+// realClock is the Clock of the time package.
+type realClock struct{}
+
+func (realClock) Now() time.Time { return time.Now() }
+
+func (realClock) AfterFunc(d time.Duration, f func()) func() bool {
+	return time.AfterFunc(d, f).Stop
+}
+
+// sleep waits d on c, or until ctx is done; it returns ctx.Err() in that
+// case and nil otherwise.
+func sleep(ctx context.Context, c Clock, d time.Duration) error {
+	if d <= 0 {
+		return ctx.Err()
+	}
+	fired := make(chan struct{})
+	stop := c.AfterFunc(d, func() { close(fired) })
+	select {
+	case <-fired:
+		return nil
+	case <-ctx.Done():
+		stop()
+		return ctx.Err()
+	}
+}
+
+// errTimedOut is the cause of an attempt context whose timeout passed.
+var errTimedOut = timeoutCause{}
+
+type timeoutCause struct{}
+
+func (timeoutCause) Error() string { return "failover: attempt timed out" }
+
+// withTimeout returns a context that is canceled, with cause errTimedOut,
+// once d has passed on c. A d <= 0 means no timeout.
+func withTimeout(ctx context.Context, c Clock, d time.Duration) (context.Context, func()) {
+	if d <= 0 {
+		return context.WithCancel(ctx)
+	}
+	actx, cancel := context.WithCancelCause(ctx)
+	stop := c.AfterFunc(d, func() { cancel(errTimedOut) })
+	return actx, func() {
+		stop()
+		cancel(context.Canceled)
+	}
+}
+
+// timedOut reports whether actx, made by withTimeout from ctx, ended by its
+// own timeout while ctx is still alive.
+func timedOut(ctx, actx context.Context) bool {
+	return ctx.Err() == nil && context.Cause(actx) == errTimedOut
+}

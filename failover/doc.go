@@ -1,0 +1,2 @@
+// Package failover is the Uploader users hold.
+package failover

@@ -1,0 +1,634 @@
+package failover
+
+import (
+	"context"
+	"crypto/md5"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/resilient-upload/upload/uploader"
+)
+
+// Target is one entry of the ordered list given to [New].
+type Target struct {
+	// Backend is the target's storage. Its Name names the target in
+	// results, events and stats; names must be unique.
+	Backend uploader.Backend
+	// Backup marks the backend that takes an object only when every cloud
+	// target failed. A backend that implements [uploader.Spool] is the
+	// backup whether or not Backup is set; only a Spool can be drained.
+	Backup bool
+}
+
+// Uploader is an [uploader.Uploader] over an ordered list of targets, with a
+// breaker per cloud target, retries, a backup and a drain. Its methods are
+// safe for concurrent use. See the package documentation for the contract.
+type Uploader struct {
+	opts   Options
+	clock  Clock
+	clouds []*target
+	backup *target // nil if none
+	spool  uploader.Spool
+	all    []*target // in the order given to New
+	c      counters
+
+	drainMu   sync.Mutex
+	closeOnce sync.Once
+	closing   chan struct{}
+	probeStop context.CancelFunc
+	probeWG   sync.WaitGroup
+}
+
+var _ uploader.Uploader = (*Uploader)(nil)
+
+// target is one backend with what the Uploader keeps about it.
+type target struct {
+	name     string
+	provider string
+	b        uploader.Backend
+	stater   uploader.Stater
+	deleter  uploader.Deleter
+	skewer   uploader.SkewReporter
+	br       *breaker // nil for the backup
+	c        targetCounters
+}
+
+// New returns an Uploader over targets, tried in order; the backup (see
+// [Target]) is set aside and used last. It fails, with an *uploader.Error of
+// Kind Invalid, if there is no cloud target, a Backend is nil, two targets
+// share a name, or more than one target is a backup. New starts the health
+// probes if opts.Probe.Interval is set; [Uploader.Close] stops them. The
+// Uploader does not close the backends.
+func New(targets []Target, opts Options) (*Uploader, error) {
+	opts = opts.withDefaults()
+	u := &Uploader{opts: opts, clock: opts.Clock, closing: make(chan struct{})}
+	seen := map[string]bool{}
+	for i, tg := range targets {
+		if tg.Backend == nil {
+			return nil, invalidf("target %d has no backend", i)
+		}
+		t := &target{name: tg.Backend.Name(), b: tg.Backend}
+		if t.name == "" {
+			return nil, invalidf("target %d has no name", i)
+		}
+		if seen[t.name] {
+			return nil, invalidf("two targets are named %q", t.name)
+		}
+		seen[t.name] = true
+		if d, ok := tg.Backend.(uploader.Describer); ok {
+			t.provider = d.Describe().Provider
+		}
+		t.stater, _ = tg.Backend.(uploader.Stater)
+		t.deleter, _ = tg.Backend.(uploader.Deleter)
+		t.skewer, _ = tg.Backend.(uploader.SkewReporter)
+		t.c.failures = make([]atomic.Uint64, numKinds)
+		sp, isSpool := tg.Backend.(uploader.Spool)
+		if tg.Backup || isSpool {
+			if u.backup != nil {
+				return nil, invalidf("two backups: %q and %q", u.backup.name, t.name)
+			}
+			u.backup, u.spool = t, sp
+		} else {
+			t.br = newBreaker(t.name, u.clock, opts.Breaker, u.emit)
+			u.clouds = append(u.clouds, t)
+		}
+		u.all = append(u.all, t)
+	}
+	if len(u.clouds) == 0 {
+		return nil, invalidf("no cloud target (only a backup)")
+	}
+	if opts.Probe.Interval > 0 {
+		u.startProbes()
+	}
+	return u, nil
+}
+
+func invalidf(format string, args ...any) *uploader.Error {
+	return &uploader.Error{Kind: uploader.Invalid, Op: "new", Message: "failover: " + fmt.Sprintf(format, args...)}
+}
+
+// Close stops the health probes and waits for a running probe to end.
+// Uploads and drains still work after Close. It does not close the
+// backends, which the caller owns. Close is idempotent and returns nil.
+func (u *Uploader) Close() error {
+	u.closeOnce.Do(func() {
+		close(u.closing)
+		if u.probeStop != nil {
+			u.probeStop()
+		}
+	})
+	u.probeWG.Wait()
+	return nil
+}
+
+// TargetState returns the state of the named cloud target's breaker, and
+// false if no cloud target has that name.
+func (u *Uploader) TargetState(name string) (State, bool) {
+	for _, t := range u.clouds {
+		if t.name == name {
+			return t.br.state(), true
+		}
+	}
+	return Closed, false
+}
+
+// Upload stores obj on the first cloud target that takes it, retrying each
+// as the policy says, and else in the backup (Result.BackedUp). It returns
+// a nil error if and only if the object is durably stored on the target
+// Result.Target names. Result.Attempts lists every try in order, breaker
+// refusals (Kind CircuitOpen) included, even on success.
+//
+// An Invalid or Canceled failure ends the upload at once: no retry, no
+// failover, no backup. Otherwise, when no target stored the object, the
+// error is an *uploader.Error of Op "upload" whose Kind is that of the last
+// failure and whose message lists each target's.
+func (u *Uploader) Upload(ctx context.Context, obj uploader.Object) (uploader.Result, error) {
+	return u.upload(ctx, obj, plan{})
+}
+
+// plan adapts the failover path: Drain uses it without the backup and with
+// a check of each target before the first attempt there.
+type plan struct {
+	noBackup bool
+	// check runs before the first attempt on a cloud target whose breaker
+	// is not open. A non-nil result ends the upload with its result, or,
+	// if its skip is set, skips the target with that failure.
+	check func(ctx context.Context, t *target) *checkStop
+}
+
+type checkStop struct {
+	skip   error // skip this target with this failure
+	result uploader.Result
+}
+
+// verdict is what one target's loop decided.
+type verdict int
+
+const (
+	vStored   verdict = iota // the target stored the object
+	vFailover                // go to the next target
+	vStop                    // neutral failure: end the upload now
+	vChecked                 // plan.check ended the upload
+)
+
+// run is the state of one upload.
+type run struct {
+	u        *Uploader
+	ctx      context.Context
+	obj      uploader.Object
+	plan     plan
+	deadline time.Time
+	budget   int
+	attempts []uploader.Attempt
+	failures []string // one summary per target that failed, in order
+	lastErr  error
+	stop     *checkStop
+	why      string // why cloud targets were skipped (budget, deadline)
+}
+
+func (u *Uploader) upload(ctx context.Context, obj uploader.Object, p plan) (uploader.Result, error) {
+	u.c.uploads.Add(1)
+	r := &run{u: u, ctx: ctx, obj: obj, plan: p, budget: u.opts.Retry.Budget}
+	if u.opts.Retry.Deadline > 0 {
+		r.deadline = u.clock.Now().Add(u.opts.Retry.Deadline)
+	}
+	if err := obj.Validate(); err != nil {
+		u.c.failed.Add(1)
+		return uploader.Result{Key: obj.Key}, err
+	}
+	for i, t := range u.clouds {
+		res, v, err := r.onTarget(t)
+		switch v {
+		case vStored:
+			u.c.stored.Add(1)
+			res.Key, res.Target, res.BackedUp = obj.Key, t.name, false
+			if res.Provider == "" {
+				res.Provider = t.provider
+			}
+			res.Attempts = r.attempts
+			return res, nil
+		case vChecked:
+			res := r.stop.result
+			res.Key, res.Attempts = obj.Key, r.attempts
+			return res, nil
+		case vStop:
+			u.c.failed.Add(1)
+			return uploader.Result{Key: obj.Key, Attempts: r.attempts}, err
+		}
+		next := ""
+		if i+1 < len(u.clouds) {
+			next = u.clouds[i+1].name
+		} else if u.backup != nil && !p.noBackup {
+			next = u.backup.name
+		}
+		if err != nil {
+			r.lastErr = err
+			r.failures = append(r.failures, summary(t.name, err))
+			if next != "" {
+				u.c.failovers.Add(1)
+				u.emit(Event{Type: EventFailover, Time: u.clock.Now(), Target: t.name, Key: obj.Key,
+					Next: next, Kind: uploader.KindOf(err), Err: err})
+			}
+		}
+	}
+	if ctx.Err() != nil {
+		u.c.failed.Add(1)
+		err := &uploader.Error{Kind: uploader.Canceled, Op: "upload", Key: obj.Key, Message: ctx.Err().Error(), Err: ctx.Err()}
+		return uploader.Result{Key: obj.Key, Attempts: r.attempts}, err
+	}
+	if u.backup != nil && !p.noBackup {
+		return r.toBackup()
+	}
+	u.c.failed.Add(1)
+	return uploader.Result{Key: obj.Key, Attempts: r.attempts}, r.failure()
+}
+
+// summary is one target's part of the final error's message.
+func summary(name string, err error) string {
+	if e := uploader.AsError(err); e != nil {
+		s := name + ": " + e.Kind.String()
+		if e.Status != 0 || e.Code != "" {
+			s += fmt.Sprintf(" (%d %s)", e.Status, e.Code)
+		}
+		return s
+	}
+	return name + ": " + err.Error()
+}
+
+// failure returns the error of an upload that no target stored.
+func (r *run) failure() error {
+	msg := "no target stored the object"
+	if len(r.failures) > 0 {
+		msg += ": " + strings.Join(r.failures, "; ")
+	}
+	if r.why != "" {
+		msg += "; " + r.why
+	}
+	k := uploader.KindOf(r.lastErr)
+	if r.lastErr == nil {
+		k = uploader.Unavailable
+	}
+	return &uploader.Error{Kind: k, Op: "upload", Key: r.obj.Key, Message: msg, Err: r.lastErr}
+}
+
+func (r *run) toBackup() (uploader.Result, error) {
+	u, t := r.u, r.u.backup
+	start := u.clock.Now()
+	var res uploader.Result
+	var err error
+	if u.spool != nil {
+		failed := append([]uploader.Attempt(nil), r.attempts...)
+		res, err = u.spool.Backup(r.ctx, r.obj, failed)
+	} else {
+		res, err = t.b.Put(r.ctx, r.obj)
+	}
+	err = uploader.Classify(r.ctx, t.b, err)
+	a := uploader.NewAttempt(t.name, t.provider, start, u.clock.Now(), err)
+	r.attempts = append(r.attempts, a)
+	t.countAttempt(a.Kind)
+	ev := Event{Type: EventBackup, Time: u.clock.Now(), Target: t.name, Key: r.obj.Key, Err: err, Kind: a.Kind}
+	if err != nil {
+		u.c.failed.Add(1)
+		u.emit(ev)
+		r.lastErr = err
+		r.failures = append(r.failures, summary(t.name, err))
+		return uploader.Result{Key: r.obj.Key, Attempts: r.attempts}, r.failure()
+	}
+	u.c.backedUp.Add(1)
+	u.emit(ev)
+	res.Key, res.Target, res.BackedUp, res.Attempts = r.obj.Key, t.name, true, r.attempts
+	if res.Provider == "" {
+		res.Provider = t.provider
+	}
+	return res, nil
+}
+
+// spent reports whether the run may make no further attempt on a cloud
+// target, and records why.
+func (r *run) spent() bool {
+	if r.budget <= 0 {
+		r.why = fmt.Sprintf("retry budget of %d attempts spent", r.u.opts.Retry.Budget)
+		return true
+	}
+	if !r.deadline.IsZero() && !r.u.clock.Now().Before(r.deadline) {
+		r.why = fmt.Sprintf("upload deadline of %s passed", r.u.opts.Retry.Deadline)
+		return true
+	}
+	return false
+}
+
+// onTarget runs the retry loop of one upload on one cloud target.
+func (r *run) onTarget(t *target) (uploader.Result, verdict, error) {
+	u := r.u
+	if r.spent() {
+		return uploader.Result{}, vFailover, nil
+	}
+	if r.plan.check != nil && !t.br.gated() {
+		start := u.clock.Now()
+		if st := r.plan.check(r.ctx, t); st != nil {
+			if st.skip != nil {
+				r.attempts = append(r.attempts, uploader.NewAttempt(t.name, t.provider, start, u.clock.Now(), st.skip))
+				return uploader.Result{}, vFailover, st.skip
+			}
+			r.stop = st
+			return uploader.Result{}, vChecked, nil
+		}
+		if r.ctx.Err() != nil {
+			return uploader.Result{}, vStop, canceled(r.ctx, t, r.obj.Key)
+		}
+	}
+	tries, integrity, unknown := 0, 0, 0
+	for {
+		done, berr := t.br.allow()
+		if berr != nil {
+			now := u.clock.Now()
+			e := &uploader.Error{Kind: uploader.CircuitOpen, Target: t.name, Provider: t.provider, Op: "put",
+				Key: r.obj.Key, Message: "circuit breaker refused the call: " + berr.Error(), Err: berr}
+			r.attempts = append(r.attempts, uploader.NewAttempt(t.name, t.provider, now, now, e))
+			t.countAttempt(uploader.CircuitOpen)
+			return uploader.Result{}, vFailover, e
+		}
+		r.budget--
+		tries++
+		res, err := r.attempt(t)
+		done(err)
+		if err == nil {
+			return res, vStored, nil
+		}
+		k := uploader.KindOf(err)
+		if k.Neutral() || r.ctx.Err() != nil {
+			return uploader.Result{}, vStop, err
+		}
+		switch {
+		case !k.Transient():
+			return uploader.Result{}, vFailover, err // fatal, or a nested CircuitOpen
+		case k == uploader.Integrity:
+			integrity++
+			if integrity > 1 {
+				return uploader.Result{}, vFailover, err
+			}
+		case k == uploader.Unknown:
+			unknown++
+			if unknown > 1 {
+				return uploader.Result{}, vFailover, err
+			}
+		}
+		if tries >= u.opts.Retry.MaxAttempts || r.spent() {
+			return uploader.Result{}, vFailover, err
+		}
+		wait := u.backoff(tries)
+		if e := uploader.AsError(err); e != nil && e.RetryAfter > 0 {
+			if e.RetryAfter > u.opts.Retry.MaxRetryAfter {
+				return uploader.Result{}, vFailover, err
+			}
+			wait = max(wait, e.RetryAfter)
+		}
+		if !r.deadline.IsZero() && !u.clock.Now().Add(wait).Before(r.deadline) {
+			r.why = fmt.Sprintf("upload deadline of %s would pass during the backoff", u.opts.Retry.Deadline)
+			return uploader.Result{}, vFailover, err
+		}
+		u.c.retries.Add(1)
+		u.emit(Event{Type: EventRetry, Time: u.clock.Now(), Target: t.name, Key: r.obj.Key,
+			Attempt: tries, Wait: wait, Kind: k, Err: err})
+		if sleep(r.ctx, u.clock, wait) != nil {
+			return uploader.Result{}, vStop, canceled(r.ctx, t, r.obj.Key)
+		}
+	}
+}
+
+func canceled(ctx context.Context, t *target, key string) error {
+	return &uploader.Error{Kind: uploader.Canceled, Target: t.name, Provider: t.provider, Op: "upload", Key: key,
+		Message: ctx.Err().Error(), Err: ctx.Err()}
+}
+
+// backoff returns the jittered wait after the n-th failed attempt (n >= 1):
+// d = min(MaxDelay, BaseDelay·2^(n-1)), then d/2 + rand·d/2.
+func (u *Uploader) backoff(n int) time.Duration {
+	d := u.opts.Retry.BaseDelay
+	for i := 1; i < n && d < u.opts.Retry.MaxDelay; i++ {
+		d *= 2
+	}
+	d = min(d, u.opts.Retry.MaxDelay)
+	return d/2 + time.Duration(u.opts.Rand()*float64(d/2))
+}
+
+// attempt makes one attempt on t, with the attempt timeout, and records it.
+// After a Timeout on a Stater it checks whether the object landed.
+func (r *run) attempt(t *target) (uploader.Result, error) {
+	u := r.u
+	timeout := u.opts.AttemptTimeout
+	if !r.deadline.IsZero() {
+		left := r.deadline.Sub(u.clock.Now())
+		if timeout <= 0 || left < timeout {
+			timeout = left
+		}
+	}
+	start := u.clock.Now()
+	actx, cancel := withTimeout(r.ctx, u.clock, timeout)
+	res, err := t.b.Put(actx, r.obj)
+	late := timedOut(r.ctx, actx)
+	cancel()
+	end := u.clock.Now()
+	if err != nil {
+		err = uploader.Classify(r.ctx, t.b, err)
+		if late {
+			switch uploader.KindOf(err) {
+			case uploader.Canceled, uploader.Unknown, uploader.Unavailable:
+				err = &uploader.Error{Kind: uploader.Timeout, Target: t.name, Provider: t.provider, Op: "put",
+					Key: r.obj.Key, Message: fmt.Sprintf("attempt timed out after %s", timeout), Err: err}
+			}
+		}
+	}
+	r.record(t, res.Attempts, start, end, err)
+	if err == nil || uploader.KindOf(err) != uploader.Timeout || t.stater == nil {
+		return res, err
+	}
+	if lres, ok := r.landed(t, start); ok {
+		now := u.clock.Now()
+		r.record(t, nil, end, now, nil)
+		u.c.landed.Add(1)
+		u.emit(Event{Type: EventLanded, Time: now, Target: t.name, Key: r.obj.Key})
+		return lres, nil
+	}
+	return res, err
+}
+
+// record appends the attempts of one Put to the run: the backend's own
+// (Result.Attempts, e.g. a refused try and its clock-corrected retry) if it
+// gave them, the last one carrying the classified outcome; else one made
+// here. It counts the outcome and reports skew.
+func (r *run) record(t *target, own []uploader.Attempt, start, end time.Time, err error) {
+	var as []uploader.Attempt
+	if len(own) > 0 {
+		as = append(as, own...)
+		last := &as[len(as)-1]
+		last.Err, last.Kind = err, uploader.KindOf(err)
+		for i := range as {
+			if as[i].Target == "" {
+				as[i].Target, as[i].Provider = t.name, t.provider
+			}
+		}
+	} else {
+		a := uploader.NewAttempt(t.name, t.provider, start, end, err)
+		if a.Skew == 0 && t.skewer != nil {
+			a.Skew, _ = t.skewer.Skew()
+		}
+		as = []uploader.Attempt{a}
+	}
+	r.attempts = append(r.attempts, as...)
+	t.countAttempt(uploader.KindOf(err))
+	for _, a := range as {
+		r.u.noteSkew(t, a, r.obj.Key)
+	}
+	if t.skewer != nil {
+		if s, ok := t.skewer.Skew(); ok {
+			t.c.skew.Store(int64(s))
+			t.c.skewKnown.Store(true)
+		}
+	}
+}
+
+// noteSkew stores an attempt's skew and emits EventSkew when it is worth
+// reporting (see Options.SkewReport).
+func (u *Uploader) noteSkew(t *target, a uploader.Attempt, key string) {
+	if a.Skew == 0 && !a.SkewCorrected {
+		return
+	}
+	t.c.skew.Store(int64(a.Skew))
+	t.c.skewKnown.Store(true)
+	th := u.opts.SkewReport
+	if !a.SkewCorrected {
+		if abs(a.Skew) < th {
+			t.c.skewReported.Store(0)
+			return
+		}
+		if abs(a.Skew-time.Duration(t.c.skewReported.Load())) < th {
+			return
+		}
+	}
+	t.c.skewReported.Store(int64(a.Skew))
+	u.emit(Event{Type: EventSkew, Time: u.clock.Now(), Target: t.name, Key: key, Skew: a.Skew,
+		SkewCorrected: a.SkewCorrected, Kind: a.Kind, Err: a.Err})
+}
+
+func abs(d time.Duration) time.Duration {
+	if d < 0 {
+		return -d
+	}
+	return d
+}
+
+// landedSlack is how much earlier than the attempt's start (on the server's
+// clock) a landed object's LastModified may be: Last-Modified has a
+// resolution of one second.
+const landedSlack = 2 * time.Second
+
+// statTimeoutCap bounds a Stat made after an ambiguous timeout.
+const statTimeoutCap = time.Minute
+
+// landed reports whether the object of a timed-out attempt that started at
+// start is stored whole on t: Stat finds it with the right size, and its
+// ETag, when that is a plain MD5, matches the body's MD5; and, unless the
+// MD5 was checked, it was modified after the attempt began (so an older
+// object of the same size is not taken for it).
+func (r *run) landed(t *target, start time.Time) (uploader.Result, bool) {
+	u := r.u
+	timeout := min(u.opts.AttemptTimeout, statTimeoutCap)
+	if timeout <= 0 {
+		timeout = statTimeoutCap
+	}
+	sctx, cancel := withTimeout(r.ctx, u.clock, timeout)
+	defer cancel()
+	info, err := t.stater.Stat(sctx, r.obj.Key)
+	if err != nil || info.Size != r.obj.Size {
+		return uploader.Result{}, false
+	}
+	want := ""
+	if r.obj.MD5 != nil {
+		want = hex.EncodeToString(r.obj.MD5)
+	}
+	verified := false
+	if etag := plainMD5(info.ETag); etag != "" {
+		if want == "" {
+			sum, err := bodyMD5(sctx, r.obj)
+			if err != nil {
+				return uploader.Result{}, false
+			}
+			want = sum
+		}
+		if etag != want {
+			return uploader.Result{}, false
+		}
+		verified = true
+	}
+	if !verified {
+		if info.LastModified.IsZero() {
+			return uploader.Result{}, false
+		}
+		var skew time.Duration
+		if t.skewer != nil {
+			skew, _ = t.skewer.Skew()
+		}
+		if info.LastModified.Before(start.Add(skew).Add(-landedSlack)) {
+			return uploader.Result{}, false
+		}
+	}
+	return uploader.Result{Provider: t.provider, ETag: info.ETag, MD5: want, Size: info.Size}, true
+}
+
+// plainMD5 returns etag, unquoted and lower-cased, if it is a plain MD5 (32
+// hex digits, as a single-request upload gets), else "".
+func plainMD5(etag string) string {
+	etag = strings.ToLower(strings.Trim(etag, `"`))
+	if len(etag) != 32 {
+		return ""
+	}
+	if _, err := hex.DecodeString(etag); err != nil {
+		return ""
+	}
+	return etag
+}
+
+// bodyMD5 reads obj's body once and returns its hex MD5.
+func bodyMD5(ctx context.Context, obj uploader.Object) (string, error) {
+	sum, _, err := readMD5(ctx, obj)
+	return sum, err
+}
+
+// readMD5 reads obj's body once, to its end, and returns its hex MD5 and
+// the number of bytes read (the body's Size at most).
+func readMD5(ctx context.Context, obj uploader.Object) (string, int64, error) {
+	sr, body, err := obj.Reader()
+	if err != nil {
+		return "", 0, err
+	}
+	defer body.Close()
+	h := md5.New()
+	n, err := io.Copy(h, ctxReader{ctx, sr})
+	if err != nil {
+		return "", n, err
+	}
+	return hex.EncodeToString(h.Sum(nil)), n, nil
+}
+
+// ctxReader stops reading once ctx is done.
+type ctxReader struct {
+	ctx context.Context
+	r   io.Reader
+}
+
+func (c ctxReader) Read(p []byte) (int, error) {
+	if err := c.ctx.Err(); err != nil {
+		return 0, err
+	}
+	return c.r.Read(p)
+}
+
+// errNoBackup is returned by Drain when there is nothing to drain from.
+var errNoBackup = errors.New("failover: no backup that is an uploader.Spool")

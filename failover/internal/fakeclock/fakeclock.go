@@ -1,0 +1,157 @@
+// Package fakeclock is a clock for the failover tests whose time moves only
+// when told to, so that no test sleeps. It satisfies failover.Clock.
+//
+// Time moves in two ways. Advance moves it forward and runs the functions of
+// the timers that fall due, in time order, in the calling goroutine. And
+// with SetAuto(max), a timer of at most max is due at once: AfterFunc
+// moves the clock forward by its duration and runs it (and any other timer
+// then due) before it returns. Auto mode lets backoff waits pass instantly
+// while a longer timer (an attempt timeout, a probe interval) still waits
+// for Advance.
+package fakeclock
+
+import (
+	"slices"
+	"sync"
+	"time"
+)
+
+// Clock is a manual clock. The zero value is not usable; call New.
+type Clock struct {
+	mu      sync.Mutex
+	now     time.Time
+	auto    time.Duration
+	seq     int
+	timers  []*timer
+	waits   []time.Duration
+	changed chan struct{}
+}
+
+type timer struct {
+	when time.Time
+	seq  int
+	f    func()
+}
+
+// New returns a clock that reads start.
+func New(start time.Time) *Clock {
+	return &Clock{now: start, changed: make(chan struct{})}
+}
+
+// SetAuto makes timers of at most max fire at once (see the package doc).
+// Zero turns auto mode off.
+func (c *Clock) SetAuto(max time.Duration) {
+	c.mu.Lock()
+	c.auto = max
+	c.mu.Unlock()
+}
+
+// Now returns the clock's time.
+func (c *Clock) Now() time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.now
+}
+
+// AfterFunc registers f to run once d has passed on the clock; it records d
+// (see Waits).
+func (c *Clock) AfterFunc(d time.Duration, f func()) func() bool {
+	c.mu.Lock()
+	c.seq++
+	t := &timer{when: c.now.Add(d), seq: c.seq, f: f}
+	c.waits = append(c.waits, d)
+	c.timers = append(c.timers, t)
+	close(c.changed)
+	c.changed = make(chan struct{})
+	auto := c.auto > 0 && d <= c.auto
+	var target time.Time
+	if auto {
+		target = c.now.Add(d)
+	}
+	c.mu.Unlock()
+	if auto {
+		c.runUntil(target)
+	}
+	return func() bool {
+		c.mu.Lock()
+		defer c.mu.Unlock()
+		for i, x := range c.timers {
+			if x == t {
+				c.timers = slices.Delete(c.timers, i, i+1)
+				return true
+			}
+		}
+		return false
+	}
+}
+
+// Advance moves the clock forward by d, running every timer that falls due,
+// in time order, each at its own time.
+func (c *Clock) Advance(d time.Duration) {
+	c.mu.Lock()
+	target := c.now.Add(d)
+	c.mu.Unlock()
+	c.runUntil(target)
+}
+
+func (c *Clock) runUntil(target time.Time) {
+	for {
+		c.mu.Lock()
+		i := -1
+		for j, t := range c.timers {
+			if t.when.After(target) {
+				continue
+			}
+			if i < 0 || t.when.Before(c.timers[i].when) || (t.when.Equal(c.timers[i].when) && t.seq < c.timers[i].seq) {
+				i = j
+			}
+		}
+		if i < 0 {
+			if target.After(c.now) {
+				c.now = target
+			}
+			c.mu.Unlock()
+			return
+		}
+		t := c.timers[i]
+		c.timers = slices.Delete(c.timers, i, i+1)
+		if t.when.After(c.now) {
+			c.now = t.when
+		}
+		c.mu.Unlock()
+		t.f()
+	}
+}
+
+// Pending returns the number of timers not yet fired or stopped.
+func (c *Clock) Pending() int {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return len(c.timers)
+}
+
+// WaitPending blocks until at least n timers are pending, or done is
+// closed; it reports whether n were.
+func (c *Clock) WaitPending(n int, done <-chan struct{}) bool {
+	for {
+		c.mu.Lock()
+		if len(c.timers) >= n {
+			c.mu.Unlock()
+			return true
+		}
+		ch := c.changed
+		c.mu.Unlock()
+		select {
+		case <-ch:
+		case <-done:
+			return false
+		}
+	}
+}
+
+// Waits returns the duration of every timer registered so far, in order.
+func (c *Clock) Waits() []time.Duration {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return slices.Clone(c.waits)
+}

@@ -1,0 +1,465 @@
+// Package memtest holds in-memory backends for the failover tests and
+// benchmarks: a cloud Backend whose every Put can be given a scripted fault,
+// and a Spool. They keep bytes in memory and count what reaches them. Time
+// comes from the function given to New, so a fake clock drives them.
+package memtest
+
+import (
+	"context"
+	"crypto/md5"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io"
+	"maps"
+	"slices"
+	"sync"
+	"time"
+
+	"github.com/resilient-upload/upload/uploader"
+)
+
+// Fault is what one Put meets. The zero Fault is a success.
+type Fault struct {
+	// Kind, if not OK, makes Put fail with an *uploader.Error of this Kind,
+	// with Status, Code and RetryAfter.
+	Kind       uploader.Kind
+	Status     int
+	Code       string
+	RetryAfter time.Duration
+	// Skew is the clock offset the reply measured; with SkewCorrected on a
+	// success, Put reports in Result.Attempts a ClockSkew refusal followed
+	// by the corrected retry, as a backend that corrects skew does.
+	Skew          time.Duration
+	SkewCorrected bool
+	// Land stores the object even though Put fails: the reply was lost.
+	Land bool
+	// Hang blocks Put until its context is done, then returns the
+	// context's error unclassified, as an SDK does.
+	Hang bool
+	// Corrupt stores the body with its first byte flipped and reports
+	// success, with the MD5 of what it stored: a backend that lies.
+	Corrupt bool
+	// Before, if set, runs at the start of Put.
+	Before func()
+}
+
+// Stored is an object held by a Backend.
+type Stored struct {
+	Data        []byte
+	ETag        string
+	Modified    time.Time
+	ContentType string
+	Metadata    map[string]string
+}
+
+// Backend is an in-memory cloud target. It implements uploader.Backend,
+// Stater, Deleter, Describer and SkewReporter. Use Plain for one that
+// implements only Backend.
+type Backend struct {
+	name, provider string
+	now            func() time.Time
+
+	mu      sync.Mutex
+	objs    map[string]Stored
+	script  []Fault
+	faultFn func(n int, key string) Fault
+	statErr error
+	puts    int
+	opens   int
+	stats   int
+	deletes int
+	skew    time.Duration
+	hasSkew bool
+}
+
+var (
+	_ uploader.Backend      = (*Backend)(nil)
+	_ uploader.Stater       = (*Backend)(nil)
+	_ uploader.Deleter      = (*Backend)(nil)
+	_ uploader.Describer    = (*Backend)(nil)
+	_ uploader.SkewReporter = (*Backend)(nil)
+)
+
+// New returns an empty Backend named name, whose objects are dated by now.
+func New(name, provider string, now func() time.Time) *Backend {
+	return &Backend{name: name, provider: provider, now: now, objs: map[string]Stored{}}
+}
+
+// Script queues faults for the next Puts, one each; once they are used up
+// (and with no FaultFunc), Put succeeds.
+func (b *Backend) Script(faults ...Fault) {
+	b.mu.Lock()
+	b.script = append(b.script, faults...)
+	b.mu.Unlock()
+}
+
+// FaultFunc sets the fault of every Put that the script does not cover: fn
+// gets the Put's number (from 1) and key. Nil removes it.
+func (b *Backend) FaultFunc(fn func(n int, key string) Fault) {
+	b.mu.Lock()
+	b.faultFn = fn
+	b.mu.Unlock()
+}
+
+// Heal removes the script and the FaultFunc: every later Put succeeds.
+func (b *Backend) Heal() {
+	b.mu.Lock()
+	b.script, b.faultFn = nil, nil
+	b.mu.Unlock()
+}
+
+// SetStatErr makes Stat fail with err (nil restores it).
+func (b *Backend) SetStatErr(err error) {
+	b.mu.Lock()
+	b.statErr = err
+	b.mu.Unlock()
+}
+
+// SetSkew sets what Skew reports.
+func (b *Backend) SetSkew(d time.Duration) {
+	b.mu.Lock()
+	b.skew, b.hasSkew = d, true
+	b.mu.Unlock()
+}
+
+// Puts returns how many Puts reached the backend; Opens how many bodies
+// they opened; Stats and Deletes the calls of those.
+func (b *Backend) Puts() int    { b.mu.Lock(); defer b.mu.Unlock(); return b.puts }
+func (b *Backend) Opens() int   { b.mu.Lock(); defer b.mu.Unlock(); return b.opens }
+func (b *Backend) Stats() int   { b.mu.Lock(); defer b.mu.Unlock(); return b.stats }
+func (b *Backend) Deletes() int { b.mu.Lock(); defer b.mu.Unlock(); return b.deletes }
+
+// Object returns the object stored under key.
+func (b *Backend) Object(key string) (Stored, bool) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	o, ok := b.objs[key]
+	return o, ok
+}
+
+// Keys returns the stored keys, sorted.
+func (b *Backend) Keys() []string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return slices.Sorted(maps.Keys(b.objs))
+}
+
+// Store puts data under key directly, dated at, bypassing faults.
+func (b *Backend) Store(key string, data []byte, at time.Time, meta map[string]string) {
+	sum := md5.Sum(data)
+	b.mu.Lock()
+	b.objs[key] = Stored{Data: slices.Clone(data), ETag: `"` + hex.EncodeToString(sum[:]) + `"`, Modified: at, Metadata: meta}
+	b.mu.Unlock()
+}
+
+// Name returns the backend's name.
+func (b *Backend) Name() string { return b.name }
+
+// Describe says the backend's name and provider.
+func (b *Backend) Describe() uploader.Description {
+	return uploader.Description{Name: b.name, Provider: b.provider, Endpoint: "mem://" + b.name}
+}
+
+// Skew returns the offset set by SetSkew.
+func (b *Backend) Skew() (time.Duration, bool) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.skew, b.hasSkew
+}
+
+func (b *Backend) fail(f Fault, key, msg string) *uploader.Error {
+	return &uploader.Error{Kind: f.Kind, Target: b.name, Provider: b.provider, Op: "put", Key: key,
+		Status: f.Status, Code: f.Code, Message: msg, RetryAfter: f.RetryAfter, Skew: f.Skew}
+}
+
+// Put stores obj, reading its body through obj.Open, unless its fault says
+// otherwise.
+func (b *Backend) Put(ctx context.Context, obj uploader.Object) (uploader.Result, error) {
+	b.mu.Lock()
+	b.puts++
+	n := b.puts
+	var f Fault
+	switch {
+	case len(b.script) > 0:
+		f = b.script[0]
+		b.script = b.script[1:]
+	case b.faultFn != nil:
+		f = b.faultFn(n, obj.Key)
+	}
+	b.mu.Unlock()
+	if f.Before != nil {
+		f.Before()
+	}
+	if f.Hang {
+		<-ctx.Done()
+		return uploader.Result{}, ctx.Err()
+	}
+	if err := ctx.Err(); err != nil {
+		return uploader.Result{}, err
+	}
+	sr, body, err := obj.Reader()
+	if err != nil {
+		return uploader.Result{}, err
+	}
+	b.mu.Lock()
+	b.opens++
+	b.mu.Unlock()
+	data, err := io.ReadAll(sr)
+	body.Close()
+	if err != nil {
+		return uploader.Result{}, &uploader.Error{Kind: uploader.Invalid, Target: b.name, Provider: b.provider, Op: "read", Key: obj.Key, Message: err.Error(), Err: err}
+	}
+	if int64(len(data)) != obj.Size {
+		return uploader.Result{}, b.fail(Fault{Kind: uploader.Integrity}, obj.Key, fmt.Sprintf("read %d bytes, want %d", len(data), obj.Size))
+	}
+	sum := md5.Sum(data)
+	if obj.MD5 != nil && !slices.Equal(obj.MD5, sum[:]) {
+		return uploader.Result{}, b.fail(Fault{Kind: uploader.Integrity, Status: 400, Code: "BadDigest"}, obj.Key, "Content-MD5 mismatch")
+	}
+	if f.Corrupt && len(data) > 0 {
+		data[0] ^= 0xff
+		sum = md5.Sum(data)
+	}
+	if f.Kind == uploader.OK || f.Land {
+		b.mu.Lock()
+		b.objs[obj.Key] = Stored{Data: data, ETag: `"` + hex.EncodeToString(sum[:]) + `"`, Modified: b.now(),
+			ContentType: obj.ContentType, Metadata: maps.Clone(obj.Metadata)}
+		b.mu.Unlock()
+	}
+	if f.Kind != uploader.OK {
+		return uploader.Result{}, b.fail(f, obj.Key, "scripted "+f.Kind.String())
+	}
+	res := uploader.Result{Provider: b.provider, URL: "mem://" + b.name + "/" + obj.Key,
+		ETag: `"` + hex.EncodeToString(sum[:]) + `"`, MD5: hex.EncodeToString(sum[:]), Size: int64(len(data))}
+	if f.SkewCorrected {
+		now := b.now()
+		refused := b.fail(Fault{Kind: uploader.ClockSkew, Status: 403, Code: "RequestTimeTooSkewed", Skew: f.Skew}, obj.Key, "skewed")
+		a := uploader.NewAttempt(b.name, b.provider, now, now, refused)
+		res.Attempts = []uploader.Attempt{a, {Target: b.name, Provider: b.provider, Start: now, Skew: f.Skew, SkewCorrected: true}}
+	}
+	return res, nil
+}
+
+// ErrorKind classifies err: context errors are Canceled (the failover layer
+// tells an attempt timeout apart), an *uploader.Error keeps its Kind, and
+// anything else is Unknown.
+func (b *Backend) ErrorKind(err error) uploader.Kind {
+	if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
+		return uploader.Canceled
+	}
+	return uploader.KindOf(err)
+}
+
+// Close does nothing.
+func (b *Backend) Close() error { return nil }
+
+// Stat returns the object's info, or a NoSuchKey *uploader.Error.
+func (b *Backend) Stat(ctx context.Context, key string) (uploader.ObjectInfo, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	b.stats++
+	if b.statErr != nil {
+		return uploader.ObjectInfo{}, b.statErr
+	}
+	o, ok := b.objs[key]
+	if !ok {
+		return uploader.ObjectInfo{}, &uploader.Error{Kind: uploader.Invalid, Target: b.name, Provider: b.provider, Op: "stat", Key: key, Status: 404, Code: "NoSuchKey"}
+	}
+	return uploader.ObjectInfo{Key: key, Size: int64(len(o.Data)), ETag: o.ETag, ContentType: o.ContentType,
+		LastModified: o.Modified, Metadata: maps.Clone(o.Metadata)}, nil
+}
+
+// Delete removes the object.
+func (b *Backend) Delete(ctx context.Context, key string) error {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	b.deletes++
+	delete(b.objs, key)
+	return nil
+}
+
+// Plain returns b seen only as an uploader.Backend: no Stater, Deleter,
+// Describer or SkewReporter.
+func Plain(b *Backend) uploader.Backend { return plain{b} }
+
+type plain struct{ b *Backend }
+
+func (p plain) Name() string { return p.b.Name() }
+func (p plain) Put(ctx context.Context, obj uploader.Object) (uploader.Result, error) {
+	return p.b.Put(ctx, obj)
+}
+func (p plain) ErrorKind(err error) uploader.Kind { return p.b.ErrorKind(err) }
+func (p plain) Close() error                      { return nil }
+
+// Spool is an in-memory backup: an uploader.Spool that holds one copy per
+// key.
+type Spool struct {
+	name string
+	now  func() time.Time
+
+	mu      sync.Mutex
+	held    map[string]*copyOf
+	seq     int
+	fail    error
+	removed int
+}
+
+type copyOf struct {
+	s    uploader.Spooled
+	data []byte
+}
+
+var _ uploader.Spool = (*Spool)(nil)
+
+// NewSpool returns an empty Spool named name, whose copies are dated by now.
+func NewSpool(name string, now func() time.Time) *Spool {
+	return &Spool{name: name, now: now, held: map[string]*copyOf{}}
+}
+
+// SetFail makes Backup and Put fail with err (nil restores them).
+func (s *Spool) SetFail(err error) {
+	s.mu.Lock()
+	s.fail = err
+	s.mu.Unlock()
+}
+
+// Corrupt flips the first byte of the copy held under key.
+func (s *Spool) Corrupt(key string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if c, ok := s.held[key]; ok && len(c.data) > 0 {
+		c.data[0] ^= 0xff
+	}
+}
+
+// Held returns the copy held under key and its bytes.
+func (s *Spool) Held(key string) (uploader.Spooled, []byte, bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	c, ok := s.held[key]
+	if !ok {
+		return uploader.Spooled{}, nil, false
+	}
+	return c.s, slices.Clone(c.data), true
+}
+
+// Len returns the number of copies held.
+func (s *Spool) Len() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return len(s.held)
+}
+
+// Name returns the spool's name.
+func (s *Spool) Name() string { return s.name }
+
+// Describe says the spool's name and provider, local.
+func (s *Spool) Describe() uploader.Description {
+	return uploader.Description{Name: s.name, Provider: "local"}
+}
+
+// Put stores obj, as Backup does with no failed attempts.
+func (s *Spool) Put(ctx context.Context, obj uploader.Object) (uploader.Result, error) {
+	return s.Backup(ctx, obj, nil)
+}
+
+// ErrorKind classifies as Backend.ErrorKind does.
+func (s *Spool) ErrorKind(err error) uploader.Kind {
+	if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
+		return uploader.Canceled
+	}
+	return uploader.KindOf(err)
+}
+
+// Close does nothing.
+func (s *Spool) Close() error { return nil }
+
+// Backup stores a copy of obj, replacing any copy of the same key.
+func (s *Spool) Backup(ctx context.Context, obj uploader.Object, failed []uploader.Attempt) (uploader.Result, error) {
+	s.mu.Lock()
+	ferr := s.fail
+	s.mu.Unlock()
+	if ferr != nil {
+		return uploader.Result{}, ferr
+	}
+	sr, body, err := obj.Reader()
+	if err != nil {
+		return uploader.Result{}, err
+	}
+	data, err := io.ReadAll(sr)
+	body.Close()
+	if err != nil {
+		return uploader.Result{}, &uploader.Error{Kind: uploader.Invalid, Op: "read", Key: obj.Key, Message: err.Error(), Err: err}
+	}
+	m5, s256 := md5.Sum(data), sha256.Sum256(data)
+	s.mu.Lock()
+	s.seq++
+	sp := uploader.Spooled{ID: fmt.Sprintf("%s#%d", obj.Key, s.seq), Key: obj.Key, Size: int64(len(data)),
+		ContentType: obj.ContentType, Metadata: maps.Clone(obj.Metadata),
+		MD5: hex.EncodeToString(m5[:]), SHA256: hex.EncodeToString(s256[:]), Stored: s.now(),
+		Failed: slices.Clone(failed), URL: "file:///spool/" + obj.Key}
+	s.held[obj.Key] = &copyOf{s: sp, data: data}
+	s.mu.Unlock()
+	return uploader.Result{Provider: "local", URL: sp.URL, ETag: sp.MD5, MD5: sp.MD5, Size: sp.Size}, nil
+}
+
+// List returns the copies held, oldest first.
+func (s *Spool) List(ctx context.Context) ([]uploader.Spooled, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	var out []uploader.Spooled
+	for _, c := range s.held {
+		out = append(out, c.s)
+	}
+	slices.SortFunc(out, func(a, b uploader.Spooled) int {
+		if c := a.Stored.Compare(b.Stored); c != 0 {
+			return c
+		}
+		if a.Key < b.Key {
+			return -1
+		}
+		if a.Key > b.Key {
+			return 1
+		}
+		return 0
+	})
+	return out, nil
+}
+
+// Object returns an Object over the copy sp; Open fails with Integrity if
+// the bytes no longer match sp.SHA256, and Object with NoSuchKey if the
+// copy is gone or replaced.
+func (s *Spool) Object(sp uploader.Spooled) (uploader.Object, error) {
+	s.mu.Lock()
+	c, ok := s.held[sp.Key]
+	s.mu.Unlock()
+	if !ok || c.s.ID != sp.ID {
+		return uploader.Object{}, &uploader.Error{Kind: uploader.Invalid, Target: s.name, Op: "open", Key: sp.Key, Status: 404, Code: "NoSuchKey"}
+	}
+	obj := uploader.Object{Key: sp.Key, Size: sp.Size, ContentType: sp.ContentType, Metadata: maps.Clone(sp.Metadata)}
+	obj.Open = func() (uploader.Body, error) {
+		s.mu.Lock()
+		data := slices.Clone(c.data)
+		s.mu.Unlock()
+		if sum := sha256.Sum256(data); hex.EncodeToString(sum[:]) != sp.SHA256 {
+			return nil, &uploader.Error{Kind: uploader.Integrity, Target: s.name, Op: "read", Key: sp.Key, Message: "sha256 mismatch"}
+		}
+		return uploader.BytesObject(sp.Key, data).Open()
+	}
+	return obj, nil
+}
+
+// Remove deletes the copy sp if it is still the one held under its key.
+func (s *Spool) Remove(ctx context.Context, sp uploader.Spooled) (bool, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	c, ok := s.held[sp.Key]
+	if !ok || c.s.ID != sp.ID {
+		return false, nil
+	}
+	delete(s.held, sp.Key)
+	s.removed++
+	return true, nil
+}

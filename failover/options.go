@@ -1,0 +1,219 @@
+package failover
+
+import (
+	"log/slog"
+	"math/rand/v2"
+	"time"
+)
+
+// Options configures an [Uploader]. The zero value works: every field
+// documents the default that its zero value stands for.
+type Options struct {
+	// Breaker sets the circuit breaker of each cloud target.
+	Breaker BreakerOptions
+	// Retry sets the retries on one target and the limits of one upload.
+	Retry RetryOptions
+	// AttemptTimeout bounds one attempt (one Backend.Put) on a cloud target.
+	// An attempt that passes it while the caller's context is alive fails
+	// with Kind Timeout. Zero means 10 minutes; a negative value means no
+	// limit of this layer (the backend's own response timeouts still apply).
+	// It is measured on Clock. Uploads to the backup have no attempt timeout.
+	AttemptTimeout time.Duration
+	// Probe turns on health probes of open targets. The zero value turns
+	// them off.
+	Probe ProbeOptions
+	// SkewReport is the clock offset from which an attempt's measured skew is
+	// reported as an [EventSkew]: a skew at least this large, first seen or
+	// changed by at least this much on a target. A corrected signing time is
+	// always reported. Zero means 30 seconds.
+	SkewReport time.Duration
+	// OnEvent, if set, is called for every [Event], synchronously, from the
+	// goroutine that caused it and never with a lock of the Uploader held;
+	// it must be safe for concurrent use and should return quickly.
+	OnEvent func(Event)
+	// Logger receives one record per event, with the event's fields as
+	// attributes. Nil means no logging.
+	Logger *slog.Logger
+	// Clock is the source of time for backoff waits, attempt timeouts, the
+	// breakers' windows and open periods, and probes. Nil means the real
+	// clock.
+	Clock Clock
+	// Rand returns a pseudo-random number in [0, 1) for the backoff jitter.
+	// It must be safe for concurrent use. Nil means [rand.Float64] of
+	// math/rand/v2.
+	Rand func() float64
+}
+
+// BreakerOptions sets the circuit breaker of each cloud target. The zero
+// value works; each field documents its default.
+//
+// A fatal failure (SignatureMismatch, ClockSkew, InvalidCredentials,
+// AccessDenied, BucketNotFound) opens the breaker at once, whatever these
+// thresholds say. The other counted failures open it when a threshold is
+// reached within the rolling Window.
+type BreakerOptions struct {
+	// Failures opens the breaker when this many counted failures fall within
+	// Window. Zero means 5; a negative value turns this rule off (then set
+	// Ratio).
+	Failures int
+	// Ratio, if above zero, opens the breaker when at least MinRequests
+	// counted outcomes fall within Window and at least this fraction of them
+	// are failures. Zero turns this rule off.
+	Ratio float64
+	// MinRequests is the fewest outcomes within Window for Ratio to apply.
+	// Zero means 10.
+	MinRequests int
+	// Window is the span of the rolling window in which failures are
+	// counted. Zero means 60 seconds. It is rounded up to a multiple of
+	// BucketPeriod.
+	Window time.Duration
+	// BucketPeriod is the step by which the window rolls: outcomes older
+	// than Window leave it one bucket at a time. Zero means Window/6.
+	BucketPeriod time.Duration
+	// OpenTimeout is how long an open breaker refuses every call before it
+	// lets probes through (half-open). Zero means 30 seconds. A successful
+	// health probe (see [ProbeOptions]) ends it early.
+	OpenTimeout time.Duration
+	// HalfOpenRequests is how many calls a half-open breaker lets through;
+	// that many successes in a row close it, and any counted failure opens
+	// it again. Zero means 1.
+	HalfOpenRequests int
+}
+
+// RetryOptions sets the retries on one target and the limits of one
+// upload. The zero value works; each field documents its default.
+type RetryOptions struct {
+	// MaxAttempts is the most attempts of one upload on one target, the
+	// first included. Zero means 3; 1 turns retries off. Integrity and
+	// Unknown failures are retried once at most, whatever MaxAttempts says.
+	MaxAttempts int
+	// Budget is the most attempts of one upload over all cloud targets
+	// (breaker rejections are not attempts). When it is spent, the
+	// remaining cloud targets are skipped and the backup takes the object.
+	// Zero means 10.
+	Budget int
+	// Deadline bounds the time one upload spends on cloud targets, measured
+	// from the start of Upload on Clock: no attempt or backoff wait goes past
+	// it (an attempt's timeout is shortened to fit), and once it has passed
+	// the backup takes the object. Zero means no deadline but the caller's
+	// context.
+	Deadline time.Duration
+	// BaseDelay is the backoff before the first retry; each later retry
+	// doubles it, up to MaxDelay. The wait is jittered: half of the delay,
+	// plus a random part up to the other half. Zero means 200 milliseconds.
+	BaseDelay time.Duration
+	// MaxDelay caps the backoff delay before jitter. Zero means 5 seconds.
+	MaxDelay time.Duration
+	// MaxRetryAfter is the longest Retry-After ([uploader.Error.RetryAfter])
+	// honoured by waiting on the same target; a longer one fails over at
+	// once. A Retry-After is honoured by waiting at least that long. Zero
+	// means 30 seconds.
+	MaxRetryAfter time.Duration
+}
+
+// ProbeOptions turns on health probes: while a cloud target's breaker is
+// open, the Uploader puts a tiny object on it and deletes it (the health
+// check of a put and a delete), every Interval. A probe that succeeds ends
+// the open period at once, so that the next upload is the half-open trial:
+// an open target comes back on evidence, not only when OpenTimeout ends.
+//
+// Only targets whose backend implements [uploader.Deleter] are probed.
+type ProbeOptions struct {
+	// Interval is the time between probe rounds. Zero turns probes off.
+	Interval time.Duration
+	// KeyPrefix is prepended to the probe object's key, "probe". Empty means
+	// ".upload-health/".
+	KeyPrefix string
+	// Timeout bounds each probe's put and its delete. Zero means 10 seconds.
+	Timeout time.Duration
+}
+
+// Defaults of the options, as documented on each field.
+const (
+	DefaultAttemptTimeout   = 10 * time.Minute
+	DefaultSkewReport       = 30 * time.Second
+	DefaultFailures         = 5
+	DefaultMinRequests      = 10
+	DefaultWindow           = 60 * time.Second
+	DefaultOpenTimeout      = 30 * time.Second
+	DefaultHalfOpenRequests = 1
+	DefaultMaxAttempts      = 3
+	DefaultBudget           = 10
+	DefaultBaseDelay        = 200 * time.Millisecond
+	DefaultMaxDelay         = 5 * time.Second
+	DefaultMaxRetryAfter    = 30 * time.Second
+	DefaultProbeKeyPrefix   = ".upload-health/"
+	DefaultProbeTimeout     = 10 * time.Second
+)
+
+// withDefaults returns o with every zero field set to its default.
+func (o Options) withDefaults() Options {
+	if o.AttemptTimeout == 0 {
+		o.AttemptTimeout = DefaultAttemptTimeout
+	}
+	if o.SkewReport <= 0 {
+		o.SkewReport = DefaultSkewReport
+	}
+	if o.Clock == nil {
+		o.Clock = realClock{}
+	}
+	if o.Rand == nil {
+		o.Rand = rand.Float64
+	}
+	if o.Logger == nil {
+		o.Logger = slog.New(slog.DiscardHandler)
+	}
+	b := &o.Breaker
+	if b.Failures == 0 {
+		b.Failures = DefaultFailures
+	}
+	if b.MinRequests <= 0 {
+		b.MinRequests = DefaultMinRequests
+	}
+	if b.Window <= 0 {
+		b.Window = DefaultWindow
+	}
+	if b.BucketPeriod <= 0 {
+		b.BucketPeriod = b.Window / 6
+		if b.BucketPeriod <= 0 {
+			b.BucketPeriod = b.Window
+		}
+	}
+	if b.BucketPeriod > b.Window {
+		b.BucketPeriod = b.Window
+	}
+	b.Window = (b.Window + b.BucketPeriod - 1) / b.BucketPeriod * b.BucketPeriod
+	if b.OpenTimeout <= 0 {
+		b.OpenTimeout = DefaultOpenTimeout
+	}
+	if b.HalfOpenRequests <= 0 {
+		b.HalfOpenRequests = DefaultHalfOpenRequests
+	}
+	r := &o.Retry
+	if r.MaxAttempts <= 0 {
+		r.MaxAttempts = DefaultMaxAttempts
+	}
+	if r.Budget <= 0 {
+		r.Budget = DefaultBudget
+	}
+	if r.BaseDelay <= 0 {
+		r.BaseDelay = DefaultBaseDelay
+	}
+	if r.MaxDelay <= 0 {
+		r.MaxDelay = DefaultMaxDelay
+	}
+	if r.MaxDelay < r.BaseDelay {
+		r.MaxDelay = r.BaseDelay
+	}
+	if r.MaxRetryAfter <= 0 {
+		r.MaxRetryAfter = DefaultMaxRetryAfter
+	}
+	p := &o.Probe
+	if p.KeyPrefix == "" {
+		p.KeyPrefix = DefaultProbeKeyPrefix
+	}
+	if p.Timeout <= 0 {
+		p.Timeout = DefaultProbeTimeout
+	}
+	return o
+}
