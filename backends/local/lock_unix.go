@@ -1,0 +1,39 @@
+//go:build unix
+
+package local
+
+import (
+	"os"
+	"path/filepath"
+	"syscall"
+)
+
+// lock takes the lock of the shard holding the key with hash h: a mutex for
+// the goroutines of this process, then an exclusive flock(2) on the shard's
+// .lock file for other processes. The lock file is never removed, so two
+// processes always lock the same inode.
+func (b *Backend) lock(h string) (unlock func(), err error) {
+	mu := &b.shardMu[shardIndex(h)]
+	mu.Lock()
+	f, err := os.OpenFile(filepath.Join(b.shardDir(h), ".lock"), os.O_CREATE|os.O_RDWR, b.fileMode)
+	if err != nil {
+		mu.Unlock()
+		return nil, err
+	}
+	for {
+		err = syscall.Flock(int(f.Fd()), syscall.LOCK_EX)
+		if err != syscall.EINTR {
+			break
+		}
+	}
+	if err != nil {
+		f.Close()
+		mu.Unlock()
+		return nil, &os.PathError{Op: "flock", Path: f.Name(), Err: err}
+	}
+	return func() {
+		syscall.Flock(int(f.Fd()), syscall.LOCK_UN)
+		f.Close()
+		mu.Unlock()
+	}, nil
+}
