@@ -1,0 +1,282 @@
+package s3
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"io"
+	"strings"
+	"sync/atomic"
+	"time"
+
+	"github.com/minio/minio-go/v7"
+
+	"github.com/resilient-upload/upload/internal/transport"
+	"github.com/resilient-upload/upload/internal/xfer"
+	"github.com/resilient-upload/upload/uploader"
+)
+
+// Put stores obj in one attempt (see [uploader.Backend]): a single PUT with
+// Content-MD5 up to the multipart threshold, else a parallel multipart
+// upload with a Content-MD5 per part, aborted on any failure. A single PUT
+// is verified by the server's Content-MD5 check and by its ETag (unless
+// SkipETagCheck); a multipart upload by the stored size (HEAD after
+// complete). An object that fails verification is removed.
+func (b *Backend) Put(ctx context.Context, obj uploader.Object) (uploader.Result, error) {
+	start := b.clock.LocalNow()
+	fail := func(attempts []uploader.Attempt, err *uploader.Error) (uploader.Result, error) {
+		return uploader.Result{Key: obj.Key, Provider: Provider, Attempts: finish(b.name, attempts, start, b.clock.LocalNow(), err)}, err
+	}
+	if b.closed.Load() {
+		return fail(nil, b.closedErr("put", obj.Key))
+	}
+	if err := obj.Validate(); err != nil {
+		return fail(nil, b.classify(ctx, "validate", obj.Key, err, nil, nil))
+	}
+	_, body, err := obj.Reader()
+	if err != nil {
+		return fail(nil, b.classify(ctx, "open", obj.Key, err, nil, nil))
+	}
+	defer body.Close()
+	prog := newTally(xfer.Progress(ctx))
+	var res uploader.Result
+	var perr *uploader.Error
+	if obj.Size > b.threshold {
+		res, perr = b.putMultipart(ctx, obj, body, prog)
+	} else {
+		res, perr = b.putSingle(ctx, obj, body, prog)
+	}
+	if perr != nil {
+		prog.rewind()
+		return fail(res.Attempts, perr)
+	}
+	res.Attempts = finish(b.name, res.Attempts, start, b.clock.LocalNow(), nil)
+	return res, nil
+}
+
+func (b *Backend) putOptions(obj uploader.Object) minio.PutObjectOptions {
+	return minio.PutObjectOptions{
+		ContentType:  obj.ContentType,
+		UserMetadata: obj.Metadata,
+		// The signed Content-MD5 protects the body; hashing it with SHA-256
+		// as well would only cost CPU.
+		DisableContentSha256: true,
+	}
+}
+
+func (b *Backend) putSingle(ctx context.Context, obj uploader.Object, body uploader.Body, prog *tally) (uploader.Result, *uploader.Error) {
+	sum := obj.MD5
+	if sum == nil {
+		s, err := xfer.MD5(body, 0, obj.Size)
+		if err != nil {
+			return uploader.Result{}, b.readError("put", obj.Key, err)
+		}
+		sum = s
+	}
+	counted := xfer.Counting(io.NewSectionReader(body, 0, obj.Size), prog.fn())
+	opts := b.putOptions(obj)
+	var info minio.UploadInfo
+	attempts, err := b.clock.Do(ctx, b.name, Provider, func(time.Time) error {
+		if _, err := counted.Seek(0, io.SeekStart); err != nil {
+			return b.readError("put", obj.Key, err)
+		}
+		cctx, c := transport.WithCapture(ctx)
+		src := &source{r: counted}
+		var err error
+		info, err = b.core.PutObject(cctx, b.opts.Bucket, obj.Key, src, obj.Size, xfer.Base64(sum), "", opts)
+		if err != nil {
+			return b.classify(ctx, "put", obj.Key, err, c, src)
+		}
+		return nil
+	})
+	res := uploader.Result{Key: obj.Key, Provider: Provider, Attempts: attempts}
+	if err != nil {
+		return res, uploader.AsError(err)
+	}
+	if !b.opts.SkipETagCheck && isMD5Hex(info.ETag) && !strings.EqualFold(info.ETag, xfer.Hex(sum)) {
+		e := &uploader.Error{Kind: uploader.Integrity, Target: b.name, Provider: Provider, Op: "verify", Key: obj.Key,
+			Message: fmt.Sprintf("the server's ETag %s is not the MD5 %s of the bytes sent; the object was removed (if the bucket encrypts with SSE-KMS or SSE-C, set SkipETagCheck)", info.ETag, xfer.Hex(sum))}
+		b.removeAfterFailure(ctx, obj.Key)
+		return res, e
+	}
+	res.Target, res.URL, res.ETag, res.MD5 = b.name, b.objectURL(obj.Key), info.ETag, xfer.Hex(sum)
+	res.Size, res.VersionID = obj.Size, info.VersionID
+	return res, nil
+}
+
+func (b *Backend) putMultipart(ctx context.Context, obj uploader.Object, body uploader.Body, prog *tally) (uploader.Result, *uploader.Error) {
+	if obj.MD5 != nil {
+		sum, err := xfer.MD5(body, 0, obj.Size)
+		if err != nil {
+			return uploader.Result{}, b.readError("put", obj.Key, err)
+		}
+		if !bytes.Equal(sum, obj.MD5) {
+			return uploader.Result{}, &uploader.Error{Kind: uploader.Integrity, Target: b.name, Provider: Provider, Op: "verify", Key: obj.Key,
+				Message: fmt.Sprintf("the body's MD5 %x differs from the expected %x; nothing was sent", sum, obj.MD5)}
+		}
+	}
+	var id string
+	opts := b.putOptions(obj)
+	attempts, err := b.clock.Do(ctx, b.name, Provider, func(time.Time) error {
+		cctx, c := transport.WithCapture(ctx)
+		var err error
+		id, err = b.core.NewMultipartUpload(cctx, b.opts.Bucket, obj.Key, opts)
+		if err != nil {
+			return b.classify(ctx, "initiate_multipart", obj.Key, err, c, nil)
+		}
+		return nil
+	})
+	res := uploader.Result{Key: obj.Key, Provider: Provider, Attempts: attempts}
+	if err != nil {
+		return res, uploader.AsError(err)
+	}
+	s := &session{b: b, key: obj.Key, id: id, prog: prog}
+	if _, err := xfer.Upload(ctx, body, obj.Size, s, xfer.Options{PartSize: b.partSize, Concurrency: b.concurrent, ContentMD5: true}); err != nil {
+		return res, b.classify(ctx, "put", obj.Key, err, nil, nil)
+	}
+	st, serr := b.stat(ctx, "verify", obj.Key)
+	if serr != nil {
+		return res, serr
+	}
+	if st.Size != obj.Size {
+		b.removeAfterFailure(ctx, obj.Key)
+		return res, &uploader.Error{Kind: uploader.Integrity, Target: b.name, Provider: Provider, Op: "verify", Key: obj.Key,
+			Message: fmt.Sprintf("the stored object has %d bytes, %d were sent; the object was removed", st.Size, obj.Size)}
+	}
+	res.Target, res.URL, res.ETag, res.Size, res.VersionID = b.name, b.objectURL(obj.Key), s.info.ETag, obj.Size, s.info.VersionID
+	if obj.MD5 != nil {
+		res.MD5 = xfer.Hex(obj.MD5)
+	}
+	return res, nil
+}
+
+// session is one multipart upload, driven by xfer.Upload.
+type session struct {
+	b    *Backend
+	key  string
+	id   string
+	prog *tally
+	info minio.UploadInfo
+}
+
+func (s *session) UploadPart(ctx context.Context, p xfer.Part, body io.ReadSeeker) (string, error) {
+	counted := xfer.Counting(body, s.prog.fn())
+	var etag string
+	_, err := s.b.clock.Do(ctx, s.b.name, Provider, func(time.Time) error {
+		if _, err := counted.Seek(0, io.SeekStart); err != nil {
+			return s.b.readError("upload_part", s.key, err)
+		}
+		cctx, c := transport.WithCapture(ctx)
+		src := &source{r: counted}
+		part, err := s.b.core.PutObjectPart(cctx, s.b.opts.Bucket, s.key, s.id, p.Number, src, p.Size,
+			minio.PutObjectPartOptions{Md5Base64: xfer.Base64(p.MD5), DisableContentSha256: true})
+		if err != nil {
+			return s.b.classify(ctx, "upload_part", s.key, err, c, src)
+		}
+		etag = part.ETag
+		return nil
+	})
+	return etag, err
+}
+
+func (s *session) Complete(ctx context.Context, parts []xfer.Part) error {
+	cps := make([]minio.CompletePart, len(parts))
+	for i, p := range parts {
+		cps[i] = minio.CompletePart{PartNumber: p.Number, ETag: p.ETag}
+	}
+	_, err := s.b.clock.Do(ctx, s.b.name, Provider, func(time.Time) error {
+		cctx, c := transport.WithCapture(ctx)
+		info, err := s.b.core.CompleteMultipartUpload(cctx, s.b.opts.Bucket, s.key, s.id, cps, minio.PutObjectOptions{})
+		if err != nil {
+			return s.b.classify(ctx, "complete_multipart", s.key, err, c, nil)
+		}
+		s.info = info
+		return nil
+	})
+	return err
+}
+
+func (s *session) Abort(ctx context.Context) error {
+	cctx, c := transport.WithCapture(ctx)
+	if err := s.b.core.AbortMultipartUpload(cctx, s.b.opts.Bucket, s.key, s.id); err != nil {
+		return s.b.classify(ctx, "abort_multipart", s.key, err, c, nil)
+	}
+	return nil
+}
+
+// removeAfterFailure deletes an object that failed verification, so that
+// nothing unverified stays visible; a failure to delete is not reported
+// (the verification failure is).
+func (b *Backend) removeAfterFailure(ctx context.Context, key string) {
+	dctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 30*time.Second)
+	defer cancel()
+	_ = b.client.RemoveObject(dctx, b.opts.Bucket, key, minio.RemoveObjectOptions{})
+}
+
+func (b *Backend) readError(op, key string, err error) *uploader.Error {
+	return &uploader.Error{Kind: uploader.Invalid, Target: b.name, Provider: Provider, Op: op, Key: key,
+		Message: "reading the object's body: " + err.Error(), Err: err}
+}
+
+// isMD5Hex reports whether etag looks like the hex MD5 of a single PUT.
+func isMD5Hex(etag string) bool {
+	if len(etag) != 32 {
+		return false
+	}
+	for _, r := range etag {
+		if !('0' <= r && r <= '9' || 'a' <= r && r <= 'f' || 'A' <= r && r <= 'F') {
+			return false
+		}
+	}
+	return true
+}
+
+// finish makes the last attempt describe the whole Put: its end and, on
+// failure, err (a Put that failed after the first signed request still
+// reports that request's attempt). With no attempts it records one.
+func finish(target string, attempts []uploader.Attempt, start, end time.Time, err *uploader.Error) []uploader.Attempt {
+	var e error
+	if err != nil {
+		e = err
+	}
+	if len(attempts) == 0 {
+		return []uploader.Attempt{uploader.NewAttempt(target, Provider, start, end, e)}
+	}
+	last := &attempts[len(attempts)-1]
+	corrected, skew := last.SkewCorrected, last.Skew
+	*last = uploader.NewAttempt(target, Provider, last.Start, end, e)
+	last.SkewCorrected = corrected
+	if last.Skew == 0 {
+		last.Skew = skew
+	}
+	return attempts
+}
+
+// tally reports progress and remembers the sum, so that a failed attempt
+// can be rewound (reported as negative progress).
+type tally struct {
+	report func(int64)
+	n      atomic.Int64
+}
+
+func newTally(fn func(int64)) *tally { return &tally{report: fn} }
+
+// fn returns the function to give xfer.Counting, nil without a reporter.
+func (t *tally) fn() func(int64) {
+	if t.report == nil {
+		return nil
+	}
+	return func(d int64) {
+		t.n.Add(d)
+		t.report(d)
+	}
+}
+
+func (t *tally) rewind() {
+	if t.report == nil {
+		return
+	}
+	if n := t.n.Swap(0); n != 0 {
+		t.report(-n)
+	}
+}

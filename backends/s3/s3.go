@@ -1,0 +1,321 @@
+// Package s3 is the backend for Amazon S3 and every S3-compatible store
+// (MinIO, Ceph, the S3 endpoints of the vendors), over minio-go v7.
+//
+// # How it uses minio-go
+//
+// The backend drives minio.Core, not the high-level PutObject: with a
+// per-part Content-MD5 the high-level call reads every part into a buffer of
+// the part size, and it retries up to ten times on its own. Here a single
+// PUT streams the body from an [io.SectionReader] with its Content-MD5;
+// above the multipart threshold [xfer.Upload] sends the parts in parallel,
+// each streamed from its own SectionReader with its Content-MD5, so memory
+// stays near PartConcurrency × the copy buffers, not the part size. The
+// payload is not SHA-256-hashed (UNSIGNED-PAYLOAD): the signed Content-MD5
+// protects the body, at a fraction of the CPU.
+//
+// minio-go's retries are off (Options.MaxRetries = 1, and bodies are handed
+// over without their Seek method, so minio-go could not rewind them anyway):
+// the failover layer owns retries. minio-go still waits up to 200 ms after a
+// retryable failure before it returns it (its retry timer sleeps once after
+// the last try); that delay is bounded and ends with the context.
+//
+// # Clock skew
+//
+// minio-go signs every request with time.Now and offers no hook to sign with
+// another time, so this backend cannot correct a skewed clock. It measures
+// the skew (every reply's Date feeds a [skew.Clock]), reports it in
+// [uploader.Error.Skew] and [uploader.Attempt.Skew], turns a 403 received
+// while the clock is beyond the threshold into Kind ClockSkew, and says in
+// the hints that the clock must be synced. Options.DisableSkewCorrection has
+// no effect here. The vendor backends (tos, oss, obs, cos) do correct skew.
+//
+// # Errors
+//
+// [Backend.ErrorKind] is the one classification: minio.ErrorResponse (a
+// value type) gives the status, code, message and request ID; the reply's
+// headers (Date, Retry-After) and the start of an error body (AWS's
+// StringToSign) are captured by the transport for the call; failures without
+// a reply go through errclass.Transport. minio-go invents codes for bodiless
+// replies (AccessDenied for any 403 HEAD, NoSuchKey for a 404); when the
+// reply had no body and no x-minio-error-code header the backend drops the
+// invented code, so Error.Code is only ever what the server said.
+package s3
+
+import (
+	"errors"
+	"fmt"
+	"net"
+	"net/http"
+	"net/url"
+	"strings"
+	"sync/atomic"
+	"time"
+
+	"github.com/minio/minio-go/v7"
+	"github.com/minio/minio-go/v7/pkg/credentials"
+	"github.com/minio/minio-go/v7/pkg/s3utils"
+
+	"github.com/resilient-upload/upload/internal/diag"
+	"github.com/resilient-upload/upload/internal/errclass"
+	"github.com/resilient-upload/upload/internal/skew"
+	"github.com/resilient-upload/upload/internal/transport"
+	"github.com/resilient-upload/upload/internal/xfer"
+	"github.com/resilient-upload/upload/uploader"
+)
+
+// Provider is the provider name of this backend.
+const Provider = "s3"
+
+// DefaultRegion is the region used when neither Options.Region nor the
+// endpoint names one: the region MinIO and most S3-compatible stores expect.
+const DefaultRegion = "us-east-1"
+
+// maxSinglePut is the largest single PUT S3 accepts.
+const maxSinglePut = 5 << 30
+
+// Options configures a Backend. The zero value of every field but Endpoint
+// and Bucket is a working default.
+type Options struct {
+	// Name is the target's name in results and errors. Default: "s3".
+	Name string
+	// Endpoint is the server: "https://s3.eu-west-1.amazonaws.com",
+	// "http://127.0.0.1:9000", or a host[:port] without a scheme, which
+	// means https. The scheme decides TLS. Required.
+	Endpoint string
+	// Region is the signing region. Default: the region the endpoint names
+	// (s3.<region>.amazonaws.com), else DefaultRegion. A region that
+	// contradicts the endpoint is refused.
+	Region string
+	// Bucket is the bucket to store into. Required.
+	Bucket string
+	// AccessKeyID, SecretAccessKey and SessionToken are the credentials.
+	// Both key fields empty means anonymous requests.
+	AccessKeyID     string
+	SecretAccessKey string
+	SessionToken    string
+	// PathStyle forces path-style addressing (http://host/bucket/key).
+	// Default: path style for IP-literal and non-AWS endpoints, virtual
+	// hosts for AWS (minio-go's rule).
+	PathStyle bool
+	// ConnectTimeout bounds dialing and the TLS handshake. Default: 10 s.
+	ConnectTimeout time.Duration
+	// ResponseTimeout bounds the wait for a reply's headers and the time a
+	// request body may make no progress. Default: 60 s.
+	ResponseTimeout time.Duration
+	// PartSize is the multipart part size. Default: 16 MiB; at least 5 MiB,
+	// raised so that no upload needs more than 10,000 parts.
+	PartSize int64
+	// PartConcurrency is the number of parts sent at once. Default: 4.
+	PartConcurrency int
+	// MultipartThreshold is the size above which an object is sent in
+	// parts. Default: 64 MiB; at most 5 GiB (S3's single-PUT limit).
+	MultipartThreshold int64
+	// DisableSkewCorrection has no effect: minio-go cannot sign with a
+	// corrected time (see the package documentation). Skew is measured and
+	// reported either way.
+	DisableSkewCorrection bool
+	// SkipETagCheck turns off the comparison of a single PUT's ETag with the
+	// MD5 of the bytes sent. Set it for buckets whose ETags are not MD5s:
+	// AWS buckets encrypted with SSE-KMS or SSE-C. The server's Content-MD5
+	// check stays on. Default: the check is on.
+	SkipETagCheck bool
+	// Now returns local time; nil means time.Now. Tests inject a clock.
+	Now func() time.Time
+}
+
+// Backend stores objects in one S3 bucket. It is safe for concurrent use.
+type Backend struct {
+	name       string
+	opts       Options
+	client     *minio.Client
+	core       minio.Core
+	clock      *skew.Clock
+	baseURL    string // scheme://host[/bucket] for object URLs
+	cfg        diag.Config
+	partSize   int64
+	threshold  int64
+	concurrent int
+	closed     atomic.Bool
+}
+
+var (
+	_ uploader.Backend      = (*Backend)(nil)
+	_ uploader.Stater       = (*Backend)(nil)
+	_ uploader.Getter       = (*Backend)(nil)
+	_ uploader.Deleter      = (*Backend)(nil)
+	_ uploader.Describer    = (*Backend)(nil)
+	_ uploader.SkewReporter = (*Backend)(nil)
+)
+
+// New returns a Backend for opts. It refuses, with a message that says what
+// to change, a missing endpoint or bucket, an endpoint that is not a URL or
+// host, a bucket name S3 cannot have, a region that contradicts the
+// endpoint, and the credential mistakes [diag.Validate] knows.
+func New(opts Options) (*Backend, error) {
+	ep, secure, err := parseEndpoint(opts.Endpoint)
+	if err != nil {
+		return nil, fmt.Errorf("s3: %w", err)
+	}
+	u := url.URL{Scheme: "https", Host: ep}
+	if !secure {
+		u.Scheme = "http"
+	}
+	fromURL := s3utils.GetRegionFromURL(u)
+	region := opts.Region
+	switch {
+	case region == "" && fromURL != "":
+		region = fromURL
+	case region == "":
+		region = DefaultRegion
+	case fromURL != "" && fromURL != region:
+		return nil, fmt.Errorf("s3: region %q contradicts the endpoint %s, which is in %q; the signature's scope will not match: set region to %q, or use the endpoint of %q",
+			region, u.Host, fromURL, fromURL, region)
+	}
+	cfg := diag.Config{Provider: Provider, Endpoint: opts.Endpoint, Region: region, Bucket: opts.Bucket,
+		AccessKeyID: opts.AccessKeyID, Secret: opts.SecretAccessKey}
+	if err := diag.Validate(cfg); err != nil {
+		return nil, fmt.Errorf("s3: %w", err)
+	}
+	if err := s3utils.CheckValidBucketName(opts.Bucket); err != nil {
+		return nil, fmt.Errorf("s3: bucket %q: %v: use the bucket's exact name (3-63 lower-case letters, digits, dots and hyphens)", opts.Bucket, err)
+	}
+
+	b := &Backend{name: opts.Name, opts: opts, cfg: cfg}
+	if b.name == "" {
+		b.name = Provider
+	}
+	// Correction is impossible with minio-go (no signing-time hook), so the
+	// clock only measures: Disabled keeps Clock.Do from a useless retry.
+	b.clock = skew.New(skew.Options{Disabled: true, Now: opts.Now})
+	rt := transport.Capturing(transport.New(transport.Options{
+		ConnectTimeout:  opts.ConnectTimeout,
+		ResponseTimeout: opts.ResponseTimeout,
+		Clock:           b.clock,
+	}))
+	// Empty keys give anonymous requests (credentials.Static's rule).
+	creds := credentials.NewStaticV4(opts.AccessKeyID, opts.SecretAccessKey, opts.SessionToken)
+	lookup := minio.BucketLookupAuto
+	if opts.PathStyle || isIP(u.Hostname()) {
+		lookup = minio.BucketLookupPath
+	}
+	mo := &minio.Options{
+		Creds:        creds,
+		Secure:       secure,
+		Transport:    rt,
+		Region:       region,
+		BucketLookup: lookup,
+		MaxRetries:   1, // one try: the failover layer owns retries
+	}
+	b.client, err = minio.New(ep, mo)
+	if err != nil {
+		return nil, fmt.Errorf("s3: endpoint %q: %w", opts.Endpoint, err)
+	}
+	b.core = minio.Core{Client: b.client}
+
+	if lookup == minio.BucketLookupPath || !s3utils.IsVirtualHostSupported(u, opts.Bucket) {
+		b.baseURL = u.Scheme + "://" + u.Host + "/" + opts.Bucket
+	} else {
+		b.baseURL = u.Scheme + "://" + opts.Bucket + "." + u.Host
+	}
+	b.partSize = xfer.PartSize(0, opts.PartSize)
+	b.threshold = opts.MultipartThreshold
+	if b.threshold <= 0 {
+		b.threshold = xfer.DefaultThreshold
+	}
+	b.threshold = min(b.threshold, maxSinglePut)
+	b.concurrent = opts.PartConcurrency
+	if b.concurrent <= 0 {
+		b.concurrent = xfer.DefaultConcurrency
+	}
+	return b, nil
+}
+
+// parseEndpoint returns the host[:port] minio-go wants and whether to use
+// TLS.
+func parseEndpoint(endpoint string) (hostport string, secure bool, err error) {
+	e := strings.TrimSpace(endpoint)
+	if e == "" {
+		return "", false, errors.New("no endpoint is set: set it, e.g. https://s3.us-east-1.amazonaws.com or http://127.0.0.1:9000")
+	}
+	if e != endpoint {
+		return "", false, errors.New("the endpoint has leading or trailing whitespace: remove it")
+	}
+	secure = true
+	if !strings.Contains(e, "://") {
+		e = "https://" + e
+	}
+	u, err := url.Parse(e)
+	if err != nil || u.Host == "" {
+		return "", false, fmt.Errorf("endpoint %q is not a URL or host[:port]: use e.g. https://s3.us-east-1.amazonaws.com", endpoint)
+	}
+	switch u.Scheme {
+	case "https":
+	case "http":
+		secure = false
+	default:
+		return "", false, fmt.Errorf("endpoint %q has scheme %q: use http:// or https://", endpoint, u.Scheme)
+	}
+	if (u.Path != "" && u.Path != "/") || u.RawQuery != "" {
+		return "", false, fmt.Errorf("endpoint %q has a path or query: give only the scheme and host (the bucket is set separately)", endpoint)
+	}
+	return u.Host, secure, nil
+}
+
+func isIP(host string) bool { return net.ParseIP(host) != nil }
+
+// Name returns the target's name.
+func (b *Backend) Name() string { return b.name }
+
+// Describe says what the target is, without secrets.
+func (b *Backend) Describe() uploader.Description {
+	return uploader.Description{Name: b.name, Provider: Provider, Endpoint: b.opts.Endpoint, Region: b.cfg.Region, Bucket: b.opts.Bucket}
+}
+
+// Skew returns the measured offset of the server's clock from the local one.
+func (b *Backend) Skew() (time.Duration, bool) { return b.clock.Offset() }
+
+// Close marks the backend closed; later calls fail with Kind Invalid.
+func (b *Backend) Close() error {
+	b.closed.Store(true)
+	return nil
+}
+
+// objectURL returns the object's URL.
+func (b *Backend) objectURL(key string) string {
+	return b.baseURL + "/" + s3utils.EncodePath(key)
+}
+
+func (b *Backend) target() errclass.Target {
+	return errclass.Target{Name: b.name, Provider: Provider, Clock: b.clock, Hints: b.hints}
+}
+
+// hints returns the hints for an error of kind k.
+func (b *Backend) hints(k uploader.Kind, e *uploader.Error) []string {
+	off, known := b.clock.Offset()
+	switch k {
+	case uploader.SignatureMismatch:
+		return diag.SignatureHints(b.cfg, off, known)
+	case uploader.ClockSkew:
+		return []string{
+			diag.CheckClock(off, known).String(),
+			"the s3 backend cannot correct skew: minio-go signs with this machine's clock and has no hook to shift it; sync the clock (chronyc makestep, or ntpdate/sntp)",
+		}
+	case uploader.InvalidCredentials:
+		return diag.CredentialHints(b.cfg)
+	case uploader.BucketNotFound:
+		return []string{fmt.Sprintf("bucket %q does not exist at %s (region %s): check its name and the endpoint", b.opts.Bucket, b.opts.Endpoint, b.cfg.Region)}
+	}
+	return nil
+}
+
+func (b *Backend) closedErr(op, key string) *uploader.Error {
+	return &uploader.Error{Kind: uploader.Invalid, Target: b.name, Provider: Provider, Op: op, Key: key, Message: "the backend is closed"}
+}
+
+// statusText is the message of a bodiless reply.
+func statusText(status int) string {
+	if t := http.StatusText(status); t != "" {
+		return t
+	}
+	return fmt.Sprintf("HTTP %d", status)
+}
