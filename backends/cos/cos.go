@@ -1,0 +1,635 @@
+// Package cos is the Tencent Cloud COS backend, over the official SDK
+// github.com/tencentyun/cos-go-sdk-v5.
+//
+// # Addressing
+//
+// COS serves a bucket only at its own host,
+// <bucket>-<appid>.cos.<region>.myqcloud.com; the bucket name always carries
+// its -APPID suffix. [New] derives that host from Bucket and Region when
+// Endpoint is empty, or from an endpoint of the form cos.<region>.myqcloud.com
+// (a bucket domain naming the same bucket is accepted too). Any other
+// endpoint is not COS: a local one (an IP literal or localhost, such as the
+// test gateway) is addressed path-style, http://host:port/<bucket>/<key>, and
+// so is any endpoint when [Options.PathStyle] is set; another domain without
+// PathStyle is taken for a domain bound to the bucket, keys at its root.
+// The SDK itself cannot address path-style (it drops the path of its bucket
+// URL), so a RoundTripper puts the bucket in front of every request path.
+//
+// # Signing and clock skew
+//
+// Requests are signed by this package's own RoundTripper with
+// cos.AddAuthorizationHeader (q-sign-algorithm=sha1), not by the SDK's
+// AuthorizationTransport, which always signs with time.Now and an hour's
+// validity. The signature's q-sign-time starts at the signing time that
+// [skew.Clock.Do] hands to each attempt (local time corrected by the
+// endpoint's measured offset) minus one minute, and ends
+// [Options.SignExpiry] after it. Every reply's Date header feeds the offset,
+// so after a refusal for clock skew (COS: 403 AccessDenied "Request has
+// expired") Put signs once more with the server's time, and later requests
+// are signed right at once.
+//
+// # Integrity
+//
+// A single PUT carries Content-MD5 (the caller's [uploader.Object.MD5] if
+// given), so COS refuses a body that differs, and the returned ETag is
+// compared with the MD5. The SDK's CRC64 check stays on: it compares the
+// x-cos-hash-crc64ecma of each PUT and UploadPart reply with what was sent,
+// and a mismatch is Kind Integrity. A multipart upload's parts carry their
+// Content-MD5, and the stored size is checked with a HEAD after completion.
+//
+// # Retries
+//
+// The SDK's retries are off (RetryOpt.Count is 1, a single try; note that
+// the SDK treats 0 as 1 as well): the failover package owns retries. The only
+// retry here is the one skew-corrected attempt.
+package cos
+
+import (
+	"context"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+	"sync/atomic"
+	"time"
+
+	cossdk "github.com/tencentyun/cos-go-sdk-v5"
+
+	"github.com/resilient-upload/upload/internal/diag"
+	"github.com/resilient-upload/upload/internal/skew"
+	"github.com/resilient-upload/upload/internal/transport"
+	"github.com/resilient-upload/upload/internal/xfer"
+	"github.com/resilient-upload/upload/uploader"
+)
+
+// Provider is the provider name of this backend.
+const Provider = "cos"
+
+// maxSinglePut is the largest object COS accepts in one PUT.
+const maxSinglePut = 5 << 30
+
+// Options configures a COS backend. The zero value of every field but
+// Bucket and Endpoint or Region is a working default.
+type Options struct {
+	// Name is the target's name in results and errors. Empty means "cos".
+	Name string
+	// Endpoint is the COS endpoint, cos.<region>.myqcloud.com (scheme
+	// optional, https by default), or a non-COS endpoint such as a local
+	// gateway (http://127.0.0.1:9000). Empty means the bucket's own host,
+	// built from Bucket and Region (https).
+	Endpoint string
+	// Region is the COS region, such as ap-guangzhou. It is required when
+	// Endpoint is empty; otherwise it may be empty, and must not contradict
+	// the endpoint.
+	Region string
+	// Bucket is the bucket's full name with its -APPID suffix, as the COS
+	// console shows it (e.g. photos-1250000000). Required.
+	Bucket string
+	// AccessKeyID and SecretAccessKey are the SecretId (AKID...) and
+	// SecretKey. Both empty means anonymous requests.
+	AccessKeyID     string
+	SecretAccessKey string
+	// SessionToken is the token of temporary credentials, if any.
+	SessionToken string
+	// ConnectTimeout bounds dialing and the TLS handshake. Zero means 10 s.
+	ConnectTimeout time.Duration
+	// ResponseTimeout bounds the wait for a reply's headers, and how long a
+	// request body may make no progress. Zero means 60 s.
+	ResponseTimeout time.Duration
+	// PartSize is the multipart part size. Zero means 16 MiB; it is raised
+	// to 5 MiB at least, and as needed to keep within 10,000 parts.
+	PartSize int64
+	// PartConcurrency is the number of parts in flight. Zero means 4. Memory
+	// used by a multipart upload stays within PartSize × PartConcurrency.
+	PartConcurrency int
+	// MultipartThreshold is the size above which Put uses multipart. Zero
+	// means 64 MiB; it is capped at 5 GiB, COS's single PUT limit.
+	MultipartThreshold int64
+	// DisableSkewCorrection signs with the local clock even when the
+	// server's clock is measured to differ; a skewed clock then fails with
+	// Kind ClockSkew and hints.
+	DisableSkewCorrection bool
+	// PathStyle addresses the bucket in the path (scheme://host/bucket/key)
+	// instead of the host. It is implied for a local endpoint (an IP
+	// literal or localhost) and refused with a COS endpoint, which serves
+	// buckets only at their own host.
+	PathStyle bool
+	// SignExpiry is how long a request's signature stays valid after its
+	// signing time (the end of q-sign-time). Zero means 15 minutes, the
+	// tolerance of the other providers; a longer one hides a clock that
+	// lags the server's by more.
+	SignExpiry time.Duration
+}
+
+// Backend stores objects in one COS bucket. It is safe for concurrent use.
+type Backend struct {
+	name      string
+	opts      Options
+	region    string
+	endpoint  string   // as described
+	bucketURL *url.URL // the SDK's base URL
+	objectURL string   // the prefix of object URLs in results, ending in "/"
+	pathStyle bool
+	clock     *skew.Clock
+	client    *cossdk.Client
+	threshold int64
+	partSize  int64
+	conc      int
+	closed    atomic.Bool
+}
+
+var (
+	_ uploader.Backend      = (*Backend)(nil)
+	_ uploader.Stater       = (*Backend)(nil)
+	_ uploader.Getter       = (*Backend)(nil)
+	_ uploader.Deleter      = (*Backend)(nil)
+	_ uploader.Describer    = (*Backend)(nil)
+	_ uploader.SkewReporter = (*Backend)(nil)
+)
+
+// New returns a backend for opts. It refuses, with a message saying what to
+// change, a bucket without its -APPID suffix, a missing endpoint and region,
+// an endpoint that names another bucket, a region that contradicts the
+// endpoint, PathStyle with a COS endpoint, and malformed credentials.
+func New(opts Options) (*Backend, error) {
+	if opts.Name == "" {
+		opts.Name = Provider
+	}
+	fail := func(format string, args ...any) (*Backend, error) {
+		return nil, fmt.Errorf("cos target %q: "+format, append([]any{opts.Name}, args...)...)
+	}
+	if err := diag.Validate(opts.diagConfig()); err != nil {
+		return fail("%v", err)
+	}
+	if opts.SignExpiry < 0 {
+		return fail("negative SignExpiry %s", opts.SignExpiry)
+	}
+	if opts.SignExpiry == 0 {
+		opts.SignExpiry = 15 * time.Minute
+	}
+	if opts.PartConcurrency < 0 || opts.PartSize < 0 || opts.MultipartThreshold < 0 {
+		return fail("PartSize, PartConcurrency and MultipartThreshold must not be negative")
+	}
+	b := &Backend{name: opts.Name, opts: opts, region: opts.Region}
+	if err := b.resolveEndpoint(); err != nil {
+		return fail("%v", err)
+	}
+	b.threshold = opts.MultipartThreshold
+	if b.threshold == 0 {
+		b.threshold = xfer.DefaultThreshold
+	}
+	b.threshold = min(b.threshold, maxSinglePut)
+	b.partSize = opts.PartSize
+	b.conc = opts.PartConcurrency
+	if b.conc == 0 {
+		b.conc = xfer.DefaultConcurrency
+	}
+	b.clock = skew.New(skew.Options{Disabled: opts.DisableSkewCorrection})
+
+	var rt http.RoundTripper = transport.New(transport.Options{
+		ConnectTimeout:  opts.ConnectTimeout,
+		ResponseTimeout: opts.ResponseTimeout,
+		Clock:           b.clock,
+	})
+	// Path style: the bucket goes in front of the path after signing, so
+	// the signature covers the object path as COS defines it (/key).
+	if b.pathStyle {
+		rt = &pathStyle{bucket: opts.Bucket, next: rt}
+	}
+	rt = &signer{
+		id: opts.AccessKeyID, secret: opts.SecretAccessKey, token: opts.SessionToken,
+		expiry: opts.SignExpiry, now: b.clock.Now, next: rt,
+	}
+	b.client = cossdk.NewClient(&cossdk.BaseURL{BucketURL: b.bucketURL}, &http.Client{Transport: rt})
+	// One try per call: our failover layer owns retries. (The SDK reads
+	// any Count <= 1 as a single try.)
+	b.client.Conf.RetryOpt = cossdk.RetryOptions{Count: 1}
+	b.client.Conf.EnableCRC = true
+	return b, nil
+}
+
+func (o Options) diagConfig() diag.Config {
+	return diag.Config{Provider: Provider, Endpoint: o.Endpoint, Region: o.Region, Bucket: o.Bucket,
+		AccessKeyID: o.AccessKeyID, Secret: o.SecretAccessKey}
+}
+
+// resolveEndpoint sets the bucket URL, the object URL prefix, the region and
+// whether requests are path-style. diag.Validate has run.
+func (b *Backend) resolveEndpoint() error {
+	o := b.opts
+	if o.Endpoint == "" {
+		u, err := cossdk.NewBucketURL(o.Bucket, o.Region, true)
+		if err != nil {
+			return fmt.Errorf("cannot build the bucket's URL from bucket %q and region %q: %v", o.Bucket, o.Region, err)
+		}
+		b.bucketURL, b.endpoint = u, "cos."+o.Region+".myqcloud.com"
+		b.objectURL = u.String() + "/"
+		return nil
+	}
+	raw := o.Endpoint
+	if !strings.Contains(raw, "://") {
+		raw = "https://" + raw
+	}
+	u, err := url.Parse(raw)
+	if err != nil || u.Hostname() == "" {
+		return fmt.Errorf("endpoint %q is not a URL or host name; use e.g. cos.ap-guangzhou.myqcloud.com", o.Endpoint)
+	}
+	if u.Scheme != "http" && u.Scheme != "https" {
+		return fmt.Errorf("endpoint %q has scheme %q; use https:// or http://", o.Endpoint, u.Scheme)
+	}
+	if u.Path != "" && u.Path != "/" || u.RawQuery != "" {
+		return fmt.Errorf("endpoint %q has a path or query; give only the scheme and host (the bucket is set separately)", o.Endpoint)
+	}
+	b.endpoint = u.Host
+	if r, ok := diag.EndpointRegion(Provider, o.Endpoint); ok {
+		if o.PathStyle {
+			return fmt.Errorf("PathStyle is set but %s is a COS endpoint, which serves a bucket only at its own host; unset PathStyle", u.Hostname())
+		}
+		// cos.<region>.<domain> or <bucket>.cos.<region>.<domain>: the
+		// bucket's host is <bucket>.cos.<region>.<domain>.
+		h := u.Hostname()
+		if i := strings.Index(h, "cos."+r+"."); i > 0 {
+			h = h[i:]
+		}
+		b.region = r
+		b.endpoint = h
+		host := o.Bucket + "." + h
+		if p := u.Port(); p != "" {
+			host += ":" + p
+		}
+		b.bucketURL = &url.URL{Scheme: u.Scheme, Host: host}
+		b.objectURL = b.bucketURL.String() + "/"
+		return nil
+	}
+	root := &url.URL{Scheme: u.Scheme, Host: u.Host}
+	b.bucketURL = root
+	if o.PathStyle || diag.IsLocal(o.Endpoint) {
+		b.pathStyle = true
+		b.objectURL = root.String() + "/" + o.Bucket + "/"
+	} else {
+		b.objectURL = root.String() + "/"
+	}
+	return nil
+}
+
+// Name returns the target's name.
+func (b *Backend) Name() string { return b.name }
+
+// Describe says what the target is; it holds no secret.
+func (b *Backend) Describe() uploader.Description {
+	return uploader.Description{Name: b.name, Provider: Provider, Endpoint: b.endpoint, Region: b.region, Bucket: b.opts.Bucket}
+}
+
+// Skew returns the measured offset of the server's clock (server minus
+// local) and whether one was measured.
+func (b *Backend) Skew() (time.Duration, bool) { return b.clock.Offset() }
+
+// Close releases the backend. Put must not be called after.
+func (b *Backend) Close() error {
+	b.closed.Store(true)
+	return nil
+}
+
+// objectURLOf returns the URL of key for results.
+func (b *Backend) objectURLOf(key string) string {
+	return b.objectURL + escapeKey(key)
+}
+
+// escapeKey percent-encodes key for a URL path, keeping its slashes.
+func escapeKey(key string) string {
+	segs := strings.Split(key, "/")
+	for i, s := range segs {
+		segs[i] = url.PathEscape(s)
+	}
+	return strings.Join(segs, "/")
+}
+
+// Put stores obj: one PUT with Content-MD5 up to the multipart threshold, a
+// parallel multipart upload above it. See [uploader.Backend].
+func (b *Backend) Put(ctx context.Context, obj uploader.Object) (uploader.Result, error) {
+	res := uploader.Result{Key: obj.Key, Provider: Provider}
+	if b.closed.Load() {
+		return res, b.invalid("put", obj.Key, "the backend is closed")
+	}
+	if err := obj.Validate(); err != nil {
+		return res, b.own(err)
+	}
+	if obj.Size > b.threshold {
+		return b.putMultipart(ctx, obj, res)
+	}
+	return b.putSingle(ctx, obj, res)
+}
+
+func (b *Backend) putSingle(ctx context.Context, obj uploader.Object, res uploader.Result) (uploader.Result, error) {
+	sec, body, err := obj.Reader()
+	if err != nil {
+		return res, b.own(err)
+	}
+	defer body.Close()
+	sum := obj.MD5
+	if sum == nil {
+		if sum, err = xfer.MD5(body, 0, obj.Size); err != nil {
+			return res, b.readErr("put", obj.Key, err)
+		}
+	}
+	opt := &cossdk.ObjectPutOptions{ObjectPutHeaderOptions: &cossdk.ObjectPutHeaderOptions{
+		ContentType:   obj.ContentType,
+		ContentMD5:    xfer.Base64(sum),
+		ContentLength: obj.Size,
+		XCosMetaXXX:   metaHeader(obj.Metadata),
+	}}
+	// The progress reader lives across both attempts: rewinding it for the
+	// corrected one reports the bytes of the first as negative progress.
+	counted := xfer.Counting(sec, xfer.Progress(ctx))
+	var etag, version string
+	attempts, err := b.clock.Do(ctx, b.name, Provider, func(signAt time.Time) error {
+		if _, err := counted.Seek(0, io.SeekStart); err != nil {
+			return b.readErr("put", obj.Key, err)
+		}
+		var r io.Reader = counted
+		if obj.Size == 0 {
+			// A sized empty reader makes the SDK send no body instead of
+			// an empty chunked one.
+			r = strings.NewReader("")
+		}
+		resp, err := b.client.Object.Put(withSignTime(ctx, signAt), obj.Key, r, opt)
+		if err != nil {
+			return b.classify(ctx, "put", obj.Key, err)
+		}
+		etag, version = unquote(resp.Header.Get("ETag")), resp.Header.Get("X-Cos-Version-Id")
+		if plainMD5(etag) && !strings.EqualFold(etag, xfer.Hex(sum)) {
+			return b.integrity("put", obj.Key, resp.Header, "the server's ETag %s is not the MD5 %s of the bytes sent", etag, xfer.Hex(sum))
+		}
+		return nil
+	})
+	res.Attempts = attempts
+	if err != nil {
+		return res, err
+	}
+	res.Target, res.URL, res.ETag, res.MD5, res.Size, res.VersionID = b.name, b.objectURLOf(obj.Key), etag, xfer.Hex(sum), obj.Size, version
+	return res, nil
+}
+
+// putMultipart uploads obj in parts. Its Result.Attempts are those of the
+// initiating request (where a skew refusal shows), the last one extended to
+// the end of the upload and carrying its outcome.
+func (b *Backend) putMultipart(ctx context.Context, obj uploader.Object, res uploader.Result) (uploader.Result, error) {
+	_, body, err := obj.Reader()
+	if err != nil {
+		return res, b.own(err)
+	}
+	defer body.Close()
+	if obj.MD5 != nil {
+		sum, err := xfer.MD5(body, 0, obj.Size)
+		if err != nil {
+			return res, b.readErr("put", obj.Key, err)
+		}
+		if hex.EncodeToString(sum) != hex.EncodeToString(obj.MD5) {
+			e := b.invalid("put", obj.Key, fmt.Sprintf("the body's MD5 %x differs from the expected %x; nothing was sent", sum, obj.MD5))
+			e.Kind = uploader.Integrity
+			return res, e
+		}
+	}
+	var uploadID string
+	initOpt := &cossdk.InitiateMultipartUploadOptions{ObjectPutHeaderOptions: &cossdk.ObjectPutHeaderOptions{
+		ContentType: obj.ContentType,
+		XCosMetaXXX: metaHeader(obj.Metadata),
+	}}
+	attempts, err := b.clock.Do(ctx, b.name, Provider, func(signAt time.Time) error {
+		r, _, err := b.client.Object.InitiateMultipartUpload(withSignTime(ctx, signAt), obj.Key, initOpt)
+		if err != nil {
+			return b.classify(ctx, "initiate_multipart", obj.Key, err)
+		}
+		if r.UploadID == "" {
+			return b.invalidReply("initiate_multipart", obj.Key, "the reply holds no UploadId")
+		}
+		uploadID = r.UploadID
+		return nil
+	})
+	res.Attempts = attempts
+	if err != nil {
+		return res, err
+	}
+	s := &session{b: b, key: obj.Key, uploadID: uploadID, progress: xfer.Progress(ctx)}
+	_, err = xfer.Upload(ctx, body, obj.Size, s, xfer.Options{PartSize: b.partSize, Concurrency: b.conc, ContentMD5: true})
+	if err == nil {
+		err = b.verifySize(ctx, obj.Key, obj.Size)
+		if err != nil {
+			// The object is visible but wrong: remove it.
+			dctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 30*time.Second)
+			if derr := b.Delete(dctx, obj.Key); derr != nil {
+				err = errors.Join(err, derr)
+			}
+			cancel()
+		}
+	}
+	if err != nil {
+		err = b.final(ctx, "put", obj.Key, err)
+		last := &res.Attempts[len(res.Attempts)-1]
+		corrected := last.SkewCorrected
+		*last = uploader.NewAttempt(b.name, Provider, last.Start, b.clock.LocalNow(), err)
+		last.SkewCorrected = corrected
+		return res, err
+	}
+	last := &res.Attempts[len(res.Attempts)-1]
+	last.Elapsed = b.clock.LocalNow().Sub(last.Start)
+	res.Target, res.URL, res.ETag, res.Size, res.VersionID = b.name, b.objectURLOf(obj.Key), s.etag, obj.Size, s.version
+	return res, nil
+}
+
+// verifySize checks with a HEAD that key holds size bytes.
+func (b *Backend) verifySize(ctx context.Context, key string, size int64) error {
+	var got int64 = -1
+	var hdr http.Header
+	_, err := b.clock.Do(ctx, b.name, Provider, func(signAt time.Time) error {
+		resp, err := b.client.Object.Head(withSignTime(ctx, signAt), key, nil)
+		if err != nil {
+			return b.classify(ctx, "verify", key, err)
+		}
+		hdr = resp.Header
+		got, err = strconv.ParseInt(resp.Header.Get("Content-Length"), 10, 64)
+		if err != nil {
+			got = resp.ContentLength
+		}
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	if got != size {
+		return b.integrity("verify", key, hdr, "the stored object has %d bytes, %d were sent", got, size)
+	}
+	return nil
+}
+
+// session is one multipart upload, for xfer.Upload.
+type session struct {
+	b        *Backend
+	key      string
+	uploadID string
+	progress func(int64)
+	etag     string
+	version  string
+}
+
+func (s *session) UploadPart(ctx context.Context, p xfer.Part, body io.ReadSeeker) (string, error) {
+	opt := &cossdk.ObjectUploadPartOptions{ContentLength: p.Size}
+	if p.MD5 != nil {
+		opt.ContentMD5 = xfer.Base64(p.MD5)
+	}
+	counted := xfer.Counting(body, s.progress)
+	var etag string
+	_, err := s.b.clock.Do(ctx, s.b.name, Provider, func(signAt time.Time) error {
+		if _, err := counted.Seek(0, io.SeekStart); err != nil {
+			return s.b.readErr("upload_part", s.key, err)
+		}
+		resp, err := s.b.client.Object.UploadPart(withSignTime(ctx, signAt), s.key, s.uploadID, p.Number, counted, opt)
+		if err != nil {
+			return s.b.classify(ctx, "upload_part", s.key, err)
+		}
+		etag = unquote(resp.Header.Get("ETag"))
+		if etag == "" {
+			return s.b.invalidReply("upload_part", s.key, fmt.Sprintf("the reply to part %d holds no ETag", p.Number))
+		}
+		if p.MD5 != nil && plainMD5(etag) && !strings.EqualFold(etag, xfer.Hex(p.MD5)) {
+			return s.b.integrity("upload_part", s.key, resp.Header, "part %d: the server's ETag %s is not the MD5 %s of the bytes sent", p.Number, etag, xfer.Hex(p.MD5))
+		}
+		return nil
+	})
+	return etag, err
+}
+
+func (s *session) Complete(ctx context.Context, parts []xfer.Part) error {
+	opt := &cossdk.CompleteMultipartUploadOptions{Parts: make([]cossdk.Object, len(parts))}
+	for i, p := range parts {
+		opt.Parts[i] = cossdk.Object{PartNumber: p.Number, ETag: `"` + p.ETag + `"`}
+	}
+	_, err := s.b.clock.Do(ctx, s.b.name, Provider, func(signAt time.Time) error {
+		r, resp, err := s.b.client.Object.CompleteMultipartUpload(withSignTime(ctx, signAt), s.key, s.uploadID, opt)
+		if err != nil {
+			return s.b.classify(ctx, "complete_multipart", s.key, err)
+		}
+		s.etag = unquote(r.ETag)
+		if resp != nil {
+			s.version = resp.Header.Get("X-Cos-Version-Id")
+		}
+		return nil
+	})
+	return err
+}
+
+func (s *session) Abort(ctx context.Context) error {
+	_, err := s.b.clock.Do(ctx, s.b.name, Provider, func(signAt time.Time) error {
+		_, err := s.b.client.Object.AbortMultipartUpload(withSignTime(ctx, signAt), s.key, s.uploadID)
+		if err != nil {
+			e := s.b.classify(ctx, "abort_multipart", s.key, err)
+			if e.Status == http.StatusNotFound {
+				return nil // already gone
+			}
+			return e
+		}
+		return nil
+	})
+	return err
+}
+
+// Stat returns the object's info, or an *uploader.Error with Status 404 and
+// Code "NoSuchKey" (Kind Invalid) when there is no such object.
+func (b *Backend) Stat(ctx context.Context, key string) (uploader.ObjectInfo, error) {
+	var info uploader.ObjectInfo
+	_, err := b.clock.Do(ctx, b.name, Provider, func(signAt time.Time) error {
+		resp, err := b.client.Object.Head(withSignTime(ctx, signAt), key, nil)
+		if err != nil {
+			e := b.classify(ctx, "stat", key, err)
+			if e.Status == http.StatusNotFound && e.Code != "NoSuchBucket" {
+				e.Code, e.Kind = "NoSuchKey", uploader.Invalid
+				if e.Message == "" || strings.Contains(e.Message, "404") {
+					e.Message = "no such object"
+				}
+			}
+			return e
+		}
+		h := resp.Header
+		info = uploader.ObjectInfo{Key: key, ETag: unquote(h.Get("ETag")), ContentType: h.Get("Content-Type")}
+		if n, err := strconv.ParseInt(h.Get("Content-Length"), 10, 64); err == nil {
+			info.Size = n
+		} else {
+			info.Size = resp.ContentLength
+		}
+		if t, err := http.ParseTime(h.Get("Last-Modified")); err == nil {
+			info.LastModified = t
+		}
+		for k, vs := range h {
+			if m, ok := strings.CutPrefix(strings.ToLower(k), "x-cos-meta-"); ok && len(vs) > 0 {
+				if info.Metadata == nil {
+					info.Metadata = map[string]string{}
+				}
+				info.Metadata[m] = vs[0]
+			}
+		}
+		return nil
+	})
+	return info, err
+}
+
+// Get returns a reader of the object's bytes; the caller closes it.
+func (b *Backend) Get(ctx context.Context, key string) (io.ReadCloser, error) {
+	var body io.ReadCloser
+	_, err := b.clock.Do(ctx, b.name, Provider, func(signAt time.Time) error {
+		resp, err := b.client.Object.Get(withSignTime(ctx, signAt), key, nil)
+		if err != nil {
+			e := b.classify(ctx, "get", key, err)
+			if e.Status == http.StatusNotFound && e.Code == "" {
+				e.Code = "NoSuchKey"
+			}
+			return e
+		}
+		body = resp.Body
+		return nil
+	})
+	return body, err
+}
+
+// Delete removes the object; deleting a missing object is not an error.
+func (b *Backend) Delete(ctx context.Context, key string) error {
+	_, err := b.clock.Do(ctx, b.name, Provider, func(signAt time.Time) error {
+		_, err := b.client.Object.Delete(withSignTime(ctx, signAt), key)
+		if err != nil {
+			e := b.classify(ctx, "delete", key, err)
+			if e.Status == http.StatusNotFound && e.Code != "NoSuchBucket" {
+				return nil
+			}
+			return e
+		}
+		return nil
+	})
+	return err
+}
+
+// metaHeader returns the x-cos-meta-* headers of md, or nil.
+func metaHeader(md map[string]string) *http.Header {
+	if len(md) == 0 {
+		return nil
+	}
+	h := http.Header{}
+	for k, v := range md {
+		h.Set("x-cos-meta-"+strings.ToLower(k), v)
+	}
+	return &h
+}
+
+func unquote(etag string) string { return strings.Trim(etag, `"`) }
+
+// plainMD5 reports whether etag looks like an MD5 (32 hex digits), as it is
+// for a single PUT without server-side encryption by KMS.
+func plainMD5(etag string) bool {
+	if len(etag) != 32 {
+		return false
+	}
+	_, err := hex.DecodeString(etag)
+	return err == nil
+}
