@@ -189,7 +189,10 @@ func TestPutEmptyObject(t *testing.T) {
 	b := newFakeBackend(t, f, nil)
 	var te []string
 	var cl int64 = -1
-	f.onRequest(func(w http.ResponseWriter, r *http.Request) bool { te, cl = r.TransferEncoding, r.ContentLength; return false })
+	f.onRequest(func(w http.ResponseWriter, r *http.Request) bool {
+		te, cl = r.TransferEncoding, r.ContentLength
+		return false
+	})
 	if _, err := b.Put(context.Background(), bytesObject("empty", nil)); err != nil {
 		t.Fatal(err)
 	}
@@ -330,7 +333,7 @@ func TestDisableSkewCorrectionReportsClockSkewWithHints(t *testing.T) {
 	if len(res.Attempts) != 1 || len(f.requests()) != 1 {
 		t.Errorf("%d attempts, %d requests; want 1 and 1", len(res.Attempts), len(f.requests()))
 	}
-	if (e.Skew-31*time.Minute).Abs() > 5*time.Second {
+	if (e.Skew - 31*time.Minute).Abs() > 5*time.Second {
 		t.Errorf("skew = %v, want ≈ 31m", e.Skew)
 	}
 	hints := strings.Join(e.Hints, "\n")
