@@ -1,0 +1,116 @@
+package oss
+
+import (
+	"context"
+	"hash"
+	"io"
+	"net/http"
+	"strconv"
+	"strings"
+
+	"github.com/aliyun/aliyun-oss-go-sdk/oss"
+
+	"github.com/resilient-upload/upload/uploader"
+)
+
+// notFound turns the *uploader.Error of a 404 on an object into the
+// not-found error of the contract: Status 404, Code "NoSuchKey" (so that
+// [uploader.IsNotFound] holds) and Kind Invalid (a missing object says
+// nothing about the target's health). A missing bucket stays
+// BucketNotFound. It reports whether err was such a 404.
+func notFound(err error) (*uploader.Error, bool) {
+	e := uploader.AsError(err)
+	if e == nil || e.Status != http.StatusNotFound || (e.Code != "" && e.Code != "NoSuchKey") {
+		return e, false
+	}
+	c := *e
+	c.Code, c.Kind = "NoSuchKey", uploader.Invalid
+	if c.Message == "" || strings.HasPrefix(c.Message, "oss: service returned") {
+		c.Message = "no such object"
+	}
+	c.Hints = nil
+	return &c, true
+}
+
+// Stat returns the object's size, ETag, content type, modification time and
+// user metadata. A missing object gives an *uploader.Error with Status 404
+// and Code "NoSuchKey" ([uploader.IsNotFound]).
+func (b *Backend) Stat(ctx context.Context, key string) (uploader.ObjectInfo, error) {
+	h, _, err := b.do(ctx, "stat", key, func(opts []oss.Option) error {
+		_, err := b.bucket.GetObjectDetailedMeta(key, opts...)
+		return err
+	})
+	if err != nil {
+		if e, ok := notFound(err); ok {
+			return uploader.ObjectInfo{}, e
+		}
+		return uploader.ObjectInfo{}, err
+	}
+	info := uploader.ObjectInfo{Key: key, ETag: trimETag(h.Get(oss.HTTPHeaderEtag)), ContentType: h.Get(oss.HTTPHeaderContentType)}
+	info.Size, _ = strconv.ParseInt(h.Get(oss.HTTPHeaderContentLength), 10, 64)
+	info.LastModified, _ = http.ParseTime(h.Get(oss.HTTPHeaderLastModified))
+	for k, v := range h {
+		if len(v) > 0 && len(k) > len(oss.HTTPHeaderOssMetaPrefix) && strings.EqualFold(k[:len(oss.HTTPHeaderOssMetaPrefix)], oss.HTTPHeaderOssMetaPrefix) {
+			if info.Metadata == nil {
+				info.Metadata = map[string]string{}
+			}
+			info.Metadata[strings.ToLower(k[len(oss.HTTPHeaderOssMetaPrefix):])] = v[0]
+		}
+	}
+	return info, nil
+}
+
+// Get returns a reader of the object's bytes; the caller closes it. When
+// the server sent the object's CRC64, a read that reaches the end of bytes
+// with another CRC64 fails with Kind Integrity. A missing object gives an
+// error for which [uploader.IsNotFound] holds.
+func (b *Backend) Get(ctx context.Context, key string) (io.ReadCloser, error) {
+	var res *oss.GetObjectResult
+	h, _, err := b.do(ctx, "get", key, func(opts []oss.Option) error {
+		var err error
+		res, err = b.bucket.DoGetObject(&oss.GetObjectRequest{ObjectKey: key}, opts)
+		return err
+	})
+	if err != nil {
+		if e, ok := notFound(err); ok {
+			return nil, e
+		}
+		return nil, err
+	}
+	body := res.Response.Body
+	if res.ClientCRC == nil || h.Get(oss.HTTPHeaderOssCRC64) == "" {
+		return body, nil
+	}
+	return &crcBody{ReadCloser: body, calc: res.ClientCRC, want: res.ServerCRC, b: b, key: key, h: h}, nil
+}
+
+// crcBody checks the CRC64 of what was read when the end is reached.
+type crcBody struct {
+	io.ReadCloser
+	calc hash.Hash64 // fed by the SDK as the body is read
+	want uint64
+	b    *Backend
+	key  string
+	h    http.Header
+}
+
+func (c *crcBody) Read(p []byte) (int, error) {
+	n, err := c.ReadCloser.Read(p)
+	if err == io.EOF && c.calc.Sum64() != c.want {
+		return n, &uploader.Error{Kind: uploader.Integrity, Target: c.b.name, Provider: Provider, Op: "get", Key: c.key,
+			Code: "CRCCheckFailed", RequestID: c.h.Get(oss.HTTPHeaderOssRequestID),
+			Message: "the bytes read do not match the object's CRC64 (" + strconv.FormatUint(c.want, 10) + ")"}
+	}
+	return n, err
+}
+
+// Delete removes the object; a missing object is not an error.
+func (b *Backend) Delete(ctx context.Context, key string) error {
+	_, _, err := b.do(ctx, "delete", key, func(opts []oss.Option) error {
+		return b.bucket.DeleteObject(key, opts...)
+	})
+	if _, ok := notFound(err); ok {
+		return nil
+	}
+	return err
+}

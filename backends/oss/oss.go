@@ -1,0 +1,371 @@
+// Package oss is the Alibaba Cloud OSS backend, over the official v1 SDK
+// (github.com/aliyun/aliyun-oss-go-sdk).
+//
+// # Signing
+//
+// Requests are signed with OSS4-HMAC-SHA256 (V4) by default, since Aliyun is
+// retiring the V1 signature; [Options.SignatureVersion] = 1 selects V1
+// (HMAC-SHA1). V4 puts the region in the signature's scope, so it needs a
+// region: [Options.Region], or the one the endpoint names.
+//
+// The signing time of every request comes from the backend's clock-skew
+// estimate (package internal/skew), which every reply's Date header feeds:
+// the SDK signs with the Date header (V1) or the x-oss-date header (V4), and
+// the backend sets both itself for each call. After a RequestTimeTooSkewed
+// refusal, Put signs again once with the corrected time.
+//
+// # Transport
+//
+// The SDK gets an *http.Client over the shared transport (internal/transport):
+// the SDK's own timeout settings do not apply, [Options.ConnectTimeout] and
+// [Options.ResponseTimeout] do, and a request body that stops moving fails
+// with Kind Timeout. Redirects are not followed. The v1 SDK never retries, so
+// each Put makes one attempt (plus at most one skew-corrected retry); the
+// failover package owns retries.
+//
+// # Integrity
+//
+// A single PUT carries Content-MD5 (computed, or [uploader.Object.MD5]), so
+// the server refuses a body that differs; the ETag it returns is compared
+// with the MD5 too. Every PUT and part is also checked against the server's
+// CRC64 (x-oss-hash-crc64ecma) by the SDK, and a completed multipart upload
+// against the CRC64 combined from its parts, or its size when the server sends
+// no CRC64. An object found corrupt after it was stored is deleted.
+//
+// # Errors
+//
+// [Backend.ErrorKind] is the one classification of this backend's errors. The
+// SDK's oss.ServiceError is a value type; its raw XML body gives the server's
+// StringToSign and ServerTime, which land in [uploader.Error]. Network errors
+// are the raw *url.Error of net/http. A reply whose body is not OSS XML is
+// classified by its HTTP status, which the backend records for every call.
+package oss
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"net/url"
+	"strings"
+	"time"
+
+	"github.com/aliyun/aliyun-oss-go-sdk/oss"
+
+	"github.com/resilient-upload/upload/internal/diag"
+	"github.com/resilient-upload/upload/internal/errclass"
+	"github.com/resilient-upload/upload/internal/skew"
+	"github.com/resilient-upload/upload/internal/transport"
+	"github.com/resilient-upload/upload/internal/xfer"
+	"github.com/resilient-upload/upload/uploader"
+)
+
+// Provider is the provider name this backend reports.
+const Provider = "oss"
+
+// MaxSinglePut is the largest object OSS accepts in one PUT (5 GiB).
+const MaxSinglePut = 5 << 30
+
+// Options configures a Backend. The zero value of every field is usable
+// except Endpoint, Bucket and the credentials, which must be set.
+type Options struct {
+	// Name is the target's name in results and errors. Default: "oss".
+	Name string
+	// Endpoint is the OSS endpoint, e.g. "oss-cn-hangzhou.aliyuncs.com". No
+	// scheme means https (the SDK itself would use http); "http://" must be
+	// written out. It must not name the bucket
+	// (bucket.oss-cn-hangzhou.aliyuncs.com is refused) nor hold a path.
+	Endpoint string
+	// Region is the region, e.g. "cn-hangzhou". Default: the region the
+	// endpoint names. V4 signing needs one, so with an endpoint that names
+	// none (an IP, a custom domain) it must be set. A region that
+	// contradicts the endpoint is refused.
+	Region string
+	// Bucket is the bucket name. Required.
+	Bucket string
+	// AccessKeyID and SecretAccessKey are the AccessKey pair. Required: the
+	// SDK cannot send anonymous requests.
+	AccessKeyID     string
+	SecretAccessKey string
+	// SessionToken is the STS security token, for temporary credentials.
+	// Default: none.
+	SessionToken string
+	// SignatureVersion is 4 (OSS4-HMAC-SHA256) or 1 (HMAC-SHA1). Default
+	// (0): 4.
+	SignatureVersion int
+	// ForcePathStyle addresses the bucket in the path (host/bucket/key)
+	// instead of the host (bucket.host/key). Default: false; endpoints that
+	// are IP literals or localhost always use path style.
+	ForcePathStyle bool
+	// ConnectTimeout bounds dialing and the TLS handshake. Default: 10 s.
+	ConnectTimeout time.Duration
+	// ResponseTimeout bounds the wait for a reply's headers, and how long a
+	// request body may stay without progress. Default: 60 s.
+	ResponseTimeout time.Duration
+	// PartSize is the multipart part size; it is raised to 5 MiB, and for
+	// very large objects to what keeps the part count within 10,000.
+	// Default: 16 MiB.
+	PartSize int64
+	// PartConcurrency is the number of parts in flight. Memory stays within
+	// about PartSize x PartConcurrency. Default: 4.
+	PartConcurrency int
+	// MultipartThreshold is the size above which Put uses multipart. Values
+	// above 5 GiB (the single-PUT limit) are lowered to 5 GiB. Default:
+	// 64 MiB.
+	MultipartThreshold int64
+	// DisableSkewCorrection signs with the local clock even when the
+	// server's clock is known to differ. The skew is still measured and
+	// reported. Default: false (correction on).
+	DisableSkewCorrection bool
+	// Now returns the local time; tests inject a fake clock. Default:
+	// time.Now.
+	Now func() time.Time
+}
+
+// Backend stores objects in one OSS bucket. It is safe for concurrent use.
+type Backend struct {
+	name      string
+	endpoint  string // with scheme
+	region    string
+	bucketNm  string
+	pathStyle bool
+	sigV4     bool
+	partSize  int64
+	partConc  int
+	threshold int64
+	cfg       diag.Config
+	clock     *skew.Clock
+	client    *oss.Client
+	bucket    *oss.Bucket
+	http      *http.Client
+}
+
+var (
+	_ uploader.Backend      = (*Backend)(nil)
+	_ uploader.Stater       = (*Backend)(nil)
+	_ uploader.Getter       = (*Backend)(nil)
+	_ uploader.Deleter      = (*Backend)(nil)
+	_ uploader.Describer    = (*Backend)(nil)
+	_ uploader.SkewReporter = (*Backend)(nil)
+)
+
+// New returns a Backend for opts. It refuses, with an error saying what to
+// change, a configuration that cannot work: no endpoint, bucket or
+// credentials; an endpoint set to a bucket domain or holding a path; a region
+// that contradicts the endpoint; V4 signing without a region; an unknown
+// signature version; a bucket name OSS does not allow; credentials with
+// whitespace.
+func New(opts Options) (*Backend, error) {
+	if opts.Name == "" {
+		opts.Name = Provider
+	}
+	fail := func(format string, args ...any) (*Backend, error) {
+		return nil, fmt.Errorf("oss target %q: "+format, append([]any{opts.Name}, args...)...)
+	}
+	switch opts.SignatureVersion {
+	case 0, 4:
+		opts.SignatureVersion = 4
+	case 1:
+	default:
+		return fail("signature version %d is not supported: use 4 (OSS4-HMAC-SHA256, the default) or 1", opts.SignatureVersion)
+	}
+	if opts.AccessKeyID == "" || opts.SecretAccessKey == "" {
+		return fail("the access key ID and the secret must both be set: the OSS SDK cannot send anonymous requests")
+	}
+	cfg := diag.Config{Provider: Provider, Endpoint: opts.Endpoint, Region: opts.Region, Bucket: opts.Bucket,
+		AccessKeyID: opts.AccessKeyID, Secret: opts.SecretAccessKey}
+	if err := diag.Validate(cfg); err != nil {
+		return fail("%v", err)
+	}
+	endpoint, err := normalizeEndpoint(opts.Endpoint)
+	if err != nil {
+		return fail("%v", err)
+	}
+	if err := oss.CheckBucketName(opts.Bucket); err != nil {
+		return fail("%v (OSS bucket names are 3 to 63 lowercase letters, digits and hyphens)", err)
+	}
+	region := opts.Region
+	if region == "" {
+		region, _ = diag.EndpointRegion(Provider, endpoint)
+	}
+	if region == "" && opts.SignatureVersion == 4 {
+		return fail("V4 signing needs a region and the endpoint %s names none: set the region (e.g. cn-hangzhou), or select signature version 1", diag.Host(endpoint))
+	}
+	cfg.Region = region
+	cfg.Endpoint = endpoint
+
+	clock := skew.New(skew.Options{Disabled: opts.DisableSkewCorrection, Now: opts.Now})
+	rt := transport.Capturing(transport.New(transport.Options{
+		ConnectTimeout:  opts.ConnectTimeout,
+		ResponseTimeout: opts.ResponseTimeout,
+		Clock:           clock,
+	}))
+	hc := &http.Client{
+		Transport: rt,
+		// A signed request is valid only for the host it was signed for.
+		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
+	}
+	pathStyle := opts.ForcePathStyle || diag.IsLocal(endpoint)
+	copts := []oss.ClientOption{
+		oss.HTTPClient(hc),
+		oss.ForcePathStyle(pathStyle),
+		oss.EnableCRC(true),
+		// Content-MD5 is computed per request by the backend; the SDK's
+		// EnableMD5 would spool bodies to memory or temporary files.
+		oss.EnableMD5(false),
+	}
+	if region != "" {
+		copts = append(copts, oss.Region(region))
+	}
+	if opts.SignatureVersion == 4 {
+		copts = append(copts, oss.AuthVersion(oss.AuthV4))
+	} else {
+		copts = append(copts, oss.AuthVersion(oss.AuthV1))
+	}
+	if opts.SessionToken != "" {
+		copts = append(copts, oss.SecurityToken(opts.SessionToken))
+	}
+	client, err := oss.New(endpoint, opts.AccessKeyID, opts.SecretAccessKey, copts...)
+	if err != nil {
+		return fail("%v", err)
+	}
+	bucket, err := client.Bucket(opts.Bucket)
+	if err != nil {
+		return fail("%v", err)
+	}
+	threshold := opts.MultipartThreshold
+	if threshold <= 0 {
+		threshold = xfer.DefaultThreshold
+	}
+	threshold = min(threshold, MaxSinglePut)
+	conc := opts.PartConcurrency
+	if conc <= 0 {
+		conc = xfer.DefaultConcurrency
+	}
+	return &Backend{
+		name: opts.Name, endpoint: endpoint, region: region, bucketNm: opts.Bucket,
+		pathStyle: pathStyle, sigV4: opts.SignatureVersion == 4,
+		partSize: opts.PartSize, partConc: conc, threshold: threshold,
+		cfg: cfg, clock: clock, client: client, bucket: bucket, http: hc,
+	}, nil
+}
+
+// normalizeEndpoint returns the endpoint with its scheme (https when none is
+// given) and without a trailing slash; it refuses other schemes and paths.
+func normalizeEndpoint(ep string) (string, error) {
+	ep = strings.TrimSpace(ep)
+	if !strings.Contains(ep, "://") {
+		ep = "https://" + ep
+	}
+	u, err := url.Parse(ep)
+	if err != nil {
+		return "", fmt.Errorf("the endpoint %q is not a URL: %v", ep, err)
+	}
+	if u.Scheme != "http" && u.Scheme != "https" {
+		return "", fmt.Errorf("the endpoint's scheme %q is not http or https", u.Scheme)
+	}
+	if u.Host == "" {
+		return "", fmt.Errorf("the endpoint %q has no host", ep)
+	}
+	if (u.Path != "" && u.Path != "/") || u.RawQuery != "" || u.User != nil {
+		return "", fmt.Errorf("the endpoint %q holds a path, query or user: set it to %s://%s and the bucket separately", ep, u.Scheme, u.Host)
+	}
+	return u.Scheme + "://" + u.Host, nil
+}
+
+// Name returns the target's name.
+func (b *Backend) Name() string { return b.name }
+
+// Describe says which endpoint, region and bucket the backend writes to.
+func (b *Backend) Describe() uploader.Description {
+	return uploader.Description{Name: b.name, Provider: Provider, Endpoint: b.endpoint, Region: b.region, Bucket: b.bucketNm}
+}
+
+// Skew returns the measured offset of the server's clock (server minus
+// local) and whether one was measured yet.
+func (b *Backend) Skew() (time.Duration, bool) { return b.clock.Offset() }
+
+// Close releases the idle connections the transport lets go of (the rest
+// close after their idle timeout). Put must not be called after.
+func (b *Backend) Close() error {
+	b.http.CloseIdleConnections()
+	return nil
+}
+
+// ObjectURL returns the URL of key: https://bucket.endpoint/key, or
+// scheme://endpoint/bucket/key in path style.
+func (b *Backend) ObjectURL(key string) string {
+	u, _ := url.Parse(b.endpoint)
+	if b.pathStyle {
+		u.Path = "/" + b.bucketNm + "/" + key
+	} else {
+		u.Host = b.bucketNm + "." + u.Host
+		u.Path = "/" + key
+	}
+	return u.String()
+}
+
+// v4Time is the x-oss-date format of V4 signatures.
+const v4Time = "20060102T150405Z"
+
+// call runs one SDK call, signed at signAt, with ctx, capturing the reply's
+// headers and status; it returns the call's error classified.
+func (b *Backend) call(ctx context.Context, op, key string, signAt time.Time, fn func(opts []oss.Option) error, extra ...oss.Option) (http.Header, error) {
+	var h http.Header
+	cctx, capt := transport.WithCapture(ctx)
+	opts := make([]oss.Option, 0, len(extra)+5)
+	opts = append(opts,
+		oss.WithContext(cctx),
+		oss.GetResponseHeader(&h),
+		oss.SetHeader(oss.HTTPHeaderDate, signAt.UTC().Format(http.TimeFormat)),
+	)
+	if b.sigV4 {
+		opts = append(opts, oss.SetHeader(oss.HttpHeaderOssDate, signAt.UTC().Format(v4Time)))
+	}
+	opts = append(opts, extra...)
+	err := fn(opts)
+	if err != nil {
+		if h == nil {
+			h = capt.Header()
+		}
+		return h, b.classify(ctx, op, key, err, h, capt.Status())
+	}
+	return h, nil
+}
+
+// do runs an idempotent, bodiless SDK call through the skew clock: at most
+// one retry, signed with the corrected time, after a clock-skew refusal.
+func (b *Backend) do(ctx context.Context, op, key string, fn func(opts []oss.Option) error, extra ...oss.Option) (http.Header, []uploader.Attempt, error) {
+	var h http.Header
+	attempts, err := b.clock.Do(ctx, b.name, Provider, func(signAt time.Time) error {
+		var err error
+		h, err = b.call(ctx, op, key, signAt, fn, extra...)
+		return err
+	})
+	return h, attempts, err
+}
+
+// wrapErr returns err as an *uploader.Error naming this target.
+func (b *Backend) wrapErr(err error, op, key string) error {
+	var e *uploader.Error
+	if errors.As(err, &e) {
+		c := *e
+		if c.Target == "" {
+			c.Target = b.name
+		}
+		c.Provider = Provider
+		if c.Op == "" {
+			c.Op = op
+		}
+		if c.Key == "" {
+			c.Key = key
+		}
+		return &c
+	}
+	return b.classify(nil, op, key, err, nil, 0)
+}
+
+// target is the errclass description of this backend.
+func (b *Backend) target() errclass.Target {
+	return errclass.Target{Name: b.name, Provider: Provider, Clock: b.clock, Hints: b.hints}
+}

@@ -1,0 +1,332 @@
+package oss
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"io"
+	"net/http"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/aliyun/aliyun-oss-go-sdk/oss"
+
+	"github.com/resilient-upload/upload/internal/xfer"
+	"github.com/resilient-upload/upload/uploader"
+)
+
+// cleanupTimeout bounds the deletion of an object found corrupt after it was
+// stored; it runs even when the caller's context is done.
+const cleanupTimeout = 30 * time.Second
+
+// Put stores obj: one PUT with Content-MD5 up to the multipart threshold,
+// else a parallel multipart upload (aborted on any failure). It makes one
+// attempt, plus one retry signed with the corrected time after a clock-skew
+// refusal, and reports them in Result.Attempts. See [uploader.Backend].
+func (b *Backend) Put(ctx context.Context, obj uploader.Object) (uploader.Result, error) {
+	res := uploader.Result{Key: obj.Key, Provider: Provider}
+	if err := obj.Validate(); err != nil {
+		return res, b.wrapErr(err, "validate", obj.Key)
+	}
+	_, body, err := obj.Reader()
+	if err != nil {
+		return res, b.wrapErr(err, "open", obj.Key)
+	}
+	defer body.Close()
+	if obj.Size <= b.threshold {
+		return b.putSingle(ctx, obj, body, res)
+	}
+	return b.putMultipart(ctx, obj, body, res)
+}
+
+// objectOptions are the options that describe obj: its content type and
+// user metadata (x-oss-meta-*).
+func objectOptions(obj uploader.Object) []oss.Option {
+	var opts []oss.Option
+	if obj.ContentType != "" {
+		opts = append(opts, oss.ContentType(obj.ContentType))
+	}
+	for k, v := range obj.Metadata {
+		opts = append(opts, oss.Meta(k, v))
+	}
+	return opts
+}
+
+// progressRun counts the bytes one run sends, so that a retry can report
+// them as rewound.
+type progressRun struct {
+	fn   func(int64)
+	sent atomic.Int64
+}
+
+func newProgressRun(ctx context.Context) *progressRun { return &progressRun{fn: xfer.Progress(ctx)} }
+
+// reader returns a fresh reader of the n bytes of r from off, counting what
+// is read; it first reports the previous run's bytes as rewound. Each run
+// gets its own reader, so a body that net/http still reads after a refusal
+// never races with the retry.
+func (p *progressRun) reader(r io.ReaderAt, off, n int64) io.ReadSeeker {
+	sr := io.NewSectionReader(r, off, n)
+	if p.fn == nil {
+		return sr
+	}
+	if prev := p.sent.Swap(0); prev != 0 {
+		p.fn(-prev)
+	}
+	return xfer.Counting(sr, func(d int64) { p.sent.Add(d); p.fn(d) })
+}
+
+func (b *Backend) putSingle(ctx context.Context, obj uploader.Object, body io.ReaderAt, res uploader.Result) (uploader.Result, error) {
+	sum := obj.MD5
+	if sum == nil {
+		var err error
+		if sum, err = xfer.MD5(body, 0, obj.Size); err != nil {
+			return res, &uploader.Error{Kind: uploader.Invalid, Target: b.name, Provider: Provider, Op: "read", Key: obj.Key,
+				Message: "reading the body: " + err.Error(), Err: err}
+		}
+	}
+	extra := append(objectOptions(obj), oss.ContentMD5(xfer.Base64(sum)))
+	prog := newProgressRun(ctx)
+	var h http.Header
+	attempts, err := b.clock.Do(ctx, b.name, Provider, func(signAt time.Time) error {
+		var err error
+		h, err = b.call(ctx, "put", obj.Key, signAt, func(opts []oss.Option) error {
+			req := &oss.PutObjectRequest{ObjectKey: obj.Key, Reader: prog.reader(body, 0, obj.Size)}
+			resp, err := b.bucket.DoPutObject(req, opts)
+			if resp != nil && resp.Body != nil {
+				resp.Body.Close()
+			}
+			return err
+		}, extra...)
+		return err
+	})
+	res.Attempts = attempts
+	if err != nil {
+		if uploader.KindOf(err) == uploader.Integrity && isStoredCRCMismatch(err) {
+			b.discard(ctx, obj.Key)
+		}
+		return res, err
+	}
+	etag := trimETag(h.Get(oss.HTTPHeaderEtag))
+	if isMD5ETag(etag) && !strings.EqualFold(etag, xfer.Hex(sum)) {
+		b.discard(ctx, obj.Key)
+		err := &uploader.Error{Kind: uploader.Integrity, Target: b.name, Provider: Provider, Op: "put", Key: obj.Key,
+			RequestID: h.Get(oss.HTTPHeaderOssRequestID),
+			Message:   fmt.Sprintf("the server's ETag %s is not the MD5 %s of the bytes sent; the object was deleted", etag, xfer.Hex(sum))}
+		markLast(res.Attempts, err)
+		return res, err
+	}
+	res.Target, res.URL, res.ETag, res.MD5 = b.name, b.ObjectURL(obj.Key), etag, xfer.Hex(sum)
+	res.Size, res.VersionID = obj.Size, oss.GetVersionId(h)
+	return res, nil
+}
+
+// isStoredCRCMismatch reports whether err is a CRC64 mismatch on a
+// successful reply: the object was stored with other bytes than sent.
+func isStoredCRCMismatch(err error) bool {
+	e := uploader.AsError(err)
+	return e != nil && e.Code == "CRCCheckFailed"
+}
+
+// markLast sets the outcome of the last attempt to err.
+func markLast(attempts []uploader.Attempt, err error) {
+	if len(attempts) == 0 {
+		return
+	}
+	last := &attempts[len(attempts)-1]
+	corrected, skew := last.SkewCorrected, last.Skew
+	*last = uploader.NewAttempt(last.Target, last.Provider, last.Start, last.Start.Add(last.Elapsed), err)
+	last.SkewCorrected = corrected
+	if last.Skew == 0 {
+		last.Skew = skew
+	}
+}
+
+// discard deletes key, which holds bytes that failed verification, so that
+// no corrupt object stays visible. It is best effort.
+func (b *Backend) discard(ctx context.Context, key string) {
+	dctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), cleanupTimeout)
+	defer cancel()
+	_ = b.Delete(dctx, key)
+}
+
+func trimETag(s string) string { return strings.Trim(s, `"`) }
+
+// isMD5ETag reports whether etag is a plain MD5 (32 hex digits), as OSS
+// returns for a single PUT without server-side KMS encryption.
+func isMD5ETag(etag string) bool {
+	if len(etag) != 32 {
+		return false
+	}
+	for _, c := range etag {
+		if !strings.ContainsRune("0123456789abcdefABCDEF", c) {
+			return false
+		}
+	}
+	return true
+}
+
+func (b *Backend) putMultipart(ctx context.Context, obj uploader.Object, body io.ReaderAt, res uploader.Result) (uploader.Result, error) {
+	if obj.MD5 != nil {
+		sum, err := xfer.MD5(body, 0, obj.Size)
+		if err != nil {
+			return res, &uploader.Error{Kind: uploader.Invalid, Target: b.name, Provider: Provider, Op: "read", Key: obj.Key,
+				Message: "reading the body: " + err.Error(), Err: err}
+		}
+		if !bytes.Equal(sum, obj.MD5) {
+			return res, &uploader.Error{Kind: uploader.Integrity, Target: b.name, Provider: Provider, Op: "read", Key: obj.Key,
+				Message: fmt.Sprintf("the body's MD5 %s is not the expected %s; nothing was sent", xfer.Hex(sum), xfer.Hex(obj.MD5))}
+		}
+	}
+	var imur oss.InitiateMultipartUploadResult
+	_, attempts, err := b.do(ctx, "initiate_multipart", obj.Key, func(opts []oss.Option) error {
+		var err error
+		imur, err = b.bucket.InitiateMultipartUpload(obj.Key, opts...)
+		return err
+	}, objectOptions(obj)...)
+	res.Attempts = attempts
+	if err != nil {
+		return res, err
+	}
+	// Address the parts with the key and bucket sent, whatever the reply's
+	// XML spelled.
+	imur.Key, imur.Bucket = obj.Key, b.bucketNm
+	s := &session{b: b, key: obj.Key, imur: imur, body: body, prog: xfer.Progress(ctx), crcs: map[int]uint64{}}
+	_, err = xfer.Upload(ctx, body, obj.Size, s, xfer.Options{
+		PartSize: b.partSize, Concurrency: b.partConc, ContentMD5: true,
+	})
+	// The upload counts as one attempt (or two after a corrected initiate):
+	// the last one spans it to its end.
+	if n := len(res.Attempts); n > 0 {
+		res.Attempts[n-1].Elapsed = b.clock.LocalNow().Sub(res.Attempts[n-1].Start)
+	}
+	if err != nil {
+		err = b.wrapErr(err, "multipart", obj.Key)
+		markLast(res.Attempts, err)
+		return res, err
+	}
+	res.Target, res.URL, res.ETag = b.name, b.ObjectURL(obj.Key), s.etag
+	res.Size, res.VersionID = obj.Size, s.versionID
+	return res, nil
+}
+
+// session is one multipart upload, driven by xfer.Upload.
+type session struct {
+	b    *Backend
+	key  string
+	imur oss.InitiateMultipartUploadResult
+	body io.ReaderAt
+	prog func(int64)
+
+	mu        sync.Mutex
+	crcs      map[int]uint64 // part number -> the part's CRC64, as the server confirmed it
+	noCRC     bool           // some part's reply had no CRC64
+	etag      string
+	versionID string
+}
+
+// UploadPart sends part p. It reads the part from the session's body (not
+// from the reader xfer passes), so that a skew-corrected retry gets a fresh
+// reader of its own.
+func (s *session) UploadPart(ctx context.Context, p xfer.Part, _ io.ReadSeeker) (string, error) {
+	prog := &progressRun{fn: s.prog}
+	var up oss.UploadPart
+	var h http.Header
+	_, err := s.b.clock.Do(ctx, s.b.name, Provider, func(signAt time.Time) error {
+		var err error
+		h, err = s.b.call(ctx, "upload_part", s.key, signAt, func(opts []oss.Option) error {
+			var err error
+			up, err = s.b.bucket.UploadPart(s.imur, prog.reader(s.body, p.Offset, p.Size), p.Size, p.Number, opts...)
+			return err
+		}, oss.ContentMD5(xfer.Base64(p.MD5)))
+		return err
+	})
+	if err != nil {
+		return "", err
+	}
+	s.mu.Lock()
+	if v, perr := strconv.ParseUint(h.Get(oss.HTTPHeaderOssCRC64), 10, 64); perr == nil {
+		s.crcs[p.Number] = v
+	} else {
+		s.noCRC = true
+	}
+	s.mu.Unlock()
+	if etag := trimETag(up.ETag); isMD5ETag(etag) && !strings.EqualFold(etag, xfer.Hex(p.MD5)) {
+		return "", &uploader.Error{Kind: uploader.Integrity, Target: s.b.name, Provider: Provider, Op: "upload_part", Key: s.key,
+			RequestID: h.Get(oss.HTTPHeaderOssRequestID),
+			Message:   fmt.Sprintf("part %d: the server's ETag %s is not the MD5 %s of the bytes sent", p.Number, etag, xfer.Hex(p.MD5))}
+	}
+	return up.ETag, nil
+}
+
+// Complete assembles the parts, then verifies the object: its CRC64 against
+// the parts' combined CRC64, or, when the server sent no CRC64, its size
+// (HEAD). An object that fails is deleted.
+func (s *session) Complete(ctx context.Context, parts []xfer.Part) error {
+	ups := make([]oss.UploadPart, len(parts))
+	var size int64
+	for i, p := range parts {
+		ups[i] = oss.UploadPart{PartNumber: p.Number, ETag: p.ETag}
+		size += p.Size
+	}
+	var out oss.CompleteMultipartUploadResult
+	h, _, err := s.b.do(ctx, "complete_multipart", s.key, func(opts []oss.Option) error {
+		var err error
+		out, err = s.b.bucket.CompleteMultipartUpload(s.imur, ups, opts...)
+		return err
+	})
+	if err != nil {
+		return err
+	}
+	s.etag, s.versionID = trimETag(out.ETag), oss.GetVersionId(h)
+	if s.etag == "" {
+		s.etag = trimETag(h.Get(oss.HTTPHeaderEtag))
+	}
+	s.mu.Lock()
+	combined, haveAll := combineCRC(parts, s.crcs), !s.noCRC && len(s.crcs) == len(parts)
+	s.mu.Unlock()
+	if v, perr := strconv.ParseUint(h.Get(oss.HTTPHeaderOssCRC64), 10, 64); perr == nil && haveAll {
+		if v != combined {
+			s.b.discard(ctx, s.key)
+			return &uploader.Error{Kind: uploader.Integrity, Target: s.b.name, Provider: Provider, Op: "complete_multipart", Key: s.key,
+				Code: "CRCCheckFailed", RequestID: h.Get(oss.HTTPHeaderOssRequestID),
+				Message: fmt.Sprintf("the completed object's CRC64 %d is not the %d of its parts; the object was deleted", v, combined)}
+		}
+		return nil
+	}
+	info, err := s.b.Stat(ctx, s.key)
+	if err != nil {
+		return err
+	}
+	if info.Size != size {
+		s.b.discard(ctx, s.key)
+		return &uploader.Error{Kind: uploader.Integrity, Target: s.b.name, Provider: Provider, Op: "complete_multipart", Key: s.key,
+			Message: fmt.Sprintf("the completed object holds %d bytes, not the %d sent; the object was deleted", info.Size, size)}
+	}
+	return nil
+}
+
+// combineCRC returns the CRC64 of the parts' bytes in order, from each
+// part's CRC64 and size.
+func combineCRC(parts []xfer.Part, crcs map[int]uint64) uint64 {
+	var c uint64
+	for i, p := range parts {
+		if i == 0 {
+			c = crcs[p.Number]
+			continue
+		}
+		c = oss.CRC64Combine(c, crcs[p.Number], uint64(p.Size))
+	}
+	return c
+}
+
+// Abort discards the upload and its parts.
+func (s *session) Abort(ctx context.Context) error {
+	_, _, err := s.b.do(ctx, "abort_multipart", s.key, func(opts []oss.Option) error {
+		return s.b.bucket.AbortMultipartUpload(s.imur, opts...)
+	})
+	return err
+}
