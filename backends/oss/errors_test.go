@@ -72,7 +72,9 @@ func serviceError(status int, code, message, raw string) oss.ServiceError {
 	return oss.ServiceError{StatusCode: status, Code: code, Message: message, RequestID: "REQTEST", RawMessage: raw}
 }
 
-func urlErr(err error) error { return &url.Error{Op: "Put", URL: "https://bkt.oss-cn-hangzhou.aliyuncs.com/k", Err: err} }
+func urlErr(err error) error {
+	return &url.Error{Op: "Put", URL: "https://bkt.oss-cn-hangzhou.aliyuncs.com/k", Err: err}
+}
 
 func TestErrorKind(t *testing.T) {
 	b := testBackend(t, nil)

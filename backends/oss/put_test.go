@@ -462,4 +462,3 @@ func TestStatNotFound(t *testing.T) {
 		t.Errorf("Delete(missing) = %v, want nil", err)
 	}
 }
-
