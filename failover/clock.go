@@ -11,9 +11,14 @@ import (
 type Clock interface {
 	// Now returns the current time.
 	Now() time.Time
+	// Sleep waits until d has passed, or until ctx is done; it returns
+	// ctx.Err() in that case, else nil. The Uploader sleeps for backoff
+	// waits and between probe rounds.
+	Sleep(ctx context.Context, d time.Duration) error
 	// AfterFunc arranges for f to be called, in its own goroutine or in
 	// the one that moves time forward, once d has passed. stop cancels the
-	// call; it reports whether it did so before f was called.
+	// call; it reports whether it did so before f was called. The Uploader
+	// uses it for attempt timeouts.
 	AfterFunc(d time.Duration, f func()) (stop func() bool)
 }
 
@@ -26,19 +31,16 @@ func (realClock) AfterFunc(d time.Duration, f func()) func() bool {
 	return time.AfterFunc(d, f).Stop
 }
 
-// sleep waits d on c, or until ctx is done; it returns ctx.Err() in that
-// case and nil otherwise.
-func sleep(ctx context.Context, c Clock, d time.Duration) error {
+func (realClock) Sleep(ctx context.Context, d time.Duration) error {
 	if d <= 0 {
 		return ctx.Err()
 	}
-	fired := make(chan struct{})
-	stop := c.AfterFunc(d, func() { close(fired) })
+	t := time.NewTimer(d)
+	defer t.Stop()
 	select {
-	case <-fired:
+	case <-t.C:
 		return nil
 	case <-ctx.Done():
-		stop()
 		return ctx.Err()
 	}
 }

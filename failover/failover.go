@@ -379,7 +379,8 @@ func (r *run) onTarget(t *target) (uploader.Result, verdict, error) {
 				return uploader.Result{}, vFailover, err
 			}
 		}
-		if tries >= u.opts.Retry.MaxAttempts || r.spent() {
+		if tries >= u.opts.Retry.MaxAttempts || t.br.gated() || r.spent() {
+			// A breaker this failure opened refuses the retry anyway.
 			return uploader.Result{}, vFailover, err
 		}
 		wait := u.backoff(tries)
@@ -396,7 +397,7 @@ func (r *run) onTarget(t *target) (uploader.Result, verdict, error) {
 		u.c.retries.Add(1)
 		u.emit(Event{Type: EventRetry, Time: u.clock.Now(), Target: t.name, Key: r.obj.Key,
 			Attempt: tries, Wait: wait, Kind: k, Err: err})
-		if sleep(r.ctx, u.clock, wait) != nil {
+		if u.clock.Sleep(r.ctx, wait) != nil {
 			return uploader.Result{}, vStop, canceled(r.ctx, t, r.obj.Key)
 		}
 	}

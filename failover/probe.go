@@ -18,7 +18,7 @@ func (u *Uploader) startProbes() {
 	u.probeWG.Add(1)
 	go func() {
 		defer u.probeWG.Done()
-		for sleep(ctx, u.clock, u.opts.Probe.Interval) == nil {
+		for u.clock.Sleep(ctx, u.opts.Probe.Interval) == nil {
 			u.probeRound(ctx)
 		}
 	}()

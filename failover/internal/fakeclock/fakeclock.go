@@ -3,14 +3,14 @@
 //
 // Time moves in two ways. Advance moves it forward and runs the functions of
 // the timers that fall due, in time order, in the calling goroutine. And
-// with SetAuto(max), a timer of at most max is due at once: AfterFunc
-// moves the clock forward by its duration and runs it (and any other timer
-// then due) before it returns. Auto mode lets backoff waits pass instantly
-// while a longer timer (an attempt timeout, a probe interval) still waits
-// for Advance.
+// with SetAuto(max), a Sleep of at most max returns at once, having moved
+// the clock forward by its duration (running any timer then due): backoff
+// waits pass instantly, while timers (attempt timeouts) and longer sleeps
+// (probe intervals) wait for Advance.
 package fakeclock
 
 import (
+	"context"
 	"slices"
 	"sync"
 	"time"
@@ -38,12 +38,40 @@ func New(start time.Time) *Clock {
 	return &Clock{now: start, changed: make(chan struct{})}
 }
 
-// SetAuto makes timers of at most max fire at once (see the package doc).
-// Zero turns auto mode off.
+// SetAuto makes a Sleep of at most max return at once (see the package
+// doc). Zero turns auto mode off.
 func (c *Clock) SetAuto(max time.Duration) {
 	c.mu.Lock()
 	c.auto = max
 	c.mu.Unlock()
+}
+
+// Sleep waits until d has passed on the clock or ctx is done. In auto mode,
+// a d of at most the auto limit moves the clock forward by d at once. It
+// records d (see Waits).
+func (c *Clock) Sleep(ctx context.Context, d time.Duration) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	c.mu.Lock()
+	auto := c.auto > 0 && d <= c.auto
+	if auto {
+		c.waits = append(c.waits, d)
+		target := c.now.Add(d)
+		c.mu.Unlock()
+		c.runUntil(target)
+		return nil
+	}
+	c.mu.Unlock()
+	fired := make(chan struct{})
+	stop := c.add(d, func() { close(fired) })
+	select {
+	case <-fired:
+		return nil
+	case <-ctx.Done():
+		stop()
+		return ctx.Err()
+	}
 }
 
 // Now returns the clock's time.
@@ -54,8 +82,12 @@ func (c *Clock) Now() time.Time {
 }
 
 // AfterFunc registers f to run once d has passed on the clock; it records d
-// (see Waits).
+// (see Waits). Auto mode does not apply.
 func (c *Clock) AfterFunc(d time.Duration, f func()) func() bool {
+	return c.add(d, f)
+}
+
+func (c *Clock) add(d time.Duration, f func()) func() bool {
 	c.mu.Lock()
 	c.seq++
 	t := &timer{when: c.now.Add(d), seq: c.seq, f: f}
@@ -63,15 +95,7 @@ func (c *Clock) AfterFunc(d time.Duration, f func()) func() bool {
 	c.timers = append(c.timers, t)
 	close(c.changed)
 	c.changed = make(chan struct{})
-	auto := c.auto > 0 && d <= c.auto
-	var target time.Time
-	if auto {
-		target = c.now.Add(d)
-	}
 	c.mu.Unlock()
-	if auto {
-		c.runUntil(target)
-	}
 	return func() bool {
 		c.mu.Lock()
 		defer c.mu.Unlock()
@@ -149,7 +173,7 @@ func (c *Clock) WaitPending(n int, done <-chan struct{}) bool {
 	}
 }
 
-// Waits returns the duration of every timer registered so far, in order.
+// Waits returns the duration of every Sleep and timer so far, in order.
 func (c *Clock) Waits() []time.Duration {
 	c.mu.Lock()
 	defer c.mu.Unlock()
