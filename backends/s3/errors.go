@@ -6,7 +6,9 @@ import (
 	"errors"
 	"io"
 	"net/url"
+	"strings"
 	"sync"
+	"time"
 
 	"github.com/minio/minio-go/v7"
 
@@ -87,24 +89,28 @@ func reply(er minio.ErrorResponse, c *transport.Capture) errclass.Reply {
 		// status; keep only what the server said.
 		r.Code, r.Message = "", statusText(er.StatusCode)
 	}
-	r = errclass.ReplyFromHeader(r, h, "X-Amz-Request-Id")
-	r.StringToSign = stringToSign(body)
-	return r
+	r.StringToSign, r.ServerTime = errorBody(body)
+	return errclass.ReplyFromHeader(r, h, "X-Amz-Request-Id")
 }
 
-// stringToSign returns the StringToSign element of an XML error body (AWS
-// sends it with SignatureDoesNotMatch), or "".
-func stringToSign(body []byte) string {
+// errorBody returns the StringToSign (AWS sends it with
+// SignatureDoesNotMatch) and the ServerTime (with RequestTimeTooSkewed) of
+// an XML error body, each zero when absent.
+func errorBody(body []byte) (stringToSign string, serverTime time.Time) {
 	if len(body) == 0 {
-		return ""
+		return "", time.Time{}
 	}
 	var doc struct {
 		StringToSign string `xml:"StringToSign"`
+		ServerTime   string `xml:"ServerTime"`
 	}
 	if xml.Unmarshal(body, &doc) != nil {
-		return ""
+		return "", time.Time{}
 	}
-	return doc.StringToSign
+	if doc.ServerTime != "" {
+		serverTime, _ = time.Parse(time.RFC3339, strings.TrimSpace(doc.ServerTime))
+	}
+	return doc.StringToSign, serverTime
 }
 
 // source is a request body handed to minio-go: it hides the Seek method (so

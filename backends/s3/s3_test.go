@@ -1,0 +1,95 @@
+package s3
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/resilient-upload/upload/uploader"
+)
+
+func TestNewRefusesMistakes(t *testing.T) {
+	ok := Options{Endpoint: "https://s3.eu-west-1.amazonaws.com", Bucket: "bkt", AccessKeyID: "AKtestkey", SecretAccessKey: "test-fake-secret-0123456789"}
+	cases := []struct {
+		name string
+		mod  func(*Options)
+		want []string
+	}{
+		{"no endpoint", func(o *Options) { o.Endpoint = "" }, []string{"no endpoint is set"}},
+		{"whitespace", func(o *Options) { o.Endpoint += " " }, []string{"whitespace"}},
+		{"scheme", func(o *Options) { o.Endpoint = "ftp://s3.example.com" }, []string{`scheme "ftp"`, "use http:// or https://"}},
+		{"path", func(o *Options) { o.Endpoint = "https://s3.example.com/bkt" }, []string{"has a path", "bucket is set separately"}},
+		{"region contradicts endpoint", func(o *Options) { o.Region = "us-east-1" },
+			[]string{`region "us-east-1" contradicts the endpoint s3.eu-west-1.amazonaws.com`, `set region to "eu-west-1"`}},
+		{"no bucket", func(o *Options) { o.Bucket = "" }, []string{"no bucket is set"}},
+		{"bad bucket", func(o *Options) { o.Bucket = "bad..bucket" }, []string{`bucket "bad..bucket"`, "exact name"}},
+		{"half credentials", func(o *Options) { o.SecretAccessKey = "" }, []string{"the secret is empty"}},
+		{"secret with newline", func(o *Options) { o.SecretAccessKey += "\n" }, []string{"holds whitespace"}},
+	}
+	for _, c := range cases {
+		o := ok
+		c.mod(&o)
+		_, err := New(o)
+		if err == nil {
+			t.Errorf("%s: accepted", c.name)
+			continue
+		}
+		for _, w := range c.want {
+			if !strings.Contains(err.Error(), w) {
+				t.Errorf("%s: %q lacks %q", c.name, err, w)
+			}
+		}
+		if strings.Contains(err.Error(), "test-fake-secret") {
+			t.Errorf("%s: the secret leaked: %q", c.name, err)
+		}
+	}
+	if _, err := New(ok); err != nil {
+		t.Fatalf("valid options refused: %v", err)
+	}
+}
+
+func TestDefaultsAndURLs(t *testing.T) {
+	b, err := New(Options{Endpoint: "s3.eu-west-1.amazonaws.com", Bucket: "bkt"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	d := b.Describe()
+	if d.Name != "s3" || d.Provider != "s3" || d.Region != "eu-west-1" || d.Bucket != "bkt" {
+		t.Errorf("describe %+v", d)
+	}
+	if got := b.objectURL("a b/c+d"); got != "https://bkt.s3.eu-west-1.amazonaws.com/a%20b/c%2Bd" {
+		t.Errorf("AWS URL %q", got)
+	}
+	if b.partSize != 16<<20 || b.concurrent != 4 || b.threshold != 64<<20 {
+		t.Errorf("defaults: part %d, concurrency %d, threshold %d", b.partSize, b.concurrent, b.threshold)
+	}
+
+	local, err := New(Options{Endpoint: "http://127.0.0.1:9000", Bucket: "bkt", MultipartThreshold: 10 << 30, PartSize: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if local.cfg.Region != DefaultRegion || local.objectURL("k") != "http://127.0.0.1:9000/bkt/k" {
+		t.Errorf("local: region %q URL %q", local.cfg.Region, local.objectURL("k"))
+	}
+	if local.threshold != maxSinglePut || local.partSize != 5<<20 {
+		t.Errorf("limits: threshold %d, part %d", local.threshold, local.partSize)
+	}
+	path, err := New(Options{Endpoint: "https://storage.example.com", Bucket: "bkt", PathStyle: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := path.objectURL("k"); got != "https://storage.example.com/bkt/k" {
+		t.Errorf("path style URL %q", got)
+	}
+}
+
+func TestClosedBackendRefuses(t *testing.T) {
+	b, err := New(Options{Endpoint: "http://127.0.0.1:1", Bucket: "bkt"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	b.Close()
+	_, err = b.Put(t.Context(), uploader.BytesObject("k", []byte("x")))
+	if e := uploader.AsError(err); e == nil || e.Kind != uploader.Invalid || !strings.Contains(e.Message, "closed") {
+		t.Fatalf("%#v", err)
+	}
+}
