@@ -5,6 +5,56 @@
 // the Kind of each failure and the bytes read back.
 //
 // Only _test.go files import this package.
+//
+// # Cases
+//
+// Run calls the HarnessMaker once per case, so each case should get a fresh,
+// empty bucket (or directory). The subtests, with their stable names:
+//
+//	RoundTrip/{0B,1B,5MiB+1,above-multipart-threshold}
+//	                   upload, then read back through the harness, Get and Stat
+//	Overwrite          the second upload of a key replaces the first
+//	AwkwardKeys/<name> spaces, unicode, %, +, ?, #, deep paths, a 1024-byte
+//	                   key, backslashes, other punctuation ([AwkwardKeys])
+//	PrefixKeys         "p", "p/" "p/q" and "p/q/r" all exist at once
+//	Canceled/{single,multipart}
+//	                   the caller cancels mid-body: Kind Canceled
+//	BodyFails/{single,multipart}
+//	                   the body's ReadAt fails mid-body: an error
+//	ShortBody          the body ends before Object.Size: an error
+//	ChecksumMismatch/{single,multipart}
+//	                   Object.MD5 is wrong: Kind Integrity
+//	MissingBucket      Kind BucketNotFound
+//	Concurrent         16 uploads at once, and 4 of one key (run with -race)
+//	Progress           the bytes reported to [uploader.WithProgress] add up
+//	StatMissing        Stat of a missing key: [uploader.IsNotFound]
+//	Delete             Delete removes one key, and a missing key is no error
+//	Faults/{500,503-slowdown,429,reset,stall}
+//	                   each injected fault gives [FaultType.WantKind]; after
+//	                   ClearFaults an upload works again
+//
+// Every failing case checks that it left nothing: the key is not readable,
+// Keys does not list it, PendingMultipart is 0, and a key that held an
+// object before still holds it, unchanged. Data is deterministic (seeded
+// ChaCha8, see [Data]) and small; the multipart cases use
+// MultipartThreshold()+1 bytes, so harnesses should set a low threshold
+// (5 or 6 MiB).
+//
+// # Opting out
+//
+// A harness opts out of a case only where the case cannot apply, and says
+// why in a comment at that place:
+//
+//   - MakeBackendForMissingBucket returns (nil, nil): MissingBucket is skipped
+//     (the local backend creates its directory on demand).
+//   - Inject returns false: that Faults case is skipped with the fault's name
+//     (a harness without a fault gateway).
+//   - A backend that does not implement [uploader.Stater],
+//     [uploader.Getter] or [uploader.Deleter] skips the checks and cases
+//     that need it.
+//
+// There is no other way to skip a case: a backend that fails one has a bug
+// or a gap to fix, not to hide.
 package backendtest
 
 import (

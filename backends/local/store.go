@@ -171,6 +171,13 @@ func (b *Backend) store(ctx context.Context, obj uploader.Object, failed []uploa
 	temps = append(temps, data.Name())
 	md5h, shah := md5.New(), sha256.New()
 	n, err := b.copyBody(ctx, obj, data, md5h, shah)
+	if progress := uploader.ProgressFunc(ctx); progress != nil {
+		defer func() {
+			if err != nil && n > 0 {
+				progress(-n) // rewind: nothing was stored
+			}
+		}()
+	}
 	md5sum := md5h.Sum(nil)
 	switch {
 	case err != nil:
@@ -241,6 +248,7 @@ func (b *Backend) copyBody(ctx context.Context, obj uploader.Object, w tempFile,
 	bp := bufPool.Get().(*[]byte)
 	defer bufPool.Put(bp)
 	buf := *bp
+	progress := uploader.ProgressFunc(ctx)
 	var n int64
 	for {
 		if err := ctx.Err(); err != nil {
@@ -255,6 +263,9 @@ func (b *Backend) copyBody(ctx context.Context, obj uploader.Object, w tempFile,
 				h.Write(buf[:m])
 			}
 			n += int64(m)
+			if progress != nil {
+				progress(int64(m))
+			}
 		}
 		switch {
 		case rerr == io.EOF || rerr == io.ErrUnexpectedEOF:
