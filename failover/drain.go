@@ -131,9 +131,12 @@ type DrainReport struct {
 //
 // Drain is safe while uploads continue and after a crash: a copy is removed
 // only once its bytes are verified in the cloud, and a drain that stopped
-// half way is simply run again. The one window left open: an upload of the
-// same key that lands between the Stat of step 2 and the write of step 3 is
-// overwritten by the older copy.
+// half way is simply run again. Uploads of a key through this Uploader wait
+// while Drain handles that key (steps 2 to 5), so none slips between the
+// check and the write. The window left open is another process's upload of
+// the same key landing between the Stat of step 2 and the write of step 3:
+// the older copy overwrites it. (A cloud object dated within the same second
+// as the copy, by a LastModified of one-second resolution, counts as older.)
 //
 // Drain returns a nil error if every listed copy was drained, found stored
 // already, superseded or gone; otherwise an *uploader.Error that counts the
@@ -282,6 +285,9 @@ func (u *Uploader) drainOne(ctx context.Context, s uploader.Spooled, opts DrainO
 	if obj.ContentType == "" {
 		obj.ContentType = s.ContentType
 	}
+
+	// Uploads of this key in this process wait until the copy is handled.
+	defer u.keys.lock(s.Key, true)()
 
 	// 2. The stale-overwrite check, before the first attempt on a target.
 	checked := DrainStored

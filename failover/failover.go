@@ -37,6 +37,7 @@ type Uploader struct {
 	spool  uploader.Spool
 	all    []*target // in the order given to New
 	c      counters
+	keys   keyLocks
 
 	drainMu   sync.Mutex
 	closeOnce sync.Once
@@ -149,7 +150,54 @@ func (u *Uploader) TargetState(name string) (State, bool) {
 // error is an *uploader.Error of Op "upload" whose Kind is that of the last
 // failure and whose message lists each target's.
 func (u *Uploader) Upload(ctx context.Context, obj uploader.Object) (uploader.Result, error) {
+	defer u.keys.lock(obj.Key, false)()
 	return u.upload(ctx, obj, plan{})
+}
+
+// keyLocks serialises, per key, Drain's check-then-write against the
+// uploads of the same key in this process: uploads share a key's lock, a
+// drain item holds it alone.
+type keyLocks struct {
+	mu sync.Mutex
+	m  map[string]*keyLock
+}
+
+type keyLock struct {
+	sync.RWMutex
+	refs int
+}
+
+// lock locks key, alone if exclusive, and returns the unlock.
+func (kl *keyLocks) lock(key string, exclusive bool) (unlock func()) {
+	kl.mu.Lock()
+	if kl.m == nil {
+		kl.m = map[string]*keyLock{}
+	}
+	l := kl.m[key]
+	if l == nil {
+		l = &keyLock{}
+		kl.m[key] = l
+	}
+	l.refs++
+	kl.mu.Unlock()
+	if exclusive {
+		l.Lock()
+	} else {
+		l.RLock()
+	}
+	return func() {
+		if exclusive {
+			l.Unlock()
+		} else {
+			l.RUnlock()
+		}
+		kl.mu.Lock()
+		l.refs--
+		if l.refs == 0 {
+			delete(kl.m, key)
+		}
+		kl.mu.Unlock()
+	}
 }
 
 // plan adapts the failover path: Drain uses it without the backup and with
