@@ -1,0 +1,266 @@
+package tos
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"io"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	tossdk "github.com/volcengine/ve-tos-golang-sdk/v2/tos"
+
+	"github.com/resilient-upload/upload/internal/xfer"
+	"github.com/resilient-upload/upload/uploader"
+)
+
+// progress reports the body bytes of the current try of one request to the
+// context's progress function. A new try first takes back what the previous
+// one reported, so the sum is the bytes of the current try.
+type progress struct {
+	fn   func(int64)
+	prev *atomic.Int64
+}
+
+func newProgress(ctx context.Context) *progress { return &progress{fn: xfer.Progress(ctx)} }
+
+// run returns a fresh reader of the n bytes of body at off for one try. A
+// fresh reader per try matters: the HTTP transport may still be reading the
+// previous try's body when its reply has come.
+func (p *progress) run(body io.ReaderAt, off, n int64) io.Reader {
+	sr := io.NewSectionReader(body, off, n)
+	if p.fn == nil {
+		return sr
+	}
+	if p.prev != nil {
+		p.fn(-p.prev.Swap(0))
+	}
+	sent := new(atomic.Int64)
+	p.prev = sent
+	return xfer.Counting(sr, func(k int64) { sent.Add(k); p.fn(k) })
+}
+
+// skewLog keeps, across the concurrent requests of one multipart upload,
+// the first attempt refused for clock skew and whether any request was
+// signed with a corrected time, to report them in Result.Attempts.
+type skewLog struct {
+	mu        sync.Mutex
+	refused   *uploader.Attempt
+	corrected bool
+}
+
+func (l *skewLog) add(as []uploader.Attempt) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	for i := range as {
+		a := as[i]
+		if a.Kind == uploader.ClockSkew && l.refused == nil {
+			l.refused = &a
+		}
+		if a.SkewCorrected {
+			l.corrected = true
+		}
+	}
+}
+
+// session is one multipart upload at TOS; it implements xfer.Session.
+type session struct {
+	b        *Backend
+	key      string
+	uploadID string
+	body     io.ReaderAt
+	log      *skewLog
+	// crcs[i] is the CRC64 the server returned for part i+1 (the SDK has
+	// checked it against the bytes sent), 0 if it sent none. Each part's
+	// goroutine writes only its own slot; Complete reads them after all
+	// parts are done.
+	crcs []uint64
+	// out is the reply to Complete, which xfer.Upload calls on its
+	// caller's goroutine.
+	out *tossdk.CompleteMultipartUploadV2Output
+}
+
+func (s *session) UploadPart(ctx context.Context, p xfer.Part, _ io.ReadSeeker) (string, error) {
+	prog := newProgress(ctx)
+	var out *tossdk.UploadPartV2Output
+	as, err := s.b.clock.Do(ctx, s.b.name, Provider, func(signAt time.Time) error {
+		in := &tossdk.UploadPartV2Input{
+			UploadPartBasicInput: tossdk.UploadPartBasicInput{
+				Bucket: s.b.bucket, Key: s.key, UploadID: s.uploadID, PartNumber: p.Number,
+			},
+			Content:       prog.run(s.body, p.Offset, p.Size),
+			ContentLength: p.Size,
+			GenericInput:  tossdk.GenericInput{RequestDate: signAt.UTC()},
+		}
+		if p.MD5 != nil {
+			in.ContentMD5 = xfer.Base64(p.MD5)
+		}
+		o, err := s.b.client.UploadPartV2(ctx, in)
+		if err != nil {
+			return s.b.classify(ctx, "upload_part", s.key, err)
+		}
+		out = o
+		return nil
+	})
+	s.log.add(as)
+	if err != nil {
+		return "", err
+	}
+	if etag := unquote(out.ETag); p.MD5 != nil && isHexMD5(etag) && out.ServerSideEncryption == "" && out.SSECAlgorithm == "" &&
+		!strings.EqualFold(etag, xfer.Hex(p.MD5)) {
+		return "", &uploader.Error{Kind: uploader.Integrity, Target: s.b.name, Provider: Provider, Op: "upload_part", Key: s.key,
+			RequestID: out.RequestID,
+			Message:   fmt.Sprintf("part %d: the server's ETag %s is not the MD5 %s of the bytes sent", p.Number, etag, xfer.Hex(p.MD5))}
+	}
+	s.crcs[p.Number-1] = out.HashCrc64ecma
+	return out.ETag, nil
+}
+
+func (s *session) Complete(ctx context.Context, parts []xfer.Part) error {
+	in := &tossdk.CompleteMultipartUploadV2Input{Bucket: s.b.bucket, Key: s.key, UploadID: s.uploadID}
+	for _, p := range parts {
+		in.Parts = append(in.Parts, tossdk.UploadedPartV2{PartNumber: p.Number, ETag: p.ETag})
+	}
+	as, err := s.b.clock.Do(ctx, s.b.name, Provider, func(signAt time.Time) error {
+		in.GenericInput = tossdk.GenericInput{RequestDate: signAt.UTC()}
+		o, err := s.b.client.CompleteMultipartUploadV2(ctx, in)
+		if err != nil {
+			return s.b.classify(ctx, "complete_multipart", s.key, err)
+		}
+		s.out = o
+		return nil
+	})
+	s.log.add(as)
+	return err
+}
+
+func (s *session) Abort(ctx context.Context) error {
+	as, err := s.b.clock.Do(ctx, s.b.name, Provider, func(signAt time.Time) error {
+		_, err := s.b.client.AbortMultipartUpload(ctx, &tossdk.AbortMultipartUploadInput{
+			Bucket: s.b.bucket, Key: s.key, UploadID: s.uploadID,
+			GenericInput: tossdk.GenericInput{RequestDate: signAt.UTC()},
+		})
+		if err != nil {
+			return s.b.classify(ctx, "abort_multipart", s.key, err)
+		}
+		return nil
+	})
+	s.log.add(as)
+	return err
+}
+
+// combinedCRC returns the CRC64 of the whole object from its parts' CRCs,
+// and false if a part's CRC is unknown.
+func (s *session) combinedCRC(parts []xfer.Part) (uint64, bool) {
+	var crc uint64
+	for i, p := range parts {
+		if s.crcs[i] == 0 && p.Size > 0 {
+			return 0, false
+		}
+		if i == 0 {
+			crc = s.crcs[0]
+			continue
+		}
+		crc = tossdk.CRC64Combine(crc, s.crcs[i], uint64(p.Size))
+	}
+	return crc, true
+}
+
+func (b *Backend) putMultipart(ctx context.Context, obj uploader.Object, body io.ReaderAt, res *uploader.Result) error {
+	start := b.clock.LocalNow()
+	log := &skewLog{}
+	// finish builds Result.Attempts: the first clock-skew refusal, if
+	// any request met one, then the upload as one attempt.
+	finish := func(err error) error {
+		var as []uploader.Attempt
+		from := start
+		if log.refused != nil {
+			as = append(as, *log.refused)
+			from = log.refused.Start.Add(log.refused.Elapsed)
+		}
+		a := uploader.NewAttempt(b.name, Provider, from, b.clock.LocalNow(), err)
+		a.SkewCorrected = log.corrected
+		if off, ok := b.clock.Offset(); ok && a.Skew == 0 && (log.corrected || log.refused != nil) {
+			a.Skew = off
+		}
+		res.Attempts = append(as, a)
+		return err
+	}
+	if obj.MD5 != nil {
+		sum, err := xfer.MD5(body, 0, obj.Size)
+		if err != nil {
+			return finish(&uploader.Error{Kind: uploader.Invalid, Target: b.name, Provider: Provider, Op: "read", Key: obj.Key,
+				Message: "reading the source: " + err.Error(), Err: err})
+		}
+		if !bytes.Equal(sum, obj.MD5) {
+			return finish(&uploader.Error{Kind: uploader.Integrity, Target: b.name, Provider: Provider, Op: "put", Key: obj.Key,
+				Message: fmt.Sprintf("the source's MD5 is %s, not the expected %s; nothing was sent", xfer.Hex(sum), xfer.Hex(obj.MD5))})
+		}
+	}
+
+	var uploadID string
+	as, err := b.clock.Do(ctx, b.name, Provider, func(signAt time.Time) error {
+		o, err := b.client.CreateMultipartUploadV2(ctx, &tossdk.CreateMultipartUploadV2Input{
+			Bucket: b.bucket, Key: obj.Key, ContentType: obj.ContentType, Meta: obj.Metadata,
+			GenericInput: tossdk.GenericInput{RequestDate: signAt.UTC()},
+		})
+		if err != nil {
+			return b.classify(ctx, "initiate_multipart", obj.Key, err)
+		}
+		uploadID = o.UploadID
+		return nil
+	})
+	log.add(as)
+	if err == nil && uploadID == "" {
+		err = &uploader.Error{Kind: uploader.Unknown, Target: b.name, Provider: Provider, Op: "initiate_multipart", Key: obj.Key,
+			Message: "the server returned no upload ID"}
+	}
+	if err != nil {
+		return finish(err)
+	}
+
+	ps := xfer.PartSize(obj.Size, b.partSize)
+	s := &session{b: b, key: obj.Key, uploadID: uploadID, body: body, log: log,
+		crcs: make([]uint64, (obj.Size+ps-1)/ps)}
+	parts, err := xfer.Upload(ctx, body, obj.Size, s, xfer.Options{PartSize: ps, Concurrency: b.concurrency, ContentMD5: true})
+	if err != nil {
+		if uploader.AsError(err) == nil {
+			// The context's cause, when it ended before any part failed.
+			return finish(b.classify(ctx, "upload_part", obj.Key, err))
+		}
+		return finish(b.own(err))
+	}
+
+	// Verify what was assembled: the combined CRC64 where the server sent
+	// one, and the size with a HEAD.
+	out := s.out
+	res.ETag, res.VersionID = out.ETag, out.VersionID
+	if obj.MD5 != nil {
+		res.MD5 = xfer.Hex(obj.MD5)
+	}
+	if want, ok := s.combinedCRC(parts); ok && out.HashCrc64ecma != 0 && out.HashCrc64ecma != want {
+		e := &uploader.Error{Kind: uploader.Integrity, Target: b.name, Provider: Provider, Op: "complete_multipart", Key: obj.Key,
+			RequestID: out.RequestID,
+			Message:   fmt.Sprintf("the assembled object's CRC64 is %d, the parts' combined CRC64 is %d", out.HashCrc64ecma, want)}
+		b.discard(ctx, obj.Key, e)
+		return finish(e)
+	}
+	info, err := b.stat(ctx, obj.Key, log)
+	if err != nil {
+		e := uploader.AsError(err)
+		e.Op = "verify"
+		if uploader.IsNotFound(e) {
+			e.Kind, e.Message = uploader.Integrity, "the completed object is not there"
+		}
+		return finish(e)
+	}
+	if info.Size != obj.Size {
+		e := &uploader.Error{Kind: uploader.Integrity, Target: b.name, Provider: Provider, Op: "verify", Key: obj.Key,
+			Message: fmt.Sprintf("the assembled object has %d bytes, %d were sent", info.Size, obj.Size)}
+		b.discard(ctx, obj.Key, e)
+		return finish(e)
+	}
+	return finish(nil)
+}

@@ -1,0 +1,111 @@
+package tos
+
+import (
+	"context"
+	"errors"
+	"io"
+	"net/http"
+	"time"
+
+	tossdk "github.com/volcengine/ve-tos-golang-sdk/v2/tos"
+
+	"github.com/resilient-upload/upload/uploader"
+)
+
+// Stat returns the object's size, ETag, content type, modification time and
+// metadata, from a HEAD. A missing object gives an *uploader.Error with
+// Status 404 and Code "NoSuchKey" (Kind Invalid), for which
+// [uploader.IsNotFound] is true.
+func (b *Backend) Stat(ctx context.Context, key string) (uploader.ObjectInfo, error) {
+	return b.stat(ctx, key, nil)
+}
+
+func (b *Backend) stat(ctx context.Context, key string, log *skewLog) (uploader.ObjectInfo, error) {
+	var out *tossdk.HeadObjectV2Output
+	as, err := b.clock.Do(ctx, b.name, Provider, func(signAt time.Time) error {
+		o, err := b.client.HeadObjectV2(ctx, &tossdk.HeadObjectV2Input{
+			Bucket: b.bucket, Key: key, GenericInput: tossdk.GenericInput{RequestDate: signAt.UTC()},
+		})
+		if err != nil {
+			e := b.classify(ctx, "stat", key, err)
+			notFound(e)
+			return e
+		}
+		out = o
+		return nil
+	})
+	if log != nil {
+		log.add(as)
+	}
+	if err != nil {
+		return uploader.ObjectInfo{}, err
+	}
+	info := uploader.ObjectInfo{
+		Key: key, Size: out.ContentLength, ETag: out.ETag, ContentType: out.ContentType, LastModified: out.LastModified,
+	}
+	if out.Meta != nil {
+		info.Metadata = map[string]string{}
+		out.Meta.Range(func(k, v string) bool { info.Metadata[k] = v; return true })
+	}
+	return info, nil
+}
+
+// Get returns a reader of the object's bytes; the caller closes it. The
+// SDK checks the CRC64 of what was read against the server's at the end; a
+// mismatch, like any failure while reading, is an *uploader.Error (Kind
+// Integrity for the mismatch). A missing object is reported as by Stat.
+func (b *Backend) Get(ctx context.Context, key string) (io.ReadCloser, error) {
+	var out *tossdk.GetObjectV2Output
+	_, err := b.clock.Do(ctx, b.name, Provider, func(signAt time.Time) error {
+		o, err := b.client.GetObjectV2(ctx, &tossdk.GetObjectV2Input{
+			Bucket: b.bucket, Key: key, GenericInput: tossdk.GenericInput{RequestDate: signAt.UTC()},
+		})
+		if err != nil {
+			e := b.classify(ctx, "get", key, err)
+			notFound(e)
+			return e
+		}
+		out = o
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return &getReader{rc: out.Content, b: b, ctx: ctx, key: key}, nil
+}
+
+// getReader classifies the errors of reading a Get's body.
+type getReader struct {
+	rc  io.ReadCloser
+	b   *Backend
+	ctx context.Context
+	key string
+}
+
+func (r *getReader) Read(p []byte) (int, error) {
+	n, err := r.rc.Read(p)
+	if err != nil && !errors.Is(err, io.EOF) {
+		err = r.b.classify(r.ctx, "read", r.key, err)
+	}
+	return n, err
+}
+
+func (r *getReader) Close() error { return r.rc.Close() }
+
+// Delete removes the object; a missing object is not an error.
+func (b *Backend) Delete(ctx context.Context, key string) error {
+	_, err := b.clock.Do(ctx, b.name, Provider, func(signAt time.Time) error {
+		_, err := b.client.DeleteObjectV2(ctx, &tossdk.DeleteObjectV2Input{
+			Bucket: b.bucket, Key: key, GenericInput: tossdk.GenericInput{RequestDate: signAt.UTC()},
+		})
+		if err != nil {
+			e := b.classify(ctx, "delete", key, err)
+			if e.Status == http.StatusNotFound && e.Code != "NoSuchBucket" {
+				return nil
+			}
+			return e
+		}
+		return nil
+	})
+	return err
+}

@@ -1,0 +1,443 @@
+// Package tos is the Volcengine TOS backend, over the official SDK
+// (github.com/volcengine/ve-tos-golang-sdk/v2).
+//
+// # What it does with the SDK
+//
+// The client is built with tos.NewClientV2, the region, static credentials,
+// SDK retries off (the failover package owns retries), CRC64 checking on, and
+// the project's HTTP transport ([transport.New]): our connect and response
+// timeouts, stall watchdog and clock-skew probe apply; the SDK's own timeout
+// options are ignored once a transport is given.
+//
+// Every request is signed with the time of the backend's [skew.Clock]
+// through the SDK's per-request hook GenericInput.RequestDate (which sets
+// X-Tos-Date); after a RequestTimeTooSkewed refusal the request is signed
+// again once with the server's time ([skew.Clock.Do]), and later requests
+// use the corrected time from the start.
+//
+// An object up to Options.MultipartThreshold goes in one PUT with
+// Content-MD5; a larger one goes in parallel parts (package xfer), each with
+// its Content-MD5, read from the file through [io.SectionReader]s, so memory
+// stays near PartSize × PartConcurrency. A failed multipart upload is
+// aborted. After completing, the stored size is checked with a HEAD, and the
+// combined CRC64 of the parts against the server's when both are known.
+//
+// # Addressing
+//
+// The SDK uses path-style URLs (http://host/bucket/key) only when the
+// endpoint's host is an IP literal, and virtual-host URLs
+// (bucket.host/key) otherwise. A local gateway must therefore be given as
+// http://127.0.0.1:PORT; "localhost" is refused with that advice.
+//
+// # Errors
+//
+// [Backend.ErrorKind] is the one classification of this package: a
+// *tos.TosServerError gives a reply (status, code from its JSON body, which
+// is empty for a HEAD or a non-JSON body, request ID, and the server's Date
+// from its headers) for [errclass.Build]; a 2xx status in it means the
+// SDK's CRC64 check of the reply failed (Kind Integrity); status 0 means a
+// 2xx reply whose body the SDK could not parse (Kind Unknown). A
+// *tos.TosClientError does not unwrap: its Cause is classified as a
+// transport failure, and a client error without a cause is the SDK
+// refusing the input (Kind Invalid).
+package tos
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"net"
+	"net/url"
+	"regexp"
+	"strings"
+	"time"
+
+	tossdk "github.com/volcengine/ve-tos-golang-sdk/v2/tos"
+
+	"github.com/resilient-upload/upload/internal/diag"
+	"github.com/resilient-upload/upload/internal/errclass"
+	"github.com/resilient-upload/upload/internal/skew"
+	"github.com/resilient-upload/upload/internal/transport"
+	"github.com/resilient-upload/upload/internal/xfer"
+	"github.com/resilient-upload/upload/uploader"
+)
+
+// Provider is the provider name of this backend, as in Result.Provider.
+const Provider = "tos"
+
+// MaxSinglePut is the largest object TOS accepts in one PUT.
+const MaxSinglePut = 5 << 30
+
+// Options configures a TOS backend. The zero value of every field but
+// Endpoint and Bucket is usable.
+type Options struct {
+	// Name is the target's name, as reported in results and errors.
+	// Default: "tos".
+	Name string
+	// Endpoint is the TOS endpoint, e.g. "tos-cn-beijing.volces.com" or
+	// "https://tos-cn-beijing.volces.com"; without a scheme, https is used.
+	// A local gateway must be an IP literal, e.g. "http://127.0.0.1:9000"
+	// (the SDK uses path-style addressing only for IP hosts). TOS's
+	// S3-compatible endpoints (tos-s3-*) and bucket domains are refused.
+	Endpoint string
+	// Region is the TOS region, e.g. "cn-beijing". Default: the region the
+	// endpoint names (tos-<region>.volces.com). Required with credentials on
+	// any other endpoint, since TOS4-HMAC-SHA256 signs with it.
+	Region string
+	// Bucket is the bucket name.
+	Bucket string
+	// AccessKeyID and SecretAccessKey are the credentials (the access key ID
+	// starts with AKLT). Both empty means anonymous requests. The secret is
+	// used exactly as the console shows it.
+	AccessKeyID     string
+	SecretAccessKey string
+	// SessionToken is the STS security token, if the credentials are
+	// temporary. Default: none.
+	SessionToken string
+	// ConnectTimeout bounds dialing and the TLS handshake. Default: 10 s.
+	ConnectTimeout time.Duration
+	// ResponseTimeout bounds the wait for a reply once a request is sent,
+	// and the time a request body may make no progress. Default: 60 s.
+	ResponseTimeout time.Duration
+	// PartSize is the size of each part of a multipart upload, raised to
+	// 5 MiB and, for huge objects, to what keeps the count within 10000
+	// parts. Default: 16 MiB.
+	PartSize int64
+	// PartConcurrency is the number of parts sent at once. Memory use of a
+	// multipart upload is about PartSize × PartConcurrency. Default: 4.
+	PartConcurrency int
+	// MultipartThreshold is the largest object sent in one PUT; larger ones
+	// use multipart. At most [MaxSinglePut]. Default: 64 MiB.
+	MultipartThreshold int64
+	// DisableSkewCorrection turns off signing with the server's time: a
+	// clock-skew refusal is then returned (Kind ClockSkew, with hints)
+	// instead of corrected. The skew is still measured and reported.
+	DisableSkewCorrection bool
+}
+
+// Backend stores objects in one TOS bucket. It is safe for concurrent use.
+type Backend struct {
+	name      string
+	endpoint  string // as configured
+	scheme    string
+	host      string // host[:port]
+	pathStyle bool
+	region    string
+	bucket    string
+	cfg       diag.Config
+
+	partSize    int64
+	concurrency int
+	threshold   int64
+
+	clock  *skew.Clock
+	client *tossdk.ClientV2
+	target errclass.Target
+}
+
+var (
+	_ uploader.Backend      = (*Backend)(nil)
+	_ uploader.Stater       = (*Backend)(nil)
+	_ uploader.Getter       = (*Backend)(nil)
+	_ uploader.Deleter      = (*Backend)(nil)
+	_ uploader.Describer    = (*Backend)(nil)
+	_ uploader.SkewReporter = (*Backend)(nil)
+)
+
+var (
+	// tos-s3-cn-beijing.volces.com, with or without a bucket in front.
+	tosS3Host = regexp.MustCompile(`(^|\.)tos-s3-([a-z0-9-]+?)\.i?volces\.com$`)
+	// mybucket.tos-cn-beijing.volces.com
+	tosBucketHost = regexp.MustCompile(`^(.+)\.(tos-[a-z0-9-]+?\.i?volces\.com)$`)
+)
+
+// New returns a TOS backend. It refuses, with an error that says what to
+// change, a configuration that cannot work: no endpoint or bucket, an
+// endpoint that is TOS's S3-compatible one, a bucket domain, "localhost", or
+// has a path; a region that contradicts the endpoint; credentials without a
+// region; half-set or malformed credentials; an invalid bucket name.
+func New(opts Options) (*Backend, error) {
+	name := opts.Name
+	if name == "" {
+		name = Provider
+	}
+	fail := func(format string, args ...any) (*Backend, error) {
+		return nil, fmt.Errorf("tos target %q: "+format, append([]any{name}, args...)...)
+	}
+	ep := strings.TrimSpace(opts.Endpoint)
+	if ep == "" {
+		return fail("no endpoint is set; set it to the bucket's regional endpoint, e.g. tos-cn-beijing.volces.com")
+	}
+	raw := ep
+	if !strings.Contains(raw, "://") {
+		raw = "https://" + raw
+	}
+	u, err := url.Parse(raw)
+	if err != nil || u.Host == "" {
+		return fail("endpoint %q is not a host or URL; set it to e.g. tos-cn-beijing.volces.com", opts.Endpoint)
+	}
+	if u.Scheme != "http" && u.Scheme != "https" {
+		return fail("endpoint %q has scheme %q; use https:// (or http:// for a local gateway)", opts.Endpoint, u.Scheme)
+	}
+	if (u.Path != "" && u.Path != "/") || u.RawQuery != "" || u.User != nil {
+		return fail("endpoint %q has a path, query or user; give only the host, e.g. tos-cn-beijing.volces.com, and the bucket separately", opts.Endpoint)
+	}
+	host := strings.ToLower(u.Hostname())
+	if m := tosS3Host.FindStringSubmatch(host); m != nil {
+		return fail("endpoint %s is TOS's S3-compatible endpoint, which expects AWS signatures, but the TOS SDK signs with TOS4-HMAC-SHA256; "+
+			"use tos-%s.volces.com with this backend, or configure this target with provider s3 to use the S3 endpoint", host, m[2])
+	}
+	if m := tosBucketHost.FindStringSubmatch(host); m != nil {
+		return fail("endpoint %s is a bucket domain, not an endpoint: the SDK puts the bucket in front of the endpoint itself; "+
+			"set the endpoint to %s and the bucket to %q", host, m[2], m[1])
+	}
+	if host == "localhost" || strings.HasSuffix(host, ".localhost") {
+		return fail("endpoint %s: the TOS SDK addresses buckets path-style only on an IP literal and would send requests to %s.%s; "+
+			"use http://127.0.0.1:%s instead", host, opts.Bucket, host, portOr(u.Port(), "PORT"))
+	}
+	region := opts.Region
+	if region == "" {
+		region, _ = diag.EndpointRegion(Provider, ep)
+	}
+	cfg := diag.Config{
+		Provider: Provider, Endpoint: ep, Region: region, Bucket: opts.Bucket,
+		AccessKeyID: opts.AccessKeyID, Secret: opts.SecretAccessKey,
+	}
+	if err := diag.Validate(cfg); err != nil {
+		return fail("%v", err)
+	}
+	if err := tossdk.IsValidBucketName(opts.Bucket); err != nil {
+		return fail("bucket %q: %s; use the bucket name as the TOS console shows it", opts.Bucket, clientMessage(err))
+	}
+	anonymous := opts.AccessKeyID == "" && opts.SecretAccessKey == ""
+	if region == "" && !anonymous {
+		return fail("no region is set and endpoint %s names none; set the region (e.g. cn-beijing): TOS4-HMAC-SHA256 signs with it", host)
+	}
+	if opts.MultipartThreshold > MaxSinglePut {
+		return fail("MultipartThreshold %d is above TOS's single-PUT limit of 5 GiB; set it to at most %d", opts.MultipartThreshold, int64(MaxSinglePut))
+	}
+	if opts.PartConcurrency < 0 || opts.PartSize < 0 || opts.MultipartThreshold < 0 {
+		return fail("PartSize, PartConcurrency and MultipartThreshold must not be negative (0 means the default)")
+	}
+
+	b := &Backend{
+		name: name, endpoint: ep, scheme: u.Scheme, host: u.Host,
+		pathStyle: net.ParseIP(u.Hostname()) != nil,
+		region:    region, bucket: opts.Bucket, cfg: cfg,
+		partSize: opts.PartSize, concurrency: opts.PartConcurrency, threshold: opts.MultipartThreshold,
+	}
+	if b.partSize == 0 {
+		b.partSize = xfer.DefaultPartSize
+	}
+	if b.concurrency == 0 {
+		b.concurrency = xfer.DefaultConcurrency
+	}
+	if b.threshold == 0 {
+		b.threshold = xfer.DefaultThreshold
+	}
+	b.clock = skew.New(skew.Options{Disabled: opts.DisableSkewCorrection})
+	b.target = errclass.Target{Name: name, Provider: Provider, Clock: b.clock, Hints: b.hints}
+
+	rt := transport.New(transport.Options{
+		ConnectTimeout:  opts.ConnectTimeout,
+		ResponseTimeout: opts.ResponseTimeout,
+		Clock:           b.clock,
+	})
+	copts := []tossdk.ClientOption{
+		tossdk.WithHTTPTransport(rt),
+		tossdk.WithMaxRetryCount(0),
+		tossdk.WithEnableCRC(true),
+	}
+	if region != "" {
+		copts = append(copts, tossdk.WithRegion(region))
+	}
+	if !anonymous {
+		cred := tossdk.NewStaticCredentials(opts.AccessKeyID, opts.SecretAccessKey)
+		if opts.SessionToken != "" {
+			cred.WithSecurityToken(opts.SessionToken)
+		}
+		copts = append(copts, tossdk.WithCredentials(cred))
+	}
+	client, err := tossdk.NewClientV2(u.Scheme+"://"+u.Host, copts...)
+	if err != nil {
+		return fail("the TOS SDK refused the configuration: %s", clientMessage(err))
+	}
+	b.client = client
+	return b, nil
+}
+
+func portOr(p, def string) string {
+	if p == "" {
+		return def
+	}
+	return p
+}
+
+// clientMessage returns the message of an SDK client error without the
+// SDK's "tos: request error" wrapping.
+func clientMessage(err error) string {
+	if ce := asClientError(err); ce != nil {
+		return strings.TrimSpace(ce.Message)
+	}
+	return err.Error()
+}
+
+// Name returns the target's name.
+func (b *Backend) Name() string { return b.name }
+
+// Close releases nothing: the SDK client holds no resources beyond idle
+// connections, which time out. Put must not be called after Close.
+func (b *Backend) Close() error { return nil }
+
+// Describe returns the target's name, provider, endpoint, region and bucket.
+func (b *Backend) Describe() uploader.Description {
+	return uploader.Description{Name: b.name, Provider: Provider, Endpoint: b.endpoint, Region: b.region, Bucket: b.bucket}
+}
+
+// Skew returns the measured offset of the server's clock (server minus
+// local) and whether one was measured yet.
+func (b *Backend) Skew() (time.Duration, bool) { return b.clock.Offset() }
+
+// objectURL returns the URL of key: path-style on an IP endpoint, as the SDK
+// addresses it, else virtual-host style.
+func (b *Backend) objectURL(key string) string {
+	u := url.URL{Scheme: b.scheme, Host: b.host, Path: "/" + b.bucket + "/" + key}
+	if !b.pathStyle {
+		u = url.URL{Scheme: b.scheme, Host: b.bucket + "." + b.host, Path: "/" + key}
+	}
+	return u.String()
+}
+
+// Put stores obj in one attempt: one PUT with Content-MD5 up to the
+// multipart threshold, else a parallel multipart upload that is aborted on
+// failure. It signs with the skew-corrected time and retries once after a
+// clock-skew refusal; Result.Attempts lists the tries. See
+// [uploader.Backend].
+func (b *Backend) Put(ctx context.Context, obj uploader.Object) (uploader.Result, error) {
+	res := uploader.Result{Key: obj.Key, Provider: Provider}
+	if err := obj.Validate(); err != nil {
+		return res, b.own(err)
+	}
+	_, body, err := obj.Reader()
+	if err != nil {
+		return res, b.own(err)
+	}
+	defer body.Close()
+	if obj.Size <= b.threshold {
+		err = b.putSingle(ctx, obj, body, &res)
+	} else {
+		err = b.putMultipart(ctx, obj, body, &res)
+	}
+	if err != nil {
+		res.ETag, res.MD5, res.VersionID, res.Size = "", "", "", 0
+		return res, err
+	}
+	res.Target, res.URL, res.Size = b.name, b.objectURL(obj.Key), obj.Size
+	return res, nil
+}
+
+// own fills in this target on an *uploader.Error that lacks it.
+func (b *Backend) own(err error) error {
+	if e := uploader.AsError(err); e != nil {
+		if e.Target == "" {
+			e.Target = b.name
+		}
+		if e.Provider == "" {
+			e.Provider = Provider
+		}
+	}
+	return err
+}
+
+func (b *Backend) putSingle(ctx context.Context, obj uploader.Object, body io.ReaderAt, res *uploader.Result) error {
+	sum := obj.MD5
+	if sum == nil {
+		var err error
+		if sum, err = xfer.MD5(body, 0, obj.Size); err != nil {
+			return &uploader.Error{Kind: uploader.Invalid, Target: b.name, Provider: Provider, Op: "read", Key: obj.Key,
+				Message: "reading the source: " + err.Error(), Err: err}
+		}
+	}
+	prog := newProgress(ctx)
+	var out *tossdk.PutObjectV2Output
+	attempts, err := b.clock.Do(ctx, b.name, Provider, func(signAt time.Time) error {
+		in := &tossdk.PutObjectV2Input{
+			PutObjectBasicInput: tossdk.PutObjectBasicInput{
+				Bucket: b.bucket, Key: obj.Key,
+				ContentLength: obj.Size, ContentMD5: xfer.Base64(sum),
+				ContentType: obj.ContentType, Meta: obj.Metadata,
+			},
+			GenericInput: tossdk.GenericInput{RequestDate: signAt.UTC()},
+		}
+		if obj.Size > 0 {
+			// A nil body for an empty object: the SDK cannot size
+			// another reader of length 0 and would send it chunked.
+			in.Content = prog.run(body, 0, obj.Size)
+		}
+		o, err := b.client.PutObjectV2(ctx, in)
+		if err != nil {
+			return b.classify(ctx, "put", obj.Key, err)
+		}
+		out = o
+		return nil
+	})
+	res.Attempts = attempts
+	if err != nil {
+		if e := uploader.AsError(err); e != nil && e.Kind == uploader.Integrity && e.Status >= 200 && e.Status < 300 {
+			// The server stored the object but its CRC64 is not that
+			// of the bytes sent.
+			b.discard(ctx, obj.Key, e)
+		}
+		return err
+	}
+	res.ETag, res.VersionID, res.MD5 = out.ETag, out.VersionID, xfer.Hex(sum)
+	// The server checked Content-MD5 and the SDK the CRC64; a plain-MD5
+	// ETag is one more witness. Encrypted objects have other ETags.
+	if etag := unquote(out.ETag); isHexMD5(etag) && out.ServerSideEncryption == "" && out.SSECAlgorithm == "" &&
+		!strings.EqualFold(etag, xfer.Hex(sum)) {
+		err := &uploader.Error{Kind: uploader.Integrity, Target: b.name, Provider: Provider, Op: "put", Key: obj.Key,
+			RequestID: out.RequestID,
+			Message:   fmt.Sprintf("the server's ETag %s is not the MD5 %s of the bytes sent", etag, xfer.Hex(sum))}
+		b.discard(ctx, obj.Key, err)
+		failLast(res.Attempts, err)
+		return err
+	}
+	return nil
+}
+
+// discard deletes key after its upload was found corrupt, so that nothing
+// wrong stays visible; a failure to delete is noted in err's hints.
+func (b *Backend) discard(ctx context.Context, key string, err *uploader.Error) {
+	dctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 30*time.Second)
+	defer cancel()
+	if derr := b.Delete(dctx, key); derr != nil {
+		err.Hints = append(err.Hints, "deleting the corrupt object also failed, delete it by hand: "+derr.Error())
+	}
+}
+
+// failLast records err on the last attempt, which succeeded at the HTTP
+// level but failed verification.
+func failLast(as []uploader.Attempt, err error) {
+	if len(as) == 0 {
+		return
+	}
+	last := &as[len(as)-1]
+	corrected := last.SkewCorrected
+	*last = uploader.NewAttempt(last.Target, last.Provider, last.Start, last.Start.Add(last.Elapsed), err)
+	last.SkewCorrected = corrected
+}
+
+func unquote(etag string) string { return strings.Trim(etag, `"`) }
+
+func isHexMD5(s string) bool {
+	if len(s) != 32 {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if !('0' <= c && c <= '9' || 'a' <= c && c <= 'f' || 'A' <= c && c <= 'F') {
+			return false
+		}
+	}
+	return true
+}
