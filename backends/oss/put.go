@@ -94,7 +94,12 @@ func (b *Backend) putSingle(ctx context.Context, obj uploader.Object, body io.Re
 	attempts, err := b.clock.Do(ctx, b.name, Provider, func(signAt time.Time) error {
 		var err error
 		h, err = b.call(ctx, "put", obj.Key, signAt, func(opts []oss.Option) error {
-			req := &oss.PutObjectRequest{ObjectKey: obj.Key, Reader: prog.reader(body, 0, obj.Size)}
+			req := &oss.PutObjectRequest{ObjectKey: obj.Key}
+			// An empty object gets no body at all: net/http sends a non-nil
+			// body of length 0 chunked, and OSS (like S3) answers 411.
+			if obj.Size > 0 {
+				req.Reader = prog.reader(body, 0, obj.Size)
+			}
 			resp, err := b.bucket.DoPutObject(req, opts)
 			if resp != nil && resp.Body != nil {
 				resp.Body.Close()

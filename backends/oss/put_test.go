@@ -139,6 +139,22 @@ func TestPutCorrectsSkewOnce(t *testing.T) {
 	}
 }
 
+func TestPutEmptyObjectIsSized(t *testing.T) {
+	f := newFakeOSS(t, fakeNow, okPut)
+	b := fakeBackend(t, f, nil)
+	res, err := uploader.New(b).Upload(context.Background(), uploader.BytesObject("empty", nil))
+	if err != nil {
+		t.Fatalf("Upload: %v", err)
+	}
+	r := f.requests()[0]
+	if r.Chunked || r.Header.Get("Content-Length") != "0" {
+		t.Errorf("empty body sent chunked=%v Content-Length=%q; want Content-Length: 0", r.Chunked, r.Header.Get("Content-Length"))
+	}
+	if res.MD5 != md5hex(nil) {
+		t.Errorf("MD5 %s", res.MD5)
+	}
+}
+
 func TestPutSkewCorrectionDisabled(t *testing.T) {
 	f := skewServer(t)
 	f.setOffset(-31 * time.Minute)
