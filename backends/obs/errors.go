@@ -1,0 +1,167 @@
+package obs
+
+import (
+	"context"
+	"encoding/xml"
+	"errors"
+	"io"
+	"net/http"
+	"net/url"
+	"strings"
+	"sync"
+	"time"
+
+	hwobs "github.com/huaweicloud/huaweicloud-sdk-go-obs/obs"
+
+	"github.com/resilient-upload/upload/internal/errclass"
+	"github.com/resilient-upload/upload/internal/transport"
+	"github.com/resilient-upload/upload/uploader"
+)
+
+// ErrorKind returns the Kind of an error returned by Put or by the OBS SDK.
+// It is the backend's one classification (see classify).
+func (b *Backend) ErrorKind(err error) uploader.Kind {
+	if err == nil {
+		return uploader.OK
+	}
+	return b.classify(context.Background(), "", "", err, nil, nil).Kind
+}
+
+// classify returns the *uploader.Error for err, which op on key returned
+// under ctx. c is the call's captured reply and src the request body, each
+// nil if there was none.
+//
+// In order: an *uploader.Error is kept; a done ctx gives Canceled; a failed
+// read of the caller's body gives Invalid; a server reply (obs.ObsError, a
+// value type, or a pointer to one) goes through errclass.Build; a failure
+// without a reply through errclass.Transport; any other *url.Error (the
+// http.Client's) is a broken connection, Unavailable; the rest, such as the
+// SDK's own argument errors, is Unknown.
+func (b *Backend) classify(ctx context.Context, op, key string, err error, c *transport.Capture, src *source) *uploader.Error {
+	if err == nil {
+		return nil
+	}
+	if e := uploader.AsError(err); e != nil {
+		if e.Target == "" {
+			e.Target, e.Provider = b.name, Provider
+		}
+		if e.Op == "" {
+			e.Op = op
+		}
+		if e.Key == "" {
+			e.Key = key
+		}
+		return e
+	}
+	t := b.target()
+	if ctx.Err() != nil {
+		e, _ := errclass.Transport(ctx, t, op, key, err)
+		return e
+	}
+	if rerr := src.readErr(); rerr != nil {
+		return &uploader.Error{Kind: uploader.Invalid, Target: b.name, Provider: Provider, Op: op, Key: key,
+			Message: "reading the object's body: " + rerr.Error(), Err: err}
+	}
+	if oe, ok := asObsError(err); ok && oe.StatusCode != 0 {
+		return errclass.Build(t, op, key, reply(oe, c), err)
+	}
+	if e, ok := errclass.Transport(ctx, t, op, key, err); ok {
+		return e
+	}
+	var ue *url.Error
+	if errors.As(err, &ue) {
+		return &uploader.Error{Kind: uploader.Unavailable, Target: b.name, Provider: Provider, Op: op, Key: key,
+			Message: "the connection failed: " + ue.Err.Error(), Err: err}
+	}
+	return &uploader.Error{Kind: uploader.Unknown, Target: b.name, Provider: Provider, Op: op, Key: key, Message: err.Error(), Err: err}
+}
+
+// asObsError finds an obs.ObsError in err's chain: the SDK returns it as a
+// value; a pointer is accepted too.
+func asObsError(err error) (hwobs.ObsError, bool) {
+	var v hwobs.ObsError
+	if errors.As(err, &v) {
+		return v, true
+	}
+	var p *hwobs.ObsError
+	if errors.As(err, &p) && p != nil {
+		return *p, true
+	}
+	return hwobs.ObsError{}, false
+}
+
+// reply builds the errclass.Reply of oe. The SDK strips x-obs-/x-amz- from
+// its lower-cased ResponseHeaders keys: the request ID is "request-id", the
+// server time "date". The StringToSign and ServerTime come from the
+// captured body, when the capture holds the reply oe describes.
+func reply(oe hwobs.ObsError, c *transport.Capture) errclass.Reply {
+	r := errclass.Reply{Status: oe.StatusCode, Code: oe.Code, Message: oe.Message, RequestID: oe.RequestId}
+	h := oe.ResponseHeaders
+	first := func(k string) string {
+		if v := h[k]; len(v) > 0 {
+			return v[0]
+		}
+		return ""
+	}
+	if r.RequestID == "" {
+		r.RequestID = first("request-id")
+	}
+	if c != nil && c.Status() == oe.StatusCode {
+		r.StringToSign, r.ServerTime = errorBody(c.Body())
+	}
+	if r.ServerTime.IsZero() {
+		if t, err := http.ParseTime(first("date")); err == nil {
+			r.ServerTime = t
+		}
+	}
+	r.RetryAfter = errclass.ParseRetryAfter(first("retry-after"))
+	return r
+}
+
+// errorBody returns the StringToSign (with SignatureDoesNotMatch) and the
+// ServerTime (with RequestTimeTooSkewed) of an OBS XML error body, each zero
+// when absent.
+func errorBody(body []byte) (stringToSign string, serverTime time.Time) {
+	if len(body) == 0 {
+		return "", time.Time{}
+	}
+	var doc struct {
+		StringToSign string `xml:"StringToSign"`
+		ServerTime   string `xml:"ServerTime"`
+	}
+	if xml.Unmarshal(body, &doc) != nil {
+		return "", time.Time{}
+	}
+	if doc.ServerTime != "" {
+		serverTime, _ = time.Parse(time.RFC3339, strings.TrimSpace(doc.ServerTime))
+	}
+	return doc.StringToSign, serverTime
+}
+
+// source is a request body handed to the SDK: it hides the Seek method and
+// remembers a failed read, which is the caller's source failing, not the
+// network.
+type source struct {
+	r   io.Reader
+	mu  sync.Mutex
+	err error
+}
+
+func (s *source) Read(p []byte) (int, error) {
+	n, err := s.r.Read(p)
+	if err != nil && err != io.EOF {
+		s.mu.Lock()
+		s.err = err
+		s.mu.Unlock()
+	}
+	return n, err
+}
+
+func (s *source) readErr() error {
+	if s == nil {
+		return nil
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.err
+}

@@ -1,0 +1,319 @@
+package obs
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"io"
+	"net/http"
+	"strings"
+	"sync/atomic"
+	"time"
+
+	hwobs "github.com/huaweicloud/huaweicloud-sdk-go-obs/obs"
+
+	"github.com/resilient-upload/upload/internal/transport"
+	"github.com/resilient-upload/upload/internal/xfer"
+	"github.com/resilient-upload/upload/uploader"
+)
+
+// isoBasic is the x-amz-date layout of AWS V4.
+const isoBasic = "20060102T150405Z"
+
+// dateHeader returns the header that carries the signing time for the
+// backend's signature, and its value for t: x-amz-date in ISO 8601 for V4
+// (the SDK also derives Date from it), Date in RFC 1123 otherwise.
+func (b *Backend) dateHeader(t time.Time) (name, value string) {
+	if b.sig == SignatureV4 {
+		return "x-amz-date", t.UTC().Format(isoBasic)
+	}
+	return "Date", t.UTC().Format(http.TimeFormat)
+}
+
+// sdkCall is one SDK operation, made with a client whose requests run under
+// the call's context, signed at the time in the header (name, value). It
+// returns the body it sent, if any, for the classification of a failure.
+type sdkCall func(cl *hwobs.ObsClient, name, value string) (*source, error)
+
+// do runs fn through the skew clock: once, and once more with the corrected
+// signing time after a clock-skew refusal. rewind, if set, runs before each
+// run (it rewinds the body). It returns the attempts and the classified
+// error.
+func (b *Backend) do(ctx context.Context, op, key string, rewind func() error, fn sdkCall) ([]uploader.Attempt, error) {
+	return b.clock.Do(ctx, b.name, Provider, func(signAt time.Time) error {
+		if rewind != nil {
+			if err := rewind(); err != nil {
+				return b.readError(op, key, err)
+			}
+		}
+		cctx, c := transport.WithCapture(ctx)
+		cl, err := b.newClient(cctx)
+		if err != nil {
+			return b.classify(ctx, op, key, err, nil, nil)
+		}
+		name, value := b.dateHeader(signAt)
+		src, err := fn(cl, name, value)
+		if err != nil {
+			return b.classify(ctx, op, key, err, c, src)
+		}
+		return nil
+	})
+}
+
+// Put stores obj in one attempt (see [uploader.Backend]), plus one retry
+// with a corrected signing time after a clock-skew refusal: a single PUT
+// with Content-MD5 up to the multipart threshold, else a parallel multipart
+// upload with a Content-MD5 per part, aborted on any failure. A single PUT
+// is verified by the server's Content-MD5 check and its ETag; a multipart
+// upload by the stored size. An object that fails verification is removed.
+func (b *Backend) Put(ctx context.Context, obj uploader.Object) (uploader.Result, error) {
+	start := b.clock.LocalNow()
+	fail := func(attempts []uploader.Attempt, err *uploader.Error) (uploader.Result, error) {
+		return uploader.Result{Key: obj.Key, Provider: Provider, Attempts: finish(b.name, attempts, start, b.clock.LocalNow(), err)}, err
+	}
+	if b.closed.Load() {
+		return fail(nil, b.closedErr("put", obj.Key))
+	}
+	if err := obj.Validate(); err != nil {
+		return fail(nil, b.classify(ctx, "validate", obj.Key, err, nil, nil))
+	}
+	_, body, err := obj.Reader()
+	if err != nil {
+		return fail(nil, b.classify(ctx, "open", obj.Key, err, nil, nil))
+	}
+	defer body.Close()
+	prog := newTally(xfer.Progress(ctx))
+	var res uploader.Result
+	var perr *uploader.Error
+	if obj.Size > b.threshold {
+		res, perr = b.putMultipart(ctx, obj, body, prog)
+	} else {
+		res, perr = b.putSingle(ctx, obj, body, prog)
+	}
+	if perr != nil {
+		prog.rewind()
+		return fail(res.Attempts, perr)
+	}
+	res.Attempts = finish(b.name, res.Attempts, start, b.clock.LocalNow(), nil)
+	return res, nil
+}
+
+func (b *Backend) putSingle(ctx context.Context, obj uploader.Object, body uploader.Body, prog *tally) (uploader.Result, *uploader.Error) {
+	sum := obj.MD5
+	if sum == nil {
+		s, err := xfer.MD5(body, 0, obj.Size)
+		if err != nil {
+			return uploader.Result{}, b.readError("put", obj.Key, err)
+		}
+		sum = s
+	}
+	counted := xfer.Counting(io.NewSectionReader(body, 0, obj.Size), prog.fn())
+	rewind := func() error { _, err := counted.Seek(0, io.SeekStart); return err }
+	var etag, version string
+	attempts, err := b.do(ctx, "put", obj.Key, rewind, func(cl *hwobs.ObsClient, name, value string) (*source, error) {
+		in := &hwobs.PutObjectInput{}
+		in.Bucket, in.Key = b.opts.Bucket, obj.Key
+		in.ContentLength, in.ContentMD5 = obj.Size, xfer.Base64(sum)
+		in.ContentType, in.Metadata = obj.ContentType, obj.Metadata
+		var src *source
+		if obj.Size > 0 {
+			// A zero-length body must be nil, or net/http sends it chunked.
+			src = &source{r: counted}
+			in.Body = src
+		}
+		out, err := cl.PutObject(in, hwobs.WithCustomHeader(name, value))
+		if err != nil {
+			return src, err
+		}
+		etag, version = strings.Trim(out.ETag, `"`), out.VersionId
+		return src, nil
+	})
+	res := uploader.Result{Key: obj.Key, Provider: Provider, Attempts: attempts}
+	if err != nil {
+		return res, uploader.AsError(err)
+	}
+	if !b.opts.SkipETagCheck && isMD5Hex(etag) && !strings.EqualFold(etag, xfer.Hex(sum)) {
+		b.removeAfterFailure(ctx, obj.Key)
+		return res, &uploader.Error{Kind: uploader.Integrity, Target: b.name, Provider: Provider, Op: "verify", Key: obj.Key,
+			Message: fmt.Sprintf("the server's ETag %s is not the MD5 %s of the bytes sent; the object was removed (if the bucket encrypts with KMS, set SkipETagCheck)", etag, xfer.Hex(sum))}
+	}
+	res.Target, res.URL, res.ETag, res.MD5 = b.name, b.objectURL(obj.Key), etag, xfer.Hex(sum)
+	res.Size, res.VersionID = obj.Size, version
+	return res, nil
+}
+
+func (b *Backend) putMultipart(ctx context.Context, obj uploader.Object, body uploader.Body, prog *tally) (uploader.Result, *uploader.Error) {
+	if obj.MD5 != nil {
+		sum, err := xfer.MD5(body, 0, obj.Size)
+		if err != nil {
+			return uploader.Result{}, b.readError("put", obj.Key, err)
+		}
+		if !bytes.Equal(sum, obj.MD5) {
+			return uploader.Result{}, &uploader.Error{Kind: uploader.Integrity, Target: b.name, Provider: Provider, Op: "verify", Key: obj.Key,
+				Message: fmt.Sprintf("the body's MD5 %x differs from the expected %x; nothing was sent", sum, obj.MD5)}
+		}
+	}
+	var id string
+	attempts, err := b.do(ctx, "initiate_multipart", obj.Key, nil, func(cl *hwobs.ObsClient, name, value string) (*source, error) {
+		in := &hwobs.InitiateMultipartUploadInput{}
+		in.Bucket, in.Key = b.opts.Bucket, obj.Key
+		in.ContentType, in.Metadata = obj.ContentType, obj.Metadata
+		out, err := cl.InitiateMultipartUpload(in, hwobs.WithCustomHeader(name, value))
+		if err != nil {
+			return nil, err
+		}
+		id = out.UploadId
+		return nil, nil
+	})
+	res := uploader.Result{Key: obj.Key, Provider: Provider, Attempts: attempts}
+	if err != nil {
+		return res, uploader.AsError(err)
+	}
+	s := &session{b: b, key: obj.Key, id: id, prog: prog}
+	if _, err := xfer.Upload(ctx, body, obj.Size, s, xfer.Options{PartSize: b.partSize, Concurrency: b.concurrent, ContentMD5: true}); err != nil {
+		return res, b.classify(ctx, "put", obj.Key, err, nil, nil)
+	}
+	st, serr := b.stat(ctx, "verify", obj.Key)
+	if serr != nil {
+		return res, serr
+	}
+	if st.Size != obj.Size {
+		b.removeAfterFailure(ctx, obj.Key)
+		return res, &uploader.Error{Kind: uploader.Integrity, Target: b.name, Provider: Provider, Op: "verify", Key: obj.Key,
+			Message: fmt.Sprintf("the stored object has %d bytes, %d were sent; the object was removed", st.Size, obj.Size)}
+	}
+	res.Target, res.URL, res.ETag, res.Size, res.VersionID = b.name, b.objectURL(obj.Key), s.etag, obj.Size, s.version
+	if obj.MD5 != nil {
+		res.MD5 = xfer.Hex(obj.MD5)
+	}
+	return res, nil
+}
+
+// session is one multipart upload, driven by xfer.Upload.
+type session struct {
+	b             *Backend
+	key, id       string
+	prog          *tally
+	etag, version string
+}
+
+func (s *session) UploadPart(ctx context.Context, p xfer.Part, body io.ReadSeeker) (string, error) {
+	counted := xfer.Counting(body, s.prog.fn())
+	rewind := func() error { _, err := counted.Seek(0, io.SeekStart); return err }
+	var etag string
+	_, err := s.b.do(ctx, "upload_part", s.key, rewind, func(cl *hwobs.ObsClient, name, value string) (*source, error) {
+		src := &source{r: counted}
+		in := &hwobs.UploadPartInput{Bucket: s.b.opts.Bucket, Key: s.key, UploadId: s.id, PartNumber: p.Number,
+			ContentMD5: xfer.Base64(p.MD5), Body: src, PartSize: p.Size}
+		out, err := cl.UploadPart(in, hwobs.WithCustomHeader(name, value))
+		if err != nil {
+			return src, err
+		}
+		etag = out.ETag
+		return src, nil
+	})
+	return etag, err
+}
+
+func (s *session) Complete(ctx context.Context, parts []xfer.Part) error {
+	ps := make([]hwobs.Part, len(parts))
+	for i, p := range parts {
+		ps[i] = hwobs.Part{PartNumber: p.Number, ETag: p.ETag}
+	}
+	_, err := s.b.do(ctx, "complete_multipart", s.key, nil, func(cl *hwobs.ObsClient, name, value string) (*source, error) {
+		in := &hwobs.CompleteMultipartUploadInput{Bucket: s.b.opts.Bucket, Key: s.key, UploadId: s.id, Parts: ps}
+		out, err := cl.CompleteMultipartUpload(in, hwobs.WithCustomHeader(name, value))
+		if err != nil {
+			return nil, err
+		}
+		s.etag, s.version = strings.Trim(out.ETag, `"`), out.VersionId
+		return nil, nil
+	})
+	return err
+}
+
+func (s *session) Abort(ctx context.Context) error {
+	_, err := s.b.do(ctx, "abort_multipart", s.key, nil, func(cl *hwobs.ObsClient, name, value string) (*source, error) {
+		_, err := cl.AbortMultipartUpload(&hwobs.AbortMultipartUploadInput{Bucket: s.b.opts.Bucket, Key: s.key, UploadId: s.id},
+			hwobs.WithCustomHeader(name, value))
+		return nil, err
+	})
+	return err
+}
+
+// removeAfterFailure deletes an object that failed verification, so that
+// nothing unverified stays visible; a failure to delete is not reported
+// (the verification failure is).
+func (b *Backend) removeAfterFailure(ctx context.Context, key string) {
+	dctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 30*time.Second)
+	defer cancel()
+	_ = b.Delete(dctx, key)
+}
+
+func (b *Backend) readError(op, key string, err error) *uploader.Error {
+	return &uploader.Error{Kind: uploader.Invalid, Target: b.name, Provider: Provider, Op: op, Key: key,
+		Message: "reading the object's body: " + err.Error(), Err: err}
+}
+
+// isMD5Hex reports whether etag looks like the hex MD5 of a single PUT.
+func isMD5Hex(etag string) bool {
+	if len(etag) != 32 {
+		return false
+	}
+	for _, r := range etag {
+		if !('0' <= r && r <= '9' || 'a' <= r && r <= 'f' || 'A' <= r && r <= 'F') {
+			return false
+		}
+	}
+	return true
+}
+
+// finish makes the last attempt describe the whole Put: its end and, on
+// failure, err (a Put that failed after the first signed request still
+// reports that request's attempt). With no attempts it records one.
+func finish(target string, attempts []uploader.Attempt, start, end time.Time, err *uploader.Error) []uploader.Attempt {
+	var e error
+	if err != nil {
+		e = err
+	}
+	if len(attempts) == 0 {
+		return []uploader.Attempt{uploader.NewAttempt(target, Provider, start, end, e)}
+	}
+	last := &attempts[len(attempts)-1]
+	corrected, skew := last.SkewCorrected, last.Skew
+	*last = uploader.NewAttempt(target, Provider, last.Start, end, e)
+	last.SkewCorrected = corrected
+	if last.Skew == 0 {
+		last.Skew = skew
+	}
+	return attempts
+}
+
+// tally reports progress and remembers the sum, so that a failed attempt
+// can be rewound (reported as negative progress).
+type tally struct {
+	report func(int64)
+	n      atomic.Int64
+}
+
+func newTally(fn func(int64)) *tally { return &tally{report: fn} }
+
+// fn returns the function to give xfer.Counting, nil without a reporter.
+func (t *tally) fn() func(int64) {
+	if t.report == nil {
+		return nil
+	}
+	return func(d int64) {
+		t.n.Add(d)
+		t.report(d)
+	}
+}
+
+func (t *tally) rewind() {
+	if t.report == nil {
+		return
+	}
+	if n := t.n.Swap(0); n != 0 {
+		t.report(-n)
+	}
+}
