@@ -1,0 +1,120 @@
+package gateway
+
+import (
+	"bytes"
+	"encoding/json"
+	"encoding/xml"
+	"io"
+	"net/http"
+)
+
+// TOS speaks JSON where S3 speaks XML. The gateway translates the multipart
+// calls: the complete request body (JSON → XML) and the initiate, complete
+// and list-parts results (XML → JSON). These are small control messages,
+// parsed with a bound; object data is never buffered.
+
+type tosCompleteRequest struct {
+	Parts []struct {
+		PartNumber int    `json:"PartNumber"`
+		ETag       string `json:"ETag"`
+	} `json:"Parts"`
+}
+
+func tosCompleteToXML(raw []byte) ([]byte, []int, *apiError) {
+	var in tosCompleteRequest
+	if err := json.Unmarshal(raw, &in); err != nil {
+		return nil, nil, newAPIError(http.StatusBadRequest, "MalformedJSON", "the complete body is not TOS JSON: "+err.Error())
+	}
+	out := completeXML{Parts: make([]completePart, len(in.Parts))}
+	parts := make([]int, len(in.Parts))
+	for i, p := range in.Parts {
+		out.Parts[i] = completePart(p)
+		parts[i] = p.PartNumber
+	}
+	b, err := xml.Marshal(out)
+	if err != nil {
+		return nil, nil, newAPIError(http.StatusInternalServerError, "InternalError", err.Error())
+	}
+	return b, parts, nil
+}
+
+type s3Initiate struct {
+	Bucket   string `xml:"Bucket" json:"Bucket"`
+	Key      string `xml:"Key" json:"Key"`
+	UploadID string `xml:"UploadId" json:"UploadId"`
+}
+
+type s3Complete struct {
+	Location string `xml:"Location" json:"Location"`
+	Bucket   string `xml:"Bucket" json:"Bucket"`
+	Key      string `xml:"Key" json:"Key"`
+	ETag     string `xml:"ETag" json:"ETag"`
+}
+
+type s3Owner struct {
+	ID          string `xml:"ID" json:"ID"`
+	DisplayName string `xml:"DisplayName" json:"DisplayName"`
+}
+
+type s3Part struct {
+	PartNumber   int    `xml:"PartNumber" json:"PartNumber"`
+	LastModified string `xml:"LastModified" json:"LastModified,omitempty"`
+	ETag         string `xml:"ETag" json:"ETag"`
+	Size         int64  `xml:"Size" json:"Size"`
+}
+
+type s3ListParts struct {
+	Bucket               string   `xml:"Bucket" json:"Bucket"`
+	Key                  string   `xml:"Key" json:"Key"`
+	UploadID             string   `xml:"UploadId" json:"UploadId"`
+	PartNumberMarker     int      `xml:"PartNumberMarker" json:"PartNumberMarker"`
+	NextPartNumberMarker int      `xml:"NextPartNumberMarker" json:"NextPartNumberMarker"`
+	MaxParts             int      `xml:"MaxParts" json:"MaxParts"`
+	IsTruncated          bool     `xml:"IsTruncated" json:"IsTruncated"`
+	StorageClass         string   `xml:"StorageClass" json:"StorageClass,omitempty"`
+	Owner                s3Owner  `xml:"Owner" json:"Owner"`
+	Parts                []s3Part `xml:"Part" json:"Parts"`
+}
+
+// xmlRoot decodes an S3 XML reply into v, or reports the <Error> it holds
+// instead (MinIO may answer a complete with 200 and an error body).
+func xmlRoot(r io.Reader, v any) *apiError {
+	raw, err := io.ReadAll(io.LimitReader(r, maxControlBody))
+	if err != nil {
+		return newAPIError(http.StatusBadGateway, "GatewayUpstreamError", "reading MinIO's reply: "+err.Error())
+	}
+	var probe struct{ XMLName xml.Name }
+	if err := xml.Unmarshal(raw, &probe); err == nil && probe.XMLName.Local == "Error" {
+		var ue upstreamError
+		_ = xml.Unmarshal(raw, &ue)
+		return newAPIError(http.StatusInternalServerError, ue.Code, ue.Message)
+	}
+	if err := xml.NewDecoder(bytes.NewReader(raw)).Decode(v); err != nil {
+		return newAPIError(http.StatusBadGateway, "GatewayUpstreamError", "MinIO's reply is not the expected XML: "+err.Error())
+	}
+	return nil
+}
+
+// tosJSON translates the XML result of op into TOS's JSON.
+func tosJSON(op Op, body io.Reader) ([]byte, *apiError) {
+	var v any
+	switch op {
+	case OpInitiate:
+		v = &s3Initiate{}
+	case OpComplete:
+		v = &s3Complete{}
+	default:
+		v = &s3ListParts{}
+	}
+	if e := xmlRoot(body, v); e != nil {
+		return nil, e
+	}
+	if lp, ok := v.(*s3ListParts); ok && lp.Parts == nil {
+		lp.Parts = []s3Part{}
+	}
+	b, err := json.Marshal(v)
+	if err != nil {
+		return nil, newAPIError(http.StatusInternalServerError, "InternalError", err.Error())
+	}
+	return b, nil
+}

@@ -1,0 +1,345 @@
+package integration_test
+
+import (
+	"bytes"
+	"context"
+	"crypto/rand"
+	"fmt"
+	"net/http"
+	"os"
+	"sort"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/minio/minio-go/v7"
+
+	"github.com/resilient-upload/upload/integration/gateway"
+	"github.com/resilient-upload/upload/integration/miniotest"
+)
+
+func TestMain(m *testing.M) { os.Exit(miniotest.RunMain(m)) }
+
+// stallTimeout is the clients' response-header timeout: how long a stalled
+// request lasts.
+const stallTimeout = 500 * time.Millisecond
+
+// sdkHarness is one vendor SDK, a gateway of its dialect and a bucket.
+type sdkHarness struct {
+	t      *testing.T
+	srv    *miniotest.Server
+	gw     *gateway.Gateway
+	v      vendor
+	bucket string
+}
+
+func newSDKHarness(t *testing.T, srv *miniotest.Server, v vendor) *sdkHarness {
+	t.Helper()
+	gw, err := gateway.Start(gateway.Options{Dialect: v.dialect, Upstream: gateway.MinIO(srv)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = gw.Close() })
+	return &sdkHarness{t: t, srv: srv, gw: gw, v: v, bucket: srv.NewBucket(t, "sdk-"+strings.ReplaceAll(v.name, " ", ""))}
+}
+
+// client returns an SDK client with the gateway's keys (or ak/sk when
+// given) and a transport whose response-header timeout is stallTimeout.
+func (h *sdkHarness) client(ak, sk string) sdkClient {
+	h.t.Helper()
+	gak, gsk := h.gw.Credentials()
+	if ak == "" {
+		ak = gak
+	}
+	if sk == "" {
+		sk = gsk
+	}
+	tr := &http.Transport{ResponseHeaderTimeout: stallTimeout, DisableCompression: true}
+	h.t.Cleanup(tr.CloseIdleConnections)
+	c, err := h.v.newSDK(h.gw, h.bucket, ak, sk, tr)
+	if err != nil {
+		h.t.Fatalf("%s client: %v", h.v.name, err)
+	}
+	return c
+}
+
+// stored returns the object as MinIO holds it, read with minio-go.
+func (h *sdkHarness) stored(key string) ([]byte, bool) {
+	h.t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	c := h.srv.Client()
+	if _, err := c.StatObject(ctx, h.bucket, key, minio.StatObjectOptions{}); err != nil {
+		if minio.ToErrorResponse(err).Code == "NoSuchKey" {
+			return nil, false
+		}
+		h.t.Fatalf("stat %s: %v", key, err)
+	}
+	obj, err := c.GetObject(ctx, h.bucket, key, minio.GetObjectOptions{})
+	if err != nil {
+		h.t.Fatalf("get %s: %v", key, err)
+	}
+	data, err := readAll(obj)
+	if err != nil {
+		h.t.Fatalf("read %s: %v", key, err)
+	}
+	return data, true
+}
+
+// lastID is the request ID the gateway sent with its last reply.
+func (h *sdkHarness) lastID() string {
+	recs := h.gw.Records()
+	if len(recs) == 0 {
+		return ""
+	}
+	return recs[len(recs)-1].ID
+}
+
+func randomBytes(n int) []byte {
+	b := make([]byte, n)
+	_, _ = rand.Read(b)
+	return b
+}
+
+// matrix collects what each SDK returned, to print the table.
+var matrix = struct {
+	sync.Mutex
+	cells map[string]map[string]string
+}{cells: map[string]map[string]string{}}
+
+func note(vendorName, scenario, what string) {
+	matrix.Lock()
+	defer matrix.Unlock()
+	if matrix.cells[vendorName] == nil {
+		matrix.cells[vendorName] = map[string]string{}
+	}
+	matrix.cells[vendorName][scenario] = what
+}
+
+var scenarios = []string{"valid put", "multipart", "wrong secret", "unknown key", "skew +31 min", "503 SlowDown", "reset", "stall"}
+
+// TestSDKMatrix runs every scenario of the issue-3 table on every SDK:
+// vendor × {valid put, multipart, wrong secret, unknown key, skew +31 min,
+// 503 SlowDown, reset, stall}, through a gateway of the vendor's dialect in
+// front of the real MinIO. Each cell asserts what the raw SDK returned; set
+// UPLOAD_PRINT_MATRIX=1 to print the table.
+func TestSDKMatrix(t *testing.T) {
+	srv := miniotest.Shared(t)
+	for _, v := range vendors {
+		t.Run(strings.ReplaceAll(v.name, " ", "_"), func(t *testing.T) {
+			h := newSDKHarness(t, srv, v)
+			for _, sc := range matrixScenarios {
+				t.Run(strings.ReplaceAll(sc.name, " ", "_"), func(t *testing.T) {
+					h.t = t
+					h.gw.ClearFaults()
+					h.gw.SetClockOffset(0)
+					h.gw.ResetCounts()
+					sc.run(t, h)
+				})
+			}
+		})
+	}
+	if os.Getenv("UPLOAD_PRINT_MATRIX") == "1" {
+		printMatrix(t)
+	}
+}
+
+type scenario struct {
+	name string
+	run  func(t *testing.T, h *sdkHarness)
+}
+
+var matrixScenarios = []scenario{
+	{"valid put", testValidPut},
+	{"multipart", testMultipart},
+	{"wrong secret", testWrongSecret},
+	{"unknown key", testUnknownKey},
+	{"skew +31 min", testSkew},
+	{"503 SlowDown", testSlowDown},
+	{"reset", testReset},
+	{"stall", testStall},
+}
+
+func testValidPut(t *testing.T, h *sdkHarness) {
+	data := randomBytes(256<<10 + 3)
+	ctx := context.Background()
+	if err := h.client("", "").Put(ctx, "valid/put.bin", data); err != nil {
+		t.Fatalf("put: %v", err)
+	}
+	got, ok := h.stored("valid/put.bin")
+	if !ok || !bytes.Equal(got, data) {
+		t.Fatalf("MinIO holds %d bytes (exists=%v), want the %d written", len(got), ok, len(data))
+	}
+	if n := h.gw.CountOutcome(gateway.OpPut, gateway.OutcomeForwarded); n != 1 {
+		t.Fatalf("gateway forwarded %d puts, want 1", n)
+	}
+	note(h.v.name, "valid put", "nil; bytes identical in MinIO")
+}
+
+func testMultipart(t *testing.T, h *sdkHarness) {
+	parts := [][]byte{randomBytes(5 << 20), randomBytes(1<<20 + 7)}
+	ctx := context.Background()
+	if err := h.client("", "").Multipart(ctx, "multi/part.bin", parts); err != nil {
+		t.Fatalf("multipart: %v", err)
+	}
+	got, ok := h.stored("multi/part.bin")
+	want := bytes.Join(parts, nil)
+	if !ok || !bytes.Equal(got, want) {
+		t.Fatalf("MinIO holds %d bytes (exists=%v), want the %d written", len(got), ok, len(want))
+	}
+	for op, n := range map[gateway.Op]int{gateway.OpInitiate: 1, gateway.OpUploadPart: 2, gateway.OpComplete: 1} {
+		if c := h.gw.CountOutcome(op, gateway.OutcomeForwarded); c != n {
+			t.Fatalf("gateway forwarded %d %s, want %d", c, op, n)
+		}
+	}
+	note(h.v.name, "multipart", "nil; bytes identical in MinIO")
+}
+
+// failedPut puts with client c, expects an error and no object, and checks
+// that exactly one PUT reached the gateway.
+func failedPut(t *testing.T, h *sdkHarness, c sdkClient, key string) observed {
+	t.Helper()
+	err := c.Put(context.Background(), key, randomBytes(64<<10))
+	if err == nil {
+		t.Fatalf("put succeeded, want an error")
+	}
+	o := c.Observe(err)
+	t.Logf("%s: %v", h.v.name, o)
+	if _, ok := h.stored(key); ok {
+		t.Fatalf("the failed put left an object")
+	}
+	if n := h.gw.Count(gateway.OpPut); n != 1 {
+		t.Fatalf("the gateway saw %d puts, want 1 (SDK retries must be off)", n)
+	}
+	return o
+}
+
+// wantServerError asserts the status, code and request ID a vendor reply
+// carried.
+func wantServerError(t *testing.T, h *sdkHarness, o observed, status int, code string) {
+	t.Helper()
+	if o.Status != status || o.Code != code {
+		t.Fatalf("SDK error: %v, want status %d code %s", o, status, code)
+	}
+	if want := h.lastID(); o.RequestID != want {
+		t.Fatalf("SDK request ID %q, want the gateway's %q", o.RequestID, want)
+	}
+	if o.Date == "" {
+		t.Fatalf("SDK error exposes no server Date: %v", o)
+	}
+	if want := wantTypes[h.v.dialect]; o.Type != want {
+		t.Fatalf("SDK error type %s, want %s", o.Type, want)
+	}
+}
+
+// wantTypes are the error types the SDKs return for a server reply.
+var wantTypes = map[gateway.Dialect]string{
+	gateway.TOS: "*tos.TosServerError",
+	gateway.OSS: "oss.ServiceError",
+	gateway.OBS: "obs.ObsError",
+	gateway.COS: "*cos.ErrorResponse",
+}
+
+func describe(o observed, extra string) string {
+	s := fmt.Sprintf("`%s` %d %s", o.Type, o.Status, o.Code)
+	if o.EC != "" {
+		s += " EC " + o.EC
+	}
+	if extra != "" {
+		s += "; " + extra
+	}
+	return s
+}
+
+func testWrongSecret(t *testing.T, h *sdkHarness) {
+	_, sk := h.gw.Credentials()
+	o := failedPut(t, h, h.client("", sk+"-wrong"), "auth/wrong-secret")
+	wantServerError(t, h, o, http.StatusForbidden, "SignatureDoesNotMatch")
+	note(h.v.name, "wrong secret", describe(o, ""))
+}
+
+func testUnknownKey(t *testing.T, h *sdkHarness) {
+	o := failedPut(t, h, h.client("unknownkey", ""), "auth/unknown-key")
+	wantServerError(t, h, o, http.StatusForbidden, "InvalidAccessKeyId")
+	note(h.v.name, "unknown key", describe(o, ""))
+}
+
+func testSkew(t *testing.T, h *sdkHarness) {
+	h.gw.SetClockOffset(31 * time.Minute)
+	o := failedPut(t, h, h.client("", ""), "clock/skew")
+	wantServerError(t, h, o, http.StatusForbidden, "RequestTimeTooSkewed")
+	server, err := http.ParseTime(o.Date)
+	if err != nil {
+		t.Fatalf("server Date %q: %v", o.Date, err)
+	}
+	// The Date the SDK exposes is the gateway's skewed clock.
+	if skew := time.Until(server); skew < 30*time.Minute || skew > 32*time.Minute {
+		t.Fatalf("server Date is %v from now, want about +31m", skew)
+	}
+	note(h.v.name, "skew +31 min", describe(o, "Date = local +31 min"))
+}
+
+func testSlowDown(t *testing.T, h *sdkHarness) {
+	h.gw.Inject(gateway.Fault{Ops: []gateway.Op{gateway.OpPut}, Action: gateway.SlowDown(), Times: 1})
+	o := failedPut(t, h, h.client("", ""), "fault/slowdown")
+	wantServerError(t, h, o, http.StatusServiceUnavailable, "SlowDown")
+	// The fault was bounded to one request: the next put goes through.
+	if err := h.client("", "").Put(context.Background(), "fault/slowdown", []byte("x")); err != nil {
+		t.Fatalf("put after the fault: %v", err)
+	}
+	note(h.v.name, "503 SlowDown", describe(o, "1 request"))
+}
+
+func testReset(t *testing.T, h *sdkHarness) {
+	h.gw.Inject(gateway.Fault{Ops: []gateway.Op{gateway.OpPut}, Action: gateway.Reset(), Times: 1})
+	o := failedPut(t, h, h.client("", ""), "fault/reset")
+	if o.Status != 0 || o.Network == "" || o.Timeout {
+		t.Fatalf("SDK error %v, want a network error that is not a timeout", o)
+	}
+	if want := wantNetTypes[h.v.dialect]; o.Type != want {
+		t.Fatalf("SDK error type %s, want %s", o.Type, want)
+	}
+	note(h.v.name, "reset", fmt.Sprintf("`%s`: %s", o.Type, o.Network))
+}
+
+func testStall(t *testing.T, h *sdkHarness) {
+	h.gw.Inject(gateway.Fault{Ops: []gateway.Op{gateway.OpPut}, Action: gateway.Stall(), Times: 1})
+	o := failedPut(t, h, h.client("", ""), "fault/stall")
+	if o.Status != 0 || !o.Timeout {
+		t.Fatalf("SDK error %v, want a timeout", o)
+	}
+	if want := wantNetTypes[h.v.dialect]; o.Type != want {
+		t.Fatalf("SDK error type %s, want %s", o.Type, want)
+	}
+	note(h.v.name, "stall", fmt.Sprintf("`%s`: %s (Timeout()=true)", o.Type, o.Network))
+}
+
+// wantNetTypes are the error types the SDKs return for a network failure.
+var wantNetTypes = map[gateway.Dialect]string{
+	gateway.TOS: "*tos.TosClientError",
+	gateway.OSS: "*url.Error",
+	gateway.OBS: "*url.Error",
+	gateway.COS: "*cos.RetryError",
+}
+
+func printMatrix(t *testing.T) {
+	matrix.Lock()
+	defer matrix.Unlock()
+	var b strings.Builder
+	b.WriteString("| SDK | " + strings.Join(scenarios, " | ") + " |\n|---|")
+	b.WriteString(strings.Repeat("---|", len(scenarios)) + "\n")
+	names := make([]string, 0, len(matrix.cells))
+	for n := range matrix.cells {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	for _, n := range names {
+		b.WriteString("| " + n + " |")
+		for _, s := range scenarios {
+			b.WriteString(" " + matrix.cells[n][s] + " |")
+		}
+		b.WriteString("\n")
+	}
+	t.Logf("\n%s", b.String())
+}

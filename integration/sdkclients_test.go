@@ -1,0 +1,408 @@
+package integration_test
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"net/url"
+	"os"
+	"path/filepath"
+	"reflect"
+	"strings"
+	"time"
+
+	"github.com/aliyun/aliyun-oss-go-sdk/oss"
+	"github.com/huaweicloud/huaweicloud-sdk-go-obs/obs"
+	cos "github.com/tencentyun/cos-go-sdk-v5"
+	"github.com/volcengine/ve-tos-golang-sdk/v2/tos"
+
+	"github.com/resilient-upload/upload/integration/gateway"
+)
+
+// This file wraps each raw vendor SDK (no product code) behind one small
+// interface, so the matrix in sdk_test.go runs the same scenarios on all of
+// them. Every client has the SDK's own retries off and a response-header
+// timeout, so each fault is seen exactly once and a stall ends.
+
+// observed is what an SDK's error value exposes, for the matrix.
+type observed struct {
+	Type      string // Go type of the error value, e.g. "*tos.TosServerError"
+	Status    int    // HTTP status, 0 for network errors
+	Code      string // vendor error code
+	RequestID string
+	EC        string // TOS/OSS detailed code
+	Date      string // the server Date as the error value exposes it
+	Network   string // for network errors: the innermost cause
+	Timeout   bool   // for network errors: a timeout
+}
+
+func (o observed) String() string {
+	if o.Status == 0 {
+		return fmt.Sprintf("%s network=%q timeout=%v", o.Type, o.Network, o.Timeout)
+	}
+	return fmt.Sprintf("%s status=%d code=%s ec=%s reqid=%s date=%q", o.Type, o.Status, o.Code, o.EC, o.RequestID, o.Date)
+}
+
+// sdkClient is one vendor SDK bound to a bucket behind a gateway.
+type sdkClient interface {
+	// Put stores data under key with the SDK's simple upload.
+	Put(ctx context.Context, key string, data []byte) error
+	// Multipart stores the parts under key with the SDK's own multipart
+	// calls (initiate, upload part, complete).
+	Multipart(ctx context.Context, key string, parts [][]byte) error
+	// Observe extracts what the SDK's error value exposes.
+	Observe(err error) observed
+}
+
+// vendor builds clients of one SDK in one signing mode.
+type vendor struct {
+	name    string // row label in the matrix
+	dialect gateway.Dialect
+	newSDK  func(gw *gateway.Gateway, bucket, ak, sk string, rt *http.Transport) (sdkClient, error)
+}
+
+var vendors = []vendor{
+	{"TOS", gateway.TOS, newTOS},
+	{"OSS V1", gateway.OSS, newOSS(oss.AuthV1)},
+	{"OSS V4", gateway.OSS, newOSS(oss.AuthV4)},
+	{"OBS V2", gateway.OBS, newOBS(obs.SignatureV2)},
+	{"OBS V4", gateway.OBS, newOBS(obs.SignatureV4)},
+	{"COS", gateway.COS, newCOS},
+}
+
+func typeName(err error) string { return reflect.TypeOf(err).String() }
+
+// networkCause describes the innermost error of a network failure.
+func networkCause(err error) (string, bool) {
+	var ue *url.Error
+	if errors.As(err, &ue) {
+		inner := ue.Err
+		for {
+			u := errors.Unwrap(inner)
+			if u == nil {
+				break
+			}
+			inner = u
+		}
+		return inner.Error(), ue.Timeout()
+	}
+	return err.Error(), false
+}
+
+// ---- TOS ----
+
+type tosClient struct {
+	cli    *tos.ClientV2
+	bucket string
+}
+
+func newTOS(gw *gateway.Gateway, bucket, ak, sk string, rt *http.Transport) (sdkClient, error) {
+	cli, err := tos.NewClientV2(gw.URL(), // an IP literal: path-style
+		tos.WithRegion("cn-beijing"),
+		tos.WithCredentials(tos.NewStaticCredentials(ak, sk)),
+		tos.WithMaxRetryCount(0),
+		tos.WithHTTPTransport(rt))
+	if err != nil {
+		return nil, err
+	}
+	return &tosClient{cli: cli, bucket: bucket}, nil
+}
+
+func (c *tosClient) Put(ctx context.Context, key string, data []byte) error {
+	_, err := c.cli.PutObjectV2(ctx, &tos.PutObjectV2Input{
+		PutObjectBasicInput: tos.PutObjectBasicInput{Bucket: c.bucket, Key: key, ContentLength: int64(len(data))},
+		Content:             bytes.NewReader(data),
+	})
+	return err
+}
+
+func (c *tosClient) Multipart(ctx context.Context, key string, parts [][]byte) error {
+	up, err := c.cli.CreateMultipartUploadV2(ctx, &tos.CreateMultipartUploadV2Input{Bucket: c.bucket, Key: key})
+	if err != nil {
+		return fmt.Errorf("initiate: %w", err)
+	}
+	var done []tos.UploadedPartV2
+	for i, p := range parts {
+		out, err := c.cli.UploadPartV2(ctx, &tos.UploadPartV2Input{
+			UploadPartBasicInput: tos.UploadPartBasicInput{Bucket: c.bucket, Key: key, UploadID: up.UploadID, PartNumber: i + 1},
+			Content:              bytes.NewReader(p), ContentLength: int64(len(p)),
+		})
+		if err != nil {
+			return fmt.Errorf("part %d: %w", i+1, err)
+		}
+		done = append(done, tos.UploadedPartV2{PartNumber: i + 1, ETag: out.ETag})
+	}
+	lp, err := c.cli.ListParts(ctx, &tos.ListPartsInput{Bucket: c.bucket, Key: key, UploadID: up.UploadID})
+	if err != nil {
+		return fmt.Errorf("list parts: %w", err)
+	}
+	if len(lp.Parts) != len(parts) {
+		return fmt.Errorf("list parts: %d parts, want %d", len(lp.Parts), len(parts))
+	}
+	out, err := c.cli.CompleteMultipartUploadV2(ctx, &tos.CompleteMultipartUploadV2Input{
+		Bucket: c.bucket, Key: key, UploadID: up.UploadID, Parts: done,
+	})
+	if err != nil {
+		return fmt.Errorf("complete: %w", err)
+	}
+	if out.HashCrc64ecma == 0 {
+		return errors.New("complete: no combined CRC-64 in the reply")
+	}
+	return nil
+}
+
+func (c *tosClient) Observe(err error) observed {
+	o := observed{Type: typeName(err)}
+	var se *tos.TosServerError
+	if errors.As(err, &se) {
+		o.Status, o.Code, o.RequestID, o.EC = se.StatusCode, se.Code, se.RequestID, se.EC
+		o.Date = se.Header.Get("Date")
+		return o
+	}
+	var ce *tos.TosClientError
+	if errors.As(err, &ce) && ce.Cause != nil {
+		o.Network, o.Timeout = networkCause(ce.Cause)
+		return o
+	}
+	o.Network, o.Timeout = networkCause(err)
+	return o
+}
+
+// ---- OSS (v1 SDK, AuthV1 or AuthV4) ----
+
+type ossClient struct {
+	bkt *oss.Bucket
+	// hdr is filled by oss.GetResponseHeader on every call, errors
+	// included: the only way to the server's Date.
+	hdr http.Header
+}
+
+func newOSS(version oss.AuthVersionType) func(*gateway.Gateway, string, string, string, *http.Transport) (sdkClient, error) {
+	return func(gw *gateway.Gateway, bucket, ak, sk string, rt *http.Transport) (sdkClient, error) {
+		c, err := oss.New(gw.URL(), ak, sk,
+			oss.AuthVersion(version), oss.Region("cn-hangzhou"),
+			oss.HTTPClient(&http.Client{Transport: rt}))
+		if err != nil {
+			return nil, err
+		}
+		b, err := c.Bucket(bucket)
+		if err != nil {
+			return nil, err
+		}
+		return &ossClient{bkt: b}, nil
+	}
+}
+
+func (c *ossClient) Put(ctx context.Context, key string, data []byte) error {
+	return c.bkt.PutObject(key, bytes.NewReader(data), oss.WithContext(ctx), oss.GetResponseHeader(&c.hdr))
+}
+
+func (c *ossClient) Multipart(ctx context.Context, key string, parts [][]byte) error {
+	imur, err := c.bkt.InitiateMultipartUpload(key, oss.WithContext(ctx))
+	if err != nil {
+		return fmt.Errorf("initiate: %w", err)
+	}
+	var done []oss.UploadPart
+	for i, p := range parts {
+		up, err := c.bkt.UploadPart(imur, bytes.NewReader(p), int64(len(p)), i+1, oss.WithContext(ctx))
+		if err != nil {
+			return fmt.Errorf("part %d: %w", i+1, err)
+		}
+		done = append(done, up)
+	}
+	if _, err := c.bkt.CompleteMultipartUpload(imur, done, oss.WithContext(ctx)); err != nil {
+		return fmt.Errorf("complete: %w", err)
+	}
+	return nil
+}
+
+func (c *ossClient) Observe(err error) observed {
+	o := observed{Type: typeName(err)}
+	var se oss.ServiceError // a value type
+	if errors.As(err, &se) {
+		o.Status, o.Code, o.RequestID, o.EC = se.StatusCode, se.Code, se.RequestID, se.Ec
+		o.Date = c.hdr.Get("Date")
+		return o
+	}
+	o.Network, o.Timeout = networkCause(err)
+	return o
+}
+
+// ---- OBS (V2 or V4) ----
+
+type obsClient struct {
+	cli    *obs.ObsClient
+	bucket string
+}
+
+func newOBS(sig obs.SignatureType) func(*gateway.Gateway, string, string, string, *http.Transport) (sdkClient, error) {
+	return func(gw *gateway.Gateway, bucket, ak, sk string, rt *http.Transport) (sdkClient, error) {
+		cli, err := obs.New(ak, sk, gw.URL(),
+			obs.WithSignature(sig), obs.WithPathStyle(true), obs.WithRegion("cn-north-4"),
+			obs.WithMaxRetryCount(0), obs.WithHttpClient(&http.Client{Transport: rt}))
+		if err != nil {
+			return nil, err
+		}
+		return &obsClient{cli: cli, bucket: bucket}, nil
+	}
+}
+
+func (c *obsClient) Put(ctx context.Context, key string, data []byte) error {
+	in := &obs.PutObjectInput{Body: bytes.NewReader(data)}
+	in.Bucket, in.Key, in.ContentLength = c.bucket, key, int64(len(data))
+	_, err := c.cli.PutObject(in)
+	return err
+}
+
+func (c *obsClient) Multipart(ctx context.Context, key string, parts [][]byte) error {
+	ini := &obs.InitiateMultipartUploadInput{}
+	ini.Bucket, ini.Key = c.bucket, key
+	up, err := c.cli.InitiateMultipartUpload(ini)
+	if err != nil {
+		return fmt.Errorf("initiate: %w", err)
+	}
+	var done []obs.Part
+	for i, p := range parts {
+		out, err := c.cli.UploadPart(&obs.UploadPartInput{
+			Bucket: c.bucket, Key: key, UploadId: up.UploadId, PartNumber: i + 1,
+			Body: bytes.NewReader(p), PartSize: int64(len(p)),
+		})
+		if err != nil {
+			return fmt.Errorf("part %d: %w", i+1, err)
+		}
+		done = append(done, obs.Part{PartNumber: i + 1, ETag: out.ETag})
+	}
+	_, err = c.cli.CompleteMultipartUpload(&obs.CompleteMultipartUploadInput{
+		Bucket: c.bucket, Key: key, UploadId: up.UploadId, Parts: done,
+	})
+	if err != nil {
+		return fmt.Errorf("complete: %w", err)
+	}
+	return nil
+}
+
+func (c *obsClient) Observe(err error) observed {
+	o := observed{Type: typeName(err)}
+	var oe obs.ObsError // a value type
+	if errors.As(err, &oe) {
+		o.Status, o.Code, o.RequestID = oe.StatusCode, oe.Code, oe.RequestId
+		if d := oe.ResponseHeaders["date"]; len(d) > 0 {
+			o.Date = d[0]
+		}
+		return o
+	}
+	o.Network, o.Timeout = networkCause(err)
+	return o
+}
+
+// ---- COS ----
+
+// bucketPathRT puts the bucket in front of the path: COS drops the path of
+// BucketURL, so path-style needs a RoundTripper. It sits below the signer,
+// which therefore signs "/key" (the gateway accepts that).
+type bucketPathRT struct {
+	bucket string
+	next   http.RoundTripper
+}
+
+func (t bucketPathRT) RoundTrip(r *http.Request) (*http.Response, error) {
+	r = r.Clone(r.Context())
+	r.URL.Path = "/" + t.bucket + r.URL.Path
+	if r.URL.RawPath != "" {
+		r.URL.RawPath = "/" + t.bucket + r.URL.RawPath
+	}
+	return t.next.RoundTrip(r)
+}
+
+type cosClient struct {
+	cli *cos.Client
+}
+
+func newCOS(gw *gateway.Gateway, bucket, ak, sk string, rt *http.Transport) (sdkClient, error) {
+	u, err := url.Parse(gw.URL())
+	if err != nil {
+		return nil, err
+	}
+	hc := &http.Client{Transport: &cos.AuthorizationTransport{
+		SecretID: ak, SecretKey: sk, Transport: bucketPathRT{bucket: bucket, next: rt},
+	}}
+	cli := cos.NewClient(&cos.BaseURL{BucketURL: u}, hc)
+	cli.Conf.RetryOpt.Count = 1 // one try; CRC checks stay on (the gateway sends x-cos-hash-crc64ecma)
+	return &cosClient{cli: cli}, nil
+}
+
+func (c *cosClient) Put(ctx context.Context, key string, data []byte) error {
+	_, err := c.cli.Object.Put(ctx, key, bytes.NewReader(data), &cos.ObjectPutOptions{
+		ObjectPutHeaderOptions: &cos.ObjectPutHeaderOptions{ContentLength: int64(len(data))},
+	})
+	return err
+}
+
+func (c *cosClient) Multipart(ctx context.Context, key string, parts [][]byte) error {
+	up, _, err := c.cli.Object.InitiateMultipartUpload(ctx, key, nil)
+	if err != nil {
+		return fmt.Errorf("initiate: %w", err)
+	}
+	opt := &cos.CompleteMultipartUploadOptions{}
+	for i, p := range parts {
+		resp, err := c.cli.Object.UploadPart(ctx, key, up.UploadID, i+1, bytes.NewReader(p), &cos.ObjectUploadPartOptions{ContentLength: int64(len(p))})
+		if err != nil {
+			return fmt.Errorf("part %d: %w", i+1, err)
+		}
+		opt.Parts = append(opt.Parts, cos.Object{PartNumber: i + 1, ETag: resp.Header.Get("ETag")})
+	}
+	if _, _, err := c.cli.Object.CompleteMultipartUpload(ctx, key, up.UploadID, opt); err != nil {
+		return fmt.Errorf("complete: %w", err)
+	}
+	return nil
+}
+
+// UploadFile uses the SDK's multipart helper, which checks the combined
+// CRC-64 of the complete reply.
+func (c *cosClient) UploadFile(ctx context.Context, key string, data []byte, dir string) error {
+	path := filepath.Join(dir, "upload.bin")
+	if err := os.WriteFile(path, data, 0o600); err != nil {
+		return err
+	}
+	_, _, err := c.cli.Object.Upload(ctx, key, path, &cos.MultiUploadOptions{PartSize: 5, ThreadPoolSize: 2})
+	return err
+}
+
+func (c *cosClient) Observe(err error) observed {
+	o := observed{Type: typeName(err)}
+	var er *cos.ErrorResponse
+	if errors.As(err, &er) {
+		o.Status, o.Code, o.RequestID = er.Response.StatusCode, er.Code, er.RequestID
+		o.Date = er.Response.Header.Get("Date")
+		return o
+	}
+	// *cos.RetryError has no Unwrap: walk its Errs.
+	var re *cos.RetryError
+	if errors.As(err, &re) {
+		for _, e := range re.Errs {
+			if errors.As(e, &er) {
+				o.Status, o.Code, o.RequestID = er.Response.StatusCode, er.Code, er.RequestID
+				o.Date = er.Response.Header.Get("Date")
+				return o
+			}
+		}
+		if len(re.Errs) > 0 {
+			o.Network, o.Timeout = networkCause(re.Errs[len(re.Errs)-1])
+			return o
+		}
+	}
+	o.Network, o.Timeout = networkCause(err)
+	return o
+}
+
+// readAll reads a body fully (helper for the minio-go check).
+func readAll(r io.ReadCloser) ([]byte, error) {
+	defer r.Close()
+	return io.ReadAll(r)
+}
+
+var _ = strings.TrimSpace
+var _ = time.Second
