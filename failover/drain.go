@@ -162,12 +162,29 @@ func (u *Uploader) Drain(ctx context.Context, opts DrainOptions) (DrainReport, e
 		conc = 2
 	}
 	rep.Items = make([]DrainItem, len(list))
-	var next, failed atomic.Int64
+	var next, failed, good atomic.Int64
+	// Workers beyond the first start once HalfOpenRequests objects are
+	// stored: after an outage the breakers are half-open, and concurrent
+	// trials beyond that count would be refused.
+	warm := make(chan struct{})
+	var warmOnce sync.Once
+	finished := make(chan struct{})
 	var wg sync.WaitGroup
-	for range min(conc, len(list)) {
+	for w := range min(conc, len(list)) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
+			if w == 0 {
+				// Once the first worker has taken every item, the
+				// others need not start.
+				defer close(finished)
+			} else {
+				select {
+				case <-warm:
+				case <-finished:
+					return
+				}
+			}
 			for {
 				i := int(next.Add(1) - 1)
 				if i >= len(list) {
@@ -179,8 +196,13 @@ func (u *Uploader) Drain(ctx context.Context, opts DrainOptions) (DrainReport, e
 					continue
 				}
 				it := u.drainOne(ctx, s, opts)
-				if it.Outcome == DrainFailed {
+				switch it.Outcome {
+				case DrainFailed:
 					failed.Add(1)
+				case DrainStored, DrainAlreadyStored, DrainSuperseded:
+					if good.Add(1) >= int64(u.opts.Breaker.HalfOpenRequests) {
+						warmOnce.Do(func() { close(warm) })
+					}
 				}
 				rep.Items[i] = it
 			}

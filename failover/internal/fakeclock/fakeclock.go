@@ -28,9 +28,10 @@ type Clock struct {
 }
 
 type timer struct {
-	when time.Time
-	seq  int
-	f    func()
+	when  time.Time
+	seq   int
+	f     func()
+	sleep bool // a Sleep's, not an AfterFunc's
 }
 
 // New returns a clock that reads start.
@@ -64,7 +65,7 @@ func (c *Clock) Sleep(ctx context.Context, d time.Duration) error {
 	}
 	c.mu.Unlock()
 	fired := make(chan struct{})
-	stop := c.add(d, func() { close(fired) })
+	stop := c.add(d, true, func() { close(fired) })
 	select {
 	case <-fired:
 		return nil
@@ -84,13 +85,13 @@ func (c *Clock) Now() time.Time {
 // AfterFunc registers f to run once d has passed on the clock; it records d
 // (see Waits). Auto mode does not apply.
 func (c *Clock) AfterFunc(d time.Duration, f func()) func() bool {
-	return c.add(d, f)
+	return c.add(d, false, f)
 }
 
-func (c *Clock) add(d time.Duration, f func()) func() bool {
+func (c *Clock) add(d time.Duration, sleep bool, f func()) func() bool {
 	c.mu.Lock()
 	c.seq++
-	t := &timer{when: c.now.Add(d), seq: c.seq, f: f}
+	t := &timer{when: c.now.Add(d), seq: c.seq, f: f, sleep: sleep}
 	c.waits = append(c.waits, d)
 	c.timers = append(c.timers, t)
 	close(c.changed)
@@ -154,12 +155,28 @@ func (c *Clock) Pending() int {
 	return len(c.timers)
 }
 
-// WaitPending blocks until at least n timers are pending, or done is
-// closed; it reports whether n were.
+// WaitPending blocks until at least n timers (of Sleep or AfterFunc) are
+// pending, or done is closed; it reports whether n were.
 func (c *Clock) WaitPending(n int, done <-chan struct{}) bool {
+	return c.wait(n, false, done)
+}
+
+// WaitSleeping blocks until at least n goroutines sleep in Sleep, or done is
+// closed; it reports whether n did.
+func (c *Clock) WaitSleeping(n int, done <-chan struct{}) bool {
+	return c.wait(n, true, done)
+}
+
+func (c *Clock) wait(n int, sleeps bool, done <-chan struct{}) bool {
 	for {
 		c.mu.Lock()
-		if len(c.timers) >= n {
+		count := 0
+		for _, t := range c.timers {
+			if t.sleep || !sleeps {
+				count++
+			}
+		}
+		if count >= n {
 			c.mu.Unlock()
 			return true
 		}
