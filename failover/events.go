@@ -101,8 +101,11 @@ func (u *Uploader) emit(ev Event) {
 }
 
 func (u *Uploader) logEvent(ev Event) {
+	level := eventLevel(ev)
 	log := u.opts.Logger
-	level := slog.LevelInfo
+	if !log.Enabled(context.Background(), level) {
+		return
+	}
 	msg := ""
 	attrs := []slog.Attr{slog.String("target", ev.Target)}
 	if ev.Key != "" {
@@ -113,37 +116,30 @@ func (u *Uploader) logEvent(ev Event) {
 		msg = "breaker " + ev.To.String()
 		attrs = append(attrs, slog.String("from", ev.From.String()))
 		if ev.To == Open {
-			level = slog.LevelWarn
 			attrs = append(attrs, slog.String("kind", ev.Kind.String()))
 		}
 	case EventRetry:
-		msg, level = "retrying", slog.LevelDebug
+		msg = "retrying"
 		attrs = append(attrs, slog.Int("attempt", ev.Attempt), slog.Duration("wait", ev.Wait))
 	case EventFailover:
 		msg = "failing over"
-		if ev.Kind == uploader.CircuitOpen {
-			level = slog.LevelDebug
-		}
 		attrs = append(attrs, slog.String("next", ev.Next))
 	case EventSkew:
 		msg = "clock skew"
-		if ev.Skew > time.Minute || ev.Skew < -time.Minute {
-			level = slog.LevelWarn
-		}
 		attrs = append(attrs, slog.Duration("skew", ev.Skew), slog.Bool("corrected", ev.SkewCorrected))
 	case EventBackup:
-		msg, level = "stored in the backup", slog.LevelWarn
+		msg = "stored in the backup"
 		if ev.Err != nil {
-			msg, level = "backup failed", slog.LevelError
+			msg = "backup failed"
 		}
 	case EventLanded:
 		msg = "timed-out attempt had landed"
 	case EventDrain:
 		msg = "drained"
-		attrs = append(attrs, slog.String("outcome", ev.Outcome.String()))
 		if ev.Outcome == DrainFailed {
-			msg, level = "drain failed", slog.LevelWarn
+			msg = "drain failed"
 		}
+		attrs = append(attrs, slog.String("outcome", ev.Outcome.String()))
 	case EventProbe:
 		msg = "probe succeeded"
 		if !ev.OK {
@@ -153,8 +149,37 @@ func (u *Uploader) logEvent(ev Event) {
 	if ev.Err != nil && ev.Type != EventBreaker {
 		attrs = append(attrs, slog.String("kind", ev.Kind.String()), slog.String("error", ev.Err.Error()))
 	}
-	if !log.Enabled(context.Background(), level) {
-		return
-	}
 	log.LogAttrs(context.Background(), level, msg, attrs...)
+}
+
+// eventLevel is the log level of an event: Debug for retries and for
+// failovers past an open breaker, Warn for a breaker that opens, a large
+// skew, a backup and a failed drain, Error for a failed backup, Info else.
+func eventLevel(ev Event) slog.Level {
+	switch ev.Type {
+	case EventRetry:
+		return slog.LevelDebug
+	case EventFailover:
+		if ev.Kind == uploader.CircuitOpen {
+			return slog.LevelDebug
+		}
+	case EventBreaker:
+		if ev.To == Open {
+			return slog.LevelWarn
+		}
+	case EventSkew:
+		if ev.Skew > time.Minute || ev.Skew < -time.Minute {
+			return slog.LevelWarn
+		}
+	case EventBackup:
+		if ev.Err != nil {
+			return slog.LevelError
+		}
+		return slog.LevelWarn
+	case EventDrain:
+		if ev.Outcome == DrainFailed {
+			return slog.LevelWarn
+		}
+	}
+	return slog.LevelInfo
 }

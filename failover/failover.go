@@ -12,6 +12,8 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/sony/gobreaker/v2"
+
 	"github.com/resilient-upload/upload/uploader"
 )
 
@@ -234,7 +236,7 @@ type run struct {
 	deadline time.Time
 	budget   int
 	attempts []uploader.Attempt
-	failures []string // one summary per target that failed, in order
+	failures []failed // each target's last failure, in order
 	lastErr  error
 	stop     *checkStop
 	why      string // why cloud targets were skipped (budget, deadline)
@@ -277,7 +279,7 @@ func (u *Uploader) upload(ctx context.Context, obj uploader.Object, p plan) (upl
 		}
 		if err != nil {
 			r.lastErr = err
-			r.failures = append(r.failures, summary(t.name, err))
+			r.failures = append(r.failures, failed{t.name, err})
 			if next != "" {
 				u.c.failovers.Add(1)
 				u.emit(Event{Type: EventFailover, Time: u.clock.Now(), Target: t.name, Key: obj.Key,
@@ -297,6 +299,12 @@ func (u *Uploader) upload(ctx context.Context, obj uploader.Object, p plan) (upl
 	return uploader.Result{Key: obj.Key, Attempts: r.attempts}, r.failure()
 }
 
+// failed is one target's last failure in an upload.
+type failed struct {
+	target string
+	err    error
+}
+
 // summary is one target's part of the final error's message.
 func summary(name string, err error) string {
 	if e := uploader.AsError(err); e != nil {
@@ -312,8 +320,13 @@ func summary(name string, err error) string {
 // failure returns the error of an upload that no target stored.
 func (r *run) failure() error {
 	msg := "no target stored the object"
-	if len(r.failures) > 0 {
-		msg += ": " + strings.Join(r.failures, "; ")
+	for i, f := range r.failures {
+		if i == 0 {
+			msg += ": "
+		} else {
+			msg += "; "
+		}
+		msg += summary(f.target, f.err)
 	}
 	if r.why != "" {
 		msg += "; " + r.why
@@ -345,7 +358,7 @@ func (r *run) toBackup() (uploader.Result, error) {
 		u.c.failed.Add(1)
 		u.emit(ev)
 		r.lastErr = err
-		r.failures = append(r.failures, summary(t.name, err))
+		r.failures = append(r.failures, failed{t.name, err})
 		return uploader.Result{Key: r.obj.Key, Attempts: r.attempts}, r.failure()
 	}
 	u.c.backedUp.Add(1)
@@ -396,8 +409,12 @@ func (r *run) onTarget(t *target) (uploader.Result, verdict, error) {
 		done, berr := t.br.allow()
 		if berr != nil {
 			now := u.clock.Now()
+			msg := "circuit breaker is open"
+			if errors.Is(berr, gobreaker.ErrTooManyRequests) {
+				msg = "circuit breaker is half-open and its trial calls are taken"
+			}
 			e := &uploader.Error{Kind: uploader.CircuitOpen, Target: t.name, Provider: t.provider, Op: "put",
-				Key: r.obj.Key, Message: "circuit breaker refused the call: " + berr.Error(), Err: berr}
+				Key: r.obj.Key, Message: msg, Err: berr}
 			r.attempts = append(r.attempts, uploader.NewAttempt(t.name, t.provider, now, now, e))
 			t.countAttempt(uploader.CircuitOpen)
 			return uploader.Result{}, vFailover, e
