@@ -594,7 +594,9 @@ func TestCrashLeftovers(t *testing.T) {
 		t.Fatal(err)
 	}
 	put(t, b, "good", []byte("good bytes"))
+	clock.Add(time.Second)
 	put(t, b, "kept", []byte("kept bytes"))
+	clock.Add(time.Second)
 	shard := func(key string) (string, string) {
 		h := hashOf(key)
 		d := filepath.Join(dir, "objects", h[:2])
