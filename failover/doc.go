@@ -1,2 +1,138 @@
-// Package failover is the Uploader users hold.
+// Package failover is the Uploader users hold: an [uploader.Uploader] over an
+// ordered list of targets (say TOS cn-beijing, TOS cn-shanghai, OSS
+// cn-hangzhou, then the local backup) with a circuit breaker per cloud
+// target, retries, a backup that takes an object when every cloud failed,
+// a drain that moves the backup to the clouds later, health probes, events
+// and counters.
+//
+// # Composition
+//
+// Policies wrap the backend's Put, outermost first:
+//
+//	Failover(targets) → Retry(budget, backoff) → Breaker(gobreaker v2) → AttemptTimeout → Backend.Put
+//
+// Failover walks the cloud targets in order, and goes to the backup only
+// when none stored the object. On each target, Retry makes up to
+// [RetryOptions].MaxAttempts attempts, within the upload's Budget and
+// Deadline. Each attempt asks the target's breaker first (a refusal is
+// recorded as an Attempt of Kind CircuitOpen and fails over at once), then
+// calls Backend.Put with a context that ends after AttemptTimeout. Every
+// attempt hands Put the same [uploader.Object], whose Open gives a fresh
+// body: a consumed reader is never re-sent.
+//
+// # Policy
+//
+// Each failure is classified once, by the backend ([uploader.Classify]),
+// and its Kind alone decides what happens:
+//
+//	Kind                retry same target          fail over        breaker
+//	SignatureMismatch   no                         yes              opens at once
+//	ClockSkew           no (see below)             yes              opens at once
+//	InvalidCredentials  no                         yes              opens at once
+//	AccessDenied        no                         yes              opens at once
+//	BucketNotFound      no                         yes              opens at once
+//	Throttled           yes: backoff, Retry-After  yes, when spent  counts
+//	Unavailable         yes: backoff               yes, when spent  counts
+//	Timeout             yes: Stat, then backoff    yes, when spent  counts
+//	Integrity           once                       yes              counts
+//	Unknown             once                       yes              counts
+//	Invalid             no                         no: upload ends  excluded
+//	Canceled            no                         no: upload ends  excluded
+//	CircuitOpen         no                         yes              (the refusal)
+//
+// "Once" is one retry. "When spent": once MaxAttempts, the Budget or the
+// Deadline is spent.
+//
+// ClockSkew: a backend corrects its signing time and retries once inside
+// Put; a ClockSkew that reaches this package means correction failed or is
+// turned off, so it is treated as fatal. A corrected attempt is reported
+// ([EventSkew], Attempt.SkewCorrected) and is not a failure.
+//
+// Retries wait a jittered exponential backoff on the injected Clock: the
+// n-th wait is d/2 + rand·d/2 with d = min(MaxDelay, BaseDelay·2^(n-1)).
+// A Retry-After from the server ([uploader.Error].RetryAfter) is honoured:
+// the wait is at least that long; one above MaxRetryAfter fails over at
+// once. A failure that opens the breaker fails over at once too. No wait or
+// attempt goes past the upload's Deadline; when the Budget or the Deadline
+// is spent, the remaining cloud targets are skipped.
+//
+// Cancellation is neutral: the caller's context ending gives Canceled, which
+// is never retried, never counted and never failed over, and the backup is
+// not tried. An attempt's own timeout is told apart from it by the caller's
+// ctx.Err() being nil, and gives Timeout.
+//
+// An ambiguous Timeout (the object may have landed) is checked where the
+// backend is an [uploader.Stater]: if a Stat finds the object with the
+// right size, and its ETag, when a plain MD5, matches the body's MD5 (or,
+// without one, its LastModified is not older than the attempt), the
+// upload counts as stored there: the Attempts show the Timeout followed by
+// a successful Attempt on the same target, and [EventLanded] is emitted.
+// Otherwise the Timeout is retried or failed over; without a Stater the
+// object may then exist twice, once on each target.
+//
+// # Breakers
+//
+// Each cloud target has its own github.com/sony/gobreaker/v2 breaker
+// (TwoStepCircuitBreaker), which keeps the states closed, open and
+// half-open, lets [BreakerOptions].HalfOpenRequests trial calls through when
+// half-open, closes after that many successes and reopens on any counted
+// failure, and leaves excluded outcomes (IsExcluded: Invalid, Canceled) out
+// of every count. A fatal Kind opens it at once: IsSuccessful, which
+// gobreaker calls under its lock just before ReadyToTrip, records the
+// outcome's Kind, and ReadyToTrip returns true for it. Counted failures open
+// it when Failures of them (or a Ratio of at least MinRequests outcomes)
+// fall within a rolling Window.
+//
+// gobreaker reads time.Now itself and has no clock to inject, so the two
+// parts of a breaker that depend on time live here, on [Options].Clock: the
+// rolling window (buckets of BucketPeriod; gobreaker's own Interval is off)
+// whose verdict gobreaker gets through ReadyToTrip, and the open period.
+// gobreaker's own Timeout is one nanosecond, so it would turn half-open on
+// its next call; a gate in front of it refuses every call until OpenTimeout
+// has passed on the Clock, or a health probe has succeeded. Tests therefore
+// move breakers through every state without sleeping.
+//
+// Defaults (each [Options] field documents its own): 5 counted failures
+// within 60s (rolling in 10s buckets) open a breaker; it stays open 30s,
+// then lets 1 trial through; 3 attempts per target, 10 per upload, backoff
+// from 200ms to 5s, Retry-After honoured up to 30s, 10 minutes per attempt,
+// no upload deadline, no probes.
+//
+// # Backup and drain
+//
+// The backup is the target whose backend implements [uploader.Spool] (the
+// local backend), or one marked [Target].Backup. It takes an object only
+// after every cloud target failed or refused it, with the attempts that
+// failed; the Result then has BackedUp set and names it. If it fails too,
+// the upload fails.
+//
+// [Uploader.Drain] moves every spooled copy to the first cloud target that
+// takes it, along the same path minus the backup. It verifies each copy
+// before sending it, declines to overwrite a newer object under the same
+// key, verifies what the cloud stored, and only then removes the copy, by
+// its ID, so a copy backed up again meanwhile stays. It is safe while
+// uploads go on and after a crash: running it again finishes the work. Its
+// report lists, for each copy, the key, the outcome ([DrainOutcome]), the
+// target and the error.
+//
+// # Health probes
+//
+// With [ProbeOptions].Interval set, a goroutine puts and deletes a tiny
+// object on every open target that is an [uploader.Deleter], once per
+// interval, on the Clock. A success ends the open period at once, so the
+// next upload is the half-open trial: a target comes back on evidence.
+// [Uploader.Close] stops the probes.
+//
+// # Observing
+//
+// [Options].OnEvent receives an [Event] for each breaker state change,
+// retry, failover, reported skew, backup, landed timeout, drained object
+// and probe; [Options].Logger gets one log/slog record for each. The
+// counters are read with [Uploader.Stats], for instance by the Prometheus
+// collector of the nested module
+// github.com/resilient-upload/upload/contrib/prometheus, so that this
+// package does not depend on Prometheus.
+//
+// This package imports the uploader package and gobreaker, and never a
+// backend.
 package failover

@@ -140,9 +140,11 @@ type DrainReport struct {
 //
 // Drain returns a nil error if every listed copy was drained, found stored
 // already, superseded or gone; otherwise an *uploader.Error that counts the
-// rest, with the report complete either way. Only one Drain runs at a time
-// per Uploader; others wait. Without a backup that is a Spool, it fails
-// with Kind Invalid.
+// rest, with the report complete either way. Up to Concurrency copies are
+// handled at once, but the first alone until HalfOpenRequests of them are
+// stored: after an outage the breakers are half-open and would refuse more
+// trials. Only one Drain runs at a time per Uploader; others wait. Without a
+// backup that is a Spool, it fails with Kind Invalid.
 func (u *Uploader) Drain(ctx context.Context, opts DrainOptions) (DrainReport, error) {
 	var rep DrainReport
 	if u.spool == nil {

@@ -28,8 +28,10 @@ type Options struct {
 	// always reported. Zero means 30 seconds.
 	SkewReport time.Duration
 	// OnEvent, if set, is called for every [Event], synchronously, from the
-	// goroutine that caused it and never with a lock of the Uploader held;
-	// it must be safe for concurrent use and should return quickly.
+	// goroutine that caused it, never with a breaker's lock held; it must be
+	// safe for concurrent use, should return quickly, and must not call the
+	// Uploader's Upload or Drain (Drain holds a key's lock while its upload
+	// emits events).
 	OnEvent func(Event)
 	// Logger receives one record per event, with the event's fields as
 	// attributes. Nil means no logging.
