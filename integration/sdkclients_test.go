@@ -11,7 +11,6 @@ import (
 	"os"
 	"path/filepath"
 	"reflect"
-	"strings"
 	"time"
 
 	"github.com/aliyun/aliyun-oss-go-sdk/oss"
@@ -53,6 +52,9 @@ type sdkClient interface {
 	// Multipart stores the parts under key with the SDK's own multipart
 	// calls (initiate, upload part, complete).
 	Multipart(ctx context.Context, key string, parts [][]byte) error
+	// PutAt is Put signed at the given time, with the SDK's own knob for
+	// the signing time (what a client correcting its clock skew does).
+	PutAt(ctx context.Context, key string, data []byte, at time.Time) error
 	// Observe extracts what the SDK's error value exposes.
 	Observe(err error) observed
 }
@@ -119,6 +121,16 @@ func (c *tosClient) Put(ctx context.Context, key string, data []byte) error {
 	return err
 }
 
+func (c *tosClient) PutAt(ctx context.Context, key string, data []byte, at time.Time) error {
+	in := &tos.PutObjectV2Input{
+		PutObjectBasicInput: tos.PutObjectBasicInput{Bucket: c.bucket, Key: key, ContentLength: int64(len(data))},
+		Content:             bytes.NewReader(data),
+	}
+	in.GenericInput.RequestDate = at // becomes X-Tos-Date, the signing time
+	_, err := c.cli.PutObjectV2(ctx, in)
+	return err
+}
+
 func (c *tosClient) Multipart(ctx context.Context, key string, parts [][]byte) error {
 	up, err := c.cli.CreateMultipartUploadV2(ctx, &tos.CreateMultipartUploadV2Input{Bucket: c.bucket, Key: key})
 	if err != nil {
@@ -152,6 +164,19 @@ func (c *tosClient) Multipart(ctx context.Context, key string, parts [][]byte) e
 		return errors.New("complete: no combined CRC-64 in the reply")
 	}
 	return nil
+}
+
+// UploadFile uses the SDK's multipart helper, which compares the combined
+// CRC-64 of the complete reply with its own.
+func (c *tosClient) UploadFile(ctx context.Context, key string, data []byte, dir string) error {
+	path := filepath.Join(dir, "upload.bin")
+	if err := os.WriteFile(path, data, 0o600); err != nil {
+		return err
+	}
+	in := &tos.UploadFileInput{FilePath: path, PartSize: 5 << 20, TaskNum: 2}
+	in.Bucket, in.Key = c.bucket, key
+	_, err := c.cli.UploadFile(ctx, in)
+	return err
 }
 
 func (c *tosClient) Observe(err error) observed {
@@ -198,6 +223,12 @@ func newOSS(version oss.AuthVersionType) func(*gateway.Gateway, string, string, 
 
 func (c *ossClient) Put(ctx context.Context, key string, data []byte) error {
 	return c.bkt.PutObject(key, bytes.NewReader(data), oss.WithContext(ctx), oss.GetResponseHeader(&c.hdr))
+}
+
+func (c *ossClient) PutAt(ctx context.Context, key string, data []byte, at time.Time) error {
+	// The caller's Date replaces the SDK's and is what V1 and V4 sign.
+	return c.bkt.PutObject(key, bytes.NewReader(data), oss.WithContext(ctx), oss.GetResponseHeader(&c.hdr),
+		oss.SetHeader("Date", at.UTC().Format(http.TimeFormat)))
 }
 
 func (c *ossClient) Multipart(ctx context.Context, key string, parts [][]byte) error {
@@ -254,6 +285,14 @@ func (c *obsClient) Put(ctx context.Context, key string, data []byte) error {
 	in := &obs.PutObjectInput{Body: bytes.NewReader(data)}
 	in.Bucket, in.Key, in.ContentLength = c.bucket, key, int64(len(data))
 	_, err := c.cli.PutObject(in)
+	return err
+}
+
+func (c *obsClient) PutAt(ctx context.Context, key string, data []byte, at time.Time) error {
+	in := &obs.PutObjectInput{Body: bytes.NewReader(data)}
+	in.Bucket, in.Key, in.ContentLength = c.bucket, key, int64(len(data))
+	// V2 signs the Date; V4 derives X-Amz-Date's time from it.
+	_, err := c.cli.PutObject(in, obs.WithCustomHeader("Date", at.UTC().Format(http.TimeFormat)))
 	return err
 }
 
@@ -318,7 +357,25 @@ func (t bucketPathRT) RoundTrip(r *http.Request) (*http.Response, error) {
 }
 
 type cosClient struct {
-	cli *cos.Client
+	cli            *cos.Client
+	bucket, ak, sk string
+	base           *url.URL
+	rt             http.RoundTripper
+}
+
+// cosAuthAtRT signs with a fixed start time: the SDK has no signing-time
+// knob, but exports AddAuthorizationHeader.
+type cosAuthAtRT struct {
+	ak, sk string
+	at     time.Time
+	next   http.RoundTripper
+}
+
+func (t cosAuthAtRT) RoundTrip(r *http.Request) (*http.Response, error) {
+	r = r.Clone(r.Context())
+	end := t.at.Add(time.Hour)
+	cos.AddAuthorizationHeader(t.ak, t.sk, "", r, &cos.AuthTime{SignStartTime: t.at, SignEndTime: end, KeyStartTime: t.at, KeyEndTime: end})
+	return t.next.RoundTrip(r)
 }
 
 func newCOS(gw *gateway.Gateway, bucket, ak, sk string, rt *http.Transport) (sdkClient, error) {
@@ -331,7 +388,17 @@ func newCOS(gw *gateway.Gateway, bucket, ak, sk string, rt *http.Transport) (sdk
 	}}
 	cli := cos.NewClient(&cos.BaseURL{BucketURL: u}, hc)
 	cli.Conf.RetryOpt.Count = 1 // one try; CRC checks stay on (the gateway sends x-cos-hash-crc64ecma)
-	return &cosClient{cli: cli}, nil
+	return &cosClient{cli: cli, bucket: bucket, ak: ak, sk: sk, base: u, rt: rt}, nil
+}
+
+func (c *cosClient) PutAt(ctx context.Context, key string, data []byte, at time.Time) error {
+	hc := &http.Client{Transport: cosAuthAtRT{ak: c.ak, sk: c.sk, at: at, next: bucketPathRT{bucket: c.bucket, next: c.rt}}}
+	cli := cos.NewClient(&cos.BaseURL{BucketURL: c.base}, hc)
+	cli.Conf.RetryOpt.Count = 1
+	_, err := cli.Object.Put(ctx, key, bytes.NewReader(data), &cos.ObjectPutOptions{
+		ObjectPutHeaderOptions: &cos.ObjectPutHeaderOptions{ContentLength: int64(len(data))},
+	})
+	return err
 }
 
 func (c *cosClient) Put(ctx context.Context, key string, data []byte) error {
@@ -398,11 +465,14 @@ func (c *cosClient) Observe(err error) observed {
 	return o
 }
 
+// fileUploader is an SDK's own multipart helper that checks the combined
+// CRC-64 of the complete reply (TOS UploadFile, COS Upload).
+type fileUploader interface {
+	UploadFile(ctx context.Context, key string, data []byte, dir string) error
+}
+
 // readAll reads a body fully (helper for the minio-go check).
 func readAll(r io.ReadCloser) ([]byte, error) {
 	defer r.Close()
 	return io.ReadAll(r)
 }
-
-var _ = strings.TrimSpace
-var _ = time.Second

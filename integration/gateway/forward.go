@@ -194,7 +194,7 @@ func (g *Gateway) forward(w http.ResponseWriter, x *exchange, truncate bool) {
 	}
 	out.ContentLength = length
 	out.Header = headers
-	if up := g.opts.Upstream; up.AccessKey != "" && up.SecretKey != "" {
+	if up := g.opts.Upstream; up.AccessKey != "" && up.SecretKey != "" && !x.anonymous {
 		out.Header.Set("X-Amz-Content-Sha256", "UNSIGNED-PAYLOAD")
 		out = signer.SignV4(*out, up.AccessKey, up.SecretKey, "", up.Region)
 	}
@@ -327,8 +327,8 @@ func (g *Gateway) writeTruncatedStream(w http.ResponseWriter, x *exchange, resp 
 	_, _ = w.Write(part)
 }
 
-// cutStatusLine hijacks the connection, writes the start of a status line
-// and closes it.
+// cutStatusLine hijacks the connection, writes the status line and the
+// start of a header, and closes it: the client reads an unexpected EOF.
 func (g *Gateway) cutStatusLine(w http.ResponseWriter, status int) {
 	hj, ok := w.(http.Hijacker)
 	if !ok {
@@ -338,7 +338,7 @@ func (g *Gateway) cutStatusLine(w http.ResponseWriter, status int) {
 	if err != nil {
 		return
 	}
-	line := fmt.Sprintf("HTTP/1.1 %d %s\r\nContent-Len", status, http.StatusText(status))
+	line := fmt.Sprintf("HTTP/1.1 %d %s\r\nDate: ", status, http.StatusText(status))
 	_, _ = buf.WriteString(line)
 	_ = buf.Flush()
 	_ = conn.Close()

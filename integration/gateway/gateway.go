@@ -299,6 +299,12 @@ func (g *Gateway) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		switch a.Kind {
 		case ActionLatency:
 			if !g.sleep(r.Context(), a.Delay) {
+				if r.Context().Err() == nil {
+					// The gateway is closing: never let the empty
+					// handler pass for a 200.
+					x.commit(OutcomeFaulted, 0, "closed")
+					resetConn(w)
+				}
 				return
 			}
 		case ActionTruncate:
@@ -335,6 +341,9 @@ type exchange struct {
 	ri  reqInfo
 	// auth details for error bodies (OSS StringToSign and friends)
 	auth authDetails
+	// anonymous: the client sent no signature, so the gateway forwards the
+	// request unsigned and the upstream's bucket policy decides.
+	anonymous bool
 
 	rec       Record
 	committed bool
