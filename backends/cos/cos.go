@@ -35,7 +35,10 @@
 // compared with the MD5. The SDK's CRC64 check stays on: it compares the
 // x-cos-hash-crc64ecma of each PUT and UploadPart reply with what was sent,
 // and a mismatch is Kind Integrity. A multipart upload's parts carry their
-// Content-MD5, and the stored size is checked with a HEAD after completion.
+// Content-MD5; after completion, the object's CRC64 that COS returns is
+// compared with the one combined from the parts' (which catches parts
+// assembled out of order), and the stored size is checked with a HEAD. An
+// object that fails these checks is deleted.
 //
 // # Retries
 //
@@ -54,6 +57,7 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -415,9 +419,12 @@ func (b *Backend) putMultipart(ctx context.Context, obj uploader.Object, res upl
 		return res, err
 	}
 	s := &session{b: b, key: obj.Key, uploadID: uploadID, progress: xfer.Progress(ctx)}
-	_, err = xfer.Upload(ctx, body, obj.Size, s, xfer.Options{PartSize: b.partSize, Concurrency: b.conc, ContentMD5: true})
+	parts, err := xfer.Upload(ctx, body, obj.Size, s, xfer.Options{PartSize: b.partSize, Concurrency: b.conc, ContentMD5: true})
 	if err == nil {
-		err = b.verifySize(ctx, obj.Key, obj.Size)
+		err = s.verifyCRC(parts)
+		if err == nil {
+			err = b.verifySize(ctx, obj.Key, obj.Size)
+		}
 		if err != nil {
 			// The object is visible but wrong: remove it.
 			dctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 30*time.Second)
@@ -472,8 +479,40 @@ type session struct {
 	key      string
 	uploadID string
 	progress func(int64)
-	etag     string
-	version  string
+
+	mu   sync.Mutex
+	crcs map[int]uint64 // each part's x-cos-hash-crc64ecma, by number
+
+	// Set by Complete.
+	etag, version string
+	crc           string // the whole object's x-cos-hash-crc64ecma
+}
+
+// verifyCRC compares the CRC-64 that COS returned for the whole object with
+// the one combined from the parts' CRCs (each of which the SDK checked
+// against the bytes sent). It passes when the server sent no CRC.
+func (s *session) verifyCRC(parts []xfer.Part) error {
+	if s.crc == "" {
+		return nil
+	}
+	got, err := strconv.ParseUint(s.crc, 10, 64)
+	if err != nil {
+		return s.b.integrity("complete_multipart", s.key, nil, "the server's CRC64 %q of the object is not a number", s.crc)
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	var want uint64
+	for _, p := range parts {
+		c, ok := s.crcs[p.Number]
+		if !ok {
+			return nil // a part's CRC is unknown: nothing to compare
+		}
+		want = crc64Combine(want, c, p.Size)
+	}
+	if got != want {
+		return s.b.integrity("complete_multipart", s.key, nil, "the server's CRC64 %d of the assembled object differs from %d, that of the parts sent in order", got, want)
+	}
+	return nil
 }
 
 func (s *session) UploadPart(ctx context.Context, p xfer.Part, body io.ReadSeeker) (string, error) {
@@ -490,6 +529,14 @@ func (s *session) UploadPart(ctx context.Context, p xfer.Part, body io.ReadSeeke
 		resp, err := s.b.client.Object.UploadPart(withSignTime(ctx, signAt), s.key, s.uploadID, p.Number, counted, opt)
 		if err != nil {
 			return s.b.classify(ctx, "upload_part", s.key, err)
+		}
+		if c, err := strconv.ParseUint(resp.Header.Get("X-Cos-Hash-Crc64ecma"), 10, 64); err == nil {
+			s.mu.Lock()
+			if s.crcs == nil {
+				s.crcs = map[int]uint64{}
+			}
+			s.crcs[p.Number] = c
+			s.mu.Unlock()
 		}
 		etag = unquote(resp.Header.Get("ETag"))
 		if etag == "" {
@@ -516,6 +563,7 @@ func (s *session) Complete(ctx context.Context, parts []xfer.Part) error {
 		s.etag = unquote(r.ETag)
 		if resp != nil {
 			s.version = resp.Header.Get("X-Cos-Version-Id")
+			s.crc = resp.Header.Get("X-Cos-Hash-Crc64ecma")
 		}
 		return nil
 	})

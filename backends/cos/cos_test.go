@@ -379,6 +379,20 @@ func TestMultipartUploadsPartsAndVerifiesSize(t *testing.T) {
 	}
 }
 
+func TestMultipartWrongObjectCRCIsIntegrityAndDeletesIt(t *testing.T) {
+	f := newFakeCOS(t, testBucket)
+	f.badCompleteCRC.Store(true)
+	b := newFakeBackend(t, f, nil)
+	_, err := b.Put(context.Background(), bytesObject("big", make([]byte, 11<<20)))
+	e := uploader.AsError(err)
+	if e == nil || e.Kind != uploader.Integrity || !strings.Contains(e.Message, "CRC64 12345") {
+		t.Fatalf("err = %v, want integrity naming the server's CRC", err)
+	}
+	if _, ok := f.object("big"); ok {
+		t.Error("the object that failed verification is still there")
+	}
+}
+
 func TestMultipartWrongMD5SendsNothing(t *testing.T) {
 	f := newFakeCOS(t, testBucket)
 	b := newFakeBackend(t, f, nil)

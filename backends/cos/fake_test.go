@@ -30,8 +30,9 @@ type fakeCOS struct {
 	srv    *httptest.Server
 	bucket string
 	offset atomic.Int64
-	// noCRC drops the x-cos-hash-crc64ecma header from replies.
-	noCRC atomic.Bool
+	// noCRC drops the x-cos-hash-crc64ecma header from replies;
+	// badCompleteCRC sends a wrong one on multipart completion.
+	noCRC, badCompleteCRC atomic.Bool
 	// fail, if set, answers a request instead of the store when it returns
 	// true.
 	fail atomic.Pointer[func(w http.ResponseWriter, r *http.Request) bool]
@@ -190,6 +191,9 @@ func (f *fakeCOS) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		f.objects[key] = all.Bytes()
 		delete(f.uploads, q.Get("uploadId"))
 		crc(all.Bytes())
+		if f.badCompleteCRC.Load() {
+			w.Header().Set("X-Cos-Hash-Crc64ecma", "12345")
+		}
 		fmt.Fprintf(w, "<CompleteMultipartUploadResult><Bucket>%s</Bucket><Key>%s</Key><ETag>\"x-%d\"</ETag></CompleteMultipartUploadResult>", f.bucket, key, len(nums))
 	case r.Method == http.MethodDelete && q.Has("uploadId"):
 		delete(f.uploads, q.Get("uploadId"))
