@@ -148,6 +148,14 @@ type Transport struct {
 	Clock *Clock
 }
 
+// CloseIdleConnections closes the idle connections of Base, if it has such a
+// method (http.DefaultTransport's are left alone when Base is nil).
+func (t *Transport) CloseIdleConnections() {
+	if c, ok := t.Base.(interface{ CloseIdleConnections() }); ok {
+		c.CloseIdleConnections()
+	}
+}
+
 // RoundTrip implements [http.RoundTripper].
 func (t *Transport) RoundTrip(req *http.Request) (*http.Response, error) {
 	base := t.Base

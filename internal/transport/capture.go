@@ -103,6 +103,9 @@ func Capturing(base http.RoundTripper) http.RoundTripper {
 
 type capturing struct{ base http.RoundTripper }
 
+// CloseIdleConnections closes the idle connections of base, if it can.
+func (t *capturing) CloseIdleConnections() { closeIdle(t.base) }
+
 func (t *capturing) RoundTrip(req *http.Request) (*http.Response, error) {
 	resp, err := t.base.RoundTrip(req)
 	if err != nil || resp == nil {

@@ -45,7 +45,9 @@ type Options struct {
 
 // New returns the RoundTripper for one backend: an [http.Transport] with
 // the options' timeouts, wrapped by the stall watchdog and, if opts.Clock is
-// set, by a [skew.Transport].
+// set, by a [skew.Transport]. It has a CloseIdleConnections method, which
+// closes the idle connections of its pool (call it when the backend
+// closes).
 func New(opts Options) http.RoundTripper {
 	if opts.ConnectTimeout <= 0 {
 		opts.ConnectTimeout = 10 * time.Second
@@ -118,6 +120,17 @@ var errStalled = errors.New("stalled")
 type watchdog struct {
 	base http.RoundTripper
 	idle time.Duration
+}
+
+// CloseIdleConnections closes the idle connections of the underlying
+// transport, so that a backend's Close releases them.
+func (w *watchdog) CloseIdleConnections() { closeIdle(w.base) }
+
+// closeIdle calls rt's CloseIdleConnections method, if it has one.
+func closeIdle(rt http.RoundTripper) {
+	if c, ok := rt.(interface{ CloseIdleConnections() }); ok {
+		c.CloseIdleConnections()
+	}
 }
 
 func (w *watchdog) RoundTrip(req *http.Request) (*http.Response, error) {

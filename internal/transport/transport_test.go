@@ -101,3 +101,35 @@ func (zeros) Read(p []byte) (int, error) {
 	clear(p)
 	return len(p), nil
 }
+
+// TestCloseIdleConnections: the RoundTripper New returns (with the skew
+// probe on top) closes its pool's idle connections when asked.
+func TestCloseIdleConnections(t *testing.T) {
+	closed := make(chan struct{}, 1)
+	srv := httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {}))
+	srv.Config.ConnState = func(_ net.Conn, s http.ConnState) {
+		if s == http.StateClosed {
+			closed <- struct{}{}
+		}
+	}
+	srv.Start()
+	t.Cleanup(srv.Close)
+	for _, rt := range []http.RoundTripper{New(Options{}), New(Options{Clock: skew.New(skew.Options{})}), Capturing(New(Options{}))} {
+		resp, err := (&http.Client{Transport: rt}).Get(srv.URL)
+		if err != nil {
+			t.Fatal(err)
+		}
+		io.Copy(io.Discard, resp.Body)
+		resp.Body.Close()
+		c, ok := rt.(interface{ CloseIdleConnections() })
+		if !ok {
+			t.Fatalf("%T has no CloseIdleConnections", rt)
+		}
+		c.CloseIdleConnections()
+		select {
+		case <-closed:
+		case <-time.After(10 * time.Second):
+			t.Fatalf("%T: the idle connection was not closed", rt)
+		}
+	}
+}
