@@ -100,7 +100,12 @@ func (b *Backend) classify(ctx context.Context, op, key string, err error, h htt
 	}
 	if status != 0 {
 		r := errclass.ReplyFromHeader(errclass.Reply{Status: status, Message: err.Error()}, h, oss.HTTPHeaderOssRequestID)
-		return errclass.Build(t, op, key, r, err)
+		e := errclass.Build(t, op, key, r, err)
+		if loc := h.Get("Location"); status >= 300 && status < 400 && loc != "" {
+			e.Message = fmt.Sprintf("the server redirected to %s (signed requests are not redirected)", loc)
+			e.Hints = append(e.Hints, "the endpoint may be wrong for this bucket: check it, and use the host the server redirects to if you trust it")
+		}
+		return e
 	}
 	return &uploader.Error{Kind: uploader.Unknown, Target: b.name, Provider: Provider, Op: op, Key: key, Message: err.Error(), Err: err}
 }

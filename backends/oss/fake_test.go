@@ -23,6 +23,7 @@ type fakeReq struct {
 	Header       http.Header
 	Body         []byte
 	Chunked      bool
+	RemoteAddr   string
 }
 
 // fakeOSS is a loopback HTTP server that records requests and answers them
@@ -45,7 +46,7 @@ func newFakeOSS(t *testing.T, now time.Time, handle func(w http.ResponseWriter, 
 	f.srv = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		body, _ := io.ReadAll(r.Body)
 		fr := fakeReq{Method: r.Method, Path: r.URL.EscapedPath(), Query: r.URL.Query(), Header: r.Header.Clone(), Body: body,
-			Chunked: len(r.TransferEncoding) > 0}
+			Chunked: len(r.TransferEncoding) > 0, RemoteAddr: r.RemoteAddr}
 		f.mu.Lock()
 		f.reqs = append(f.reqs, fr)
 		off, n := f.offset, len(f.reqs)

@@ -242,3 +242,31 @@ func (e *env) keys(t testing.TB) []string {
 	}
 	return keys
 }
+
+// TestMetadataRoundTrip: content type and user metadata reach the server
+// and come back through Stat.
+func TestMetadataRoundTrip(t *testing.T) {
+	sigVersions(t, func(t *testing.T, sig int) {
+		e := newEnv(t, gateway.Options{})
+		b := newBackend(t, e.options(sig))
+		for _, size := range []int64{3, partSize + 1} {
+			obj := uploader.BytesObject("meta/obj", make([]byte, size))
+			obj.ContentType = "image/x-test"
+			obj.Metadata = map[string]string{"Origin": "camera-7", "batch": "42"}
+			res, err := uploader.New(b).Upload(context.Background(), obj)
+			if err != nil {
+				t.Fatal(err)
+			}
+			info, err := b.Stat(context.Background(), "meta/obj")
+			if err != nil {
+				t.Fatal(err)
+			}
+			if info.Size != size || info.ContentType != "image/x-test" || info.Metadata["origin"] != "camera-7" || info.Metadata["batch"] != "42" {
+				t.Errorf("size %d: Stat = %+v", size, info)
+			}
+			if info.ETag != res.ETag {
+				t.Errorf("Stat ETag %q, Put ETag %q", info.ETag, res.ETag)
+			}
+		}
+	})
+}

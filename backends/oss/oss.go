@@ -42,9 +42,11 @@
 package oss
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"net/http"
 	"net/url"
 	"strings"
@@ -195,11 +197,11 @@ func New(opts Options) (*Backend, error) {
 	cfg.Endpoint = endpoint
 
 	clock := skew.New(skew.Options{Disabled: opts.DisableSkewCorrection, Now: opts.Now})
-	rt := transport.Capturing(transport.New(transport.Options{
+	rt := transport.Capturing(closeRedirects{transport.New(transport.Options{
 		ConnectTimeout:  opts.ConnectTimeout,
 		ResponseTimeout: opts.ResponseTimeout,
 		Clock:           clock,
-	}))
+	})})
 	hc := &http.Client{
 		Transport: rt,
 		// A signed request is valid only for the host it was signed for.
@@ -248,6 +250,25 @@ func New(opts Options) (*Backend, error) {
 		partSize: opts.PartSize, partConc: conc, threshold: threshold,
 		cfg: cfg, clock: clock, client: client, bucket: bucket, http: hc,
 	}, nil
+}
+
+// maxRedirectBody is the most of a 3xx reply's body closeRedirects keeps.
+const maxRedirectBody = 64 << 10
+
+// closeRedirects reads and closes the body of every 3xx reply, handing on
+// a copy of its start: the SDK turns a 3xx into an error without closing
+// the body, which would hold the connection forever.
+type closeRedirects struct{ base http.RoundTripper }
+
+func (t closeRedirects) RoundTrip(req *http.Request) (*http.Response, error) {
+	resp, err := t.base.RoundTrip(req)
+	if err != nil || resp.StatusCode < 300 || resp.StatusCode >= 400 {
+		return resp, err
+	}
+	body, _ := io.ReadAll(io.LimitReader(resp.Body, maxRedirectBody))
+	resp.Body.Close()
+	resp.Body = io.NopCloser(bytes.NewReader(body))
+	return resp, nil
 }
 
 // normalizeEndpoint returns the endpoint with its scheme (https when none is

@@ -6,6 +6,7 @@ import (
 	"crypto/md5"
 	"fmt"
 	"hash/crc64"
+	"io"
 	"net/http"
 	"strconv"
 	"strings"
@@ -476,5 +477,86 @@ func TestStatNotFound(t *testing.T) {
 	}
 	if err := b.Delete(context.Background(), "missing"); err != nil {
 		t.Errorf("Delete(missing) = %v, want nil", err)
+	}
+}
+
+func TestGetChecksCRC(t *testing.T) {
+	data := []byte("stored bytes")
+	for _, tt := range []struct {
+		name string
+		crc  string
+		want uploader.Kind
+	}{
+		{"matching crc", strconv.FormatUint(crc64.Checksum(data, crc64.MakeTable(crc64.ECMA)), 10), uploader.OK},
+		{"other crc", "42", uploader.Integrity},
+		{"no crc", "", uploader.OK},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			f := newFakeOSS(t, fakeNow, func(w http.ResponseWriter, r *fakeReq) {
+				if tt.crc != "" {
+					w.Header().Set("X-Oss-Hash-Crc64ecma", tt.crc)
+				}
+				w.Header().Set("Content-Length", strconv.Itoa(len(data)))
+				w.Write(data)
+			})
+			b := fakeBackend(t, f, nil)
+			rc, err := b.Get(context.Background(), "k")
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer rc.Close()
+			got, err := io.ReadAll(rc)
+			if k := uploader.KindOf(err); k != tt.want || !bytes.Equal(got, data) {
+				t.Errorf("read %q, kind %v (%v); want all bytes and %v", got, k, err, tt.want)
+			}
+		})
+	}
+}
+
+func TestSessionTokenAndMetadataSent(t *testing.T) {
+	f := newFakeOSS(t, fakeNow, okPut)
+	b := fakeBackend(t, f, func(o *Options) { o.SessionToken = "fake-sts-token" })
+	obj := uploader.BytesObject("k.bin", []byte("x"))
+	obj.ContentType = "application/x-test"
+	obj.Metadata = map[string]string{"origin": "unit test"}
+	if _, err := uploader.New(b).Upload(context.Background(), obj); err != nil {
+		t.Fatal(err)
+	}
+	h := f.requests()[0].Header
+	for k, want := range map[string]string{
+		"X-Oss-Security-Token": "fake-sts-token",
+		"Content-Type":         "application/x-test",
+		"X-Oss-Meta-Origin":    "unit test",
+	} {
+		if got := h.Get(k); got != want {
+			t.Errorf("%s = %q, want %q", k, got, want)
+		}
+	}
+}
+
+func TestPutRedirectNotFollowed(t *testing.T) {
+	for _, status := range []int{http.StatusMovedPermanently, http.StatusTemporaryRedirect} {
+		t.Run(strconv.Itoa(status), func(t *testing.T) {
+			f := newFakeOSS(t, fakeNow, func(w http.ResponseWriter, r *fakeReq) {
+				w.Header().Set("Location", "http://127.0.0.1:1/elsewhere")
+				w.WriteHeader(status)
+				fmt.Fprint(w, "moved")
+			})
+			b := fakeBackend(t, f, nil)
+			_, err := uploader.New(b).Upload(context.Background(), uploader.BytesObject("k", []byte("x")))
+			e := uploader.AsError(err)
+			if e == nil || e.Status != status || e.Kind != uploader.Unknown || !strings.Contains(e.Message, "127.0.0.1:1/elsewhere") {
+				t.Fatalf("err = %#v, want unknown with status %d naming the location", e, status)
+			}
+			if n := len(f.requests()); n != 1 {
+				t.Errorf("%d requests: the redirect was followed", n)
+			}
+			// The reply's body was closed: the connection went back to the
+			// pool, so the next request reuses it.
+			_, _ = uploader.New(b).Upload(context.Background(), uploader.BytesObject("k", []byte("x")))
+			if reqs := f.requests(); len(reqs) != 2 || reqs[0].RemoteAddr != reqs[1].RemoteAddr {
+				t.Errorf("the second request came on another connection: the redirect's body was left open")
+			}
+		})
 	}
 }
