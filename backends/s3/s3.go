@@ -294,7 +294,8 @@ func (b *Backend) hints(k uploader.Kind, e *uploader.Error) []string {
 	off, known := b.clock.Offset()
 	switch k {
 	case uploader.SignatureMismatch:
-		return diag.SignatureHints(b.cfg, off, known)
+		return append(diag.SignatureHints(b.cfg, off, known),
+			fmt.Sprintf("check that the region (%s) is the bucket's: AWS V4 signs with the region in its scope", b.cfg.Region))
 	case uploader.ClockSkew:
 		return []string{
 			diag.CheckClock(off, known).String(),
