@@ -182,6 +182,10 @@ func New(opts Options) (*Backend, error) {
 	if err := b.resolveEndpoint(); err != nil {
 		return fail("%v", err)
 	}
+	if !(&cossdk.BaseURL{BucketURL: b.bucketURL}).Check() {
+		// The SDK would refuse every request ("invalid bucket format").
+		return fail("the COS SDK refuses the bucket URL %s; use the endpoint form cos.<region>.myqcloud.com and the bucket name-APPID", b.bucketURL)
+	}
 	b.threshold = opts.MultipartThreshold
 	if b.threshold == 0 {
 		b.threshold = xfer.DefaultThreshold
@@ -255,7 +259,7 @@ func (b *Backend) resolveEndpoint() error {
 		}
 		// cos.<region>.<domain> or <bucket>.cos.<region>.<domain>: the
 		// bucket's host is <bucket>.cos.<region>.<domain>.
-		h := u.Hostname()
+		h := strings.ToLower(u.Hostname())
 		if i := strings.Index(h, "cos."+r+"."); i > 0 {
 			h = h[i:]
 		}
@@ -594,10 +598,8 @@ func (b *Backend) Stat(ctx context.Context, key string) (uploader.ObjectInfo, er
 		if err != nil {
 			e := b.classify(ctx, "stat", key, err)
 			if e.Status == http.StatusNotFound && e.Code != "NoSuchBucket" {
-				e.Code, e.Kind = "NoSuchKey", uploader.Invalid
-				if e.Message == "" || strings.Contains(e.Message, "404") {
-					e.Message = "no such object"
-				}
+				// HEAD replies have no body: a 404 is taken for the key.
+				e.Code, e.Kind, e.Message = "NoSuchKey", uploader.Invalid, "no such object"
 			}
 			return e
 		}

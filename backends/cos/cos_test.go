@@ -103,6 +103,8 @@ func TestNewAddressing(t *testing.T) {
 	}{
 		{"from bucket and region", Options{Region: "ap-guangzhou"},
 			"https://photos-1250000000.cos.ap-guangzhou.myqcloud.com", "https://photos-1250000000.cos.ap-guangzhou.myqcloud.com/a%20b/c.txt", false, "ap-guangzhou"},
+		{"region endpoint, upper case", Options{Endpoint: "HTTPS://COS.AP-GUANGZHOU.MYQCLOUD.COM"},
+			"https://photos-1250000000.cos.ap-guangzhou.myqcloud.com", "https://photos-1250000000.cos.ap-guangzhou.myqcloud.com/a%20b/c.txt", false, "ap-guangzhou"},
 		{"region endpoint", Options{Endpoint: "cos.ap-guangzhou.myqcloud.com"},
 			"https://photos-1250000000.cos.ap-guangzhou.myqcloud.com", "https://photos-1250000000.cos.ap-guangzhou.myqcloud.com/a%20b/c.txt", false, "ap-guangzhou"},
 		{"own bucket domain", Options{Endpoint: "https://photos-1250000000.cos.ap-shanghai.myqcloud.com", Region: "ap-shanghai"},

@@ -283,3 +283,25 @@ func TestGatewayUnknownKeyIsInvalidCredentials(t *testing.T) {
 		t.Fatalf("err = %v (hints %q), want invalid_credentials with a hint naming the key", err, ue.Hints)
 	}
 }
+
+func TestGatewayMetadataAndContentType(t *testing.T) {
+	e := newGatewayEnv(t)
+	b := e.backend(nil)
+	obj := uploader.BytesObject("meta/k.txt", []byte("hello"))
+	obj.ContentType = "text/plain"
+	obj.Metadata = map[string]string{"Origin": "camera-7"}
+	res, err := b.Put(context.Background(), obj)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.URL != e.gw.URL()+"/"+e.bucket+"/meta/k.txt" || res.MD5 != "5d41402abc4b2a76b9719d911017c592" {
+		t.Errorf("result = %+v", res)
+	}
+	info, err := b.Stat(context.Background(), "meta/k.txt")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if info.ContentType != "text/plain" || info.Metadata["origin"] != "camera-7" || info.Size != 5 {
+		t.Errorf("Stat = %+v", info)
+	}
+}
