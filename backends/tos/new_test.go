@@ -1,8 +1,13 @@
 package tos
 
 import (
+	"context"
+	"net"
+	"net/http"
+	"net/http/httptest"
 	"strings"
 	"testing"
+	"time"
 )
 
 func TestNewRefusesKnownMistakes(t *testing.T) {
@@ -88,5 +93,31 @@ func TestNewDefaults(t *testing.T) {
 	}
 	if got := local.objectURL("k"); got != "http://127.0.0.1:9000/bkt/k" {
 		t.Errorf("local URL = %s", got)
+	}
+}
+
+// TestCloseReleasesConnections: Close closes the idle connections of the
+// backend's transport.
+func TestCloseReleasesConnections(t *testing.T) {
+	closed := make(chan struct{}, 1)
+	srv := httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Length", "3")
+	}))
+	srv.Config.ConnState = func(_ net.Conn, s http.ConnState) {
+		if s == http.StateClosed {
+			closed <- struct{}{}
+		}
+	}
+	srv.Start()
+	t.Cleanup(srv.Close)
+	b := newTestBackend(t, srv.URL, nil)
+	if _, err := b.Stat(context.Background(), "k"); err != nil {
+		t.Fatal(err)
+	}
+	b.Close()
+	select {
+	case <-closed:
+	case <-time.After(10 * time.Second):
+		t.Fatal("the idle connection is still open after Close")
 	}
 }

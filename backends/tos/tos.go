@@ -47,6 +47,7 @@ import (
 	"fmt"
 	"io"
 	"net"
+	"net/http"
 	"net/url"
 	"regexp"
 	"strings"
@@ -131,6 +132,7 @@ type Backend struct {
 	threshold   int64
 
 	clock  *skew.Clock
+	rt     http.RoundTripper
 	client *tossdk.ClientV2
 	target errclass.Target
 }
@@ -238,13 +240,13 @@ func New(opts Options) (*Backend, error) {
 	b.clock = skew.New(skew.Options{Disabled: opts.DisableSkewCorrection})
 	b.target = errclass.Target{Name: name, Provider: Provider, Clock: b.clock, Hints: b.hints}
 
-	rt := transport.New(transport.Options{
+	b.rt = transport.New(transport.Options{
 		ConnectTimeout:  opts.ConnectTimeout,
 		ResponseTimeout: opts.ResponseTimeout,
 		Clock:           b.clock,
 	})
 	copts := []tossdk.ClientOption{
-		tossdk.WithHTTPTransport(rt),
+		tossdk.WithHTTPTransport(b.rt),
 		tossdk.WithMaxRetryCount(0),
 		tossdk.WithEnableCRC(true),
 	}
@@ -285,9 +287,14 @@ func clientMessage(err error) string {
 // Name returns the target's name.
 func (b *Backend) Name() string { return b.name }
 
-// Close releases nothing: the SDK client holds no resources beyond idle
-// connections, which time out. Put must not be called after Close.
-func (b *Backend) Close() error { return nil }
+// Close closes the idle connections of the backend's transport. Put must
+// not be called after Close.
+func (b *Backend) Close() error {
+	if c, ok := b.rt.(interface{ CloseIdleConnections() }); ok {
+		c.CloseIdleConnections()
+	}
+	return nil
+}
 
 // Describe returns the target's name, provider, endpoint, region and bucket.
 func (b *Backend) Describe() uploader.Description {
