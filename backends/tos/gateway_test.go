@@ -112,7 +112,9 @@ func (e *gwEnv) read(ctx context.Context, key string) ([]byte, bool, error) {
 // harness is the backendtest.Harness over a gateway environment.
 type harness struct{ e *gwEnv }
 
-func (h *harness) MakeBackend(ctx context.Context) (uploader.Backend, error) { return New(h.e.options()) }
+func (h *harness) MakeBackend(ctx context.Context) (uploader.Backend, error) {
+	return New(h.e.options())
+}
 
 func (h *harness) MakeBackendForMissingBucket(ctx context.Context) (uploader.Backend, error) {
 	o := h.e.options()
@@ -120,7 +122,9 @@ func (h *harness) MakeBackendForMissingBucket(ctx context.Context) (uploader.Bac
 	return New(o)
 }
 
-func (h *harness) Read(ctx context.Context, key string) ([]byte, bool, error) { return h.e.read(ctx, key) }
+func (h *harness) Read(ctx context.Context, key string) ([]byte, bool, error) {
+	return h.e.read(ctx, key)
+}
 
 func (h *harness) Keys(ctx context.Context) ([]string, error) {
 	var keys []string
