@@ -3,12 +3,73 @@
 // harness the other packages' tests build on:
 //
 //   - [github.com/resilient-upload/upload/integration/miniotest] finds or
-//     installs the pinned MinIO, starts it on a free loopback port and
-//     creates buckets.
+//     installs the pinned MinIO, starts it on a free loopback port, creates
+//     buckets and stops it by its own process id.
 //   - [github.com/resilient-upload/upload/integration/gateway] answers like
 //     TOS, OSS, OBS or COS in front of that MinIO: it verifies each vendor's
-//     signature, keeps a clock that can be skewed, speaks each vendor's error
-//     dialect and injects faults.
+//     signature, keeps a clock that can be skewed, speaks each vendor's
+//     error dialect, translates TOS's JSON multipart calls and injects
+//     faults.
 //
 // Tests that need MinIO skip without it and fail with UPLOAD_REQUIRE_MINIO=1.
+//
+// # What the raw SDKs return
+//
+// TestSDKMatrix drives each vendor SDK directly (no product code) through a
+// gateway of its dialect in front of the real MinIO, with the SDK's own
+// retries off (TOS and OBS WithMaxRetryCount(0), COS RetryOpt.Count=1, OSS
+// v1 has none) and a response-header timeout of 500 ms on its transport.
+// Every cell below is an assertion of that test; `UPLOAD_PRINT_MATRIX=1 go
+// test -run TestSDKMatrix -v ./integration/` prints the table as observed.
+//
+// Server errors have the same type in every row of a column:
+// *tos.TosServerError (StatusCode, Code, EC, RequestID, Header),
+// oss.ServiceError, a value (StatusCode, Code, Ec, RequestID; the Date only
+// through the oss.GetResponseHeader option), obs.ObsError, a value
+// (StatusCode, Code, RequestId, ResponseHeaders["date"]), *cos.ErrorResponse
+// (Response.StatusCode, Code, RequestID, Response.Header). Each carries the
+// gateway's request ID and its Date. Network errors are *tos.TosClientError
+// (Cause *url.Error, no Unwrap), *url.Error for OSS and OBS, and
+// *cos.RetryError (Errs holding the *url.Error, no Unwrap).
+//
+//	scenario      | TOS                     | OSS V1                 | OSS V4                 | OBS V2 and V4          | COS
+//	--------------+-------------------------+------------------------+------------------------+------------------------+-------------------------
+//	valid put     | nil; MinIO holds the    | nil; same              | nil; same              | nil; same              | nil; same (the SDK's
+//	              | same bytes              |                        |                        |                        | CRC-64 check passes)
+//	multipart     | nil (initiate, 2 parts, | nil; same              | nil; same              | nil; same              | nil; same
+//	              | list parts, complete    |                        |                        |                        |
+//	              | via JSON); same bytes   |                        |                        |                        |
+//	wrong secret  | 403 SignatureDoesNot-   | 403 SignatureDoesNot-  | 403 SignatureDoesNot-  | 403 SignatureDoesNot-  | 403 SignatureDoesNot-
+//	              | Match, EC 0002-00000024 | Match, EC 0002-00000040| Match                  | Match                  | Match
+//	unknown key   | 403 InvalidAccessKeyId  | 403 InvalidAccessKeyId | 403 InvalidAccessKeyId | 403 InvalidAccessKeyId | 403 InvalidAccessKeyId
+//	skew +31 min  | 403 RequestTimeTooSkewed| 403 RequestTimeToo-    | 403 RequestTimeToo-    | 403 RequestTimeToo-    | 403 RequestTimeToo-
+//	              | EC 0002-00000018;       | Skewed EC 0002-00000504| Skewed EC 0002-00000504| Skewed; Date = +31 min | Skewed; Date = +31 min
+//	              | Date = local +31 min    | Date = +31 min         | Date = +31 min         |                        |
+//	503 SlowDown  | 503 SlowDown,           | 503 SlowDown,          | 503 SlowDown,          | 503 SlowDown,          | 503 SlowDown,
+//	              | Retry-After 1; 1 request| Retry-After 1; 1 req.  | Retry-After 1; 1 req.  | Retry-After 1; 1 req.  | Retry-After 1; 1 req.
+//	reset         | *tos.TosClientError:    | *url.Error: connection | *url.Error: connection | *url.Error: connection | *cos.RetryError:
+//	              | connection reset by peer| reset by peer          | reset by peer          | reset by peer          | connection reset by peer
+//	stall         | *tos.TosClientError:    | *url.Error: timeout    | *url.Error: timeout    | *url.Error: timeout    | *cos.RetryError: timeout
+//	              | timeout awaiting        | awaiting response      | awaiting response      | awaiting response      | awaiting response
+//	              | response headers,       | headers, Timeout()     | headers, Timeout()     | headers, Timeout()     | headers, Timeout()
+//	              | Timeout() true          | true                   | true                   | true                   | true
+//
+// In every failing cell exactly one PUT reached the gateway and nothing was
+// stored. The same test also asserts, for every SDK:
+//
+//   - skew corrected: with the gateway at +31 min, a PUT signed at local +31
+//     min through the SDK's signing-time knob (TOS RequestDate, OSS Date
+//     header, OBS Date header, COS AddAuthorizationHeader with a shifted
+//     AuthTime) succeeds;
+//   - missing bucket: MinIO's 404 NoSuchBucket arrives in the vendor's
+//     format and type;
+//   - 500 InternalError and 429 TooManyRequests (Retry-After 1) arrive as
+//     server errors of the column's type;
+//   - truncate: the network error "unexpected EOF" of the column's type,
+//     while MinIO holds the object;
+//   - upload helper (TOS UploadFile, COS Upload): the helpers accept the
+//     gateway's combined CRC-64 of a three-part upload.
+//
+// TestVirtualHostAddressing puts through OSS and COS in their default
+// virtual-host form ("<bucket>.<domain>").
 package integration

@@ -5,7 +5,9 @@ import (
 	"context"
 	"crypto/rand"
 	"fmt"
+	"net"
 	"net/http"
+	"net/url"
 	"os"
 	"sort"
 	"strings"
@@ -13,7 +15,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/aliyun/aliyun-oss-go-sdk/oss"
 	"github.com/minio/minio-go/v7"
+	cos "github.com/tencentyun/cos-go-sdk-v5"
 
 	"github.com/resilient-upload/upload/integration/gateway"
 	"github.com/resilient-upload/upload/integration/miniotest"
@@ -261,16 +265,33 @@ func describe(o observed, extra string) string {
 	return s
 }
 
+// wantEC are the detailed codes the SDKs surface (only TOS and OSS have
+// them, and the gateway sends only the documented ones).
+var wantEC = map[string]map[string]string{
+	"TOS":    {"wrong secret": "0002-00000024", "skew +31 min": "0002-00000018"},
+	"OSS V1": {"wrong secret": "0002-00000040", "skew +31 min": "0002-00000504"},
+	"OSS V4": {"skew +31 min": "0002-00000504"},
+}
+
+func checkEC(t *testing.T, h *sdkHarness, scenario string, o observed) {
+	t.Helper()
+	if want := wantEC[h.v.name][scenario]; o.EC != want {
+		t.Fatalf("SDK error EC %q, want %q", o.EC, want)
+	}
+}
+
 func testWrongSecret(t *testing.T, h *sdkHarness) {
 	_, sk := h.gw.Credentials()
 	o := failedPut(t, h, h.client("", sk+"-wrong"), "auth/wrong-secret")
 	wantServerError(t, h, o, http.StatusForbidden, "SignatureDoesNotMatch")
+	checkEC(t, h, "wrong secret", o)
 	note(h.v.name, "wrong secret", describe(o, ""))
 }
 
 func testUnknownKey(t *testing.T, h *sdkHarness) {
 	o := failedPut(t, h, h.client("unknownkey", ""), "auth/unknown-key")
 	wantServerError(t, h, o, http.StatusForbidden, "InvalidAccessKeyId")
+	checkEC(t, h, "unknown key", o)
 	note(h.v.name, "unknown key", describe(o, ""))
 }
 
@@ -278,6 +299,7 @@ func testSkew(t *testing.T, h *sdkHarness) {
 	h.gw.SetClockOffset(31 * time.Minute)
 	o := failedPut(t, h, h.client("", ""), "clock/skew")
 	wantServerError(t, h, o, http.StatusForbidden, "RequestTimeTooSkewed")
+	checkEC(t, h, "skew +31 min", o)
 	server, err := http.ParseTime(o.Date)
 	if err != nil {
 		t.Fatalf("server Date %q: %v", o.Date, err)
@@ -293,11 +315,14 @@ func testSlowDown(t *testing.T, h *sdkHarness) {
 	h.gw.Inject(gateway.Fault{Ops: []gateway.Op{gateway.OpPut}, Action: gateway.SlowDown(), Times: 1})
 	o := failedPut(t, h, h.client("", ""), "fault/slowdown")
 	wantServerError(t, h, o, http.StatusServiceUnavailable, "SlowDown")
+	if o.Retry != "1" {
+		t.Fatalf("Retry-After %q, want 1", o.Retry)
+	}
 	// The fault was bounded to one request: the next put goes through.
 	if err := h.client("", "").Put(context.Background(), "fault/slowdown", []byte("x")); err != nil {
 		t.Fatalf("put after the fault: %v", err)
 	}
-	note(h.v.name, "503 SlowDown", describe(o, "1 request"))
+	note(h.v.name, "503 SlowDown", describe(o, "Retry-After 1; 1 request"))
 }
 
 func testReset(t *testing.T, h *sdkHarness) {
@@ -367,6 +392,9 @@ func testTooManyRequests(t *testing.T, h *sdkHarness) {
 	h.gw.Inject(gateway.Fault{Ops: []gateway.Op{gateway.OpPut}, Action: gateway.TooManyRequests(), Times: 1})
 	o := failedPut(t, h, h.client("", ""), "fault/429")
 	wantServerError(t, h, o, http.StatusTooManyRequests, "TooManyRequests")
+	if o.Retry != "1" {
+		t.Fatalf("Retry-After %q, want 1", o.Retry)
+	}
 	note(h.v.name, "429", describe(o, ""))
 }
 
@@ -445,4 +473,55 @@ func printMatrix(t *testing.T) {
 		b.WriteString("\n")
 	}
 	t.Logf("\n%s", b.String())
+}
+
+// TestVirtualHostAddressing sends the SDKs' default, virtual-host form
+// ("<bucket>.<domain>", path "/key") to a gateway with Options.Domain, with
+// a dialer that sends every *.gw.test name to the gateway: OSS V1 and COS
+// in its native form (BucketURL http://<bucket>.gw.test, no path rewriting).
+func TestVirtualHostAddressing(t *testing.T) {
+	srv := miniotest.Shared(t)
+	for _, d := range []gateway.Dialect{gateway.OSS, gateway.COS} {
+		t.Run(string(d), func(t *testing.T) {
+			gw, err := gateway.Start(gateway.Options{Dialect: d, Upstream: gateway.MinIO(srv), Domain: "gw.test"})
+			if err != nil {
+				t.Fatal(err)
+			}
+			t.Cleanup(func() { _ = gw.Close() })
+			bucket := srv.NewBucket(t, "vhost")
+			tr := &http.Transport{DialContext: func(ctx context.Context, network, _ string) (net.Conn, error) {
+				var dl net.Dialer
+				return dl.DialContext(ctx, network, gw.Endpoint())
+			}}
+			t.Cleanup(tr.CloseIdleConnections)
+			_, port, _ := net.SplitHostPort(gw.Endpoint())
+			ak, sk := gw.Credentials()
+			data := randomBytes(70 << 10)
+			switch d {
+			case gateway.OSS:
+				c, err := oss.New("http://gw.test:"+port, ak, sk, oss.HTTPClient(&http.Client{Transport: tr}))
+				if err != nil {
+					t.Fatal(err)
+				}
+				b, _ := c.Bucket(bucket)
+				if err := b.PutObject("v/obj", bytes.NewReader(data)); err != nil {
+					t.Fatalf("OSS virtual-host put: %v", err)
+				}
+			case gateway.COS:
+				u, _ := url.Parse("http://" + bucket + ".gw.test:" + port)
+				c := cos.NewClient(&cos.BaseURL{BucketURL: u}, &http.Client{Transport: &cos.AuthorizationTransport{SecretID: ak, SecretKey: sk, Transport: tr}})
+				c.Conf.RetryOpt.Count = 1
+				if _, err := c.Object.Put(context.Background(), "v/obj", bytes.NewReader(data), nil); err != nil {
+					t.Fatalf("COS virtual-host put: %v", err)
+				}
+			}
+			h := &sdkHarness{t: t, srv: srv, gw: gw, bucket: bucket}
+			if got, ok := h.stored("v/obj"); !ok || !bytes.Equal(got, data) {
+				t.Fatalf("MinIO holds %d bytes (exists=%v), want the %d written", len(got), ok, len(data))
+			}
+			if recs := gw.Records(); len(recs) != 1 || recs[0].Bucket != bucket || recs[0].Key != "v/obj" {
+				t.Fatalf("gateway records %+v", recs)
+			}
+		})
+	}
 }

@@ -34,6 +34,7 @@ type observed struct {
 	RequestID string
 	EC        string // TOS/OSS detailed code
 	Date      string // the server Date as the error value exposes it
+	Retry     string // the Retry-After header, where the error value exposes it
 	Network   string // for network errors: the innermost cause
 	Timeout   bool   // for network errors: a timeout
 }
@@ -184,7 +185,7 @@ func (c *tosClient) Observe(err error) observed {
 	var se *tos.TosServerError
 	if errors.As(err, &se) {
 		o.Status, o.Code, o.RequestID, o.EC = se.StatusCode, se.Code, se.RequestID, se.EC
-		o.Date = se.Header.Get("Date")
+		o.Date, o.Retry = se.Header.Get("Date"), se.Header.Get("Retry-After")
 		return o
 	}
 	var ce *tos.TosClientError
@@ -255,7 +256,7 @@ func (c *ossClient) Observe(err error) observed {
 	var se oss.ServiceError // a value type
 	if errors.As(err, &se) {
 		o.Status, o.Code, o.RequestID, o.EC = se.StatusCode, se.Code, se.RequestID, se.Ec
-		o.Date = c.hdr.Get("Date")
+		o.Date, o.Retry = c.hdr.Get("Date"), c.hdr.Get("Retry-After")
 		return o
 	}
 	o.Network, o.Timeout = networkCause(err)
@@ -330,6 +331,9 @@ func (c *obsClient) Observe(err error) observed {
 		o.Status, o.Code, o.RequestID = oe.StatusCode, oe.Code, oe.RequestId
 		if d := oe.ResponseHeaders["date"]; len(d) > 0 {
 			o.Date = d[0]
+		}
+		if d := oe.ResponseHeaders["retry-after"]; len(d) > 0 {
+			o.Retry = d[0]
 		}
 		return o
 	}
@@ -443,7 +447,7 @@ func (c *cosClient) Observe(err error) observed {
 	var er *cos.ErrorResponse
 	if errors.As(err, &er) {
 		o.Status, o.Code, o.RequestID = er.Response.StatusCode, er.Code, er.RequestID
-		o.Date = er.Response.Header.Get("Date")
+		o.Date, o.Retry = er.Response.Header.Get("Date"), er.Response.Header.Get("Retry-After")
 		return o
 	}
 	// *cos.RetryError has no Unwrap: walk its Errs.
