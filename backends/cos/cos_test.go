@@ -236,6 +236,13 @@ func TestPutSendsExactlyOneRequestOnServerErrors(t *testing.T) {
 			if n := len(f.requests()); n != 1 {
 				t.Errorf("%d requests, want 1 (SDK retries must be off)", n)
 			}
+			// Bodiless calls go through the SDK's other retry loop.
+			if _, err := b.Stat(context.Background(), "k"); uploader.KindOf(err) != uploader.Unavailable {
+				t.Errorf("Stat: %v, want unavailable", err)
+			}
+			if n := len(f.requests()); n != 2 {
+				t.Errorf("%d requests after Stat, want 2", n)
+			}
 		})
 	}
 }
