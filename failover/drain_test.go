@@ -91,8 +91,8 @@ func TestAllDownBackupThenDrain(t *testing.T) {
 	if got := len(e.eventsOf(failover.EventDrain)); got != 20 {
 		t.Errorf("%d drain events", got)
 	}
-	if d := e.u.Stats().Drain; d.Drained != 20 || d.Runs != 1 {
-		t.Errorf("drain stats %+v", d)
+	if s := e.u.Stats(); s.Drain.Drained != 20 || s.Drain.Runs != 1 || s.Uploads != 20 || s.Stored != 0 || s.BackedUp != 20 {
+		t.Errorf("stats %+v: drain 20 in 1 run, uploads unchanged by the drain", s)
 	}
 	// A second drain finds nothing.
 	rep, err = e.drain(failover.DrainOptions{})

@@ -153,7 +153,17 @@ func (u *Uploader) TargetState(name string) (State, bool) {
 // failure and whose message lists each target's.
 func (u *Uploader) Upload(ctx context.Context, obj uploader.Object) (uploader.Result, error) {
 	defer u.keys.lock(obj.Key, false)()
-	return u.upload(ctx, obj, plan{})
+	res, err := u.upload(ctx, obj, plan{})
+	u.c.uploads.Add(1)
+	switch {
+	case err != nil:
+		u.c.failed.Add(1)
+	case res.BackedUp:
+		u.c.backedUp.Add(1)
+	default:
+		u.c.stored.Add(1)
+	}
+	return res, err
 }
 
 // keyLocks serialises, per key, Drain's check-then-write against the
@@ -243,20 +253,17 @@ type run struct {
 }
 
 func (u *Uploader) upload(ctx context.Context, obj uploader.Object, p plan) (uploader.Result, error) {
-	u.c.uploads.Add(1)
 	r := &run{u: u, ctx: ctx, obj: obj, plan: p, budget: u.opts.Retry.Budget}
 	if u.opts.Retry.Deadline > 0 {
 		r.deadline = u.clock.Now().Add(u.opts.Retry.Deadline)
 	}
 	if err := obj.Validate(); err != nil {
-		u.c.failed.Add(1)
 		return uploader.Result{Key: obj.Key}, err
 	}
 	for i, t := range u.clouds {
 		res, v, err := r.onTarget(t)
 		switch v {
 		case vStored:
-			u.c.stored.Add(1)
 			res.Key, res.Target, res.BackedUp = obj.Key, t.name, false
 			if res.Provider == "" {
 				res.Provider = t.provider
@@ -268,8 +275,7 @@ func (u *Uploader) upload(ctx context.Context, obj uploader.Object, p plan) (upl
 			res.Key, res.Attempts = obj.Key, r.attempts
 			return res, nil
 		case vStop:
-			u.c.failed.Add(1)
-			return uploader.Result{Key: obj.Key, Attempts: r.attempts}, err
+				return uploader.Result{Key: obj.Key, Attempts: r.attempts}, err
 		}
 		next := ""
 		if i+1 < len(u.clouds) {
@@ -288,14 +294,12 @@ func (u *Uploader) upload(ctx context.Context, obj uploader.Object, p plan) (upl
 		}
 	}
 	if ctx.Err() != nil {
-		u.c.failed.Add(1)
 		err := &uploader.Error{Kind: uploader.Canceled, Op: "upload", Key: obj.Key, Message: ctx.Err().Error(), Err: ctx.Err()}
 		return uploader.Result{Key: obj.Key, Attempts: r.attempts}, err
 	}
 	if u.backup != nil && !p.noBackup {
 		return r.toBackup()
 	}
-	u.c.failed.Add(1)
 	return uploader.Result{Key: obj.Key, Attempts: r.attempts}, r.failure()
 }
 
@@ -355,13 +359,11 @@ func (r *run) toBackup() (uploader.Result, error) {
 	t.countAttempt(a.Kind)
 	ev := Event{Type: EventBackup, Time: u.clock.Now(), Target: t.name, Key: r.obj.Key, Err: err, Kind: a.Kind}
 	if err != nil {
-		u.c.failed.Add(1)
 		u.emit(ev)
 		r.lastErr = err
 		r.failures = append(r.failures, failed{t.name, err})
 		return uploader.Result{Key: r.obj.Key, Attempts: r.attempts}, r.failure()
 	}
-	u.c.backedUp.Add(1)
 	u.emit(ev)
 	res.Key, res.Target, res.BackedUp, res.Attempts = r.obj.Key, t.name, true, r.attempts
 	if res.Provider == "" {

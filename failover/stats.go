@@ -12,12 +12,13 @@ import (
 type Stats struct {
 	// Uploads counts calls of Upload; Stored those that ended on a cloud
 	// target, BackedUp those that ended in the backup, Failed those stored
-	// nowhere (Invalid and Canceled included).
+	// nowhere (Invalid and Canceled included). Drain's uploads are counted
+	// in Drain, not here.
 	Uploads, Stored, BackedUp, Failed uint64
-	// Failovers counts the times an upload left a cloud target for the next
-	// target or the backup (breaker refusals included); Retries the waits
-	// before another attempt on the same target; Landed the timed-out
-	// attempts that a Stat proved stored.
+	// Failovers counts the times an upload (Drain's included) left a cloud
+	// target for the next target or the backup, breaker refusals included;
+	// Retries the waits before another attempt on the same target; Landed
+	// the timed-out attempts that a Stat proved stored.
 	Failovers, Retries, Landed uint64
 	// Drain counts what Drain did.
 	Drain DrainStats
