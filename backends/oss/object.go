@@ -24,10 +24,11 @@ func notFound(err error) (*uploader.Error, bool) {
 		return e, false
 	}
 	c := *e
-	c.Code, c.Kind = "NoSuchKey", uploader.Invalid
-	if c.Message == "" || strings.HasPrefix(c.Message, "oss: service returned") {
+	if c.Code == "" {
+		// A bodiless reply (HEAD): the message is only the SDK's summary.
 		c.Message = "no such object"
 	}
+	c.Code, c.Kind = "NoSuchKey", uploader.Invalid
 	c.Hints = nil
 	return &c, true
 }

@@ -137,7 +137,6 @@ type Backend struct {
 	threshold int64
 	cfg       diag.Config
 	clock     *skew.Clock
-	client    *oss.Client
 	bucket    *oss.Bucket
 	http      *http.Client
 }
@@ -248,7 +247,7 @@ func New(opts Options) (*Backend, error) {
 		name: opts.Name, endpoint: endpoint, region: region, bucketNm: opts.Bucket,
 		pathStyle: pathStyle, sigV4: opts.SignatureVersion == 4,
 		partSize: opts.PartSize, partConc: conc, threshold: threshold,
-		cfg: cfg, clock: clock, client: client, bucket: bucket, http: hc,
+		cfg: cfg, clock: clock, bucket: bucket, http: hc,
 	}, nil
 }
 
@@ -354,8 +353,9 @@ func (b *Backend) call(ctx context.Context, op, key string, signAt time.Time, fn
 	return h, nil
 }
 
-// do runs an idempotent, bodiless SDK call through the skew clock: at most
-// one retry, signed with the corrected time, after a clock-skew refusal.
+// do runs an SDK call that builds its own request body, if any, through
+// the skew clock: at most one retry, signed with the corrected time, after a
+// clock-skew refusal.
 func (b *Backend) do(ctx context.Context, op, key string, fn func(opts []oss.Option) error, extra ...oss.Option) (http.Header, []uploader.Attempt, error) {
 	var h http.Header
 	attempts, err := b.clock.Do(ctx, b.name, Provider, func(signAt time.Time) error {
@@ -366,24 +366,36 @@ func (b *Backend) do(ctx context.Context, op, key string, fn func(opts []oss.Opt
 	return h, attempts, err
 }
 
-// wrapErr returns err as an *uploader.Error naming this target.
+// wrapErr returns err as an *uploader.Error naming this target. When err
+// joins the *uploader.Error with other errors (xfer joins a failed abort to
+// the failure that caused it), their text is added to the message and err
+// stays reachable through Unwrap.
 func (b *Backend) wrapErr(err error, op, key string) error {
 	var e *uploader.Error
-	if errors.As(err, &e) {
-		c := *e
-		if c.Target == "" {
-			c.Target = b.name
-		}
-		c.Provider = Provider
-		if c.Op == "" {
-			c.Op = op
-		}
-		if c.Key == "" {
-			c.Key = key
-		}
-		return &c
+	if !errors.As(err, &e) {
+		return b.classify(nil, op, key, err, nil, 0)
 	}
-	return b.classify(nil, op, key, err, nil, 0)
+	c := *e
+	if c.Target == "" {
+		c.Target = b.name
+	}
+	c.Provider = Provider
+	if c.Op == "" {
+		c.Op = op
+	}
+	if c.Key == "" {
+		c.Key = key
+	}
+	var joined interface{ Unwrap() []error }
+	if errors.As(err, &joined) {
+		for _, other := range joined.Unwrap() {
+			if !errors.Is(other, e) {
+				c.Message += "; " + other.Error()
+			}
+		}
+		c.Err = err
+	}
+	return &c
 }
 
 // target is the errclass description of this backend.

@@ -231,6 +231,7 @@ type session struct {
 	noCRC     bool           // some part's reply had no CRC64
 	etag      string
 	versionID string
+	completed atomic.Bool // the upload was completed: nothing is left to abort
 }
 
 // UploadPart sends part p. It reads the part from the session's body (not
@@ -286,6 +287,7 @@ func (s *session) Complete(ctx context.Context, parts []xfer.Part) error {
 	if err != nil {
 		return err
 	}
+	s.completed.Store(true)
 	s.etag, s.versionID = trimETag(out.ETag), oss.GetVersionId(h)
 	if s.etag == "" {
 		s.etag = trimETag(h.Get(oss.HTTPHeaderEtag))
@@ -328,8 +330,12 @@ func combineCRC(parts []xfer.Part, crcs map[int]uint64) uint64 {
 	return c
 }
 
-// Abort discards the upload and its parts.
+// Abort discards the upload and its parts. After a completion (whose
+// object failed verification and was deleted) there is nothing to abort.
 func (s *session) Abort(ctx context.Context) error {
+	if s.completed.Load() {
+		return nil
+	}
 	_, _, err := s.b.do(ctx, "abort_multipart", s.key, func(opts []oss.Option) error {
 		return s.b.bucket.AbortMultipartUpload(s.imur, opts...)
 	})

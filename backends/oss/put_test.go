@@ -305,9 +305,10 @@ func TestPutCanceled(t *testing.T) {
 // failPart makes that part number fail with 500, badCRC makes the complete
 // reply carry a wrong CRC64, noCRC omits every CRC64 header.
 type multipartServer struct {
-	failPart int
-	badCRC   bool
-	noCRC    bool
+	failPart  int
+	failAbort bool
+	badCRC    bool
+	noCRC     bool
 
 	mu    sync.Mutex
 	parts map[int][]byte
@@ -357,6 +358,10 @@ func (m *multipartServer) handle(w http.ResponseWriter, r *fakeReq) {
 		fmt.Fprint(w, `<?xml version="1.0" encoding="UTF-8"?><CompleteMultipartUploadResult><Bucket>bkt</Bucket><Key>big</Key><ETag>"ABC-3"</ETag></CompleteMultipartUploadResult>`)
 	case r.Method == http.MethodDelete && r.Query.Get("uploadId") != "":
 		m.ops = append(m.ops, "abort")
+		if m.failAbort {
+			xmlError(w, 503, "ServiceUnavailable", "try later")
+			return
+		}
 		w.WriteHeader(http.StatusNoContent)
 	case r.Method == http.MethodDelete:
 		m.ops = append(m.ops, "delete")
@@ -400,7 +405,8 @@ func TestMultipart(t *testing.T) {
 		{"ok", &multipartServer{}, uploader.OK, map[string]int{"initiate": 1, "part": 3, "complete": 1, "abort": 0, "head": 0}},
 		{"ok without crc: size checked", &multipartServer{noCRC: true}, uploader.OK, map[string]int{"complete": 1, "head": 1, "abort": 0}},
 		{"part fails: aborted", &multipartServer{failPart: 2}, uploader.Unavailable, map[string]int{"complete": 0, "abort": 1}},
-		{"combined crc differs: deleted", &multipartServer{badCRC: true}, uploader.Integrity, map[string]int{"complete": 1, "delete": 1}},
+		{"combined crc differs: deleted", &multipartServer{badCRC: true}, uploader.Integrity, map[string]int{"complete": 1, "delete": 1, "abort": 0}},
+		{"part and abort fail", &multipartServer{failPart: 1, failAbort: true}, uploader.Unavailable, map[string]int{"complete": 0, "abort": 1}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -411,6 +417,9 @@ func TestMultipart(t *testing.T) {
 			res, err := uploader.New(b).Upload(ctx, uploader.BytesObject("big", data))
 			if k := uploader.KindOf(err); k != tt.kind {
 				t.Fatalf("err = %v (kind %v), want %v", err, k, tt.kind)
+			}
+			if e := uploader.AsError(err); tt.m.failAbort && (e.Op != "upload_part" || !strings.Contains(e.Message, "aborting the multipart upload also failed")) {
+				t.Errorf("op %q message %q; want the part's failure and the abort's", e.Op, e.Message)
 			}
 			for op, n := range tt.ops {
 				if got := tt.m.count(op); got != n {
