@@ -2,6 +2,7 @@ package failover
 
 import (
 	"context"
+	"errors"
 	"time"
 )
 
@@ -46,11 +47,7 @@ func (realClock) Sleep(ctx context.Context, d time.Duration) error {
 }
 
 // errTimedOut is the cause of an attempt context whose timeout passed.
-var errTimedOut = timeoutCause{}
-
-type timeoutCause struct{}
-
-func (timeoutCause) Error() string { return "failover: attempt timed out" }
+var errTimedOut = errors.New("failover: attempt timed out")
 
 // withTimeout returns a context that is canceled, with cause errTimedOut,
 // once d has passed on c. A d <= 0 means no timeout.
@@ -69,5 +66,5 @@ func withTimeout(ctx context.Context, c Clock, d time.Duration) (context.Context
 // timedOut reports whether actx, made by withTimeout from ctx, ended by its
 // own timeout while ctx is still alive.
 func timedOut(ctx, actx context.Context) bool {
-	return ctx.Err() == nil && context.Cause(actx) == errTimedOut
+	return ctx.Err() == nil && errors.Is(context.Cause(actx), errTimedOut)
 }

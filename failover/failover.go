@@ -275,7 +275,7 @@ func (u *Uploader) upload(ctx context.Context, obj uploader.Object, p plan) (upl
 			res.Key, res.Attempts = obj.Key, r.attempts
 			return res, nil
 		case vStop:
-				return uploader.Result{Key: obj.Key, Attempts: r.attempts}, err
+			return uploader.Result{Key: obj.Key, Attempts: r.attempts}, err
 		}
 		next := ""
 		if i+1 < len(u.clouds) {
@@ -313,8 +313,13 @@ type failed struct {
 func summary(name string, err error) string {
 	if e := uploader.AsError(err); e != nil {
 		s := name + ": " + e.Kind.String()
-		if e.Status != 0 || e.Code != "" {
+		switch {
+		case e.Status != 0 && e.Code != "":
 			s += fmt.Sprintf(" (%d %s)", e.Status, e.Code)
+		case e.Status != 0:
+			s += fmt.Sprintf(" (%d)", e.Status)
+		case e.Code != "":
+			s += " (" + e.Code + ")"
 		}
 		return s
 	}
