@@ -119,8 +119,11 @@ func (b *Backend) hints(k uploader.Kind, e *uploader.Error) []string {
 	off, known := b.clock.Offset()
 	switch k {
 	case uploader.SignatureMismatch:
+		// The TOS secret hints go before diag's last, most generic one
+		// (a proxy).
 		hs := diag.SignatureHints(b.cfg, off, known)
-		return append(hs, secretHints(b.cfg.Secret)...)
+		last := hs[len(hs)-1]
+		return append(append(hs[:len(hs)-1:len(hs)-1], secretHints(b.cfg.Secret)...), last)
 	case uploader.ClockSkew:
 		return diag.ClockSkewHints(off, known, b.clock.Enabled())
 	case uploader.InvalidCredentials:
