@@ -20,11 +20,15 @@ type settings struct {
 
 // env is what every contender needs to build its command line.
 type env struct {
-	// Endpoint is MinIO's "127.0.0.1:PORT"; URL is "http://" + Endpoint.
+	// Endpoint is the "127.0.0.1:PORT" the tools talk to; URL is "http://"
+	// + Endpoint. It is MinIO's, or the vendor gateway's in front of it.
 	Endpoint, URL string
-	// AccessKey and SecretKey are MinIO's (fake, loopback-only) root
-	// credentials.
+	// AccessKey and SecretKey are the keys Endpoint accepts: MinIO's
+	// (fake, loopback-only) root credentials, or the gateway's test keys.
 	AccessKey, SecretKey string
+	// MinioURL, MinioAccessKey and MinioSecretKey are always MinIO's (for
+	// upload's second target).
+	MinioURL, MinioAccessKey, MinioSecretKey string
 	// Bucket receives the uploads; Second is the bucket of the second
 	// target configured for `upload`.
 	Bucket, Second string

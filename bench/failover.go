@@ -10,7 +10,8 @@ import (
 
 // failoverResults are the second part of the report.
 type failoverResults struct {
-	// Unavailable, when set, says why nothing of this part was measured.
+	// Unavailable, when set, says why the parts that need the upload CLI
+	// (all but the 503 runs) were not measured.
 	Unavailable string
 	// Workload is the one the breaker-open cases upload.
 	Workload workload
@@ -23,10 +24,12 @@ type failoverResults struct {
 	TTF []float64
 	// TTFErr says why TTF is empty.
 	TTFErr string
-	// Faults are the runs with injected 503s; FaultsUnavailable says why
-	// there are none.
-	Faults            []failoverCase
+	// Faults are the runs through the vendor gateway with and without
+	// injected 503s, on FaultWorkload; FaultsUnavailable says why there are
+	// none.
+	Faults            []faultCase
 	FaultsUnavailable string
+	FaultWorkload     workload
 	// RSS is the part size × part jobs sweep of the largest workload.
 	RSSWorkload workload
 	RSS         []rssCase
@@ -61,8 +64,18 @@ func deadPort() (string, error) {
 }
 
 // measureFailover measures the failover figures with the upload binary.
-func measureFailover(ctx context.Context, client minioClient, e env, bin, why string, o options, wls []workload, jsonDir string) *failoverResults {
-	fr := &failoverResults{FaultsUnavailable: "not measured yet: needs the vendor gateway of integration/gateway (fault injection), which the harness does not use yet"}
+func measureFailover(ctx context.Context, client minioClient, e env, conts []contender, bin, why string, obsExtra [][2]string, o options, wls, warm []workload, jsonDir string) *failoverResults {
+	fr := &failoverResults{}
+	fr.FaultWorkload = wls[0]
+	for _, w := range wls {
+		if w.Name == "small" {
+			fr.FaultWorkload = w
+		}
+	}
+	fr.Faults, fr.FaultsUnavailable = measureFaults(ctx, client, e, conts, obsExtra, fr.FaultWorkload, warm, min(o.Rounds, 3), o, jsonDir)
+	if ctx.Err() != nil {
+		return fr
+	}
 	if bin == "" {
 		if why == "" {
 			why = "upload was not selected (-tools)"
@@ -83,7 +96,7 @@ func measureFailover(ctx context.Context, client minioClient, e env, bin, why st
 	}
 	good := s3Target("secondary", e, e.Bucket)
 	badSig := s3Target("primary", e, e.Bucket)
-	badSig.SecretEnv = "BENCH_BAD_SECRET"
+	badSig.SecretEnv = "BENCH_BAD_SECRET" // MinIO answers SignatureDoesNotMatch
 	deadT := s3Target("primary", e, e.Bucket)
 	deadT.Endpoint = "http://" + dead
 	cases := []struct {

@@ -64,6 +64,7 @@ type options struct {
 	Work       string
 	Tools      string
 	Workloads  string
+	Sizes      string
 	Set        settings
 	RunTimeout time.Duration
 	NoInstall  bool
@@ -89,6 +90,7 @@ func main() {
 	flag.StringVar(&o.Work, "work", "", "directory for the workloads and MinIO's data (default /dev/shm if it has room, else the temporary directory)")
 	flag.StringVar(&o.Tools, "tools", "", "comma-separated contenders to run (default all): upload-s3,upload-obs,sdk-s3,s5cmd,mc,rclone")
 	flag.StringVar(&o.Workloads, "workloads", "", "comma-separated workloads to run (default all): small,medium,large")
+	flag.StringVar(&o.Sizes, "sizes", "", "custom workloads instead of the standard ones, as name=COUNTxSIZE,... (e.g. small=1000x16KiB,large=1x256MiB)")
 	flag.IntVar(&o.Set.Jobs, "jobs", 16, "files uploaded concurrently, for every tool that has the knob")
 	partMiB := flag.Int64("part-size", 16, "multipart part size in MiB, for every tool that has the knob")
 	flag.IntVar(&o.Set.PartJobs, "part-jobs", 4, "parts of one file uploaded concurrently, for every tool that has the knob")
@@ -237,6 +239,11 @@ func benchmark(ctx context.Context, o options) error {
 	// copy of the largest workload (runs are removed after verification)
 	// plus a margin.
 	wls := workloads(o.Quick)
+	if o.Sizes != "" {
+		if wls, err = parseWorkloads(o.Sizes); err != nil {
+			return err
+		}
+	}
 	wls = slices.DeleteFunc(wls, func(w workload) bool { return !want(o.Workloads, w.Name) })
 	if len(wls) == 0 {
 		return fmt.Errorf("-workloads %q selects nothing (small, medium, large)", o.Workloads)
@@ -299,6 +306,7 @@ func benchmark(ctx context.Context, o options) error {
 	logf("MinIO %s at %s, data in %s", miniotest.Version, srv.URL, srv.DataDir)
 	e := env{
 		Endpoint: srv.Endpoint, URL: srv.URL, AccessKey: srv.AccessKey, SecretKey: srv.SecretKey,
+		MinioURL: srv.URL, MinioAccessKey: srv.AccessKey, MinioSecretKey: srv.SecretKey,
 		Bucket: "bench", Second: "bench-second",
 		Conf: filepath.Join(work, "conf"), Home: filepath.Join(work, "home"), Set: o.Set,
 		MinioPID: srv.PID(),
@@ -424,7 +432,7 @@ func benchmark(ctx context.Context, o options) error {
 
 	// 9. Failover figures.
 	if o.Failover {
-		res.Failover = measureFailover(ctx, client, e, uploadBin, unavailable["upload-s3"], o, wls, filepath.Join(work, "json"))
+		res.Failover = measureFailover(ctx, client, e, conts, uploadBin, unavailable["upload-s3"], obsExtra, o, wls, warm, filepath.Join(work, "json"))
 		if ctx.Err() != nil {
 			return ctx.Err()
 		}

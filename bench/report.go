@@ -69,6 +69,18 @@ func cell(s summary, prec int) string {
 	return fmt.Sprintf("%s [%s–%s]", num(s.Median), num(s.Q1), num(s.Q3))
 }
 
+// ratePrec is the number of decimals a rate needs: none from 100 up, 1
+// from 10, else 2.
+func ratePrec(s summary) int {
+	switch {
+	case s.N == 0 || s.Median >= 100:
+		return 0
+	case s.Median >= 10:
+		return 1
+	}
+	return 2
+}
+
 // ratio formats a/b as "1.23×", or "–" when either is unknown.
 func ratio(a, b summary) string {
 	if a.N == 0 || b.N == 0 || b.Median == 0 {
@@ -171,7 +183,7 @@ func renderReport(res *results) string {
 				continue
 			}
 			p("| %s | %d/%d | %s | %s | %s | %s | %s | %s | %s |\n", c.Label, f.OK, f.Runs,
-				cell(f.Wall, 2), cell(f.FilesPS, 0), cell(f.MBPS, 1), cell(f.CPU, 2), cell(f.RSSMiB, 0),
+				cell(f.Wall, 2), cell(f.FilesPS, ratePrec(f.FilesPS)), cell(f.MBPS, 1), cell(f.CPU, 2), cell(f.RSSMiB, 0),
 				cell(f.ServerCPU, 2), cell(f.OtherCPU, 2))
 			for _, fl := range f.Failures {
 				notes = append(notes, fmt.Sprintf("%s failed %s", c.Label, fl))
@@ -187,6 +199,21 @@ func renderReport(res *results) string {
 		if len(notes) > 0 {
 			p("\n")
 		}
+	}
+
+	// Noise.
+	noisy, total := 0, 0
+	for _, s := range res.Samples {
+		if s.Err != nil || !s.CPUKnown || s.M.Wall <= 0 {
+			continue
+		}
+		total++
+		if s.OtherCPU.Seconds() > 0.2*float64(m.Cores)*s.M.Wall.Seconds() {
+			noisy++
+		}
+	}
+	if noisy > 0 {
+		p("**Noise:** in %d of %d runs, other processes took more than 20%% of the machine's CPU (Other CPU s column): the wall-time figures of this report are disturbed, and the CPU s columns are the more reliable comparison. Re-run on a quiet machine for figures of record.\n\n", noisy, total)
 	}
 
 	// Ratios.
@@ -284,8 +311,9 @@ func renderFailover(b *strings.Builder, res *results) {
 		p("Not measured in this run (-failover=false).\n\n")
 		return
 	}
+	renderFaults(b, res)
 	if fr.Unavailable != "" {
-		p("Not measured yet: %s.\n\n", strings.TrimSuffix(fr.Unavailable, "."))
+		p("The other failover figures (breaker-open overhead, time to failover, RSS against part size × part jobs) are not measured yet: %s.\n\n", strings.TrimSuffix(fr.Unavailable, "."))
 		return
 	}
 	w := fr.Workload
@@ -307,7 +335,7 @@ func renderFailover(b *strings.Builder, res *results) {
 		if len(c.Rejected) > 0 {
 			rej = cell(summarize(c.Rejected), 1) + fmt.Sprintf(" (%s uploads)", thousands(int64(len(c.Rejected))))
 		}
-		p("| %s | %d/%d | %s | %s | %s | %s | %s |\n", c.Label, f.OK, f.Runs, cell(f.Wall, 2), cell(f.FilesPS, 0), over, rej, cell(f.RSSMiB, 0))
+		p("| %s | %d/%d | %s | %s | %s | %s | %s |\n", c.Label, f.OK, f.Runs, cell(f.Wall, 2), cell(f.FilesPS, ratePrec(f.FilesPS)), over, rej, cell(f.RSSMiB, 0))
 		for _, fl := range f.Failures {
 			notes = append(notes, fmt.Sprintf("- %s failed %s\n", c.Label, fl))
 		}
@@ -323,11 +351,6 @@ func renderFailover(b *strings.Builder, res *results) {
 		p("%s ms (median [IQR] over %d runs), from the end of the first rejected attempt on the primary to the end of the first successful attempt on the secondary, both from the `--json` report.\n\n", cell(s, 2), s.N)
 	} else {
 		p("Not measured: %s.\n\n", orDefault(fr.TTFErr, "no successful run"))
-	}
-
-	p("### Throughput with 5%% injected 503s\n\n")
-	if len(fr.Faults) == 0 {
-		p("%s.\n\n", strings.TrimSuffix(orDefault(fr.FaultsUnavailable, "not measured"), "."))
 	}
 
 	p("### Peak RSS of the %s upload against part size × part jobs\n\n", fr.RSSWorkload.Label())
@@ -349,9 +372,15 @@ func renderNotMeasured(b *strings.Builder, res *results) {
 	}
 	if fr := res.Failover; fr != nil {
 		if fr.Unavailable != "" {
-			items = append(items, "failover figures: "+fr.Unavailable)
-		} else if len(fr.Faults) == 0 {
+			items = append(items, "failover figures that need the upload CLI: "+fr.Unavailable)
+		}
+		if fr.FaultsUnavailable != "" {
 			items = append(items, "throughput with 5% injected 503s: "+fr.FaultsUnavailable)
+		}
+		for _, fc := range fr.Faults {
+			if fc.Unavailable != "" {
+				items = append(items, fmt.Sprintf("%s with injected 503s: %s", fc.Label, fc.Unavailable))
+			}
 		}
 	}
 	if len(items) == 0 {
@@ -370,4 +399,46 @@ func orDefault(s, d string) string {
 		return d
 	}
 	return s
+}
+
+func renderFaults(b *strings.Builder, res *results) {
+	p := func(format string, args ...any) { fmt.Fprintf(b, format, args...) }
+	fr := res.Failover
+	w := fr.FaultWorkload
+	p("### Throughput with %.0f%% injected 503s\n\n", faultRate*100)
+	if fr.FaultsUnavailable != "" {
+		p("Not measured: %s.\n\n", strings.TrimSuffix(fr.FaultsUnavailable, "."))
+		return
+	}
+	p("Each tool uploads %s through the vendor gateway of integration/gateway (OBS dialect, in-process, in front of the same MinIO), once as it is and once with %.0f%% of all requests answered 503 ServiceUnavailable (no Retry-After; drawn from the gateway's seeded source), in alternating order. `upload` uses an obs target on the gateway, its second target (s3, on MinIO directly) stays healthy. Change is the median files/s with faults against without.\n\n", w.Label(), faultRate*100)
+	p("| Tool | OK runs (clean / 503s) | Files/s clean | Files/s with 503s | Change | 503s injected per run | Objects on the second target |\n|---|---|---|---|---|---|---|\n")
+	var notes []string
+	for _, fc := range fr.Faults {
+		if fc.Unavailable != "" {
+			p("| %s | not measured | | | | | |\n", fc.Label)
+			continue
+		}
+		fcl, ff := summarizeSamples(fc.Clean, w), summarizeSamples(fc.Faulty, w)
+		change := "–"
+		if fcl.FilesPS.N > 0 && ff.FilesPS.N > 0 {
+			change = pct(ff.FilesPS.Median, fcl.FilesPS.Median)
+		}
+		sec := "–"
+		if strings.HasPrefix(fc.ID, "upload") {
+			sec = fmt.Sprint(ff.Secondary)
+		}
+		p("| %s | %d/%d / %d/%d | %s | %s | %s | %s | %s |\n", fc.Label, fcl.OK, fcl.Runs, ff.OK, ff.Runs,
+			cell(fcl.FilesPS, ratePrec(fcl.FilesPS)), cell(ff.FilesPS, ratePrec(ff.FilesPS)), change,
+			cell(summarize(fc.Injected), 0), sec)
+		for _, f := range fcl.Failures {
+			notes = append(notes, fmt.Sprintf("- %s (no faults) failed %s\n", fc.Label, f))
+		}
+		for _, f := range ff.Failures {
+			notes = append(notes, fmt.Sprintf("- %s (503s) failed %s\n", fc.Label, f))
+		}
+	}
+	p("\n%s", strings.Join(notes, ""))
+	if len(notes) > 0 {
+		p("\n")
+	}
 }

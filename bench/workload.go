@@ -8,6 +8,7 @@ import (
 	"math/rand/v2"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"syscall"
 )
@@ -51,6 +52,35 @@ func workloads(quick bool) []workload {
 		{Name: "medium", Files: 200, Size: 8 << 20},
 		{Name: "large", Files: 1, Size: 1 << 30},
 	}
+}
+
+// parseWorkloads parses "name=COUNTxSIZE,..." (SIZE with a KiB, MiB or
+// GiB suffix, e.g. "small=1000x16KiB,large=1x256MiB").
+func parseWorkloads(spec string) ([]workload, error) {
+	var out []workload
+	for _, item := range strings.Split(spec, ",") {
+		name, rest, ok := strings.Cut(strings.TrimSpace(item), "=")
+		count, size, ok2 := strings.Cut(rest, "x")
+		if !ok || !ok2 || name == "" {
+			return nil, fmt.Errorf("workload %q: want name=COUNTxSIZE", item)
+		}
+		n, err := strconv.Atoi(count)
+		if err != nil || n < 1 {
+			return nil, fmt.Errorf("workload %q: bad count", item)
+		}
+		mult := int64(1)
+		for suf, m := range map[string]int64{"KiB": 1 << 10, "MiB": 1 << 20, "GiB": 1 << 30} {
+			if strings.HasSuffix(size, suf) {
+				size, mult = strings.TrimSuffix(size, suf), m
+			}
+		}
+		v, err := strconv.ParseInt(size, 10, 64)
+		if err != nil || v < 1 {
+			return nil, fmt.Errorf("workload %q: bad size", item)
+		}
+		out = append(out, workload{Name: name, Files: n, Size: v * mult})
+	}
+	return out, nil
 }
 
 // warmupWorkloads are run once per tool before the measured rounds, untimed:
