@@ -188,7 +188,7 @@ func TestRenderReport(t *testing.T) {
 	for _, want := range []string{
 		"| CPU | Test CPU |",
 		"| upload (s3) | 2/2 | 1.00 [1.00–1.00] | 100 [100–100] |",
-		"| s5cmd | 1/2 | 2.00 | 50 |",
+		"| s5cmd | 1/2 | 2.00 | 50.0 |",
 		"s5cmd failed round 2: fake failure",
 		"| small | upload (s3) | s5cmd | 2.00× | 0.50× | 1.00× |",
 		"small files: upload (s3) at least s5cmd's files/s: met (100.0 vs 50.0 files/s, +100.0%)",
