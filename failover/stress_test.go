@@ -114,8 +114,12 @@ func TestConcurrentUploadsWithRandomFaults(t *testing.T) {
 	if err != nil {
 		t.Fatalf("Drain: %v (%+v)", err, rep)
 	}
-	if e.spool.Len() != 0 || rep.Drained != backedUp {
-		t.Fatalf("after drain: spool %d, drained %d of %d", e.spool.Len(), rep.Drained, backedUp)
+	// A copy may also be on a cloud already: when concurrent uploads move
+	// the shared fake clock past a Stat's timeout, a landed object is not
+	// recognised, and the upload goes on to the backup. Drain then finds
+	// the same bytes there.
+	if e.spool.Len() != 0 || rep.Drained+rep.AlreadyStored != backedUp {
+		t.Fatalf("after drain: spool %d, drained %d + already stored %d of %d", e.spool.Len(), rep.Drained, rep.AlreadyStored, backedUp)
 	}
 	for _, it := range rep.Items {
 		stored(t, byName[it.Target], it.Key, payload(it.Key))
