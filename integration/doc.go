@@ -18,7 +18,8 @@
 // TestSDKMatrix drives each vendor SDK directly (no product code) through a
 // gateway of its dialect in front of the real MinIO, with the SDK's own
 // retries off (TOS and OBS WithMaxRetryCount(0), COS RetryOpt.Count=1, OSS
-// v1 has none) and a response-header timeout of 500 ms on its transport.
+// v1 has none) and a response-header timeout on its transport (500 ms in
+// the stall scenario).
 // Every cell below is an assertion of that test; `UPLOAD_PRINT_MATRIX=1 go
 // test -run TestSDKMatrix -v ./integration/` prints the table as observed.
 //

@@ -480,3 +480,98 @@ func readAll(r io.ReadCloser) ([]byte, error) {
 	defer r.Close()
 	return io.ReadAll(r)
 }
+
+// objectOps are the read-side calls a backend may use (Stat, Delete, and a
+// read-back).
+type objectOps interface {
+	Stat(ctx context.Context, key string) (int64, error)
+	Get(ctx context.Context, key string) ([]byte, error)
+	Delete(ctx context.Context, key string) error
+}
+
+func (c *tosClient) Stat(ctx context.Context, key string) (int64, error) {
+	out, err := c.cli.HeadObjectV2(ctx, &tos.HeadObjectV2Input{Bucket: c.bucket, Key: key})
+	if err != nil {
+		return 0, err
+	}
+	return out.ContentLength, nil
+}
+
+func (c *tosClient) Get(ctx context.Context, key string) ([]byte, error) {
+	out, err := c.cli.GetObjectV2(ctx, &tos.GetObjectV2Input{Bucket: c.bucket, Key: key})
+	if err != nil {
+		return nil, err
+	}
+	return readAll(out.Content)
+}
+
+func (c *tosClient) Delete(ctx context.Context, key string) error {
+	_, err := c.cli.DeleteObjectV2(ctx, &tos.DeleteObjectV2Input{Bucket: c.bucket, Key: key})
+	return err
+}
+
+func (c *ossClient) Stat(ctx context.Context, key string) (int64, error) {
+	h, err := c.bkt.GetObjectDetailedMeta(key, oss.WithContext(ctx), oss.GetResponseHeader(&c.hdr))
+	if err != nil {
+		return 0, err
+	}
+	var n int64
+	_, err = fmt.Sscan(h.Get("Content-Length"), &n)
+	return n, err
+}
+
+func (c *ossClient) Get(ctx context.Context, key string) ([]byte, error) {
+	r, err := c.bkt.GetObject(key, oss.WithContext(ctx), oss.GetResponseHeader(&c.hdr))
+	if err != nil {
+		return nil, err
+	}
+	return readAll(r)
+}
+
+func (c *ossClient) Delete(ctx context.Context, key string) error {
+	return c.bkt.DeleteObject(key, oss.WithContext(ctx), oss.GetResponseHeader(&c.hdr))
+}
+
+func (c *obsClient) Stat(ctx context.Context, key string) (int64, error) {
+	out, err := c.cli.GetObjectMetadata(&obs.GetObjectMetadataInput{Bucket: c.bucket, Key: key})
+	if err != nil {
+		return 0, err
+	}
+	return out.ContentLength, nil
+}
+
+func (c *obsClient) Get(ctx context.Context, key string) ([]byte, error) {
+	in := &obs.GetObjectInput{}
+	in.Bucket, in.Key = c.bucket, key
+	out, err := c.cli.GetObject(in)
+	if err != nil {
+		return nil, err
+	}
+	return readAll(out.Body)
+}
+
+func (c *obsClient) Delete(ctx context.Context, key string) error {
+	_, err := c.cli.DeleteObject(&obs.DeleteObjectInput{Bucket: c.bucket, Key: key})
+	return err
+}
+
+func (c *cosClient) Stat(ctx context.Context, key string) (int64, error) {
+	resp, err := c.cli.Object.Head(ctx, key, nil)
+	if err != nil {
+		return 0, err
+	}
+	return resp.ContentLength, nil
+}
+
+func (c *cosClient) Get(ctx context.Context, key string) ([]byte, error) {
+	resp, err := c.cli.Object.Get(ctx, key, nil)
+	if err != nil {
+		return nil, err
+	}
+	return readAll(resp.Body)
+}
+
+func (c *cosClient) Delete(ctx context.Context, key string) error {
+	_, err := c.cli.Object.Delete(ctx, key)
+	return err
+}
