@@ -167,6 +167,8 @@ func New(opts Options) (*Gateway, error) {
 			Proxy:               nil,
 			DisableCompression:  true,
 			MaxIdleConnsPerHost: 64,
+			WriteBufferSize:     256 << 10,
+			ReadBufferSize:      64 << 10,
 			IdleConnTimeout:     30 * time.Second,
 		},
 		idPrefix: strings.ToUpper(hex.EncodeToString(b[:])),
