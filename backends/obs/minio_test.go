@@ -95,7 +95,7 @@ func TestPutSingleAndMultipartAgainstMinIO(t *testing.T) {
 func testPutSingleAndMultipart(t *testing.T, sig Signature) {
 	b, srv, bucket := direct(t, func(o *Options) { o.Signature = sig })
 	ctx := context.Background()
-	for _, size := range []int{0, 1, 100 << 10, 6 << 20, 6<<20 + 1, 13<<20 + 5} {
+	for _, size := range []int{0, 1, 100 << 10, 6 << 20, 6<<20 + 1, 11<<20 + 5} {
 		data := randomBytes(size)
 		key := "dir/obj-" + strings.Repeat("x", size%7) + " é+%"
 		var progress atomic.Int64

@@ -318,9 +318,11 @@ func (b *Backend) Describe() uploader.Description {
 // Skew returns the measured offset of the server's clock from the local one.
 func (b *Backend) Skew() (time.Duration, bool) { return b.clock.Offset() }
 
-// Close marks the backend closed; later calls fail with Kind Invalid.
+// Close marks the backend closed (later calls fail with Kind Invalid) and
+// closes its idle connections.
 func (b *Backend) Close() error {
 	b.closed.Store(true)
+	b.httpClient.CloseIdleConnections()
 	return nil
 }
 

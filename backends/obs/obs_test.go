@@ -2,8 +2,12 @@ package obs
 
 import (
 	"context"
+	"net"
+	"net/http"
+	"net/http/httptest"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/resilient-upload/upload/uploader"
 )
@@ -86,5 +90,30 @@ func TestDefaultsAndURLs(t *testing.T) {
 	b.Close()
 	if _, err := b.Put(context.Background(), uploader.BytesObject("k", []byte("x"))); uploader.KindOf(err) != uploader.Invalid {
 		t.Errorf("put after close: %v", err)
+	}
+}
+
+func TestCloseReleasesConnections(t *testing.T) {
+	closed := make(chan struct{}, 1)
+	srv := httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { w.WriteHeader(404) }))
+	srv.Config.ConnState = func(_ net.Conn, s http.ConnState) {
+		if s == http.StateClosed {
+			closed <- struct{}{}
+		}
+	}
+	srv.Start()
+	defer srv.Close()
+	b, err := New(Options{Endpoint: srv.URL, Bucket: "bkt"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := b.Stat(context.Background(), "k"); !uploader.IsNotFound(err) {
+		t.Fatalf("stat: %v", err)
+	}
+	b.Close()
+	select {
+	case <-closed:
+	case <-time.After(10 * time.Second):
+		t.Fatal("Close left the idle connection open")
 	}
 }

@@ -87,7 +87,7 @@ func pending(t *testing.T, srv *miniotest.Server, bucket string) int {
 func TestPutSingleAndMultipartAgainstMinIO(t *testing.T) {
 	b, srv, bucket := direct(t, nil)
 	ctx := context.Background()
-	for _, size := range []int{0, 1, 100 << 10, 6 << 20, 6<<20 + 1, 13<<20 + 5} {
+	for _, size := range []int{0, 1, 100 << 10, 6 << 20, 6<<20 + 1, 11<<20 + 5} {
 		data := randomBytes(size)
 		key := "dir/obj-" + strings.Repeat("x", size%7) + " é+%"
 		var progress atomic.Int64

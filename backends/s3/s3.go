@@ -129,6 +129,7 @@ type Backend struct {
 	opts       Options
 	client     *minio.Client
 	core       minio.Core
+	rt         http.RoundTripper
 	clock      *skew.Clock
 	baseURL    string // scheme://host[/bucket] for object URLs
 	cfg        diag.Config
@@ -206,6 +207,7 @@ func New(opts Options) (*Backend, error) {
 		BucketLookup: lookup,
 		MaxRetries:   1, // one try: the failover layer owns retries
 	}
+	b.rt = rt
 	b.client, err = minio.New(ep, mo)
 	if err != nil {
 		return nil, fmt.Errorf("s3: endpoint %q: %w", opts.Endpoint, err)
@@ -274,9 +276,13 @@ func (b *Backend) Describe() uploader.Description {
 // Skew returns the measured offset of the server's clock from the local one.
 func (b *Backend) Skew() (time.Duration, bool) { return b.clock.Offset() }
 
-// Close marks the backend closed; later calls fail with Kind Invalid.
+// Close marks the backend closed (later calls fail with Kind Invalid) and
+// closes its idle connections.
 func (b *Backend) Close() error {
 	b.closed.Store(true)
+	if c, ok := b.rt.(interface{ CloseIdleConnections() }); ok {
+		c.CloseIdleConnections()
+	}
 	return nil
 }
 

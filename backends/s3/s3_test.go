@@ -1,8 +1,12 @@
 package s3
 
 import (
+	"net"
+	"net/http"
+	"net/http/httptest"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/resilient-upload/upload/uploader"
 )
@@ -82,12 +86,29 @@ func TestDefaultsAndURLs(t *testing.T) {
 	}
 }
 
-func TestClosedBackendRefuses(t *testing.T) {
-	b, err := New(Options{Endpoint: "http://127.0.0.1:1", Bucket: "bkt"})
+func TestCloseReleasesConnectionsAndRefuses(t *testing.T) {
+	closed := make(chan struct{}, 1)
+	srv := httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { w.WriteHeader(404) }))
+	srv.Config.ConnState = func(_ net.Conn, s http.ConnState) {
+		if s == http.StateClosed {
+			closed <- struct{}{}
+		}
+	}
+	srv.Start()
+	defer srv.Close()
+	b, err := New(Options{Endpoint: srv.URL, Bucket: "bkt"})
 	if err != nil {
 		t.Fatal(err)
 	}
+	if _, err := b.Stat(t.Context(), "k"); !uploader.IsNotFound(err) {
+		t.Fatalf("stat: %v", err)
+	}
 	b.Close()
+	select {
+	case <-closed:
+	case <-time.After(10 * time.Second):
+		t.Fatal("Close left the idle connection open")
+	}
 	_, err = b.Put(t.Context(), uploader.BytesObject("k", []byte("x")))
 	if e := uploader.AsError(err); e == nil || e.Kind != uploader.Invalid || !strings.Contains(e.Message, "closed") {
 		t.Fatalf("%#v", err)
