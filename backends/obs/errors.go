@@ -24,12 +24,13 @@ func (b *Backend) ErrorKind(err error) uploader.Kind {
 	if err == nil {
 		return uploader.OK
 	}
-	return b.classify(context.Background(), "", "", err, nil, nil).Kind
+	return b.classify(nil, "", "", err, nil, nil).Kind
 }
 
 // classify returns the *uploader.Error for err, which op on key returned
-// under ctx. c is the call's captured reply and src the request body, each
-// nil if there was none.
+// under ctx (nil when the caller's context is unknown, as in ErrorKind: a
+// bare context.Canceled is then taken for the caller's). c is the call's
+// captured reply and src the request body, each nil if there was none.
 //
 // In order: an *uploader.Error is kept; a done ctx gives Canceled; a failed
 // read of the caller's body gives Invalid; a server reply (obs.ObsError, a
@@ -54,6 +55,12 @@ func (b *Backend) classify(ctx context.Context, op, key string, err error, c *tr
 		return e
 	}
 	t := b.target()
+	if ctx == nil {
+		if errors.Is(err, context.Canceled) {
+			return &uploader.Error{Kind: uploader.Canceled, Target: b.name, Provider: Provider, Op: op, Key: key, Message: err.Error(), Err: err}
+		}
+		ctx = context.Background()
+	}
 	if ctx.Err() != nil {
 		e, _ := errclass.Transport(ctx, t, op, key, err)
 		return e

@@ -9,6 +9,7 @@ import (
 	"net/http/httptest"
 	"net/url"
 	"os"
+	"strconv"
 	"strings"
 	"sync/atomic"
 	"syscall"
@@ -71,6 +72,8 @@ func TestErrorKind(t *testing.T) {
 		{"too large", resp(400, "EntityTooLarge", "Your proposed upload exceeds the maximum allowed object size."), uploader.Invalid},
 		{"400 bodiless", resp(400, "400 Bad Request", "400 Bad Request"), uploader.Invalid},
 		{"unknown", errors.New("something odd"), uploader.Unknown},
+		// Without the caller's context, a bare cancellation is the caller's.
+		{"canceled", urlErr(context.Canceled), uploader.Canceled},
 		{"classified stays", &uploader.Error{Kind: uploader.Integrity, Message: "x"}, uploader.Integrity},
 	}
 	b := newTestBackend(t, "http://127.0.0.1:1")
@@ -279,4 +282,72 @@ abc</StringToSign><RequestId>REQ123</RequestId></Error>`)
 			t.Fatalf("%#v", err)
 		}
 	})
+}
+
+// verifyFake is a fake S3 that stores nothing: single PUTs answer with
+// etag, multipart calls succeed, and HEAD reports size bytes. It records
+// DELETEs.
+func verifyFake(t *testing.T, etag string, size int64, deletes *atomic.Int64) *fakeS3 {
+	return newFake(t, func(w http.ResponseWriter, r *http.Request) {
+		q := r.URL.Query()
+		switch {
+		case r.Method == http.MethodPost && q.Has("uploads"):
+			io.WriteString(w, `<InitiateMultipartUploadResult><Bucket>bkt</Bucket><Key>k</Key><UploadId>UP1</UploadId></InitiateMultipartUploadResult>`)
+		case r.Method == http.MethodPut && q.Has("uploadId"):
+			w.Header().Set("ETag", `"part`+q.Get("partNumber")+`"`)
+		case r.Method == http.MethodPost && q.Has("uploadId"):
+			io.WriteString(w, `<CompleteMultipartUploadResult><Bucket>bkt</Bucket><Key>k</Key><ETag>"abc-3"</ETag></CompleteMultipartUploadResult>`)
+		case r.Method == http.MethodPut:
+			w.Header().Set("ETag", `"`+etag+`"`)
+		case r.Method == http.MethodHead:
+			w.Header().Set("Content-Length", strconv.FormatInt(size, 10))
+			w.Header().Set("Last-Modified", time.Now().UTC().Format(http.TimeFormat))
+			w.Header().Set("ETag", `"abc-3"`)
+		case r.Method == http.MethodDelete:
+			if !q.Has("uploadId") {
+				deletes.Add(1)
+			}
+			w.WriteHeader(http.StatusNoContent)
+		}
+	})
+}
+
+// TestVerification: a single PUT whose ETag is not the MD5 sent, and a
+// multipart upload whose stored size differs, fail with Integrity and the
+// object is removed.
+func TestVerification(t *testing.T) {
+	var deletes atomic.Int64
+	f := verifyFake(t, "00000000000000000000000000000000", 1, &deletes)
+	b := newTestBackend(t, f.URL)
+	b.threshold, b.partSize = 6<<20, 5<<20
+	_, err := b.Put(context.Background(), uploader.BytesObject("k", []byte("hello world")))
+	if e := uploader.AsError(err); e == nil || e.Kind != uploader.Integrity || !strings.Contains(e.Message, "ETag") || deletes.Load() != 1 {
+		t.Fatalf("ETag mismatch: %#v, %d deletes", err, deletes.Load())
+	}
+	_, err = b.Put(context.Background(), uploader.Object{Key: "k", Size: 11 << 20, Open: zeroBody(11 << 20)})
+	if e := uploader.AsError(err); e == nil || e.Kind != uploader.Integrity || !strings.Contains(e.Message, "1 bytes") || deletes.Load() != 2 {
+		t.Fatalf("size mismatch: %#v, %d deletes", err, deletes.Load())
+	}
+
+	// SkipETagCheck (SSE-KMS buckets) accepts an ETag that is not the MD5.
+	skip, err := New(Options{Endpoint: f.URL, Bucket: "bkt", SkipETagCheck: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := skip.Put(context.Background(), uploader.BytesObject("k", []byte("hello world"))); err != nil {
+		t.Fatalf("SkipETagCheck: %v", err)
+	}
+
+	// Matching ETag and size pass.
+	var none atomic.Int64
+	good := verifyFake(t, "5eb63bbbe01eeed093cb22bb8f5acdc3", 11<<20, &none)
+	gb := newTestBackend(t, good.URL)
+	gb.threshold, gb.partSize = 6<<20, 5<<20
+	if _, err := gb.Put(context.Background(), uploader.BytesObject("k", []byte("hello world"))); err != nil {
+		t.Fatal(err)
+	}
+	res, err := gb.Put(context.Background(), uploader.Object{Key: "k", Size: 11 << 20, Open: zeroBody(11 << 20)})
+	if err != nil || res.ETag != "abc-3" || none.Load() != 0 {
+		t.Fatalf("%+v, %v, %d deletes", res, err, none.Load())
+	}
 }
