@@ -43,6 +43,16 @@ type Reply struct {
 	StringToSign string
 	// RetryAfter is the parsed Retry-After header.
 	RetryAfter time.Duration
+	// Correction is the clock correction the request was signed with
+	// (it carried local time plus Correction), and Corrected reports that
+	// the backend set it. Then a 403 counts as a clock-skew refusal only if
+	// the measured offset minus Correction is beyond the clock's threshold:
+	// a request signed with the server's time was refused for another
+	// reason (a wrong secret stays SignatureMismatch while skew correction
+	// is on). Backends that leave it unset get the plain rule: any 403
+	// while the measured offset is beyond the threshold.
+	Correction time.Duration
+	Corrected  bool
 }
 
 // ReplyFromHeader fills the RequestID (from the first of idHeaders present),
@@ -301,7 +311,7 @@ func Build(t Target, op, key string, r Reply, cause error) *uploader.Error {
 		if off, ok := t.Clock.Offset(); ok && (abs(off) >= time.Second || k == uploader.ClockSkew) {
 			e.Skew = off
 		}
-		if r.Status == http.StatusForbidden && k != uploader.ClockSkew && t.Clock.Skewed() {
+		if r.Status == http.StatusForbidden && k != uploader.ClockSkew && skewedRequest(t.Clock, r) {
 			e.Kind = uploader.ClockSkew
 		}
 	}
@@ -312,6 +322,17 @@ func Build(t Target, op, key string, r Reply, cause error) *uploader.Error {
 		e.Hints = t.Hints(e.Kind, e)
 	}
 	return e
+}
+
+// skewedRequest reports whether the request r answers was signed with a
+// time beyond the clock's threshold from the server's, as far as the
+// measured offset tells.
+func skewedRequest(c *skew.Clock, r Reply) bool {
+	if !r.Corrected {
+		return c.Skewed()
+	}
+	off, ok := c.Offset()
+	return ok && abs(off-r.Correction) >= c.Threshold()
 }
 
 // Transport returns the *uploader.Error for a failure with no server reply

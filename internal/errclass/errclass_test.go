@@ -84,6 +84,36 @@ func TestBuildSkewed403BecomesClockSkew(t *testing.T) {
 	}
 }
 
+// TestBuildCorrectedRequestIsNotSkewed: a 403 to a request signed with a
+// correction that covers the measured offset is what its code says; one
+// signed without it (or with too little) is a skew refusal.
+func TestBuildCorrectedRequestIsNotSkewed(t *testing.T) {
+	now := time.Date(2026, 11, 23, 12, 0, 0, 0, time.UTC)
+	c := skew.New(skew.Options{Now: func() time.Time { return now }})
+	c.Observe(now.Add(31*time.Minute), now, now)
+	tgt := Target{Name: "obs", Provider: "obs", Clock: c}
+	off, _ := c.Offset()
+	r := Reply{Status: 403, Code: "SignatureDoesNotMatch"}
+
+	r.Correction, r.Corrected = off, true
+	if e := Build(tgt, "put", "k", r, nil); e.Kind != uploader.SignatureMismatch || e.Skew != off {
+		t.Fatalf("signed with the correction: kind %v skew %v", e.Kind, e.Skew)
+	}
+	r.Correction = 0
+	if e := Build(tgt, "put", "k", r, nil); e.Kind != uploader.ClockSkew {
+		t.Fatalf("signed with local time: kind %v", e.Kind)
+	}
+	r.Correction = off - 10*time.Minute
+	if e := Build(tgt, "put", "k", r, nil); e.Kind != uploader.ClockSkew {
+		t.Fatalf("signed with a stale correction: kind %v", e.Kind)
+	}
+	// A skew code is a skew refusal whatever the correction.
+	r.Code, r.Correction = "RequestTimeTooSkewed", off
+	if e := Build(tgt, "put", "k", r, nil); e.Kind != uploader.ClockSkew {
+		t.Fatalf("skew code: kind %v", e.Kind)
+	}
+}
+
 func TestBuildHints(t *testing.T) {
 	tgt := Target{Name: "x", Provider: "oss", Hints: func(k uploader.Kind, e *uploader.Error) []string {
 		return []string{"hint for " + k.String()}
