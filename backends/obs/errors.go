@@ -24,13 +24,13 @@ func (b *Backend) ErrorKind(err error) uploader.Kind {
 	if err == nil {
 		return uploader.OK
 	}
-	return b.classify(nil, "", "", err, nil, nil).Kind
+	return b.classify(nil, "", "", err, nil).Kind
 }
 
 // classify returns the *uploader.Error for err, which op on key returned
 // under ctx (nil when the caller's context is unknown, as in ErrorKind: a
-// bare context.Canceled is then taken for the caller's). c is the call's
-// captured reply and src the request body, each nil if there was none.
+// bare context.Canceled is then taken for the caller's). cl is what is
+// known of the SDK call, nil if nothing.
 //
 // In order: an *uploader.Error is kept; a done ctx gives Canceled; a failed
 // read of the caller's body gives Invalid; a server reply (obs.ObsError, a
@@ -38,7 +38,7 @@ func (b *Backend) ErrorKind(err error) uploader.Kind {
 // without a reply through errclass.Transport; any other *url.Error (the
 // http.Client's) is a broken connection, Unavailable; the rest, such as the
 // SDK's own argument errors, is Unknown.
-func (b *Backend) classify(ctx context.Context, op, key string, err error, c *transport.Capture, src *source) *uploader.Error {
+func (b *Backend) classify(ctx context.Context, op, key string, err error, cl *call) *uploader.Error {
 	if err == nil {
 		return nil
 	}
@@ -65,12 +65,12 @@ func (b *Backend) classify(ctx context.Context, op, key string, err error, c *tr
 		e, _ := errclass.Transport(ctx, t, op, key, err)
 		return e
 	}
-	if rerr := src.readErr(); rerr != nil {
+	if rerr := cl.readErr(); rerr != nil {
 		return &uploader.Error{Kind: uploader.Invalid, Target: b.name, Provider: Provider, Op: op, Key: key,
 			Message: "reading the object's body: " + rerr.Error(), Err: err}
 	}
 	if oe, ok := asObsError(err); ok && oe.StatusCode != 0 {
-		return errclass.Build(t, op, key, reply(oe, c), err)
+		return errclass.Build(t, op, key, reply(oe, cl), err)
 	}
 	if e, ok := errclass.Transport(ctx, t, op, key, err); ok {
 		return e
@@ -81,6 +81,23 @@ func (b *Backend) classify(ctx context.Context, op, key string, err error, c *tr
 			Message: "the connection failed: " + ue.Err.Error(), Err: err}
 	}
 	return &uploader.Error{Kind: uploader.Unknown, Target: b.name, Provider: Provider, Op: op, Key: key, Message: err.Error(), Err: err}
+}
+
+// call is what classify knows of one SDK call.
+type call struct {
+	// capture holds the reply the transport saw.
+	capture *transport.Capture
+	// src is the request body, nil if none.
+	src *source
+	// correction is the clock correction the request was signed with.
+	correction time.Duration
+}
+
+func (cl *call) readErr() error {
+	if cl == nil {
+		return nil
+	}
+	return cl.src.readErr()
 }
 
 // asObsError finds an obs.ObsError in err's chain: the SDK returns it as a
@@ -100,8 +117,10 @@ func asObsError(err error) (hwobs.ObsError, bool) {
 // reply builds the errclass.Reply of oe. The SDK strips x-obs-/x-amz- from
 // its lower-cased ResponseHeaders keys: the request ID is "request-id", the
 // server time "date". The StringToSign and ServerTime come from the
-// captured body, when the capture holds the reply oe describes.
-func reply(oe hwobs.ObsError, c *transport.Capture) errclass.Reply {
+// captured body, when the capture holds the reply oe describes; the
+// correction the request was signed with comes from cl, so that a 403 to a
+// corrected request is not blamed on the clock.
+func reply(oe hwobs.ObsError, cl *call) errclass.Reply {
 	r := errclass.Reply{Status: oe.StatusCode, Code: oe.Code, Message: oe.Message, RequestID: oe.RequestId}
 	h := oe.ResponseHeaders
 	first := func(k string) string {
@@ -113,8 +132,11 @@ func reply(oe hwobs.ObsError, c *transport.Capture) errclass.Reply {
 	if r.RequestID == "" {
 		r.RequestID = first("request-id")
 	}
-	if c != nil && c.Status() == oe.StatusCode {
-		r.StringToSign, r.ServerTime = errorBody(c.Body())
+	if cl != nil {
+		r.Correction, r.Corrected = cl.correction, true
+		if c := cl.capture; c != nil && c.Status() == oe.StatusCode {
+			r.StringToSign, r.ServerTime = errorBody(c.Body())
+		}
 	}
 	if r.ServerTime.IsZero() {
 		if t, err := http.ParseTime(first("date")); err == nil {

@@ -115,14 +115,14 @@ func TestErrorKind(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
 	for _, err := range []error{urlErr(context.Canceled), resp(500, "InternalError", "")} {
-		if e := b.classify(ctx, "put", "k", err, nil, nil); e.Kind != uploader.Canceled {
+		if e := b.classify(ctx, "put", "k", err, nil); e.Kind != uploader.Canceled {
 			t.Errorf("%v under a canceled ctx: %v", err, e.Kind)
 		}
 	}
 	// A failed read of the caller's body is Invalid.
 	src := &source{r: io.MultiReader(strings.NewReader("abc"), errReader{})}
 	_, _ = io.ReadAll(src)
-	if e := b.classify(context.Background(), "put", "k", urlErr(errors.New("body")), nil, src); e.Kind != uploader.Invalid || !strings.Contains(e.Message, "disk on fire") {
+	if e := b.classify(context.Background(), "put", "k", urlErr(errors.New("body")), &call{src: src}); e.Kind != uploader.Invalid || !strings.Contains(e.Message, "disk on fire") {
 		t.Errorf("body read error: %v %q", e.Kind, e.Message)
 	}
 }

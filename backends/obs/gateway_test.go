@@ -168,3 +168,22 @@ func TestCredentialErrorsThroughGateway(t *testing.T) {
 		})
 	}
 }
+
+// TestWrongSecretWhileSkewed: with the gateway 31 minutes ahead and a wrong
+// secret, the corrected retry is refused for its signature, and that is
+// what the error says (not clock_skew); the next upload, signed correctly
+// from the start, says the same at once.
+func TestWrongSecretWhileSkewed(t *testing.T) {
+	b, gw, _ := viaGateway(t, func(o *Options) { o.SecretAccessKey = "a-wrong-fake-secret" })
+	gw.SetClockOffset(31 * time.Minute)
+	for i, want := range []int{2, 1} {
+		res, err := uploader.New(b).Upload(context.Background(), uploader.BytesObject("k", []byte("data")))
+		e := uploader.AsError(err)
+		if e == nil || e.Kind != uploader.SignatureMismatch || e.Code != "SignatureDoesNotMatch" || !near(e.Skew, 31*time.Minute) {
+			t.Fatalf("upload %d: %#v", i, err)
+		}
+		if len(res.Attempts) != want || !res.Attempts[len(res.Attempts)-1].SkewCorrected {
+			t.Fatalf("upload %d: attempts %+v", i, res.Attempts)
+		}
+	}
+}

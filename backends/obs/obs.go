@@ -6,8 +6,8 @@
 // The SDK takes a context only per client (WithRequestContext), so Put
 // builds a client per call: obs.New with the backend's one shared
 // *http.Client (transport.New underneath) and the call's context. That costs
-// a few microseconds and a few allocations, measured by
-// BenchmarkClientPerCall, against a round trip of milliseconds.
+// about 8 µs, 1.8 KB and 18 allocations (BenchmarkClientPerCall on a 2-core
+// test machine), against a round trip of milliseconds.
 //
 // The SDK's retries are off (WithMaxRetryCount(0)): a retry there re-stamps
 // the Date header with the local time, sleeps without watching the context,
@@ -28,6 +28,9 @@
 // obs.WithCustomHeader. A refusal for skew (403 RequestTimeTooSkewed, or any
 // 403 while the measured skew is beyond the threshold) is retried once with
 // the corrected time; the next uploads are signed correctly from the start.
+// A 403 to a request signed with a correction that covers the measured
+// offset keeps the kind its code says (errclass.Reply.Corrected), so a wrong
+// secret on a skewed machine is reported as SignatureMismatch, not as skew.
 //
 // # Errors
 //

@@ -46,15 +46,18 @@ func (b *Backend) do(ctx context.Context, op, key string, rewind func() error, f
 				return b.readError(op, key, err)
 			}
 		}
+		// The correction this request is signed with (Clock.Do signs at
+		// local time plus it), for classifying a refusal.
+		correction := signAt.Sub(b.clock.LocalNow()).Round(time.Second)
 		cctx, c := transport.WithCapture(ctx)
-		cl, err := b.newClient(cctx)
+		client, err := b.newClient(cctx)
 		if err != nil {
-			return b.classify(ctx, op, key, err, nil, nil)
+			return b.classify(ctx, op, key, err, nil)
 		}
 		name, value := b.dateHeader(signAt)
-		src, err := fn(cl, name, value)
+		src, err := fn(client, name, value)
 		if err != nil {
-			return b.classify(ctx, op, key, err, c, src)
+			return b.classify(ctx, op, key, err, &call{capture: c, src: src, correction: correction})
 		}
 		return nil
 	})
@@ -75,11 +78,11 @@ func (b *Backend) Put(ctx context.Context, obj uploader.Object) (uploader.Result
 		return fail(nil, b.closedErr("put", obj.Key))
 	}
 	if err := obj.Validate(); err != nil {
-		return fail(nil, b.classify(ctx, "validate", obj.Key, err, nil, nil))
+		return fail(nil, b.classify(ctx, "validate", obj.Key, err, nil))
 	}
 	_, body, err := obj.Reader()
 	if err != nil {
-		return fail(nil, b.classify(ctx, "open", obj.Key, err, nil, nil))
+		return fail(nil, b.classify(ctx, "open", obj.Key, err, nil))
 	}
 	defer body.Close()
 	prog := newTally(xfer.Progress(ctx))
@@ -171,7 +174,7 @@ func (b *Backend) putMultipart(ctx context.Context, obj uploader.Object, body up
 	}
 	s := &session{b: b, key: obj.Key, id: id, prog: prog}
 	if _, err := xfer.Upload(ctx, body, obj.Size, s, xfer.Options{PartSize: b.partSize, Concurrency: b.concurrent, ContentMD5: true}); err != nil {
-		return res, b.classify(ctx, "put", obj.Key, err, nil, nil)
+		return res, b.classify(ctx, "put", obj.Key, err, nil)
 	}
 	st, serr := b.stat(ctx, "verify", obj.Key)
 	if serr != nil {
