@@ -174,7 +174,7 @@ func (b *Backend) putMultipart(ctx context.Context, obj uploader.Object, body up
 	}
 	s := &session{b: b, key: obj.Key, id: id, prog: prog}
 	if _, err := xfer.Upload(ctx, body, obj.Size, s, xfer.Options{PartSize: b.partSize, Concurrency: b.concurrent, ContentMD5: true}); err != nil {
-		return res, b.classify(ctx, "put", obj.Key, err, nil)
+		return res, withAbortNote(b.classify(ctx, "put", obj.Key, err, nil), err)
 	}
 	st, serr := b.stat(ctx, "verify", obj.Key)
 	if serr != nil {
@@ -256,6 +256,18 @@ func (b *Backend) removeAfterFailure(ctx context.Context, key string) {
 func (b *Backend) readError(op, key string, err error) *uploader.Error {
 	return &uploader.Error{Kind: uploader.Invalid, Target: b.name, Provider: Provider, Op: op, Key: key,
 		Message: "reading the object's body: " + err.Error(), Err: err}
+}
+
+// withAbortNote adds to e what else err, which xfer.Upload returned, says:
+// that aborting the upload failed too (errors.Join), so parts may remain.
+func withAbortNote(e *uploader.Error, err error) *uploader.Error {
+	if err == error(e) {
+		return e
+	}
+	if _, rest, ok := strings.Cut(err.Error(), "\n"); ok && rest != "" && !strings.Contains(e.Message, rest) {
+		e.Message += "; " + rest
+	}
+	return e
 }
 
 // isMD5Hex reports whether etag looks like the hex MD5 of a single PUT.

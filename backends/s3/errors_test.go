@@ -351,3 +351,23 @@ func TestVerification(t *testing.T) {
 		t.Fatalf("%+v, %v, %d deletes", res, err, none.Load())
 	}
 }
+
+// TestAbortFailureIsReported: when a part fails and the abort fails too, the
+// error keeps the part's kind and says that parts may remain.
+func TestAbortFailureIsReported(t *testing.T) {
+	f := newFake(t, func(w http.ResponseWriter, r *http.Request) {
+		q := r.URL.Query()
+		if r.Method == http.MethodPost && q.Has("uploads") {
+			io.WriteString(w, `<InitiateMultipartUploadResult><Bucket>bkt</Bucket><Key>k</Key><UploadId>UP1</UploadId></InitiateMultipartUploadResult>`)
+			return
+		}
+		xmlError(w, 500, `<Error><Code>InternalError</Code><Message>We encountered an internal error.</Message></Error>`)
+	})
+	b := newTestBackend(t, f.URL)
+	b.threshold, b.partSize = 6<<20, 5<<20
+	_, err := b.Put(context.Background(), uploader.Object{Key: "k", Size: 11 << 20, Open: zeroBody(11 << 20)})
+	e := uploader.AsError(err)
+	if e == nil || e.Kind != uploader.Unavailable || e.Op != "upload_part" || !strings.Contains(e.Message, "aborting the multipart upload also failed") {
+		t.Fatalf("%#v", err)
+	}
+}
