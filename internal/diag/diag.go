@@ -118,7 +118,8 @@ func EndpointRegion(provider, endpoint string) (string, bool) {
 			return m[1], true
 		}
 	case "cos":
-		if m := cosHost.FindStringSubmatch(h); m != nil {
+		// cos.accelerate.myqcloud.com is the global acceleration endpoint.
+		if m := cosHost.FindStringSubmatch(h); m != nil && m[2] != "accelerate" {
 			return m[2], true
 		}
 	}
@@ -148,7 +149,11 @@ func CheckEndpoint(c Config) []Finding {
 	h := Host(c.Endpoint)
 	switch c.Provider {
 	case "tos":
-		if tosS3Host.MatchString(h) {
+		if i := strings.Index(h, ".tos-"); i > 0 && strings.HasSuffix(h, "volces.com") {
+			add(Finding{Check: "endpoint", Fatal: true,
+				Message: h + " is a bucket domain, not an endpoint: the SDK adds the bucket itself and signs for the wrong host",
+				Remedy:  "set the endpoint to " + strings.Replace(h[i+1:], "tos-s3-", "tos-", 1) + " and the bucket separately"})
+		} else if tosS3Host.MatchString(h) {
 			add(Finding{Check: "endpoint", Fatal: true,
 				Message: fmt.Sprintf("%s is TOS's S3-compatible endpoint; the TOS SDK signs with TOS4-HMAC-SHA256 and this endpoint expects AWS signatures", h),
 				Remedy:  "use " + strings.Replace(h, "tos-s3-", "tos-", 1) + ", or configure this target with provider s3"})
