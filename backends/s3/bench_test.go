@@ -81,7 +81,10 @@ func BenchmarkPut1GiB(b *testing.B) {
 				h.gw = gw
 			}
 			o := h.options(h.bucket)
-			o.MultipartThreshold, o.PartSize = 0, 0 // the defaults: 64 MiB, 16 MiB × 4
+			// The defaults: multipart above 64 MiB, 16 MiB × 4 parts, 60 s
+			// response timeout (the harness's 2 s is for stall tests; a
+			// loaded MinIO on 2 cores can pause reading longer).
+			o.MultipartThreshold, o.PartSize, o.ResponseTimeout = 0, 0, 0
 			be, err := New(o)
 			if err != nil {
 				b.Fatal(err)
@@ -119,7 +122,9 @@ func BenchmarkPut16KiB(b *testing.B) {
 		b.Run(name, func(b *testing.B) {
 			srv := miniotest.Shared(b)
 			h := &harness{srv: srv, bucket: srv.NewBucket(b, "bench-16k")}
-			be, err := New(h.options(h.bucket))
+			o := h.options(h.bucket)
+			o.ResponseTimeout = 0
+			be, err := New(o)
 			if err != nil {
 				b.Fatal(err)
 			}
