@@ -39,8 +39,10 @@ type env struct {
 	Set settings
 	// Self is the harness's own executable (for the sdkput baseline).
 	Self string
-	// MinioPID is the server's process id, for its CPU time.
-	MinioPID int
+	// MinioPID is the server's process id, for its CPU time; MinioData
+	// its data directory, whose trash the harness empties after each run.
+	MinioPID  int
+	MinioData string
 }
 
 // childEnv is the environment of every measured child: the harness's own

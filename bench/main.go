@@ -309,7 +309,7 @@ func benchmark(ctx context.Context, o options) error {
 		MinioURL: srv.URL, MinioAccessKey: srv.AccessKey, MinioSecretKey: srv.SecretKey,
 		Bucket: "bench", Second: "bench-second",
 		Conf: filepath.Join(work, "conf"), Home: filepath.Join(work, "home"), Set: o.Set,
-		MinioPID: srv.PID(),
+		MinioPID: srv.PID(), MinioData: srv.DataDir,
 	}
 	if e.Self, err = os.Executable(); err != nil {
 		return err
@@ -458,6 +458,12 @@ func runOne(ctx context.Context, client minioClient, e env, c *contender, w work
 	prefix := fmt.Sprintf("r%d-%s-%s/", round, w.Name, c.ID)
 	s := sample{Contender: c.ID, Workload: w.Name, Round: round}
 	inv := c.cmd(e, w, prefix)
+	// Never fill the disk (or, on tmpfs, the RAM): the run needs room for
+	// one copy of the workload.
+	if free, err := freeBytes(e.MinioData); err == nil && free < uint64(w.Bytes())+256<<20 {
+		s.Err = fmt.Errorf("not run: %s free where MinIO keeps its data, the run needs %s", humanBytes(int64(free)), humanBytes(w.Bytes()+256<<20))
+		return s
+	}
 	srv0, err1 := procCPU(e.MinioPID)
 	busy0, err2 := machineBusy()
 	self0 := selfCPU()
@@ -477,6 +483,9 @@ func runOne(ctx context.Context, client minioClient, e env, c *contender, w work
 		if err := removePrefix(ctx, client, b, prefix); err != nil && s.Err == nil {
 			s.Err = fmt.Errorf("cleanup: %w", err)
 		}
+	}
+	if err := purgeTrash(e.MinioData); err != nil && s.Err == nil {
+		s.Err = fmt.Errorf("cleanup: %w", err)
 	}
 	return s
 }

@@ -3,7 +3,9 @@ package main
 import (
 	"context"
 	"fmt"
+	"os"
 	"path"
+	"path/filepath"
 	"sort"
 	"strings"
 
@@ -128,3 +130,25 @@ func removePrefix(ctx context.Context, c *minio.Client, bucket, prefix string) e
 
 // minioClient is the client the harness verifies and cleans up with.
 type minioClient = *minio.Client
+
+// purgeTrash empties MinIO's trash (.minio.sys/tmp/.trash under its data
+// directory). MinIO moves deleted objects there and frees them in the
+// background, which lags far behind a benchmark's deletes: on tmpfs the
+// trash would grow by every upload, in RAM. Entries MinIO removes at the
+// same time are not an error.
+func purgeTrash(dataDir string) error {
+	trash := filepath.Join(dataDir, ".minio.sys", "tmp", ".trash")
+	entries, err := os.ReadDir(trash)
+	if err != nil {
+		if os.IsNotExist(err) {
+			return nil
+		}
+		return err
+	}
+	for _, e := range entries {
+		if err := os.RemoveAll(filepath.Join(trash, e.Name())); err != nil && !os.IsNotExist(err) {
+			return err
+		}
+	}
+	return nil
+}

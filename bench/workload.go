@@ -8,8 +8,10 @@ import (
 	"math/rand/v2"
 	"os"
 	"path/filepath"
+	"runtime"
 	"strconv"
 	"strings"
+	"sync"
 	"syscall"
 )
 
@@ -128,18 +130,37 @@ func writeFile(w workload, i int, path string) error {
 	return f.Close()
 }
 
-// generate writes w's files into dir/w.Name and returns w with Dir set.
+// generate writes w's files into dir/w.Name, one goroutine per CPU, and
+// returns w with Dir set.
 func generate(w workload, dir string) (workload, error) {
 	w.Dir = filepath.Join(dir, w.Name)
 	if err := os.MkdirAll(w.Dir, 0o755); err != nil {
 		return w, err
 	}
-	for i := 0; i < w.Files; i++ {
-		if err := writeFile(w, i, filepath.Join(w.Dir, fileName(i))); err != nil {
-			return w, fmt.Errorf("generate %s: %w", w.Name, err)
-		}
+	idx := make(chan int)
+	errs := make(chan error, runtime.NumCPU())
+	var wg sync.WaitGroup
+	for g := 0; g < runtime.NumCPU(); g++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := range idx {
+				if err := writeFile(w, i, filepath.Join(w.Dir, fileName(i))); err != nil {
+					errs <- fmt.Errorf("generate %s: %w", w.Name, err)
+					for range idx {
+					}
+					return
+				}
+			}
+		}()
 	}
-	return w, nil
+	for i := 0; i < w.Files; i++ {
+		idx <- i
+	}
+	close(idx)
+	wg.Wait()
+	close(errs)
+	return w, <-errs
 }
 
 // freeBytes is the space available to an unprivileged writer in dir's file
