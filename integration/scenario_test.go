@@ -159,20 +159,30 @@ func (c *cloud) keys(t testing.TB) []string {
 // exist.
 func readBucket(t testing.TB, srv *miniotest.Server, bucket, key string) ([]byte, bool) {
 	t.Helper()
+	data, ok, err := getObject(srv, bucket, key)
+	if err != nil {
+		t.Fatalf("reading %s/%s: %v", bucket, key, err)
+	}
+	return data, ok
+}
+
+// getObject reads key from bucket with minio-go; false if it does not
+// exist. It may be called from any goroutine.
+func getObject(srv *miniotest.Server, bucket, key string) ([]byte, bool, error) {
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
 	obj, err := srv.Client().GetObject(ctx, bucket, key, minio.GetObjectOptions{})
 	if err != nil {
-		t.Fatalf("get %s/%s: %v", bucket, key, err)
+		return nil, false, err
 	}
 	data, err := readAll(obj)
 	if err != nil {
 		if minio.ToErrorResponse(err).Code == "NoSuchKey" {
-			return nil, false
+			return nil, false, nil
 		}
-		t.Fatalf("read %s/%s: %v", bucket, key, err)
+		return nil, false, err
 	}
-	return data, true
+	return data, true, nil
 }
 
 // newBackup returns a local backup in a temporary directory.
