@@ -26,7 +26,11 @@
 // [Options.SignExpiry] after it. Every reply's Date header feeds the offset,
 // so after a refusal for clock skew (COS: 403 AccessDenied "Request has
 // expired") Put signs once more with the server's time, and later requests
-// are signed right at once.
+// are signed right at once. The signing time travels to the RoundTripper in
+// the request's context, with the correction it carries; a refusal is
+// classified with that correction (errclass.Reply.Corrected), so a 403 to a
+// request signed with the server's time is not blamed on the clock: a wrong
+// secret on a skewed machine is SignatureMismatch, not ClockSkew.
 //
 // # Integrity
 //
@@ -355,6 +359,7 @@ func (b *Backend) putSingle(ctx context.Context, obj uploader.Object, res upload
 	counted := xfer.Counting(sec, xfer.Progress(ctx))
 	var etag, version string
 	attempts, err := b.clock.Do(ctx, b.name, Provider, func(signAt time.Time) error {
+		sctx := b.signed(ctx, signAt)
 		if _, err := counted.Seek(0, io.SeekStart); err != nil {
 			return b.readErr("put", obj.Key, err)
 		}
@@ -364,9 +369,9 @@ func (b *Backend) putSingle(ctx context.Context, obj uploader.Object, res upload
 			// an empty chunked one.
 			r = strings.NewReader("")
 		}
-		resp, err := b.client.Object.Put(withSignTime(ctx, signAt), obj.Key, r, opt)
+		resp, err := b.client.Object.Put(sctx, obj.Key, r, opt)
 		if err != nil {
-			return b.classify(ctx, "put", obj.Key, err)
+			return b.classify(sctx, "put", obj.Key, err)
 		}
 		etag, version = unquote(resp.Header.Get("ETag")), resp.Header.Get("X-Cos-Version-Id")
 		if plainMD5(etag) && !strings.EqualFold(etag, xfer.Hex(sum)) {
@@ -408,9 +413,10 @@ func (b *Backend) putMultipart(ctx context.Context, obj uploader.Object, res upl
 		XCosMetaXXX: metaHeader(obj.Metadata),
 	}}
 	attempts, err := b.clock.Do(ctx, b.name, Provider, func(signAt time.Time) error {
-		r, _, err := b.client.Object.InitiateMultipartUpload(withSignTime(ctx, signAt), obj.Key, initOpt)
+		sctx := b.signed(ctx, signAt)
+		r, _, err := b.client.Object.InitiateMultipartUpload(sctx, obj.Key, initOpt)
 		if err != nil {
-			return b.classify(ctx, "initiate_multipart", obj.Key, err)
+			return b.classify(sctx, "initiate_multipart", obj.Key, err)
 		}
 		if r.UploadID == "" {
 			return b.invalidReply("initiate_multipart", obj.Key, "the reply holds no UploadId")
@@ -457,9 +463,10 @@ func (b *Backend) verifySize(ctx context.Context, key string, size int64) error 
 	var got int64 = -1
 	var hdr http.Header
 	_, err := b.clock.Do(ctx, b.name, Provider, func(signAt time.Time) error {
-		resp, err := b.client.Object.Head(withSignTime(ctx, signAt), key, nil)
+		sctx := b.signed(ctx, signAt)
+		resp, err := b.client.Object.Head(sctx, key, nil)
 		if err != nil {
-			return b.classify(ctx, "verify", key, err)
+			return b.classify(sctx, "verify", key, err)
 		}
 		hdr = resp.Header
 		got, err = strconv.ParseInt(resp.Header.Get("Content-Length"), 10, 64)
@@ -527,12 +534,13 @@ func (s *session) UploadPart(ctx context.Context, p xfer.Part, body io.ReadSeeke
 	counted := xfer.Counting(body, s.progress)
 	var etag string
 	_, err := s.b.clock.Do(ctx, s.b.name, Provider, func(signAt time.Time) error {
+		sctx := s.b.signed(ctx, signAt)
 		if _, err := counted.Seek(0, io.SeekStart); err != nil {
 			return s.b.readErr("upload_part", s.key, err)
 		}
-		resp, err := s.b.client.Object.UploadPart(withSignTime(ctx, signAt), s.key, s.uploadID, p.Number, counted, opt)
+		resp, err := s.b.client.Object.UploadPart(sctx, s.key, s.uploadID, p.Number, counted, opt)
 		if err != nil {
-			return s.b.classify(ctx, "upload_part", s.key, err)
+			return s.b.classify(sctx, "upload_part", s.key, err)
 		}
 		if c, err := strconv.ParseUint(resp.Header.Get("X-Cos-Hash-Crc64ecma"), 10, 64); err == nil {
 			s.mu.Lock()
@@ -560,9 +568,10 @@ func (s *session) Complete(ctx context.Context, parts []xfer.Part) error {
 		opt.Parts[i] = cossdk.Object{PartNumber: p.Number, ETag: `"` + p.ETag + `"`}
 	}
 	_, err := s.b.clock.Do(ctx, s.b.name, Provider, func(signAt time.Time) error {
-		r, resp, err := s.b.client.Object.CompleteMultipartUpload(withSignTime(ctx, signAt), s.key, s.uploadID, opt)
+		sctx := s.b.signed(ctx, signAt)
+		r, resp, err := s.b.client.Object.CompleteMultipartUpload(sctx, s.key, s.uploadID, opt)
 		if err != nil {
-			return s.b.classify(ctx, "complete_multipart", s.key, err)
+			return s.b.classify(sctx, "complete_multipart", s.key, err)
 		}
 		s.etag = unquote(r.ETag)
 		if resp != nil {
@@ -576,9 +585,10 @@ func (s *session) Complete(ctx context.Context, parts []xfer.Part) error {
 
 func (s *session) Abort(ctx context.Context) error {
 	_, err := s.b.clock.Do(ctx, s.b.name, Provider, func(signAt time.Time) error {
-		_, err := s.b.client.Object.AbortMultipartUpload(withSignTime(ctx, signAt), s.key, s.uploadID)
+		sctx := s.b.signed(ctx, signAt)
+		_, err := s.b.client.Object.AbortMultipartUpload(sctx, s.key, s.uploadID)
 		if err != nil {
-			e := s.b.classify(ctx, "abort_multipart", s.key, err)
+			e := s.b.classify(sctx, "abort_multipart", s.key, err)
 			if e.Status == http.StatusNotFound {
 				return nil // already gone
 			}
@@ -594,9 +604,10 @@ func (s *session) Abort(ctx context.Context) error {
 func (b *Backend) Stat(ctx context.Context, key string) (uploader.ObjectInfo, error) {
 	var info uploader.ObjectInfo
 	_, err := b.clock.Do(ctx, b.name, Provider, func(signAt time.Time) error {
-		resp, err := b.client.Object.Head(withSignTime(ctx, signAt), key, nil)
+		sctx := b.signed(ctx, signAt)
+		resp, err := b.client.Object.Head(sctx, key, nil)
 		if err != nil {
-			e := b.classify(ctx, "stat", key, err)
+			e := b.classify(sctx, "stat", key, err)
 			if e.Status == http.StatusNotFound && e.Code != "NoSuchBucket" {
 				// HEAD replies have no body: a 404 is taken for the key.
 				e.Code, e.Kind, e.Message = "NoSuchKey", uploader.Invalid, "no such object"
@@ -630,9 +641,10 @@ func (b *Backend) Stat(ctx context.Context, key string) (uploader.ObjectInfo, er
 func (b *Backend) Get(ctx context.Context, key string) (io.ReadCloser, error) {
 	var body io.ReadCloser
 	_, err := b.clock.Do(ctx, b.name, Provider, func(signAt time.Time) error {
-		resp, err := b.client.Object.Get(withSignTime(ctx, signAt), key, nil)
+		sctx := b.signed(ctx, signAt)
+		resp, err := b.client.Object.Get(sctx, key, nil)
 		if err != nil {
-			e := b.classify(ctx, "get", key, err)
+			e := b.classify(sctx, "get", key, err)
 			if e.Status == http.StatusNotFound && e.Code == "" {
 				e.Code = "NoSuchKey"
 			}
@@ -647,9 +659,10 @@ func (b *Backend) Get(ctx context.Context, key string) (io.ReadCloser, error) {
 // Delete removes the object; deleting a missing object is not an error.
 func (b *Backend) Delete(ctx context.Context, key string) error {
 	_, err := b.clock.Do(ctx, b.name, Provider, func(signAt time.Time) error {
-		_, err := b.client.Object.Delete(withSignTime(ctx, signAt), key)
+		sctx := b.signed(ctx, signAt)
+		_, err := b.client.Object.Delete(sctx, key)
 		if err != nil {
-			e := b.classify(ctx, "delete", key, err)
+			e := b.classify(sctx, "delete", key, err)
 			if e.Status == http.StatusNotFound && e.Code != "NoSuchBucket" {
 				return nil
 			}

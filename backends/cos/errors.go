@@ -49,7 +49,11 @@ func (b *Backend) target() errclass.Target {
 }
 
 // classify returns err as a classified *uploader.Error for op on key; ctx
-// is the call's context. The COS SDK returns:
+// is the call's context. When ctx is the one the request was signed under
+// (see [Backend.signed]), a refusal is classified with the correction the
+// request was signed with (errclass.Reply.Corrected), so that a 403 to a
+// request signed with the server's time is not blamed on the clock. The
+// COS SDK returns:
 //
 //   - *cos.ErrorResponse for any non-2xx reply: status, code, message,
 //     request and trace IDs, and the reply with its Date header;
@@ -63,7 +67,9 @@ func (b *Backend) classify(ctx context.Context, op, key string, err error) *uplo
 	}
 	var er *cossdk.ErrorResponse
 	if errors.As(err, &er) {
-		return errclass.Build(b.target(), op, key, replyOf(er), err)
+		r := replyOf(er)
+		r.Correction, r.Corrected = signCorrection(ctx)
+		return errclass.Build(b.target(), op, key, r, err)
 	}
 	if last := lastError(err); last != err && last != nil {
 		// The last error is the final try's; with retries off it is the
@@ -85,6 +91,13 @@ func (b *Backend) classify(ctx context.Context, op, key string, err error) *uplo
 		return e
 	}
 	return &uploader.Error{Kind: uploader.Unknown, Target: b.name, Provider: Provider, Op: op, Key: key, Message: err.Error(), Err: err}
+}
+
+// signed returns ctx carrying the time signAt, from skew.Clock.Do, for the
+// signer, with the correction it carries (signAt minus local time, taken as
+// the run starts) for classify.
+func (b *Backend) signed(ctx context.Context, signAt time.Time) context.Context {
+	return withSignTime(ctx, signAt, signAt.Sub(b.clock.LocalNow()).Round(time.Second))
 }
 
 // replyOf extracts what the server answered from the SDK's error.

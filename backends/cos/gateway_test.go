@@ -305,3 +305,38 @@ func TestGatewayMetadataAndContentType(t *testing.T) {
 		t.Errorf("Stat = %+v", info)
 	}
 }
+
+// TestGatewayWrongSecretWhileSkewed: with the gateway 31 minutes ahead and
+// a wrong secret, the first request is refused for skew and the corrected
+// retry for its signature, so the upload fails with signature_mismatch (not
+// clock_skew); the next upload, signed with the corrected time from the
+// start, fails with signature_mismatch at once. Single PUT and multipart
+// (the initiating request), each on a fresh backend.
+func TestGatewayWrongSecretWhileSkewed(t *testing.T) {
+	e := newGatewayEnv(t)
+	e.gw.SetClockOffset(31 * time.Minute)
+	for _, size := range []int{100, gwThreshold + 1} {
+		u := uploader.New(e.backend(func(o *Options) { o.SecretAccessKey = "a-wrong-but-long-fake-secret" }))
+		for i, want := range [][]uploader.Kind{
+			{uploader.ClockSkew, uploader.SignatureMismatch},
+			{uploader.SignatureMismatch},
+		} {
+			res, err := u.Upload(context.Background(), uploader.BytesObject("k", make([]byte, size)))
+			ue := uploader.AsError(err)
+			if ue == nil || ue.Kind != uploader.SignatureMismatch || ue.Code != "SignatureDoesNotMatch" || (ue.Skew-31*time.Minute).Abs() > 5*time.Second {
+				t.Fatalf("size %d, upload %d: err = %v, want signature_mismatch with skew ≈ 31m", size, i, err)
+			}
+			if len(res.Attempts) != len(want) {
+				t.Fatalf("size %d, upload %d: %d attempts %+v, want %v", size, i, len(res.Attempts), res.Attempts, want)
+			}
+			for j, a := range res.Attempts {
+				if corrected := len(want) == 1 || j > 0; a.Kind != want[j] || a.SkewCorrected != corrected {
+					t.Errorf("size %d, upload %d, attempt %d: kind %v corrected %v, want %v corrected %v", size, i, j, a.Kind, a.SkewCorrected, want[j], corrected)
+				}
+			}
+		}
+	}
+	if n, _ := (&harness{e}).PendingMultipart(context.Background()); n != 0 {
+		t.Errorf("%d multipart uploads left", n)
+	}
+}

@@ -15,16 +15,32 @@ const signLeeway = time.Minute
 
 type signTimeKey struct{}
 
-// withSignTime returns ctx carrying t, the time the signer signs the
-// requests made under ctx with.
-func withSignTime(ctx context.Context, t time.Time) context.Context {
-	return context.WithValue(ctx, signTimeKey{}, t)
+// signing is how the requests made under a context are signed: at the time
+// at, which carries the clock correction correction (local time plus it).
+type signing struct {
+	at         time.Time
+	correction time.Duration
+}
+
+// withSignTime returns ctx carrying at, the time the signer signs the
+// requests made under ctx with, and correction, the clock correction at
+// carries (for classifying a refusal: errclass.Reply.Correction).
+func withSignTime(ctx context.Context, at time.Time, correction time.Duration) context.Context {
+	return context.WithValue(ctx, signTimeKey{}, signing{at: at, correction: correction})
 }
 
 // signTime returns the time withSignTime put in ctx.
 func signTime(ctx context.Context) (time.Time, bool) {
-	t, ok := ctx.Value(signTimeKey{}).(time.Time)
-	return t, ok && !t.IsZero()
+	s, ok := ctx.Value(signTimeKey{}).(signing)
+	return s.at, ok && !s.at.IsZero()
+}
+
+// signCorrection returns the correction withSignTime put in ctx, and false
+// if ctx carries none (its requests are signed with the clock's time of
+// the moment).
+func signCorrection(ctx context.Context) (time.Duration, bool) {
+	s, ok := ctx.Value(signTimeKey{}).(signing)
+	return s.correction, ok && !s.at.IsZero()
 }
 
 // signer is the RoundTripper that signs each request with

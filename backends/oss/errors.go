@@ -25,7 +25,28 @@ func (b *Backend) ErrorKind(err error) uploader.Kind {
 	if err == nil {
 		return uploader.OK
 	}
-	return b.classify(nil, "", "", err, nil, 0).Kind
+	return b.classify(nil, "", "", err, nil, 0, signing{}).Kind
+}
+
+// signing is what classify knows of how the failed request was signed:
+// the clock correction it carried, when known. A refusal of a request
+// signed with a correction that covers the measured offset is not blamed on
+// the clock (errclass.Reply.Corrected).
+type signing struct {
+	correction time.Duration
+	known      bool
+}
+
+// signingAt returns the signing of a request that skew.Clock.Do signs at
+// signAt (local time plus the correction); call it as the run starts.
+func (b *Backend) signingAt(signAt time.Time) signing {
+	return signing{correction: signAt.Sub(b.clock.LocalNow()).Round(time.Second), known: true}
+}
+
+// reply returns r with how its request was signed.
+func (sg signing) reply(r errclass.Reply) errclass.Reply {
+	r.Correction, r.Corrected = sg.correction, sg.known
+	return r
 }
 
 // errorBody is what the backend reads from an OSS error body beyond what
@@ -37,7 +58,8 @@ type errorBody struct {
 
 // classify returns the *uploader.Error for err, the failure of op on key.
 // ctx is the call's context, nil when unknown; h and status are the reply's
-// headers and HTTP status when there was a reply (status 0 if unknown).
+// headers and HTTP status when there was a reply (status 0 if unknown); sg
+// is how the request was signed (the zero signing when unknown).
 //
 // In order: an *uploader.Error is kept; an oss.ServiceError (a VALUE type)
 // gives the server's status, code, message, request ID, StringToSign and
@@ -46,7 +68,7 @@ type errorBody struct {
 // *url.Error over a dial, reset, stall or context error) is classified by
 // errclass.Transport; any other error with a recorded status (a reply whose
 // body was not OSS XML) by that status; the rest is Unknown.
-func (b *Backend) classify(ctx context.Context, op, key string, err error, h http.Header, status int) *uploader.Error {
+func (b *Backend) classify(ctx context.Context, op, key string, err error, h http.Header, status int, sg signing) *uploader.Error {
 	t := b.target()
 	var (
 		ue  *uploader.Error
@@ -76,19 +98,19 @@ func (b *Backend) classify(ctx context.Context, op, key string, err error, h htt
 			}
 		}
 		r = errclass.ReplyFromHeader(r, h, oss.HTTPHeaderOssRequestID)
-		e := errclass.Build(t, op, key, r, err)
+		e := errclass.Build(t, op, key, sg.reply(r), err)
 		if se.Endpoint != "" {
 			e.Hints = append(e.Hints, fmt.Sprintf("OSS says this bucket must be addressed through the endpoint %s: set the endpoint to it", se.Endpoint))
 		}
 		return e
 	case errors.As(err, &crc):
 		r := errclass.ReplyFromHeader(errclass.Reply{Status: status}, h, oss.HTTPHeaderOssRequestID)
-		e := errclass.Build(t, op, key, r, err)
+		e := errclass.Build(t, op, key, sg.reply(r), err)
 		e.Kind, e.Code, e.Message = uploader.Integrity, "CRCCheckFailed", "the CRC64 of the stored bytes differs from the CRC64 of the bytes sent: "+err.Error()
 		return e
 	case errors.As(err, &use):
 		r := errclass.ReplyFromHeader(errclass.Reply{Status: use.Got(), Message: err.Error()}, h, oss.HTTPHeaderOssRequestID)
-		return errclass.Build(t, op, key, r, err)
+		return errclass.Build(t, op, key, sg.reply(r), err)
 	}
 	if ctx == nil && errors.Is(err, context.Canceled) {
 		e, _ := errclass.Transport(context.Background(), t, op, key, err)
@@ -100,7 +122,7 @@ func (b *Backend) classify(ctx context.Context, op, key string, err error, h htt
 	}
 	if status != 0 {
 		r := errclass.ReplyFromHeader(errclass.Reply{Status: status, Message: err.Error()}, h, oss.HTTPHeaderOssRequestID)
-		e := errclass.Build(t, op, key, r, err)
+		e := errclass.Build(t, op, key, sg.reply(r), err)
 		if loc := h.Get("Location"); status >= 300 && status < 400 && loc != "" {
 			e.Message = fmt.Sprintf("the server redirected to %s (signed requests are not redirected)", loc)
 			e.Hints = append(e.Hints, "the endpoint may be wrong for this bucket: check it, and use the host the server redirects to if you trust it")

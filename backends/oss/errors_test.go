@@ -150,7 +150,7 @@ func TestClassifyFields(t *testing.T) {
 	b := testBackend(t, func(o *Options) { o.AccessKeyID = "AKIDtestkey" }) // a COS-looking key: a hint must say so
 	h := http.Header{"Date": {"Wed, 24 May 2023 02:43:30 GMT"}, "X-Oss-Request-Id": {"HDRREQ"}}
 
-	e := b.classify(context.Background(), "put", "k", serviceError(403, "SignatureDoesNotMatch", "mismatch", sigBody), h, 403)
+	e := b.classify(context.Background(), "put", "k", serviceError(403, "SignatureDoesNotMatch", "mismatch", sigBody), h, 403, signing{})
 	if e.Kind != uploader.SignatureMismatch || e.Target != "oss-test" || e.Provider != "oss" || e.Op != "put" || e.Key != "k" {
 		t.Fatalf("got %+v", e)
 	}
@@ -173,7 +173,7 @@ func TestClassifyFields(t *testing.T) {
 		t.Errorf("hints hold the secret")
 	}
 
-	e = b.classify(context.Background(), "put", "k", serviceError(403, "RequestTimeTooSkewed", "too large", skewBody), nil, 403)
+	e = b.classify(context.Background(), "put", "k", serviceError(403, "RequestTimeTooSkewed", "too large", skewBody), nil, 403, signing{})
 	if !e.ServerTime.Equal(time.Date(2023, 5, 24, 2, 43, 30, 0, time.UTC)) {
 		t.Errorf("ServerTime = %v, want the body's ServerTime", e.ServerTime)
 	}
@@ -184,27 +184,27 @@ func TestClassifyFields(t *testing.T) {
 	// A reply whose body is not XML: the SDK returns a plain error; the
 	// recorded status classifies it.
 	plain := fmt.Errorf("oss: service returned invalid response body, status = 502 Bad Gateway, RequestId = ")
-	if e := b.classify(context.Background(), "put", "k", plain, h, 502); e.Kind != uploader.Unavailable || e.Status != 502 || e.RequestID != "HDRREQ" {
+	if e := b.classify(context.Background(), "put", "k", plain, h, 502, signing{}); e.Kind != uploader.Unavailable || e.Status != 502 || e.RequestID != "HDRREQ" {
 		t.Errorf("non-XML 502: %+v", e)
 	}
-	if e := b.classify(context.Background(), "put", "k", plain, nil, 0); e.Kind != uploader.Unknown {
+	if e := b.classify(context.Background(), "put", "k", plain, nil, 0, signing{}); e.Kind != uploader.Unknown {
 		t.Errorf("without a status: %v, want unknown", e.Kind)
 	}
 
 	// The caller's context decides between Canceled and Timeout.
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
-	if e := b.classify(ctx, "put", "k", urlErr(context.Canceled), nil, 0); e.Kind != uploader.Canceled {
+	if e := b.classify(ctx, "put", "k", urlErr(context.Canceled), nil, 0, signing{}); e.Kind != uploader.Canceled {
 		t.Errorf("caller canceled: %v", e.Kind)
 	}
-	if e := b.classify(context.Background(), "put", "k", urlErr(context.Canceled), nil, 0); e.Kind != uploader.Timeout {
+	if e := b.classify(context.Background(), "put", "k", urlErr(context.Canceled), nil, 0, signing{}); e.Kind != uploader.Timeout {
 		t.Errorf("inner cancel with the caller alive: %v, want timeout", e.Kind)
 	}
 
 	// OSS names the right endpoint when the bucket lives elsewhere.
 	wrong := serviceError(403, "AccessDenied", "The bucket you are attempting to access must be addressed using the specified endpoint.", "")
 	wrong.Endpoint = "oss-cn-beijing.aliyuncs.com"
-	if e := b.classify(context.Background(), "put", "k", wrong, nil, 403); !strings.Contains(strings.Join(e.Hints, "\n"), "oss-cn-beijing.aliyuncs.com") {
+	if e := b.classify(context.Background(), "put", "k", wrong, nil, 403, signing{}); !strings.Contains(strings.Join(e.Hints, "\n"), "oss-cn-beijing.aliyuncs.com") {
 		t.Errorf("endpoint hint missing: %q", e.Hints)
 	}
 }

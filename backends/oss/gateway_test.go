@@ -270,3 +270,42 @@ func TestMetadataRoundTrip(t *testing.T) {
 		}
 	})
 }
+
+// TestWrongSecretWhileSkewed: with the gateway 31 minutes ahead and a wrong
+// secret, the first request is refused for skew and the corrected retry for
+// its signature, so the upload fails with signature_mismatch (not
+// clock_skew); the next upload, signed with the corrected time from the
+// start, fails with signature_mismatch at once. Single PUT and multipart
+// (the initiating request), each on a fresh backend.
+func TestWrongSecretWhileSkewed(t *testing.T) {
+	sigVersions(t, func(t *testing.T, sig int) {
+		e := newEnv(t, gateway.Options{})
+		e.gw.SetClockOffset(31 * time.Minute)
+		for _, size := range []int64{10, partSize + 1} {
+			o := e.options(sig)
+			o.SecretAccessKey = "not-the-gateway-secret"
+			u := uploader.New(newBackend(t, o))
+			for i, want := range [][]uploader.Kind{
+				{uploader.ClockSkew, uploader.SignatureMismatch},
+				{uploader.SignatureMismatch},
+			} {
+				res, err := u.Upload(context.Background(), uploader.BytesObject("sig/k", make([]byte, size)))
+				ue := uploader.AsError(err)
+				if ue == nil || ue.Kind != uploader.SignatureMismatch || ue.Code != "SignatureDoesNotMatch" || ue.StringToSign == "" || !near(ue.Skew, 31*time.Minute) {
+					t.Fatalf("size %d, upload %d: err %v, want signature_mismatch with the StringToSign and skew ≈ 31m", size, i, err)
+				}
+				if len(res.Attempts) != len(want) {
+					t.Fatalf("size %d, upload %d: %d attempts %+v, want %v", size, i, len(res.Attempts), res.Attempts, want)
+				}
+				for j, a := range res.Attempts {
+					if corrected := len(want) == 1 || j > 0; a.Kind != want[j] || a.SkewCorrected != corrected {
+						t.Errorf("size %d, upload %d, attempt %d: kind %v corrected %v, want %v corrected %v", size, i, j, a.Kind, a.SkewCorrected, want[j], corrected)
+					}
+				}
+			}
+		}
+		if keys := e.keys(t); len(keys) != 0 {
+			t.Errorf("keys stored after refused uploads: %q", keys)
+		}
+	})
+}

@@ -12,7 +12,11 @@
 // estimate (package internal/skew), which every reply's Date header feeds:
 // the SDK signs with the Date header (V1) or the x-oss-date header (V4), and
 // the backend sets both itself for each call. After a RequestTimeTooSkewed
-// refusal, Put signs again once with the corrected time.
+// refusal, Put signs again once with the corrected time. A refusal is
+// classified with the correction its request was signed with
+// (errclass.Reply.Corrected): a 403 to a request signed with the server's
+// time is not blamed on the clock, so a wrong secret on a skewed machine is
+// SignatureMismatch, not ClockSkew.
 //
 // # Transport
 //
@@ -331,6 +335,7 @@ const v4Time = "20060102T150405Z"
 // call runs one SDK call, signed at signAt, with ctx, capturing the reply's
 // headers and status; it returns the call's error classified.
 func (b *Backend) call(ctx context.Context, op, key string, signAt time.Time, fn func(opts []oss.Option) error, extra ...oss.Option) (http.Header, error) {
+	sg := b.signingAt(signAt)
 	var h http.Header
 	cctx, capt := transport.WithCapture(ctx)
 	opts := make([]oss.Option, 0, len(extra)+5)
@@ -348,7 +353,7 @@ func (b *Backend) call(ctx context.Context, op, key string, signAt time.Time, fn
 		if h == nil {
 			h = capt.Header()
 		}
-		return h, b.classify(ctx, op, key, err, h, capt.Status())
+		return h, b.classify(ctx, op, key, err, h, capt.Status(), sg)
 	}
 	return h, nil
 }
@@ -373,7 +378,7 @@ func (b *Backend) do(ctx context.Context, op, key string, fn func(opts []oss.Opt
 func (b *Backend) wrapErr(err error, op, key string) error {
 	var e *uploader.Error
 	if !errors.As(err, &e) {
-		return b.classify(nil, op, key, err, nil, 0)
+		return b.classify(nil, op, key, err, nil, 0, signing{})
 	}
 	c := *e
 	if c.Target == "" {

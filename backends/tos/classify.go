@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"net/http"
 	"strings"
+	"time"
 
 	tossdk "github.com/volcengine/ve-tos-golang-sdk/v2/tos"
 
@@ -24,20 +25,35 @@ func (b *Backend) ErrorKind(err error) uploader.Kind {
 	if err == nil {
 		return uploader.OK
 	}
-	return b.classify(nil, "", "", err).Kind
+	return b.classify(nil, "", "", err, signing{}).Kind
+}
+
+// signing is what classify knows of how the failed request was signed:
+// the clock correction it carried, when known. A refusal of a request
+// signed with a correction that covers the measured offset is not blamed on
+// the clock (errclass.Reply.Corrected).
+type signing struct {
+	correction time.Duration
+	known      bool
+}
+
+// signingAt returns the signing of a request that skew.Clock.Do signs at
+// signAt (local time plus the correction); call it as the run starts.
+func (b *Backend) signingAt(signAt time.Time) signing {
+	return signing{correction: signAt.Sub(b.clock.LocalNow()).Round(time.Second), known: true}
 }
 
 // classify returns the *uploader.Error for err, returned by an SDK call for
-// op on key under ctx. A nil ctx means the caller's context is unknown
-// (ErrorKind).
-func (b *Backend) classify(ctx context.Context, op, key string, err error) *uploader.Error {
+// op on key under ctx, signed as sg says (the zero signing when unknown, or
+// no request). A nil ctx means the caller's context is unknown (ErrorKind).
+func (b *Backend) classify(ctx context.Context, op, key string, err error, sg signing) *uploader.Error {
 	if e := uploader.AsError(err); e != nil {
 		b.own(e)
 		return e
 	}
 	var se *tossdk.TosServerError
 	if errors.As(err, &se) {
-		return b.serverError(op, key, se)
+		return b.serverError(op, key, se, sg)
 	}
 	// The SDK's CRC64 check of a downloaded body fails with this shared
 	// client error (it sets the mismatch as its Cause).
@@ -83,9 +99,11 @@ func asClientError(err error) *tossdk.TosClientError {
 // reply: for a status >= 400 from its JSON body (Code is empty when the body
 // is not JSON, as for every HEAD); for a 2xx reply that failed the SDK's
 // CRC64 check, with that status; for a 2xx reply whose body it could not
-// parse, with status 0 and only the request ID.
-func (b *Backend) serverError(op, key string, se *tossdk.TosServerError) *uploader.Error {
-	r := errclass.Reply{Status: se.StatusCode, Code: se.Code, Message: strings.TrimSpace(se.Message), RequestID: se.RequestID}
+// parse, with status 0 and only the request ID. sg is how the refused
+// request was signed.
+func (b *Backend) serverError(op, key string, se *tossdk.TosServerError, sg signing) *uploader.Error {
+	r := errclass.Reply{Status: se.StatusCode, Code: se.Code, Message: strings.TrimSpace(se.Message), RequestID: se.RequestID,
+		Correction: sg.correction, Corrected: sg.known}
 	if r.RequestID == "" {
 		r.RequestID = se.ReqID
 	}

@@ -294,7 +294,7 @@ func TestErrorKind(t *testing.T) {
 			if err == nil {
 				t.Fatal("the call succeeded")
 			}
-			e := b.classify(ctx, "put", "k", err)
+			e := b.classify(ctx, "put", "k", err, signing{})
 			if e.Kind != tt.want {
 				t.Fatalf("classify: Kind %v, want %v (err: %v)", e.Kind, tt.want, err)
 			}

@@ -357,3 +357,46 @@ func TestGatewayErrorKinds(t *testing.T) {
 		t.Errorf("Stat of a missing key: %v", err)
 	}
 }
+
+// TestGatewayWrongSecretWhileSkewed: with the gateway 31 minutes ahead and
+// a wrong secret, the first request is refused for skew and the corrected
+// retry for its signature, so the upload fails with signature_mismatch (not
+// clock_skew); the next upload, signed with the corrected time from the
+// start, fails with signature_mismatch at once. Single PUT and multipart
+// (the initiating request), each on a fresh backend.
+func TestGatewayWrongSecretWhileSkewed(t *testing.T) {
+	e := newGatewayEnv(t)
+	e.gw.SetClockOffset(31 * time.Minute)
+	for _, size := range []int{100, gwThreshold + 1} {
+		u := uploader.New(e.backend(func(o *Options) { o.SecretAccessKey = "d3Jvbmctc2VjcmV0LWZvci10ZXN0cw==" }))
+		for i, want := range [][]uploader.Kind{
+			{uploader.ClockSkew, uploader.SignatureMismatch},
+			{uploader.SignatureMismatch},
+		} {
+			res, err := u.Upload(context.Background(), uploader.BytesObject("k", make([]byte, size)))
+			ue := uploader.AsError(err)
+			if ue == nil || ue.Kind != uploader.SignatureMismatch || ue.Code != "SignatureDoesNotMatch" || (ue.Skew-31*time.Minute).Abs() > 5*time.Second {
+				t.Fatalf("size %d, upload %d: err = %v, want signature_mismatch with skew ≈ 31m", size, i, err)
+			}
+			checkAttempts(t, res.Attempts, want)
+		}
+	}
+	if n, _ := (&harness{e}).PendingMultipart(context.Background()); n != 0 {
+		t.Errorf("%d multipart uploads left", n)
+	}
+}
+
+// checkAttempts asserts the kinds of attempts, and that only the first of
+// two was signed without the corrected time.
+func checkAttempts(t *testing.T, as []uploader.Attempt, want []uploader.Kind) {
+	t.Helper()
+	if len(as) != len(want) {
+		t.Fatalf("%d attempts %+v, want %v", len(as), as, want)
+	}
+	for i, a := range as {
+		corrected := len(want) == 1 || i > 0
+		if a.Kind != want[i] || a.SkewCorrected != corrected {
+			t.Errorf("attempt %d: kind %v corrected %v, want %v corrected %v", i, a.Kind, a.SkewCorrected, want[i], corrected)
+		}
+	}
+}

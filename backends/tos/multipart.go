@@ -86,6 +86,7 @@ func (s *session) UploadPart(ctx context.Context, p xfer.Part, _ io.ReadSeeker) 
 	prog := newProgress(ctx)
 	var out *tossdk.UploadPartV2Output
 	as, err := s.b.clock.Do(ctx, s.b.name, Provider, func(signAt time.Time) error {
+		sg := s.b.signingAt(signAt)
 		in := &tossdk.UploadPartV2Input{
 			UploadPartBasicInput: tossdk.UploadPartBasicInput{
 				Bucket: s.b.bucket, Key: s.key, UploadID: s.uploadID, PartNumber: p.Number,
@@ -99,7 +100,7 @@ func (s *session) UploadPart(ctx context.Context, p xfer.Part, _ io.ReadSeeker) 
 		}
 		o, err := s.b.client.UploadPartV2(ctx, in)
 		if err != nil {
-			return s.b.classify(ctx, "upload_part", s.key, err)
+			return s.b.classify(ctx, "upload_part", s.key, err, sg)
 		}
 		out = o
 		return nil
@@ -124,10 +125,11 @@ func (s *session) Complete(ctx context.Context, parts []xfer.Part) error {
 		in.Parts = append(in.Parts, tossdk.UploadedPartV2{PartNumber: p.Number, ETag: p.ETag})
 	}
 	as, err := s.b.clock.Do(ctx, s.b.name, Provider, func(signAt time.Time) error {
+		sg := s.b.signingAt(signAt)
 		in.GenericInput = tossdk.GenericInput{RequestDate: signAt.UTC()}
 		o, err := s.b.client.CompleteMultipartUploadV2(ctx, in)
 		if err != nil {
-			return s.b.classify(ctx, "complete_multipart", s.key, err)
+			return s.b.classify(ctx, "complete_multipart", s.key, err, sg)
 		}
 		s.out = o
 		return nil
@@ -138,12 +140,13 @@ func (s *session) Complete(ctx context.Context, parts []xfer.Part) error {
 
 func (s *session) Abort(ctx context.Context) error {
 	as, err := s.b.clock.Do(ctx, s.b.name, Provider, func(signAt time.Time) error {
+		sg := s.b.signingAt(signAt)
 		_, err := s.b.client.AbortMultipartUpload(ctx, &tossdk.AbortMultipartUploadInput{
 			Bucket: s.b.bucket, Key: s.key, UploadID: s.uploadID,
 			GenericInput: tossdk.GenericInput{RequestDate: signAt.UTC()},
 		})
 		if err != nil {
-			return s.b.classify(ctx, "abort_multipart", s.key, err)
+			return s.b.classify(ctx, "abort_multipart", s.key, err, sg)
 		}
 		return nil
 	})
@@ -202,12 +205,13 @@ func (b *Backend) putMultipart(ctx context.Context, obj uploader.Object, body io
 
 	var uploadID string
 	as, err := b.clock.Do(ctx, b.name, Provider, func(signAt time.Time) error {
+		sg := b.signingAt(signAt)
 		o, err := b.client.CreateMultipartUploadV2(ctx, &tossdk.CreateMultipartUploadV2Input{
 			Bucket: b.bucket, Key: obj.Key, ContentType: obj.ContentType, Meta: obj.Metadata,
 			GenericInput: tossdk.GenericInput{RequestDate: signAt.UTC()},
 		})
 		if err != nil {
-			return b.classify(ctx, "initiate_multipart", obj.Key, err)
+			return b.classify(ctx, "initiate_multipart", obj.Key, err, sg)
 		}
 		uploadID = o.UploadID
 		return nil
@@ -228,7 +232,7 @@ func (b *Backend) putMultipart(ctx context.Context, obj uploader.Object, body io
 	if err != nil {
 		if uploader.AsError(err) == nil {
 			// The context's cause, when it ended before any part failed.
-			return finish(b.classify(ctx, "upload_part", obj.Key, err))
+			return finish(b.classify(ctx, "upload_part", obj.Key, err, signing{}))
 		}
 		return finish(b.own(err))
 	}

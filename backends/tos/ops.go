@@ -23,11 +23,12 @@ func (b *Backend) Stat(ctx context.Context, key string) (uploader.ObjectInfo, er
 func (b *Backend) stat(ctx context.Context, key string, log *skewLog) (uploader.ObjectInfo, error) {
 	var out *tossdk.HeadObjectV2Output
 	as, err := b.clock.Do(ctx, b.name, Provider, func(signAt time.Time) error {
+		sg := b.signingAt(signAt)
 		o, err := b.client.HeadObjectV2(ctx, &tossdk.HeadObjectV2Input{
 			Bucket: b.bucket, Key: key, GenericInput: tossdk.GenericInput{RequestDate: signAt.UTC()},
 		})
 		if err != nil {
-			e := b.classify(ctx, "stat", key, err)
+			e := b.classify(ctx, "stat", key, err, sg)
 			notFound(e)
 			return e
 		}
@@ -57,11 +58,12 @@ func (b *Backend) stat(ctx context.Context, key string, log *skewLog) (uploader.
 func (b *Backend) Get(ctx context.Context, key string) (io.ReadCloser, error) {
 	var out *tossdk.GetObjectV2Output
 	_, err := b.clock.Do(ctx, b.name, Provider, func(signAt time.Time) error {
+		sg := b.signingAt(signAt)
 		o, err := b.client.GetObjectV2(ctx, &tossdk.GetObjectV2Input{
 			Bucket: b.bucket, Key: key, GenericInput: tossdk.GenericInput{RequestDate: signAt.UTC()},
 		})
 		if err != nil {
-			e := b.classify(ctx, "get", key, err)
+			e := b.classify(ctx, "get", key, err, sg)
 			notFound(e)
 			return e
 		}
@@ -85,7 +87,7 @@ type getReader struct {
 func (r *getReader) Read(p []byte) (int, error) {
 	n, err := r.rc.Read(p)
 	if err != nil && !errors.Is(err, io.EOF) {
-		err = r.b.classify(r.ctx, "read", r.key, err)
+		err = r.b.classify(r.ctx, "read", r.key, err, signing{})
 	}
 	return n, err
 }
@@ -95,11 +97,12 @@ func (r *getReader) Close() error { return r.rc.Close() }
 // Delete removes the object; a missing object is not an error.
 func (b *Backend) Delete(ctx context.Context, key string) error {
 	_, err := b.clock.Do(ctx, b.name, Provider, func(signAt time.Time) error {
+		sg := b.signingAt(signAt)
 		_, err := b.client.DeleteObjectV2(ctx, &tossdk.DeleteObjectV2Input{
 			Bucket: b.bucket, Key: key, GenericInput: tossdk.GenericInput{RequestDate: signAt.UTC()},
 		})
 		if err != nil {
-			e := b.classify(ctx, "delete", key, err)
+			e := b.classify(ctx, "delete", key, err, sg)
 			if e.Status == http.StatusNotFound && e.Code != "NoSuchBucket" {
 				return nil
 			}

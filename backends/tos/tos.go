@@ -13,7 +13,10 @@
 // through the SDK's per-request hook GenericInput.RequestDate (which sets
 // X-Tos-Date); after a RequestTimeTooSkewed refusal the request is signed
 // again once with the server's time ([skew.Clock.Do]), and later requests
-// use the corrected time from the start.
+// use the corrected time from the start. A refusal is classified with the
+// correction its request was signed with (errclass.Reply.Corrected): a 403
+// to a request signed with the server's time is not blamed on the clock, so
+// a wrong secret on a skewed machine is SignatureMismatch, not ClockSkew.
 //
 // An object up to Options.MultipartThreshold goes in one PUT with
 // Content-MD5; a larger one goes in parallel parts (package xfer), each with
@@ -368,6 +371,7 @@ func (b *Backend) putSingle(ctx context.Context, obj uploader.Object, body io.Re
 	prog := newProgress(ctx)
 	var out *tossdk.PutObjectV2Output
 	attempts, err := b.clock.Do(ctx, b.name, Provider, func(signAt time.Time) error {
+		sg := b.signingAt(signAt)
 		in := &tossdk.PutObjectV2Input{
 			PutObjectBasicInput: tossdk.PutObjectBasicInput{
 				Bucket: b.bucket, Key: obj.Key,
@@ -383,7 +387,7 @@ func (b *Backend) putSingle(ctx context.Context, obj uploader.Object, body io.Re
 		}
 		o, err := b.client.PutObjectV2(ctx, in)
 		if err != nil {
-			return b.classify(ctx, "put", obj.Key, err)
+			return b.classify(ctx, "put", obj.Key, err, sg)
 		}
 		out = o
 		return nil
