@@ -1,0 +1,270 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"os"
+	"time"
+
+	"github.com/spf13/cobra"
+)
+
+// app is the command with its surroundings injected: standard streams,
+// environment, signals, terminal detection, clock and network, so that
+// tests run it in-process.
+type app struct {
+	stdin          io.Reader
+	stdout, stderr io.Writer
+	getenv         func(string) (string, bool)
+	// signals delivers interrupts (SIGINT, SIGTERM): the first stops
+	// starting new files, the second aborts those in flight.
+	signals <-chan os.Signal
+	// stderrTerminal and stdoutTerminal say whether those streams are
+	// terminals (live progress bars go to a terminal).
+	stderrTerminal, stdoutTerminal bool
+	// lineEvery is the interval of the plain progress line.
+	lineEvery time.Duration
+	now       func() time.Time
+	// lookupHost and dial are doctor's network: DNS, and connections for
+	// its HEAD and TLS checks.
+	lookupHost func(ctx context.Context, host string) ([]string, error)
+	dial       func(ctx context.Context, network, addr string) (net.Conn, error)
+}
+
+// newApp returns an app over the process's streams and environment, with
+// no signals and no terminal.
+func newApp(stdin io.Reader, stdout, stderr io.Writer) *app {
+	var d net.Dialer
+	return &app{stdin: stdin, stdout: stdout, stderr: stderr, getenv: os.LookupEnv,
+		lineEvery: 5 * time.Second, now: time.Now,
+		lookupHost: net.DefaultResolver.LookupHost, dial: d.DialContext}
+}
+
+// commonFlags are the flags of every command.
+type commonFlags struct {
+	config   string
+	json     bool
+	progress string
+	quiet    bool
+}
+
+func (f *commonFlags) checkProgress() error {
+	switch f.progress {
+	case "auto", "always", "never":
+		return nil
+	}
+	return &usageError{fmt.Sprintf("--progress %q: one of auto, always, never", f.progress)}
+}
+
+// newDisplay picks the progress display: none with --quiet or --progress
+// never; live bars on a terminal (auto) or always; else a plain line every
+// lineEvery.
+func (a *app) newDisplay(f commonFlags, m *meter, what string, names []string, states func() []targetState) display {
+	switch {
+	case f.quiet || f.progress == "never":
+		return nopDisplay{a.stderr}
+	case f.progress == "always" || a.stderrTerminal:
+		return newBarDisplay(a.stderr, m, what, names, states, !a.stderrTerminal)
+	}
+	return newLineDisplay(a.stderr, m, what, a.lineEvery, states, a.now)
+}
+
+// loadConfig finds and reads the configuration (see configLookup).
+func (a *app) loadConfig(explicit string) (*config, error) {
+	path, err := configLookup(explicit, a.getenv)
+	if err != nil {
+		return nil, err
+	}
+	if path == "" {
+		return defaultConfig(), nil
+	}
+	return loadConfig(path, a.getenv)
+}
+
+// run runs the command line args and returns the exit status.
+func (a *app) run(ctx context.Context, args []string) int {
+	root := a.commands(ctx)
+	root.SetArgs(args)
+	err := root.Execute()
+	var ee *exitError
+	var ue *usageError
+	var ce *configError
+	switch {
+	case err == nil:
+		return exitOK
+	case errors.As(err, &ee):
+		return ee.code
+	case errors.As(err, &ce):
+		for _, m := range ce.msgs {
+			fmt.Fprintf(a.stderr, "upload: %s\n", m)
+		}
+		fmt.Fprintln(a.stderr, "upload: configuration error: nothing was uploaded (see upload --help for the configuration)")
+		return exitUsage
+	case errors.As(err, &ue):
+		fmt.Fprintf(a.stderr, "upload: %s\nRun 'upload --help' for usage.\n", ue.msg)
+		return exitUsage
+	default:
+		fmt.Fprintf(a.stderr, "upload: %v\nRun 'upload --help' for usage.\n", err)
+		return exitUsage
+	}
+}
+
+func (a *app) commands(ctx context.Context) *cobra.Command {
+	var common commonFlags
+	uf := &uploadFlags{}
+	root := &cobra.Command{
+		Use:   "upload [flags] PATH...",
+		Short: "Upload files to object storage, failing over between targets, with a local backup",
+		Long:  rootHelp,
+		Args:  cobra.ArbitraryArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			uf.commonFlags = common
+			return a.runUpload(ctx, uf, args)
+		},
+		SilenceErrors:         true,
+		SilenceUsage:          true,
+		DisableFlagsInUseLine: true,
+		CompletionOptions:     cobra.CompletionOptions{DisableDefaultCmd: true},
+	}
+	root.SetIn(a.stdin)
+	root.SetOut(a.stdout)
+	root.SetErr(a.stderr)
+	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return &usageError{err.Error()} })
+
+	pf := root.PersistentFlags()
+	pf.StringVar(&common.config, "config", "", "configuration `FILE` (default ./upload.yaml, then $XDG_CONFIG_HOME/upload/config.yaml)")
+	pf.BoolVar(&common.json, "json", false, "write an NDJSON report on standard output")
+	pf.StringVar(&common.progress, "progress", "auto", "progress on standard error: `auto` (bars on a terminal, else a line every 5s), always (bars), never")
+	pf.BoolVar(&common.quiet, "quiet", false, "no progress and no summary; errors still go to standard error")
+
+	fl := root.Flags()
+	fl.StringVar(&uf.prefix, "prefix", "", "prepend `P` to every key, as is (end it with / for a directory)")
+	fl.IntVar(&uf.jobs, "jobs", 16, "upload `N` files at once")
+	fl.StringVar(&uf.partSize, "part-size", "", "multipart part `SIZE`, e.g. 16MiB or 8M, 5MiB to 5GiB (default: each target's part_size, else 16MiB)")
+	fl.IntVar(&uf.partJobs, "part-jobs", 0, "send `N` parts of one file at once (default: each target's part_jobs, else 4)")
+	fl.StringVar(&uf.state, "state", "", "resume journal `FILE`: a rerun skips files stored already (same size, mtime and MD5)")
+	fl.BoolVar(&uf.dryRun, "dry-run", false, "check the configuration and the files, and list what would be uploaded; upload nothing")
+	fl.StringVar(&uf.shard, "shard", "", "upload only shard `I/N` of the files (I from 0 to N-1), by the FNV-1a hash of the key")
+	root.Flags().SortFlags = false
+
+	root.AddCommand(a.doctorCommand(ctx, &common), a.drainCommand(ctx, &common))
+	return root
+}
+
+const rootHelp = `upload sends files and directories to object storage (Volcengine TOS, Aliyun
+OSS, Huawei OBS, Tencent COS, any S3) through the targets of a configuration
+file, in failover order. A target that refuses signatures, has a skewed clock
+or keeps failing gets its circuit breaker opened, and the files go to the next
+target; when every cloud target fails they go to the local backup, if one is
+configured, for "upload drain" to move later.
+
+Paths:
+  Each PATH is a file or a directory, walked recursively. Symbolic links are
+  followed; a link that leads back to a directory above it is reported and
+  not followed. Named pipes, sockets and devices are reported, not read.
+  Empty files are uploaded. "-" reads paths from standard input, one per
+  line; each must be a file. A file named like a command (doctor, drain,
+  help) is given as ./doctor. Flags may come before or after the paths; "--"
+  ends them.
+
+Keys:
+  --prefix, as is, then the path relative to the PATH argument, with "/" on
+  every system (a file argument's key is its base name; a path from standard
+  input is used as written, cleaned, without a leading "./" or "/"). A key a
+  provider would refuse (empty, "..", control characters, over 1024 bytes) or
+  a key two files share is an error for that file.
+
+Configuration:
+  --config FILE; else ./upload.yaml; else $XDG_CONFIG_HOME/upload/config.yaml
+  (~/.config/upload/config.yaml). With none, files go to the local directory
+  ./uploads. Every mistake in the file is reported with its line, and nothing
+  is uploaded until the whole configuration is right.
+
+    targets:                      # failover order
+      - name: tos-beijing          # default: the provider's name
+        provider: tos              # tos | oss | obs | cos | s3 | local
+        endpoint: tos-cn-beijing.volces.com
+        region: cn-beijing
+        bucket: my-bucket
+        access_key_id: ${TOS_ACCESS_KEY}   # ${ENV} references; $$ is a literal $
+        secret_access_key: ${TOS_SECRET_KEY}
+      - name: oss-hangzhou
+        provider: oss
+        endpoint: oss-cn-hangzhou.aliyuncs.com
+        bucket: my-bucket          # credentials omitted: OSS_ACCESS_KEY_ID...
+      - name: backup
+        provider: local            # the local backup: used when every cloud fails
+        path: ./upload-backup
+    breaker: {failures: 5, window: 60s, open_timeout: 30s, half_open_requests: 1}
+    retry: {attempts: 3, budget: 10, base_delay: 200ms, max_delay: 5s}
+    skew: {correct: true}
+
+  Target keys: name, provider, endpoint, region, bucket, access_key_id,
+  secret_access_key, session_token, anonymous (true: unsigned requests),
+  part_size, part_jobs, multipart_threshold, connect_timeout,
+  response_timeout; oss: signature (v4, v1), path_style; obs: signature (v2,
+  v4, obs), path_style, skip_etag_check; cos: path_style, sign_expiry; s3:
+  path_style, skip_etag_check; local: path (and name). Sizes are like 16MiB or
+  8M, durations like 500ms, 30s, 10m.
+  backup: DIR adds a local backup target named "backup" (instead of a local
+  target). Without a local target there is no backup: a file every cloud
+  refuses fails (exit 1), and a rerun with --state retries only those.
+  breaker: failures, ratio, min_requests, window, bucket_period, open_timeout,
+  half_open_requests, probe_interval, probe_timeout. retry: attempts, budget,
+  base_delay, max_delay, max_retry_after, deadline, attempt_timeout.
+  skew: correct (sign with the server's time when the clock is off; default
+  true), report (smallest offset reported).
+
+Environment:
+  ${NAME} in any value is replaced by the variable's value; an unset variable
+  is an error naming it and its line (values are never printed). A cloud
+  target without credentials reads, in order:
+    tos  TOS_ACCESS_KEY, TOS_SECRET_KEY; or VOLC_ACCESSKEY, VOLC_SECRETKEY
+    oss  OSS_ACCESS_KEY_ID, OSS_ACCESS_KEY_SECRET (OSS_SESSION_TOKEN); or
+         ALIBABA_CLOUD_ACCESS_KEY_ID, ALIBABA_CLOUD_ACCESS_KEY_SECRET
+         (ALIBABA_CLOUD_SECURITY_TOKEN)
+    obs  OBS_ACCESS_KEY_ID, OBS_SECRET_ACCESS_KEY (OBS_SECURITY_TOKEN)
+    cos  COS_SECRETID, COS_SECRETKEY; or TENCENTCLOUD_SECRET_ID,
+         TENCENTCLOUD_SECRET_KEY
+    s3   AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY (AWS_SESSION_TOKEN)
+  and is an error when none is set (write anonymous: true for unsigned
+  requests). XDG_CONFIG_HOME and HOME locate the configuration.
+
+Output:
+  Standard output: without --json, "path -> key -> URL" for each file stored;
+  with --json, one JSON object per file:
+    {"path", "key", "size", "status": "uploaded"|"backed_up"|"failed"|"skipped",
+     "target", "provider", "url", "etag", "md5", "attempts": [{"target", "kind",
+     "code", "status", "request_id", "skew_ms", "skew_corrected", "start",
+     "elapsed_ms"}], "error"}
+  then {"summary": {...}}: counts per status, bytes, duration, and per target
+  the attempts by kind, the error codes, breaker opens, files failed over and
+  where they went, the measured clock skew and corrected attempts.
+  Standard error: each file's error, progress (--progress), and a summary
+  that tells what happened on each target and, for the first failure of each
+  kind, what to check.
+
+Resume (--state FILE):
+  An append-only journal of the files stored: key, size, mtime, MD5, target.
+  A rerun skips a file whose key, size, mtime and MD5 match a record on a
+  target still configured, even if it went to another target after a
+  failover; files only in the local backup are skipped too, and counted as
+  such. Interrupting (Ctrl-C, SIGTERM) stops starting new files, lets those
+  in flight finish and records them; a second interrupt aborts them.
+
+Sharding (--shard I/N):
+  A file belongs to shard FNV-1a-64(key) mod N, so N machines (or the pods
+  of a Kubernetes Indexed Job, with --shard $JOB_COMPLETION_INDEX/N) split a
+  batch the same way every time, without coordinating.
+
+Exit status:
+  0    every file is on a cloud target (or on the only, local, target)
+  3    some files are only in the local backup: nothing is lost; run
+       "upload drain" later
+  1    some files were stored nowhere (each is named on standard error)
+  2    usage or configuration error: nothing was uploaded
+  130  interrupted: the files in flight were finished or recorded, and the
+       state file is consistent`

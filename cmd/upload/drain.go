@@ -1,0 +1,258 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"net/url"
+	"strings"
+	"sync"
+	"sync/atomic"
+
+	"github.com/spf13/cobra"
+
+	"github.com/resilient-upload/upload/failover"
+	"github.com/resilient-upload/upload/uploader"
+)
+
+const drainHelp = `upload drain moves the files held in the local backup to the cloud targets of
+the configuration: each copy goes to the first cloud target that takes it,
+through the same breakers, retries and failover order as an upload (never
+back to the backup). A copy is verified before it is sent, what the cloud
+stored is verified after, and only then is the copy removed; a newer object
+already in the cloud under the same key is not overwritten (the copy is
+"superseded"). Drain is safe to interrupt and to run again: it finishes the
+work. The configuration is found as for upload (see upload --help) and must
+have a local target (or backup:) and a cloud target.
+
+Output: progress on standard error as for upload; without --json a summary
+that tells what happened on each target; with --json one object per copy
+on standard output, {"path" (the copy in the backup), "key", "size",
+"status": "stored"|"already_stored"|"superseded"|"failed"|"gone"|"skipped",
+"target", "provider", "url", "etag", "md5", "attempts", "error"}, then
+{"summary": {...}}.
+
+Exit status:
+  0    every copy is on a cloud target now (the backup is empty of them)
+  3    some copies stay in the backup (a cloud refused them, or the drain was
+       stopped early): nothing is lost; run upload drain again later
+  1    some copies cannot be drained: they are damaged or refused as invalid
+  2    usage or configuration error
+  130  interrupted: the copies not drained stay in the backup`
+
+// drainFlags are the flags of upload drain.
+type drainFlags struct {
+	jobs        int
+	maxFailures int
+}
+
+func (a *app) drainCommand(ctx context.Context, common *commonFlags) *cobra.Command {
+	df := &drainFlags{}
+	cmd := &cobra.Command{
+		Use:   "drain [flags]",
+		Short: "Move the files held in the local backup to the cloud targets",
+		Long:  drainHelp,
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			return a.runDrain(ctx, *common, df)
+		},
+	}
+	cmd.Flags().IntVar(&df.jobs, "jobs", 2, "drain `N` copies at once")
+	cmd.Flags().IntVar(&df.maxFailures, "max-failures", 0, "stop starting copies after `N` failures (0: no limit)")
+	return cmd
+}
+
+// drainSummary is the last line of drain's --json report.
+type drainSummary struct {
+	Summary drainBody `json:"summary"`
+}
+
+type drainBody struct {
+	Files         int             `json:"files"`
+	Stored        int             `json:"stored"`
+	AlreadyStored int             `json:"already_stored"`
+	Superseded    int             `json:"superseded"`
+	Failed        int             `json:"failed"`
+	Gone          int             `json:"gone"`
+	Skipped       int             `json:"skipped"`
+	Remaining     int             `json:"remaining"`
+	Bytes         int64           `json:"bytes"`
+	DurationMS    int64           `json:"duration_ms"`
+	Interrupted   bool            `json:"interrupted"`
+	ExitCode      int             `json:"exit_code"`
+	Targets       []targetSummary `json:"targets"`
+}
+
+func (a *app) runDrain(ctx context.Context, common commonFlags, df *drainFlags) error {
+	if err := common.checkProgress(); err != nil {
+		return err
+	}
+	if df.jobs < 1 {
+		return &usageError{fmt.Sprintf("--jobs %d: at least 1", df.jobs)}
+	}
+	cfg, err := a.loadConfig(common.config)
+	if err != nil {
+		return err
+	}
+	m := &meter{start: a.now()}
+	sizes := map[string]int64{}
+	var sizesMu sync.Mutex
+	opts := failoverOptions(cfg)
+	opts.OnEvent = func(ev failover.Event) {
+		if ev.Type != failover.EventDrain {
+			return
+		}
+		m.filesDone.Add(1)
+		if ev.Outcome == failover.DrainFailed {
+			m.failed.Add(1)
+		}
+		sizesMu.Lock()
+		m.bytesDone.Add(sizes[ev.Key])
+		sizesMu.Unlock()
+	}
+	set, err := buildTargets(cfg, overrides{}, opts)
+	if err != nil {
+		return err
+	}
+	defer set.close()
+	if set.backup == nil {
+		return &configError{[]string{cfg.Source + ": nothing to drain: the configuration has no local backup (a local target, or backup: DIR)"}}
+	}
+	if set.clouds == 0 {
+		return &configError{[]string{cfg.Source + ": no cloud target to drain the local backup to"}}
+	}
+	list, err := set.backup.List(ctx)
+	if err != nil {
+		fmt.Fprintf(a.stderr, "upload drain: reading the backup %s: %v\n", set.backup.Dir(), err)
+		return &exitError{exitFailed}
+	}
+	byID := map[string]uploader.Spooled{}
+	for _, s := range list {
+		byID[s.ID] = s
+		sizes[s.Key] = s.Size
+		m.filesTotal.Add(1)
+		m.bytesTotal.Add(s.Size)
+	}
+	names := make([]string, 0, len(set.descs))
+	for _, d := range set.descs {
+		names = append(names, d.Name)
+	}
+	t := newTally(set)
+	states := func() []targetState {
+		var out []targetState
+		for _, d := range set.descs {
+			st := "local backup"
+			if !set.isBackup(d.Name) {
+				s, _ := set.fo.TargetState(d.Name)
+				st = map[failover.State]string{failover.Closed: "ok", failover.Open: "breaker open", failover.HalfOpen: "half-open (trying)"}[s]
+			}
+			out = append(out, targetState{Name: d.Name, State: st})
+		}
+		return out
+	}
+	disp := a.newDisplay(common, m, "drain", names, states)
+
+	dctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	var interrupted atomic.Bool
+	done := make(chan struct{})
+	go func() {
+		select {
+		case <-a.signals:
+			interrupted.Store(true)
+			fmt.Fprintln(disp.Writer(), "upload drain: interrupted: stopping; copies not drained stay in the backup")
+			cancel()
+		case <-ctx.Done():
+			interrupted.Store(true)
+		case <-done:
+		}
+	}()
+	rep, _ := set.fo.Drain(dctx, failover.DrainOptions{Concurrency: df.jobs, MaxFailures: df.maxFailures})
+	close(done)
+	disp.Stop()
+
+	var jw *jsonWriter
+	if common.json {
+		jw = &jsonWriter{w: a.stdout}
+	}
+	body := drainBody{Files: len(rep.Items), DurationMS: a.now().Sub(m.start).Milliseconds()}
+	damaged := 0
+	for _, it := range rep.Items {
+		s := byID[it.ID]
+		r := &fileReport{Path: fileURLPath(s.URL), Key: it.Key, Size: it.Size, Status: it.Outcome.String(),
+			Target: it.Target, Provider: it.Provider, MD5: s.MD5, Attempts: attemptsReport(it.Attempts)}
+		switch it.Outcome {
+		case failover.DrainStored:
+			body.Stored++
+			body.Bytes += it.Size
+		case failover.DrainAlreadyStored:
+			body.AlreadyStored++
+		case failover.DrainSuperseded:
+			body.Superseded++
+		case failover.DrainFailed:
+			body.Failed++
+			if k := uploader.KindOf(it.Err); k == uploader.Integrity || k == uploader.Invalid {
+				damaged++
+			}
+		case failover.DrainGone:
+			body.Gone++
+		case failover.DrainSkipped:
+			body.Skipped++
+		}
+		if it.Err != nil {
+			r.Error = strPtr(errText(it.Err))
+			if it.Outcome == failover.DrainFailed {
+				fmt.Fprintf(a.stderr, "upload drain: %s (%s): %s\n", it.Key, r.Path, *r.Error)
+			}
+		}
+		t.add(r, uploader.Result{Target: it.Target, Attempts: it.Attempts}, it.Err, false)
+		if jw != nil {
+			jw.write(r)
+		}
+	}
+	body.Remaining = body.Failed + body.Skipped
+	sb := t.finish(set, a.now().Sub(m.start))
+	body.Targets = sb.Targets
+	body.Interrupted = interrupted.Load()
+	code := exitOK
+	switch {
+	case body.Interrupted:
+		code = exitInterrupted
+	case damaged > 0:
+		code = exitFailed
+	case body.Remaining > 0:
+		code = exitBackedUp
+	}
+	body.ExitCode = code
+	if jw != nil {
+		jw.write(drainSummary{Summary: body})
+	}
+	if !common.quiet {
+		w := a.stderr
+		fmt.Fprintf(w, "upload drain: %d copies in the backup: %d stored in the clouds, %d already there, %d superseded by newer objects, %d failed, %d gone, %d not tried (%s in %s)\n",
+			body.Files, body.Stored, body.AlreadyStored, body.Superseded, body.Failed, body.Gone, body.Skipped,
+			formatBytes(body.Bytes), formatDuration(a.now().Sub(m.start)))
+		for _, ts := range body.Targets {
+			if line := targetStory(ts, set); line != "" {
+				fmt.Fprintf(w, "  %s\n", line)
+			}
+		}
+		if body.Remaining > 0 {
+			fmt.Fprintf(w, "upload drain: %d copies stay in the local backup %s (nothing is lost); run upload drain again later\n", body.Remaining, set.backup.Dir())
+		}
+		t.writeHints(w)
+	}
+	if code != exitOK {
+		return &exitError{code}
+	}
+	return nil
+}
+
+// fileURLPath returns the path of a file:// URL, or the URL itself.
+func fileURLPath(u string) string {
+	if strings.HasPrefix(u, "file://") {
+		if p, err := url.Parse(u); err == nil {
+			return p.Path
+		}
+	}
+	return u
+}

@@ -1,0 +1,503 @@
+package main
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"sort"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/resilient-upload/upload/failover"
+	"github.com/resilient-upload/upload/uploader"
+)
+
+// The statuses of a file in the report.
+const (
+	statusUploaded = "uploaded"  // stored on a cloud target (or the only, local, target)
+	statusBackedUp = "backed_up" // only in the local backup: nothing lost, run upload drain
+	statusFailed   = "failed"    // stored nowhere
+	statusSkipped  = "skipped"   // already stored (--state), or --dry-run
+)
+
+// fileReport is one line of the --json report: exactly these keys, for
+// every file.
+type fileReport struct {
+	Path     string          `json:"path"`
+	Key      string          `json:"key"`
+	Size     int64           `json:"size"`
+	Status   string          `json:"status"`
+	Target   string          `json:"target"`
+	Provider string          `json:"provider"`
+	URL      string          `json:"url"`
+	ETag     string          `json:"etag"`
+	MD5      string          `json:"md5"`
+	Attempts []attemptReport `json:"attempts"`
+	Error    *string         `json:"error"`
+}
+
+// attemptReport is one try of one upload. Kind is "ok" for the success.
+// Start (RFC 3339, for timelines) and SkewCorrected are beyond the keys
+// the issue lists.
+type attemptReport struct {
+	Target        string  `json:"target"`
+	Kind          string  `json:"kind"`
+	Code          string  `json:"code"`
+	Status        int     `json:"status"`
+	RequestID     string  `json:"request_id"`
+	SkewMS        int64   `json:"skew_ms"`
+	SkewCorrected bool    `json:"skew_corrected"`
+	Start         string  `json:"start"`
+	ElapsedMS     float64 `json:"elapsed_ms"`
+}
+
+func attemptsReport(as []uploader.Attempt) []attemptReport {
+	out := make([]attemptReport, 0, len(as))
+	for _, a := range as {
+		kind := "ok"
+		if a.Err != nil || a.Kind != uploader.OK {
+			kind = a.Kind.String()
+		}
+		out = append(out, attemptReport{Target: a.Target, Kind: kind, Code: a.Code, Status: a.Status,
+			RequestID: a.RequestID, SkewMS: a.Skew.Milliseconds(), SkewCorrected: a.SkewCorrected,
+			Start:     a.Start.UTC().Format(time.RFC3339Nano),
+			ElapsedMS: float64(a.Elapsed.Microseconds()) / 1000})
+	}
+	return out
+}
+
+func strPtr(s string) *string { return &s }
+
+// summaryReport is the last line of the --json report.
+type summaryReport struct {
+	Summary summaryBody `json:"summary"`
+}
+
+type summaryBody struct {
+	// Files counts the files reported (one line each), by status below.
+	Files    int `json:"files"`
+	Uploaded int `json:"uploaded"`
+	BackedUp int `json:"backed_up"`
+	Failed   int `json:"failed"`
+	Skipped  int `json:"skipped"`
+	// SkippedInBackup counts the skipped files that are still only in the
+	// local backup.
+	SkippedInBackup int `json:"skipped_in_backup"`
+	// Bytes were stored by this run; BytesSkipped were already stored.
+	Bytes        int64 `json:"bytes"`
+	BytesSkipped int64 `json:"bytes_skipped"`
+	DurationMS   int64 `json:"duration_ms"`
+	// NotStarted counts files found but not started because of an
+	// interruption; OutOfShard the files left to other shards.
+	Interrupted bool             `json:"interrupted"`
+	NotStarted  int              `json:"not_started"`
+	Shard       string           `json:"shard,omitempty"`
+	OutOfShard  int              `json:"out_of_shard"`
+	DryRun      bool             `json:"dry_run"`
+	ExitCode    int              `json:"exit_code"`
+	Targets     []targetSummary  `json:"targets"`
+}
+
+// targetSummary is one target's story.
+type targetSummary struct {
+	Name     string `json:"name"`
+	Provider string `json:"provider"`
+	Backup   bool   `json:"backup"`
+	// State is the breaker's state at the end: closed, open, half-open.
+	State string `json:"state"`
+	// FilesStored and BytesStored count the files that ended here.
+	FilesStored int   `json:"files_stored"`
+	BytesStored int64 `json:"bytes_stored"`
+	// Attempts counts this run's attempts here by kind ("ok" for
+	// successes, "circuit_open" for breaker refusals); Codes the failed
+	// ones by the server's error code.
+	Attempts map[string]int `json:"attempts"`
+	Codes    map[string]int `json:"codes"`
+	// BreakerOpens counts the times the breaker opened.
+	BreakerOpens uint64 `json:"breaker_opens"`
+	// FailedOver counts the files that left this target after a failure or
+	// a refusal; FailedOverTo says where they ended ("" = nowhere).
+	FailedOver   int            `json:"failed_over"`
+	FailedOverTo map[string]int `json:"failed_over_to"`
+	// SkewMS is the last clock offset measured (server minus local), null
+	// if none was; SkewCorrected counts attempts signed with a corrected
+	// time.
+	SkewMS        *int64 `json:"skew_ms"`
+	SkewCorrected int    `json:"skew_corrected"`
+	// trouble counts the failures by vendor code, or kind without one,
+	// for the human summary.
+	trouble map[string]int
+}
+
+// tally accumulates the story of a run as files finish. Safe for
+// concurrent use.
+type tally struct {
+	mu      sync.Mutex
+	body    summaryBody
+	targets map[string]*targetSummary
+	order   []string
+	// firstErr keeps the first failure of each target and kind, for the
+	// hints of the human summary.
+	firstErr map[string]*uploader.Error
+	errOrder []string
+	failures []string
+	// journaled counts the files --state found stored already (and their
+	// bytes), to tell them apart from --dry-run's would-be uploads.
+	journaled      int
+	journaledBytes int64
+}
+
+func newTally(set *targetSet) *tally {
+	t := &tally{targets: map[string]*targetSummary{}, firstErr: map[string]*uploader.Error{}}
+	for _, d := range set.descs {
+		t.targets[d.Name] = &targetSummary{Name: d.Name, Provider: d.Provider, Backup: set.isBackup(d.Name),
+			State: "closed", Attempts: map[string]int{}, Codes: map[string]int{}, FailedOverTo: map[string]int{},
+			trouble: map[string]int{}}
+		t.order = append(t.order, d.Name)
+	}
+	return t
+}
+
+// add counts one finished file.
+func (t *tally) add(r *fileReport, res uploader.Result, err error, inBackup bool) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	b := &t.body
+	b.Files++
+	switch r.Status {
+	case statusUploaded:
+		b.Uploaded++
+		b.Bytes += r.Size
+	case statusBackedUp:
+		b.BackedUp++
+		b.Bytes += r.Size
+	case statusFailed:
+		b.Failed++
+		if len(t.failures) < 10 {
+			t.failures = append(t.failures, r.Path)
+		}
+	case statusSkipped:
+		b.Skipped++
+		b.BytesSkipped += r.Size
+		if r.Target != "" {
+			t.journaled++
+			t.journaledBytes += r.Size
+		}
+		if inBackup {
+			b.SkippedInBackup++
+		}
+	}
+	switch r.Status {
+	case statusUploaded, statusBackedUp, "stored", "already_stored": // the last two: drain's
+		if ts := t.targets[r.Target]; ts != nil {
+			ts.FilesStored++
+			ts.BytesStored += r.Size
+		}
+	}
+	left := map[string]bool{}
+	for _, a := range res.Attempts {
+		ts := t.targets[a.Target]
+		if ts == nil {
+			continue
+		}
+		kind := "ok"
+		if a.Err != nil || a.Kind != uploader.OK {
+			kind = a.Kind.String()
+			if a.Kind != uploader.Canceled && a.Kind != uploader.Invalid {
+				left[a.Target] = true
+			}
+			if a.Code != "" {
+				ts.Codes[a.Code]++
+			}
+			if a.Kind != uploader.CircuitOpen {
+				label := a.Code
+				if label == "" {
+					label = a.Kind.String()
+				}
+				ts.trouble[label]++
+			}
+			if a.Kind != uploader.CircuitOpen && a.Kind != uploader.Canceled {
+				k := a.Target + "\x00" + a.Kind.String()
+				if _, seen := t.firstErr[k]; !seen {
+					if ue := uploader.AsError(a.Err); ue != nil {
+						t.firstErr[k] = ue
+						t.errOrder = append(t.errOrder, k)
+					}
+				}
+			}
+		}
+		ts.Attempts[kind]++
+		if a.SkewCorrected {
+			ts.SkewCorrected++
+		}
+	}
+	for name := range left {
+		if name == r.Target {
+			continue // it failed here first, then succeeded here
+		}
+		ts := t.targets[name]
+		ts.FailedOver++
+		ts.FailedOverTo[r.Target]++
+	}
+	if err != nil && len(res.Attempts) == 0 {
+		// A failure before any attempt (unreadable file, refused key):
+		// keep its kind for the hints too.
+		if ue := uploader.AsError(err); ue != nil && ue.Kind != uploader.Canceled {
+			k := "\x00" + ue.Kind.String()
+			if _, seen := t.firstErr[k]; !seen {
+				t.firstErr[k] = ue
+				t.errOrder = append(t.errOrder, k)
+			}
+		}
+	}
+}
+
+// finish completes the summary with the failover counters.
+func (t *tally) finish(set *targetSet, elapsed time.Duration) summaryBody {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	b := t.body
+	b.DurationMS = elapsed.Milliseconds()
+	var stats failover.Stats
+	if set.fo != nil {
+		stats = set.fo.Stats()
+	}
+	for _, st := range stats.Targets {
+		ts := t.targets[st.Name]
+		if ts == nil {
+			continue
+		}
+		ts.State = st.State.String()
+		ts.BreakerOpens = st.Opens
+		if st.SkewKnown {
+			ms := st.Skew.Milliseconds()
+			ts.SkewMS = &ms
+		}
+	}
+	for i, name := range t.order {
+		ts := *t.targets[name]
+		if ts.SkewMS == nil {
+			if sr, ok := set.backends[i].(uploader.SkewReporter); ok {
+				if d, known := sr.Skew(); known {
+					ms := d.Milliseconds()
+					ts.SkewMS = &ms
+				}
+			}
+		}
+		b.Targets = append(b.Targets, ts)
+	}
+	return b
+}
+
+// writeJSON writes one NDJSON line.
+type jsonWriter struct {
+	mu  sync.Mutex
+	w   io.Writer
+	err error
+}
+
+func (j *jsonWriter) write(v any) {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return
+	}
+	j.mu.Lock()
+	defer j.mu.Unlock()
+	if j.err != nil {
+		return
+	}
+	_, j.err = j.w.Write(append(b, '\n'))
+}
+
+// humanSummary tells the run's story in words, for standard error.
+func humanSummary(w io.Writer, b summaryBody, t *tally, set *targetSet) {
+	var parts []string
+	add := func(n int, s string) {
+		if n > 0 {
+			parts = append(parts, fmt.Sprintf("%d %s", n, s))
+		}
+	}
+	if b.DryRun {
+		fmt.Fprintf(w, "upload: dry run, nothing was uploaded: %d files (%s) would be uploaded", b.Skipped-t.journaled, formatBytes(b.BytesSkipped-t.journaledBytes))
+		if t.journaled > 0 {
+			fmt.Fprintf(w, ", %d are already stored (--state)", t.journaled)
+		}
+		if b.Failed > 0 {
+			fmt.Fprintf(w, ", %d cannot be uploaded (named above)", b.Failed)
+		}
+		fmt.Fprintln(w)
+		if b.Shard != "" {
+			fmt.Fprintf(w, "upload: shard %s: %d files belong to other shards\n", b.Shard, b.OutOfShard)
+		}
+		return
+	}
+	add(b.Uploaded, "uploaded")
+	add(b.BackedUp, "only in the local backup")
+	add(b.Skipped, "skipped (already stored)")
+	add(b.Failed, "failed")
+	if len(parts) == 0 {
+		parts = append(parts, "no files")
+	}
+	fmt.Fprintf(w, "upload: %s (%s in %s", strings.Join(parts, ", "), formatBytes(b.Bytes), formatDuration(time.Duration(b.DurationMS)*time.Millisecond))
+	if b.DurationMS > 0 && b.Bytes > 0 {
+		fmt.Fprintf(w, ", %s/s", formatBytes(int64(float64(b.Bytes)/(float64(b.DurationMS)/1000))))
+	}
+	fmt.Fprintln(w, ")")
+	if b.Interrupted {
+		fmt.Fprintf(w, "upload: interrupted: %d files found were not started; run the same command again (with --state, what is stored is skipped)\n", b.NotStarted)
+	}
+	if b.Shard != "" {
+		fmt.Fprintf(w, "upload: shard %s: %d files belong to other shards\n", b.Shard, b.OutOfShard)
+	}
+	// The failover story: one line per target that had trouble or stored
+	// something.
+	for _, ts := range b.Targets {
+		if line := targetStory(ts, set); line != "" {
+			fmt.Fprintf(w, "  %s\n", line)
+		}
+	}
+	if n := b.BackedUp + b.SkippedInBackup; n > 0 {
+		fmt.Fprintf(w, "upload: %d files are only in the local backup (nothing is lost): run `upload drain` when the clouds are back\n", n)
+	}
+	if b.Failed > 0 {
+		fmt.Fprintf(w, "upload: %d files were stored nowhere (each is named above with its error)", b.Failed)
+		if len(t.failures) > 0 {
+			fmt.Fprintf(w, ", e.g. %s", strings.Join(t.failures[:min(3, len(t.failures))], ", "))
+		}
+		fmt.Fprintln(w)
+	}
+	t.writeHints(w)
+}
+
+// targetStory is one target's line: what went wrong there, what the
+// breaker did, where the files went instead, what it stored. "" if
+// nothing happened there.
+func targetStory(ts targetSummary, set *targetSet) string {
+	var trouble []string
+	for _, label := range sortedKeys(ts.trouble) {
+		trouble = append(trouble, fmt.Sprintf("%s ×%d", label, ts.trouble[label]))
+	}
+	switch {
+	case ts.BreakerOpens == 1:
+		trouble = append(trouble, "breaker opened")
+	case ts.BreakerOpens > 1:
+		trouble = append(trouble, fmt.Sprintf("breaker opened ×%d", ts.BreakerOpens))
+	}
+	if n := ts.Attempts["circuit_open"]; n > 0 {
+		trouble = append(trouble, fmt.Sprintf("%d uploads turned away while it was open", n))
+	}
+	if ts.SkewMS != nil && abs(*ts.SkewMS) >= 30_000 {
+		d := time.Duration(*ts.SkewMS) * time.Millisecond
+		s := fmt.Sprintf("its clock is %s %s ours", absDur(d).Round(time.Second), aheadBehind(d))
+		if ts.SkewCorrected > 0 {
+			s += fmt.Sprintf(" (signing time corrected on %d attempts)", ts.SkewCorrected)
+		}
+		trouble = append(trouble, s)
+	}
+	var went []string
+	for _, dest := range sortedKeys(ts.FailedOverTo) {
+		n := ts.FailedOverTo[dest]
+		switch {
+		case dest == "":
+			went = append(went, fmt.Sprintf("%d files were stored nowhere", n))
+		case set.isBackup(dest):
+			went = append(went, fmt.Sprintf("%d files went to the local backup (%s)", n, dest))
+		default:
+			went = append(went, fmt.Sprintf("%d files went to %s", n, dest))
+		}
+	}
+	if len(trouble) == 0 && len(went) == 0 {
+		if ts.FilesStored == 0 {
+			return ""
+		}
+		return fmt.Sprintf("%s: %d files stored", ts.Name, ts.FilesStored)
+	}
+	line := ts.Name + ": " + strings.Join(trouble, ", ")
+	if len(trouble) == 0 {
+		line = ts.Name + ": failed over"
+	}
+	if len(went) > 0 {
+		line += "; " + strings.Join(went, ", ")
+	}
+	if ts.FilesStored > 0 {
+		line += fmt.Sprintf("; %d files stored here", ts.FilesStored)
+	}
+	return line
+}
+
+// writeHints prints, for the first failure of each kind on each target,
+// the error and its hints (uploader.Error.Explain): what to check.
+func (t *tally) writeHints(w io.Writer) {
+	t.mu.Lock()
+	keys := append([]string(nil), t.errOrder...)
+	t.mu.Unlock()
+	for i, k := range keys {
+		if i == 6 {
+			fmt.Fprintf(w, "  (%d more kinds of failure: see the errors above or the --json report)\n", len(keys)-i)
+			break
+		}
+		if i == 0 {
+			fmt.Fprintln(w, "What to check (the first failure of each kind):")
+		}
+		for j, l := range strings.Split(strings.TrimRight(t.firstErr[k].Explain(), "\n"), "\n") {
+			if j == 0 {
+				fmt.Fprintf(w, "  - %s\n", l)
+			} else {
+				fmt.Fprintf(w, "      %s\n", l)
+			}
+		}
+	}
+}
+
+func sortedKeys[V any](m map[string]V) []string {
+	ks := make([]string, 0, len(m))
+	for k := range m {
+		ks = append(ks, k)
+	}
+	sort.Strings(ks)
+	return ks
+}
+
+func abs(x int64) int64 {
+	if x < 0 {
+		return -x
+	}
+	return x
+}
+
+func absDur(d time.Duration) time.Duration {
+	if d < 0 {
+		return -d
+	}
+	return d
+}
+
+func aheadBehind(d time.Duration) string {
+	if d < 0 {
+		return "behind"
+	}
+	return "ahead of"
+}
+
+// errText is the one-line error of a file for the report.
+func errText(err error) string {
+	if errors.Is(err, errInterrupted) {
+		return "interrupted before it was stored (run again to upload it)"
+	}
+	return strings.Join(strings.Fields(strings.ReplaceAll(err.Error(), "\n", " ")), " ")
+}
+
+var errInterrupted = errors.New("interrupted")
+
+// storedCounts returns the files stored so far on each target.
+func (t *tally) storedCounts() map[string]int {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	m := make(map[string]int, len(t.targets))
+	for name, ts := range t.targets {
+		m[name] = ts.FilesStored
+	}
+	return m
+}

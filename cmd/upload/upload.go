@@ -1,0 +1,450 @@
+package main
+
+import (
+	"context"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"sync"
+	"sync/atomic"
+
+	"github.com/resilient-upload/upload/failover"
+	"github.com/resilient-upload/upload/uploader"
+)
+
+// uploadFlags are the flags of the upload command.
+type uploadFlags struct {
+	commonFlags
+	prefix   string
+	jobs     int
+	partSize string
+	partJobs int
+	state    string
+	dryRun   bool
+	shard    string
+}
+
+// The exit statuses.
+const (
+	exitOK          = 0
+	exitFailed      = 1
+	exitUsage       = 2
+	exitBackedUp    = 3
+	exitInterrupted = 130
+)
+
+// usageError is a mistake on the command line: exit status 2.
+type usageError struct{ msg string }
+
+func (e *usageError) Error() string { return e.msg }
+
+// exitError ends a command with a status, its message already printed.
+type exitError struct{ code int }
+
+func (e *exitError) Error() string { return fmt.Sprintf("exit status %d", e.code) }
+
+// runUpload is the upload command.
+func (a *app) runUpload(ctx context.Context, f *uploadFlags, args []string) error {
+	if len(args) == 0 {
+		return &usageError{"no PATH given: name files or directories to upload, or - to read paths from standard input"}
+	}
+	if f.jobs < 1 {
+		return &usageError{fmt.Sprintf("--jobs %d: at least 1 file at a time", f.jobs)}
+	}
+	if f.partJobs < 0 {
+		return &usageError{fmt.Sprintf("--part-jobs %d: at least 1", f.partJobs)}
+	}
+	var o overrides
+	o.PartJobs = f.partJobs
+	if f.partSize != "" {
+		n, err := parseSize(f.partSize)
+		if err != nil {
+			return &usageError{"--part-size " + err.Error()}
+		}
+		if n < 5<<20 || n > 5<<30 {
+			return &usageError{fmt.Sprintf("--part-size %s: a part is 5MiB to 5GiB (the providers' limits)", f.partSize)}
+		}
+		o.PartSize = n
+	}
+	var sh shard
+	if f.shard != "" {
+		var err error
+		if sh, err = parseShard(f.shard); err != nil {
+			return &usageError{err.Error()}
+		}
+	}
+	if err := f.checkProgress(); err != nil {
+		return err
+	}
+	cfg, err := a.loadConfig(f.config)
+	if err != nil {
+		return err
+	}
+	set, err := buildTargets(cfg, o, failoverOptions(cfg))
+	if err != nil {
+		return err
+	}
+	defer set.close()
+	var j *journal
+	if f.state != "" {
+		if j, err = openJournal(f.state, a.now()); err != nil {
+			return &configError{[]string{err.Error()}}
+		}
+		if j.ignored > 0 {
+			fmt.Fprintf(a.stderr, "upload: --state %s: %d unreadable lines ignored\n", f.state, j.ignored)
+		}
+	}
+	b := &batch{a: a, f: f, set: set, j: j, shard: sh, tally: newTally(set),
+		meter: &meter{start: a.now()}, keys: map[string]string{}}
+	code := b.run(ctx, args)
+	return &exitError{code}
+}
+
+// batch is one run of the upload command.
+type batch struct {
+	a     *app
+	f     *uploadFlags
+	set   *targetSet
+	j     *journal
+	shard shard
+	tally *tally
+	meter *meter
+	json  *jsonWriter
+
+	mu      sync.Mutex // guards disp and the writes through it
+	disp    display
+	liveOut bool // stdout lines go through the display (same terminal)
+
+	keys       map[string]string
+	outOfShard int
+	notStarted int
+	inflight   atomic.Int64
+}
+
+// say writes a line for standard error, above a live display.
+func (b *batch) say(format string, args ...any) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	fmt.Fprintf(b.disp.Writer(), "upload: "+format+"\n", args...)
+}
+
+// note is say, unless --quiet.
+func (b *batch) note(format string, args ...any) {
+	if !b.f.quiet {
+		b.say(format, args...)
+	}
+}
+
+func (b *batch) run(ctx context.Context, args []string) int {
+	a := b.a
+	if b.f.json {
+		b.json = &jsonWriter{w: a.stdout}
+	}
+	b.meter.walking.Store(true)
+	names := make([]string, len(b.set.descs))
+	for i, d := range b.set.descs {
+		names[i] = d.Name
+	}
+	b.disp = a.newDisplay(b.f.commonFlags, b.meter, "upload", names, b.states)
+	_, isBars := b.disp.(*barDisplay)
+	b.liveOut = isBars && a.stdoutTerminal
+
+	hard, hardCancel := context.WithCancel(ctx)
+	defer hardCancel()
+	soft, softCancel := context.WithCancel(hard)
+	defer softCancel()
+	var interrupted atomic.Bool
+	done := make(chan struct{})
+	defer close(done)
+	go func() {
+		select {
+		case <-a.signals:
+		case <-ctx.Done():
+		case <-done:
+			return
+		}
+		interrupted.Store(true)
+		softCancel()
+		b.say("interrupted: starting no new files; finishing the %d in flight (interrupt again to abort them)", b.inflight.Load())
+		select {
+		case <-a.signals:
+			b.say("interrupted again: aborting the uploads in flight")
+			hardCancel()
+		case <-ctx.Done():
+			hardCancel()
+		case <-done:
+		}
+	}()
+
+	var skip []os.FileInfo
+	if b.set.backup != nil {
+		if fi, err := os.Stat(b.set.backup.Dir()); err == nil {
+			skip = append(skip, fi)
+		}
+	}
+	if b.j != nil {
+		if fi, err := b.j.f.Stat(); err == nil {
+			skip = append(skip, fi)
+		}
+	}
+	jobs := make(chan fileJob, 64)
+	w := &walker{prefix: b.f.prefix, stdin: a.stdin, skip: skip, note: b.note, out: jobs}
+	go w.run(soft, args)
+
+	sem := make(chan struct{}, b.f.jobs)
+	var wg sync.WaitGroup
+	for job := range jobs {
+		if soft.Err() != nil {
+			if job.err == nil && job.key != "" && b.shard.includes(job.key) {
+				b.notStarted++
+			}
+			continue
+		}
+		if job.key != "" && !b.shard.includes(job.key) {
+			b.outOfShard++
+			continue
+		}
+		if job.err == nil {
+			if first, dup := b.keys[job.key]; dup {
+				job.err = fmt.Errorf("its key %q is also the key of %s, uploaded in this run; only the first is uploaded (use --prefix, or upload the directories instead of the files)", job.key, first)
+			} else {
+				b.keys[job.key] = job.path
+			}
+		}
+		b.meter.filesTotal.Add(1)
+		if job.err != nil {
+			r := &fileReport{Path: job.path, Key: job.key, Attempts: []attemptReport{}}
+			b.finish(r, uploader.Result{}, job.err, false, nil)
+			continue
+		}
+		b.meter.bytesTotal.Add(job.info.Size())
+		select {
+		case sem <- struct{}{}:
+		case <-soft.Done():
+			b.notStarted++
+			b.meter.filesTotal.Add(-1)
+			b.meter.bytesTotal.Add(-job.info.Size())
+			continue
+		}
+		wg.Add(1)
+		b.inflight.Add(1)
+		go func(job fileJob) {
+			defer wg.Done()
+			defer func() { <-sem; b.inflight.Add(-1) }()
+			b.one(hard, job)
+		}(job)
+	}
+	b.meter.walking.Store(false)
+	wg.Wait()
+
+	if ctx.Err() != nil {
+		interrupted.Store(true)
+	}
+	b.mu.Lock()
+	b.disp.Stop()
+	b.disp = nopDisplay{a.stderr}
+	b.mu.Unlock()
+	if b.j != nil {
+		if err := b.j.close(); err != nil {
+			fmt.Fprintf(a.stderr, "upload: %v (a rerun will upload again what it did not record)\n", err)
+		}
+	}
+	body := b.tally.finish(b.set, a.now().Sub(b.meter.start))
+	body.Interrupted = interrupted.Load()
+	body.NotStarted = b.notStarted
+	body.OutOfShard = b.outOfShard
+	body.Shard = b.shard.String()
+	body.DryRun = b.f.dryRun
+	code := exitOK
+	switch {
+	case body.Interrupted:
+		code = exitInterrupted
+	case body.Failed > 0:
+		code = exitFailed
+	case body.BackedUp+body.SkippedInBackup > 0:
+		code = exitBackedUp
+	}
+	body.ExitCode = code
+	if b.json != nil {
+		b.json.write(summaryReport{Summary: body})
+		if b.json.err != nil {
+			fmt.Fprintf(a.stderr, "upload: writing the report: %v\n", b.json.err)
+			if code == exitOK {
+				code = exitFailed
+			}
+		}
+	}
+	if !b.f.quiet {
+		humanSummary(a.stderr, body, b.tally, b.set)
+	}
+	return code
+}
+
+// one uploads one file and records the outcome.
+func (b *batch) one(ctx context.Context, job fileJob) {
+	r := &fileReport{Path: job.path, Key: job.key, Size: job.info.Size(), Attempts: []attemptReport{}}
+	fp := &fileProgress{m: b.meter, size: job.info.Size()}
+	fail := func(err error) { b.finish(r, uploader.Result{}, err, false, fp) }
+	if err := uploader.ValidateKey(job.key); err != nil {
+		fail(fmt.Errorf("the key is refused: %w", err))
+		return
+	}
+	fi, err := os.Stat(job.path)
+	if err != nil {
+		fail(statError(job.path, err))
+		return
+	}
+	obj, err := uploader.FileObject(job.key, job.path)
+	if err != nil {
+		fail(err)
+		return
+	}
+	if obj.Size != r.Size {
+		b.meter.bytesTotal.Add(obj.Size - r.Size)
+		r.Size, fp.size = obj.Size, obj.Size
+	}
+	mtime := fi.ModTime().UnixNano()
+	if b.j != nil {
+		if rec, ok := b.j.lookup(job.key); ok && rec.Size == obj.Size && rec.MtimeNS == mtime && b.set.knows(rec) {
+			sum, err := fileMD5(ctx, job.path)
+			if err != nil {
+				fail(fileErr(job.path, err))
+				return
+			}
+			if hex.EncodeToString(sum) == rec.MD5 {
+				r.Status, r.Target, r.Provider, r.URL, r.MD5 = statusSkipped, rec.Target, rec.Provider, rec.URL, rec.MD5
+				inBackup := false
+				if rec.BackedUp && b.set.isBackup(rec.Target) {
+					if _, err := b.set.backup.Stat(ctx, job.key); err == nil {
+						inBackup = true
+					}
+				}
+				b.finish(r, uploader.Result{}, nil, inBackup, fp)
+				return
+			}
+			obj.MD5 = sum
+		}
+	}
+	if b.f.dryRun {
+		r.Status = statusSkipped
+		if obj.MD5 != nil {
+			r.MD5 = hex.EncodeToString(obj.MD5)
+		}
+		b.finish(r, uploader.Result{}, nil, false, fp)
+		return
+	}
+	res, err := b.set.u.Upload(uploader.WithProgress(ctx, fp.add), obj)
+	r.Attempts = attemptsReport(res.Attempts)
+	if err != nil {
+		if ctx.Err() != nil && uploader.KindOf(err) == uploader.Canceled {
+			err = fmt.Errorf("%w: %v", errInterrupted, err)
+		}
+		b.finish(r, res, err, false, fp)
+		return
+	}
+	r.Status = statusUploaded
+	if b.set.isBackup(res.Target) {
+		r.Status = statusBackedUp
+	}
+	r.Target, r.Provider, r.URL, r.ETag, r.MD5 = res.Target, res.Provider, res.URL, res.ETag, res.MD5
+	if r.MD5 == "" && obj.MD5 != nil {
+		r.MD5 = hex.EncodeToString(obj.MD5)
+	}
+	if b.j != nil {
+		sum := r.MD5
+		if sum == "" {
+			// A multipart upload: no MD5 came back; hash the file for the
+			// journal (a file changed meanwhile has another mtime, so the
+			// rerun uploads it again).
+			if s, err := fileMD5(context.WithoutCancel(ctx), job.path); err == nil {
+				sum = hex.EncodeToString(s)
+			}
+		}
+		d, _ := b.set.describe(res.Target)
+		b.j.add(stateRecord{Key: job.key, Path: job.path, Size: obj.Size, MtimeNS: mtime, MD5: sum,
+			Target: res.Target, Provider: res.Provider, Endpoint: d.Endpoint, Bucket: d.Bucket, URL: res.URL,
+			BackedUp: r.Status == statusBackedUp, Time: b.a.now().UTC().Format("2006-01-02T15:04:05.000Z07:00")})
+	}
+	b.finish(r, res, nil, false, fp)
+}
+
+func fileErr(path string, err error) error {
+	if errors.Is(err, context.Canceled) {
+		return fmt.Errorf("%w: %v", errInterrupted, err)
+	}
+	return statError(path, err)
+}
+
+// finish records a file's outcome: the counters, the error line, the
+// report line and the human line.
+func (b *batch) finish(r *fileReport, res uploader.Result, err error, inBackup bool, fp *fileProgress) {
+	if fp != nil {
+		fp.done()
+	}
+	b.meter.filesDone.Add(1)
+	if err != nil {
+		r.Status = statusFailed
+		r.Error = strPtr(errText(err))
+		b.meter.failed.Add(1)
+		b.say("%s: %s", r.Path, *r.Error)
+	}
+	b.tally.add(r, res, err, inBackup)
+	if b.json != nil {
+		b.json.write(r)
+		return
+	}
+	if b.f.quiet || (r.Status != statusUploaded && r.Status != statusBackedUp) {
+		return
+	}
+	line := fmt.Sprintf("%s -> %s -> %s\n", r.Path, r.Key, r.URL)
+	if b.liveOut {
+		b.mu.Lock()
+		io.WriteString(b.disp.Writer(), line)
+		b.mu.Unlock()
+		return
+	}
+	b.mu.Lock()
+	io.WriteString(b.a.stdout, line)
+	b.mu.Unlock()
+}
+
+// states is what the display shows of each target.
+func (b *batch) states() []targetState {
+	stored := b.tally.storedCounts()
+	out := make([]targetState, 0, len(b.set.descs))
+	for _, d := range b.set.descs {
+		n := stored[d.Name]
+		var st string
+		switch {
+		case b.set.isBackup(d.Name):
+			st = "standby (local backup)"
+			if n > 0 {
+				st = fmt.Sprintf("backing up: %d files", n)
+			}
+		case b.set.fo != nil:
+			s, _ := b.set.fo.TargetState(d.Name)
+			switch s {
+			case failover.Open:
+				st = "breaker open"
+			case failover.HalfOpen:
+				st = "half-open (trying)"
+			default:
+				st = "ok"
+			}
+			st += fmt.Sprintf(", %d stored", n)
+		default:
+			st = fmt.Sprintf("ok, %d stored", n)
+		}
+		out = append(out, targetState{Name: d.Name, State: st})
+	}
+	return out
+}
+
+// knows reports whether the journal record's target is still configured,
+// at the same place.
+func (s *targetSet) knows(rec stateRecord) bool {
+	d, ok := s.describe(rec.Target)
+	return ok && d.Provider == rec.Provider && d.Endpoint == rec.Endpoint && d.Bucket == rec.Bucket
+}
