@@ -122,7 +122,7 @@ func TestScenarioAllCloudsDown(t *testing.T) {
 	}
 	rep, err := u.Drain(ctx, failover.DrainOptions{Concurrency: 4})
 	if err != nil {
-		t.Fatalf("drain: %v (report %+v)", err, rep)
+		t.Fatalf("drain: %v (%d drained, %d failed of %d)", err, rep.Drained, rep.Failed, len(rep.Items))
 	}
 	if rep.Drained != n || rep.Failed != 0 || rep.Skipped != 0 || len(rep.Items) != n {
 		t.Fatalf("drain: %d drained, %d failed, %d skipped of %d items; want %d drained", rep.Drained, rep.Failed, rep.Skipped, len(rep.Items), n)
