@@ -91,13 +91,13 @@ type summaryBody struct {
 	DurationMS   int64 `json:"duration_ms"`
 	// NotStarted counts files found but not started because of an
 	// interruption; OutOfShard the files left to other shards.
-	Interrupted bool             `json:"interrupted"`
-	NotStarted  int              `json:"not_started"`
-	Shard       string           `json:"shard,omitempty"`
-	OutOfShard  int              `json:"out_of_shard"`
-	DryRun      bool             `json:"dry_run"`
-	ExitCode    int              `json:"exit_code"`
-	Targets     []targetSummary  `json:"targets"`
+	Interrupted bool            `json:"interrupted"`
+	NotStarted  int             `json:"not_started"`
+	Shard       string          `json:"shard,omitempty"`
+	OutOfShard  int             `json:"out_of_shard"`
+	DryRun      bool            `json:"dry_run"`
+	ExitCode    int             `json:"exit_code"`
+	Targets     []targetSummary `json:"targets"`
 }
 
 // targetSummary is one target's story.
