@@ -27,7 +27,7 @@ have a local target (or backup:) and a cloud target.
 Output: progress on standard error as for upload; without --json a summary
 that tells what happened on each target; with --json one object per copy
 on standard output, {"path" (the copy in the backup), "key", "size",
-"status": "stored"|"already_stored"|"superseded"|"failed"|"gone"|"skipped",
+"status": "drained"|"already_stored"|"superseded"|"failed"|"gone"|"skipped",
 "target", "provider", "url", "etag", "md5", "attempts", "error"}, then
 {"summary": {...}}.
 
@@ -68,7 +68,7 @@ type drainSummary struct {
 
 type drainBody struct {
 	Files         int             `json:"files"`
-	Stored        int             `json:"stored"`
+	Drained       int             `json:"drained"`
 	AlreadyStored int             `json:"already_stored"`
 	Superseded    int             `json:"superseded"`
 	Failed        int             `json:"failed"`
@@ -182,7 +182,7 @@ func (a *app) runDrain(ctx context.Context, common commonFlags, df *drainFlags) 
 			Target: it.Target, Provider: it.Provider, MD5: s.MD5, Attempts: attemptsReport(it.Attempts)}
 		switch it.Outcome {
 		case failover.DrainStored:
-			body.Stored++
+			body.Drained++
 			body.Bytes += it.Size
 		case failover.DrainAlreadyStored:
 			body.AlreadyStored++
@@ -228,8 +228,8 @@ func (a *app) runDrain(ctx context.Context, common commonFlags, df *drainFlags) 
 	}
 	if !common.quiet {
 		w := a.stderr
-		fmt.Fprintf(w, "upload drain: %d copies in the backup: %d stored in the clouds, %d already there, %d superseded by newer objects, %d failed, %d gone, %d not tried (%s in %s)\n",
-			body.Files, body.Stored, body.AlreadyStored, body.Superseded, body.Failed, body.Gone, body.Skipped,
+		fmt.Fprintf(w, "upload drain: %d copies in the backup: %d drained to the clouds, %d already there, %d superseded by newer objects, %d failed, %d gone, %d not tried (%s in %s)\n",
+			body.Files, body.Drained, body.AlreadyStored, body.Superseded, body.Failed, body.Gone, body.Skipped,
 			formatBytes(body.Bytes), formatDuration(a.now().Sub(m.start)))
 		for _, ts := range body.Targets {
 			if line := targetStory(ts, set); line != "" {

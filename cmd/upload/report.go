@@ -190,7 +190,7 @@ func (t *tally) add(r *fileReport, res uploader.Result, err error, inBackup bool
 		}
 	}
 	switch r.Status {
-	case statusUploaded, statusBackedUp, "stored", "already_stored": // the last two: drain's
+	case statusUploaded, statusBackedUp, "drained", "already_stored": // the last two: drain's
 		if ts := t.targets[r.Target]; ts != nil {
 			ts.FilesStored++
 			ts.BytesStored += r.Size
