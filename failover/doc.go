@@ -61,14 +61,18 @@
 // not tried. An attempt's own timeout is told apart from it by the caller's
 // ctx.Err() being nil, and gives Timeout.
 //
-// An ambiguous Timeout (the object may have landed) is checked where the
-// backend is an [uploader.Stater]: if a Stat finds the object with the
-// right size, and its ETag, when a plain MD5, matches the body's MD5 (or,
-// without one, its LastModified is not older than the attempt), the
-// upload counts as stored there: the Attempts show the Timeout followed by
-// a successful Attempt on the same target, and [EventLanded] is emitted.
-// Otherwise the Timeout is retried or failed over; without a Stater the
-// object may then exist twice, once on each target.
+// An ambiguous failure, one that leaves open whether the object was stored
+// (a Timeout, or an Unavailable or Unknown failure with no reply: the
+// connection broke or the reply was cut after the body was sent), is
+// checked where the backend is an [uploader.Stater]: if a Stat finds the
+// object with the right size, and its ETag, when a plain MD5, matches the
+// body's MD5 (or, without one, its LastModified is not older than the
+// attempt), the upload counts as stored there: the Attempts show the
+// failure followed by a successful Attempt on the same target, and
+// [EventLanded] is emitted. Otherwise the failure is retried or failed over;
+// without a Stater the object may then exist twice, once on each target. A
+// server's own refusal (a reply with a status) is never ambiguous and costs
+// no Stat.
 //
 // # Breakers
 //

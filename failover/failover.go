@@ -492,7 +492,8 @@ func (u *Uploader) backoff(n int) time.Duration {
 }
 
 // attempt makes one attempt on t, with the attempt timeout, and records it.
-// After a Timeout on a Stater it checks whether the object landed.
+// After an ambiguous failure on a Stater it checks whether the object
+// landed.
 func (r *run) attempt(t *target) (uploader.Result, error) {
 	u := r.u
 	timeout := u.opts.AttemptTimeout
@@ -519,7 +520,7 @@ func (r *run) attempt(t *target) (uploader.Result, error) {
 		}
 	}
 	r.record(t, res.Attempts, start, end, err)
-	if err == nil || uploader.KindOf(err) != uploader.Timeout || t.stater == nil {
+	if err == nil || t.stater == nil || !ambiguous(err) {
 		return res, err
 	}
 	if lres, ok := r.landed(t, start); ok {
@@ -595,6 +596,21 @@ func abs(d time.Duration) time.Duration {
 		return -d
 	}
 	return d
+}
+
+// ambiguous reports whether err leaves open whether the object was stored:
+// a Timeout, or an Unavailable or Unknown failure with no reply from the
+// server (the connection broke or the reply was cut after the body was
+// sent). A server's own refusal (a status) is never ambiguous.
+func ambiguous(err error) bool {
+	switch uploader.KindOf(err) {
+	case uploader.Timeout:
+		return true
+	case uploader.Unavailable, uploader.Unknown:
+		e := uploader.AsError(err)
+		return e != nil && e.Status == 0
+	}
+	return false
 }
 
 // landedSlack is how much earlier than the attempt's start (on the server's

@@ -3,6 +3,7 @@ package failover_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"slices"
 	"testing"
 	"time"
@@ -221,13 +222,15 @@ func TestRatioThreshold(t *testing.T) {
 		}
 		return memtest.Fault{Kind: uploader.Unavailable}
 	})
+	// Distinct keys: a failure with no reply is followed by a Stat, which
+	// must not find an earlier upload's object.
 	for i := range 7 {
-		e.upload("k")
+		e.upload(fmt.Sprintf("k%d", i))
 		if s := e.state("primary"); s != failover.Closed {
 			t.Fatalf("after %d outcomes breaker is %v", i+1, s)
 		}
 	}
-	e.upload("k") // 8 outcomes, 4 failures: 50%
+	e.upload("k7") // 8 outcomes, 4 failures: 50%
 	if s := e.state("primary"); s != failover.Open {
 		t.Fatalf("4 failures of 8: breaker %v, want open", s)
 	}

@@ -256,6 +256,36 @@ func TestAmbiguousTimeoutLanded(t *testing.T) {
 			t.Errorf("a landed attempt counted as a breaker failure")
 		}
 	})
+	t.Run("reply-lost-landed", func(t *testing.T) {
+		// The connection broke after the body was sent (no status): the
+		// object landed, so it is not sent again, nor to another target.
+		e := newEnv(t, envConfig{})
+		primary := e.clouds[0]
+		primary.Script(memtest.Fault{Kind: uploader.Unavailable, Land: true})
+		res, err := e.upload("k")
+		if err != nil || res.Target != "primary" {
+			t.Fatalf("%v on %q", err, res.Target)
+		}
+		if got := kinds(res.Attempts); !slices.Equal(got, []uploader.Kind{uploader.Unavailable, uploader.OK}) {
+			t.Errorf("attempts %v", got)
+		}
+		if primary.Puts() != 1 || e.clouds[1].Puts() != 0 || primary.Stats() != 1 {
+			t.Errorf("puts %d/%d stats %d, want 1/0 and 1", primary.Puts(), e.clouds[1].Puts(), primary.Stats())
+		}
+	})
+	t.Run("server-refusal-is-not-ambiguous", func(t *testing.T) {
+		// A 503 is the server's own answer: nothing landed, no Stat.
+		e := newEnv(t, envConfig{})
+		primary := e.clouds[0]
+		primary.Script(memtest.Fault{Kind: uploader.Unavailable, Status: 503})
+		res, err := e.upload("k")
+		if err != nil || res.Target != "primary" {
+			t.Fatalf("%v on %q", err, res.Target)
+		}
+		if primary.Stats() != 0 || primary.Puts() != 2 {
+			t.Errorf("stats %d puts %d, want 0 and 2", primary.Stats(), primary.Puts())
+		}
+	})
 	t.Run("older-object-same-size", func(t *testing.T) {
 		// An older object of the same size but other bytes is not taken
 		// for the upload: the MD5 ETag differs.
