@@ -137,7 +137,7 @@ func (a *app) commands(ctx context.Context) *cobra.Command {
 	pf := root.PersistentFlags()
 	pf.StringVar(&common.config, "config", "", "configuration `FILE` (default ./upload.yaml, then $XDG_CONFIG_HOME/upload/config.yaml)")
 	pf.BoolVar(&common.json, "json", false, "write an NDJSON report on standard output")
-	pf.StringVar(&common.progress, "progress", "auto", "progress on standard error: `auto` (bars on a terminal, else a line every 5s), always (bars), never")
+	pf.StringVar(&common.progress, "progress", "auto", "progress on standard error, `MODE` auto (bars on a terminal, else a line every 5s), always (bars) or never")
 	pf.BoolVar(&common.quiet, "quiet", false, "no progress and no summary; errors still go to standard error")
 
 	fl := root.Flags()
@@ -153,6 +153,19 @@ func (a *app) commands(ctx context.Context) *cobra.Command {
 	root.AddCommand(a.doctorCommand(ctx, &common), a.drainCommand(ctx, &common))
 	return root
 }
+
+// configHelp is the part of every command's help about finding the
+// configuration and the credentials.
+const configHelp = `Configuration and environment:
+  --config FILE; else ./upload.yaml; else $XDG_CONFIG_HOME/upload/config.yaml
+  (~/.config/upload/config.yaml when XDG_CONFIG_HOME is unset). Credentials
+  come from ${NAME} references in the file, or else from the provider's usual
+  variables: TOS_ACCESS_KEY/TOS_SECRET_KEY (or VOLC_ACCESSKEY/VOLC_SECRETKEY),
+  OSS_ACCESS_KEY_ID/OSS_ACCESS_KEY_SECRET (or ALIBABA_CLOUD_ACCESS_KEY_ID/
+  ALIBABA_CLOUD_ACCESS_KEY_SECRET), OBS_ACCESS_KEY_ID/OBS_SECRET_ACCESS_KEY,
+  COS_SECRETID/COS_SECRETKEY (or TENCENTCLOUD_SECRET_ID/
+  TENCENTCLOUD_SECRET_KEY), AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY. The file's
+  format is in upload --help.`
 
 const rootHelp = `upload sends files and directories to object storage (Volcengine TOS, Aliyun
 OSS, Huawei OBS, Tencent COS, any S3) through the targets of a configuration

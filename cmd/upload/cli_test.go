@@ -202,7 +202,9 @@ func TestHelp(t *testing.T) {
 		if r.code != 0 {
 			t.Fatalf("%s --help: exit %d", sub, r.code)
 		}
-		for _, want := range []string{"Exit status:", "--config", "--json", "--progress", "--quiet", "upload --help"} {
+		for _, want := range []string{"Exit status:", "--config", "--json", "--progress", "--quiet", "upload --help",
+			"./upload.yaml", "$XDG_CONFIG_HOME/upload/config.yaml", "TOS_ACCESS_KEY", "OSS_ACCESS_KEY_ID", "OBS_ACCESS_KEY_ID",
+			"COS_SECRETID", "AWS_ACCESS_KEY_ID"} {
 			if !strings.Contains(r.stdout, want) {
 				t.Errorf("upload %s --help does not mention %q", sub, want)
 			}

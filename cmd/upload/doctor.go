@@ -43,8 +43,7 @@ A local target gets a put and delete in its directory. Secrets are never
 printed: only an access key's first four characters and lengths.
 
 Lines start with ok, WARN (worth a look) or FAIL (uploads to this target will
-fail). The configuration is found as for upload (see upload --help); with
---json each finding is a JSON object {"target", "check", "status", "message",
+fail). With --json each finding is a JSON object {"target", "check", "status", "message",
 "remedy"} on standard output, then {"summary": {...}}.
 
 Exit status:
@@ -63,7 +62,7 @@ func (a *app) doctorCommand(ctx context.Context, common *commonFlags) *cobra.Com
 	cmd := &cobra.Command{
 		Use:   "doctor [flags]",
 		Short: "Check every target: clock, DNS, TLS, endpoint, keys, region, bucket, a put and a delete",
-		Long:  doctorHelp,
+		Long:  doctorHelp + "\n\n" + configHelp,
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			return a.runDoctor(ctx, *common, df)

@@ -21,8 +21,8 @@ back to the backup). A copy is verified before it is sent, what the cloud
 stored is verified after, and only then is the copy removed; a newer object
 already in the cloud under the same key is not overwritten (the copy is
 "superseded"). Drain is safe to interrupt and to run again: it finishes the
-work. The configuration is found as for upload (see upload --help) and must
-have a local target (or backup:) and a cloud target.
+work. The configuration must have a local target (or backup: DIR) and a
+cloud target.
 
 Output: progress on standard error as for upload; without --json a summary
 that tells what happened on each target; with --json one object per copy
@@ -50,7 +50,7 @@ func (a *app) drainCommand(ctx context.Context, common *commonFlags) *cobra.Comm
 	cmd := &cobra.Command{
 		Use:   "drain [flags]",
 		Short: "Move the files held in the local backup to the cloud targets",
-		Long:  drainHelp,
+		Long:  drainHelp + "\n\n" + configHelp,
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			return a.runDrain(ctx, *common, df)

@@ -37,7 +37,11 @@ func realMain() int {
 	defer signal.Stop(sig)
 	a := newApp(os.Stdin, os.Stdout, os.Stderr)
 	a.signals = sig
-	a.stderrTerminal = term.IsTerminal(int(os.Stderr.Fd()))
+	// A terminal of unknown width (a pty nobody sized) gets the plain
+	// lines: the bars would not render there.
+	if w, _, err := term.GetSize(int(os.Stderr.Fd())); err == nil && w > 0 {
+		a.stderrTerminal = term.IsTerminal(int(os.Stderr.Fd()))
+	}
 	a.stdoutTerminal = term.IsTerminal(int(os.Stdout.Fd()))
 	return a.run(context.Background(), os.Args[1:])
 }

@@ -116,6 +116,7 @@ func TestFailoverBatch(t *testing.T) {
 	if r.code != exitOK {
 		t.Fatalf("exit %d\n%s", r.code, r.stderr)
 	}
+	t.Logf("human summary:\n%s", r.stderr)
 	rep := parseReport(t, r.stdout)
 	s := rep.summary
 	if s.Files != total || s.Uploaded != total || s.Failed+s.BackedUp+s.Skipped != 0 || s.ExitCode != 0 {
@@ -179,6 +180,50 @@ func TestFailoverBatch(t *testing.T) {
 	}
 	if n := ossGW.Count(gateway.OpPut); n != onOSS {
 		t.Errorf("the OSS gateway saw %d PUTs, want %d (one per file)", n, onOSS)
+	}
+}
+
+// TestSkewStory uploads to a TOS gateway whose clock is 31 minutes ahead:
+// the backend corrects its signing time, every file lands on TOS (exit
+// 0), and both reports say what happened.
+func TestSkewStory(t *testing.T) {
+	srv := miniotest.Shared(t)
+	bucket := srv.NewBucket(t, "skew")
+	gw, url := startGateway(t, srv, gateway.TOS, nil)
+	gw.SetClockOffset(31 * time.Minute)
+	c := newCLI(t)
+	ak, sk := gw.Credentials()
+	c.env["GW_AK"], c.env["GW_SK"] = ak, sk
+	c.config(fmt.Sprintf("targets:\n  - {name: tos-beijing, provider: tos, endpoint: '%s', region: cn-beijing, bucket: %s, access_key_id: '${GW_AK}', secret_access_key: '${GW_SK}'}\nbackup: ./bk\n", url, bucket))
+	writeBatch(t, filepath.Join(c.dir, "batch"), 40)
+	r := c.run("--json", "--jobs", "4", "batch")
+	if r.code != exitOK {
+		t.Fatalf("exit %d\n%s", r.code, r.stderr)
+	}
+	t.Logf("human summary:\n%s", r.stderr)
+	rep := parseReport(t, r.stdout)
+	tos := rep.summary.Targets[0]
+	if rep.summary.Uploaded != 40 || tos.FilesStored != 40 || tos.SkewMS == nil || *tos.SkewMS < 30*60*1000 || *tos.SkewMS > 32*60*1000 ||
+		tos.SkewCorrected < 1 || tos.BreakerOpens != 0 {
+		t.Errorf("summary %+v, tos %+v", rep.summary, tos)
+	}
+	corrected := 0
+	for _, f := range rep.files {
+		for _, a := range f.Attempts {
+			if a.SkewCorrected {
+				corrected++
+				if a.Kind != "ok" || a.SkewMS < 30*60*1000 {
+					t.Errorf("%s: corrected attempt %+v", f.Key, a)
+				}
+			}
+		}
+	}
+	if corrected != tos.SkewCorrected {
+		t.Errorf("%d corrected attempts in the lines, %d in the summary", corrected, tos.SkewCorrected)
+	}
+	if !strings.Contains(r.stderr, "tos-beijing: its clock is 31m0s ahead of ours (signing time corrected on 40 attempts, after ") ||
+		strings.Contains(r.stderr, "What to check") {
+		t.Errorf("the human summary does not tell the skew:\n%s", r.stderr)
 	}
 }
 

@@ -127,8 +127,10 @@ type targetSummary struct {
 	SkewMS        *int64 `json:"skew_ms"`
 	SkewCorrected int    `json:"skew_corrected"`
 	// trouble counts the failures by vendor code, or kind without one,
-	// for the human summary.
-	trouble map[string]int
+	// for the human summary; refusedThenCorrected the clock-skew refusals
+	// that a corrected attempt got past.
+	trouble              map[string]int
+	refusedThenCorrected int
 }
 
 // tally accumulates the story of a run as files finish. Safe for
@@ -197,7 +199,7 @@ func (t *tally) add(r *fileReport, res uploader.Result, err error, inBackup bool
 		}
 	}
 	left := map[string]bool{}
-	for _, a := range res.Attempts {
+	for i, a := range res.Attempts {
 		ts := t.targets[a.Target]
 		if ts == nil {
 			continue
@@ -205,20 +207,27 @@ func (t *tally) add(r *fileReport, res uploader.Result, err error, inBackup bool
 		kind := "ok"
 		if a.Err != nil || a.Kind != uploader.OK {
 			kind = a.Kind.String()
-			if a.Kind != uploader.Canceled && a.Kind != uploader.Invalid {
+			// A clock-skew refusal that the backend's next attempt, signed
+			// with the server's time, got past is not trouble: the story
+			// tells it with the skew.
+			corrected := a.Kind == uploader.ClockSkew && i+1 < len(res.Attempts) &&
+				res.Attempts[i+1].Target == a.Target && res.Attempts[i+1].SkewCorrected && res.Attempts[i+1].Err == nil
+			if a.Kind != uploader.Canceled && a.Kind != uploader.Invalid && !corrected {
 				left[a.Target] = true
 			}
 			if a.Code != "" {
 				ts.Codes[a.Code]++
 			}
-			if a.Kind != uploader.CircuitOpen {
+			if corrected {
+				ts.refusedThenCorrected++
+			} else if a.Kind != uploader.CircuitOpen {
 				label := a.Code
 				if label == "" {
 					label = a.Kind.String()
 				}
 				ts.trouble[label]++
 			}
-			if a.Kind != uploader.CircuitOpen && a.Kind != uploader.Canceled {
+			if a.Kind != uploader.CircuitOpen && a.Kind != uploader.Canceled && !corrected {
 				k := a.Target + "\x00" + a.Kind.String()
 				if _, seen := t.firstErr[k]; !seen {
 					if ue := uploader.AsError(a.Err); ue != nil {
@@ -392,7 +401,11 @@ func targetStory(ts targetSummary, set *targetSet) string {
 		d := time.Duration(*ts.SkewMS) * time.Millisecond
 		s := fmt.Sprintf("its clock is %s %s ours", absDur(d).Round(time.Second), aheadBehind(d))
 		if ts.SkewCorrected > 0 {
-			s += fmt.Sprintf(" (signing time corrected on %d attempts)", ts.SkewCorrected)
+			s += fmt.Sprintf(" (signing time corrected on %d attempts", ts.SkewCorrected)
+			if n := ts.refusedThenCorrected; n > 0 {
+				s += fmt.Sprintf(", after %d refusals for clock skew", n)
+			}
+			s += ")"
 		}
 		trouble = append(trouble, s)
 	}

@@ -199,6 +199,28 @@ breaker: {failures: 2}
 	}
 }
 
+// TestDrainInterrupted: an interrupt stops the drain; the copies stay in
+// the backup and the exit status is 130.
+func TestDrainInterrupted(t *testing.T) {
+	c := newCLI(t)
+	c.config(fmt.Sprintf("targets:\n  - {name: dead, provider: s3, endpoint: '%s', bucket: bkt, anonymous: true}\nbackup: ./bk\nretry: {attempts: 1}\n", deadEndpoint(t)))
+	c.write(map[string]string{"d/a": "a", "d/b": "b"})
+	if r := c.run("--quiet", "d"); r.code != exitBackedUp {
+		t.Fatalf("exit %d: %s", r.code, r.stderr)
+	}
+	c.signals = make(chan os.Signal, 1)
+	c.signals <- os.Interrupt
+	r := c.run("drain")
+	if r.code != exitInterrupted {
+		t.Errorf("drain: exit %d, want 130\n%s", r.code, r.stderr)
+	}
+	for _, k := range []string{"a", "b"} {
+		if _, ok := readLocal(t, "bk", k); !ok {
+			t.Errorf("%s left the backup", k)
+		}
+	}
+}
+
 func TestDrainConfigErrors(t *testing.T) {
 	c := newCLI(t)
 	if r := c.run("drain"); r.code != exitUsage || !strings.Contains(r.stderr, "no cloud target") {
