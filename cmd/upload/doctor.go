@@ -47,9 +47,10 @@ fail). With --json each finding is a JSON object {"target", "check", "status", "
 "remedy"} on standard output, then {"summary": {...}}.
 
 Exit status:
-  0  every target passes (no FAIL)
-  1  some target fails a check
-  2  usage or configuration error`
+  0    every target passes (no FAIL)
+  1    some target fails a check
+  2    usage or configuration error
+  130  interrupted`
 
 // doctorFlags are the flags of upload doctor.
 type doctorFlags struct {
@@ -100,6 +101,17 @@ func (a *app) runDoctor(ctx context.Context, common commonFlags, df *doctorFlags
 	if err != nil {
 		return err
 	}
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	done := make(chan struct{})
+	defer close(done)
+	go func() {
+		select {
+		case <-a.signals:
+			cancel()
+		case <-done:
+		}
+	}()
 	targets := cfg.allTargets()
 	if df.target != "" {
 		var only []*targetConfig
@@ -173,7 +185,11 @@ func (a *app) runDoctor(ctx context.Context, common commonFlags, df *doctorFlags
 			fmt.Fprintf(out, "upload doctor: %d of %d targets fail: %s\n", len(failed), len(targets), strings.Join(failed, ", "))
 		}
 	}
-	if len(failed) > 0 {
+	switch {
+	case ctx.Err() != nil:
+		fmt.Fprintln(a.stderr, "upload doctor: interrupted")
+		return &exitError{exitInterrupted}
+	case len(failed) > 0:
 		return &exitError{exitFailed}
 	}
 	return nil
