@@ -290,6 +290,9 @@ func benchmark(ctx context.Context, o options) error {
 			uploadBin = ""
 		} else {
 			uploadVersion = binaryVersion(uploadBin)
+			if out, err := exec.Command("git", "-C", root, "describe", "--always", "--dirty").Output(); err == nil {
+				uploadVersion += ", work tree at git " + strings.TrimSpace(string(out))
+			}
 		}
 	}
 
