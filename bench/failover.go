@@ -42,6 +42,12 @@ type failoverCase struct {
 	// Rejected are, per upload that the breaker turned away from the
 	// primary, the time that rejection took (µs), from the --json report.
 	Rejected []float64
+	// Delays are, per successful upload, the time from its first attempt
+	// to its successful one (ms): what the broken primary cost it.
+	Delays []float64
+	// Reached and RejectedN are, per run, the attempts that reached the
+	// primary and those its open breaker turned away.
+	Reached, RejectedN []float64
 	// Reports are the --json report files of the runs.
 	Reports []string
 }
@@ -141,6 +147,10 @@ func measureFailover(ctx context.Context, client minioClient, e env, conts []con
 				continue
 			}
 			fc.Rejected = append(fc.Rejected, rep.rejectedMicros("primary")...)
+			fc.Delays = append(fc.Delays, rep.delaysMillis()...)
+			reached, rejected := rep.attemptsOn("primary")
+			fc.Reached = append(fc.Reached, float64(reached))
+			fc.RejectedN = append(fc.RejectedN, float64(rejected))
 			if fc.ID == "badsig" {
 				if d, err := rep.timeToFailover("primary", "SignatureDoesNotMatch", "secondary"); err != nil {
 					fr.TTFErr = err.Error()
@@ -151,10 +161,11 @@ func measureFailover(ctx context.Context, client minioClient, e env, conts []con
 		}
 	}
 
-	// Peak RSS against part size × part jobs, on the largest workload.
-	fr.RSSWorkload = wls[len(wls)-1]
+	// Peak RSS against part size × part jobs, on the large workload (else
+	// the one with the largest files).
+	fr.RSSWorkload = wls[0]
 	for _, w := range wls {
-		if w.Bytes() > fr.RSSWorkload.Bytes() {
+		if w.Name == "large" || (fr.RSSWorkload.Name != "large" && w.Size > fr.RSSWorkload.Size) {
 			fr.RSSWorkload = w
 		}
 	}

@@ -184,3 +184,40 @@ func (r *jsonReport) timeToFailover(primary, code, secondary string) (time.Durat
 	}
 	return firstOK.Sub(firstFail), nil
 }
+
+// delaysMillis returns, for every upload that succeeded, the time from its
+// first attempt's start to its successful attempt's start (ms): what trying
+// other targets first cost it.
+func (r *jsonReport) delaysMillis() []float64 {
+	var out []float64
+	for _, atts := range r.Uploads {
+		if len(atts) == 0 {
+			continue
+		}
+		for _, a := range atts {
+			if a.OK {
+				out = append(out, float64(a.Start.Sub(atts[0].Start))/float64(time.Millisecond))
+				break
+			}
+		}
+	}
+	return out
+}
+
+// attemptsOn counts the attempts on target: those that reached it (any
+// kind but circuit_open) and those its open breaker rejected.
+func (r *jsonReport) attemptsOn(target string) (reached, rejected int) {
+	for _, atts := range r.Uploads {
+		for _, a := range atts {
+			if a.Target != target {
+				continue
+			}
+			if isCircuitOpen(a) {
+				rejected++
+			} else {
+				reached++
+			}
+		}
+	}
+	return reached, rejected
+}

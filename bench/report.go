@@ -30,7 +30,11 @@ func summarizeSamples(samples []sample, w workload) figures {
 	for _, s := range samples {
 		f.Runs++
 		if s.Err != nil {
-			f.Failures = append(f.Failures, fmt.Sprintf("round %d: %v", s.Round, s.Err))
+			msg := s.Err.Error()
+			if len(msg) > 400 {
+				msg = msg[:400] + " …"
+			}
+			f.Failures = append(f.Failures, fmt.Sprintf("round %d: %s", s.Round, msg))
 			continue
 		}
 		f.OK++
@@ -318,8 +322,8 @@ func renderFailover(b *strings.Builder, res *results) {
 	}
 	w := fr.Workload
 	p("### Per-upload overhead while the primary's breaker is open\n\n")
-	p("`upload --json` uploads %s (%d files at once) to a healthy s3 target, alone or behind a broken primary target; the CLI's default breaker and retry policy. Wall-time overhead is against \"secondary alone\"; the rejection time is how long the open breaker took to turn one upload away from the primary (from the report's attempts).\n\n", w.Label(), res.Opts.Set.Jobs)
-	p("| Case | OK runs | Wall s | Files/s | Overhead | Breaker rejection µs (median [IQR]) | Peak RSS MiB |\n|---|---|---|---|---|---|---|\n")
+	p("`upload --json` uploads %s (%d files at once) to a healthy s3 target (\"secondary\"), alone or behind a broken primary target, with the CLI's default breaker and retry policy. Overhead is the median wall time against \"secondary alone\". Delay per upload is, from the report's attempts, the time from an upload's first attempt to its successful one (what the primary cost it; the p99 and max show the uploads that met the primary before its breaker opened). Rejection is how long the open breaker took to turn one upload away (the report has µs resolution: 0 means under 1 µs).\n\n", w.Label(), res.Opts.Set.Jobs)
+	p("| Case | OK runs | Wall s | Files/s | Overhead | Delay per upload ms: median / p99 / max | Attempts on the primary per run: reached / rejected | Rejection µs | Peak RSS MiB |\n|---|---|---|---|---|---|---|---|---|\n")
 	var base summary
 	var notes []string
 	for i, c := range fr.Cases {
@@ -331,11 +335,19 @@ func renderFailover(b *strings.Builder, res *results) {
 		if i > 0 && f.Wall.N > 0 && base.N > 0 {
 			over = pct(f.Wall.Median, base.Median)
 		}
-		rej := "–"
-		if len(c.Rejected) > 0 {
-			rej = cell(summarize(c.Rejected), 1) + fmt.Sprintf(" (%s uploads)", thousands(int64(len(c.Rejected))))
+		delay, att, rej := "–", "–", "–"
+		if len(c.Delays) > 0 {
+			sorted := append([]float64(nil), c.Delays...)
+			sort.Float64s(sorted)
+			delay = fmt.Sprintf("%.2f / %.1f / %.1f", quantile(sorted, 0.5), quantile(sorted, 0.99), sorted[len(sorted)-1])
 		}
-		p("| %s | %d/%d | %s | %s | %s | %s | %s |\n", c.Label, f.OK, f.Runs, cell(f.Wall, 2), cell(f.FilesPS, ratePrec(f.FilesPS)), over, rej, cell(f.RSSMiB, 0))
+		if i > 0 && len(c.Reached) > 0 {
+			att = fmt.Sprintf("%s / %s", cell(summarize(c.Reached), 0), cell(summarize(c.RejectedN), 0))
+		}
+		if len(c.Rejected) > 0 {
+			rej = cell(summarize(c.Rejected), 1)
+		}
+		p("| %s | %d/%d | %s | %s | %s | %s | %s | %s | %s |\n", c.Label, f.OK, f.Runs, cell(f.Wall, 2), cell(f.FilesPS, ratePrec(f.FilesPS)), over, delay, att, rej, cell(f.RSSMiB, 0))
 		for _, fl := range f.Failures {
 			notes = append(notes, fmt.Sprintf("- %s failed %s\n", c.Label, fl))
 		}
@@ -410,7 +422,7 @@ func renderFaults(b *strings.Builder, res *results) {
 		p("Not measured: %s.\n\n", strings.TrimSuffix(fr.FaultsUnavailable, "."))
 		return
 	}
-	p("Each tool uploads %s through the vendor gateway of integration/gateway (OBS dialect, in-process, in front of the same MinIO), once as it is and once with %.0f%% of all requests answered 503 ServiceUnavailable (no Retry-After; drawn from the gateway's seeded source), in alternating order. `upload` uses an obs target on the gateway, its second target (s3, on MinIO directly) stays healthy. Change is the median files/s with faults against without.\n\n", w.Label(), faultRate*100)
+	p("Each tool uploads %s through the vendor gateway of integration/gateway (OBS dialect, in-process, in front of the same MinIO), once as it is and once with %.0f%% of all requests answered 503 ServiceUnavailable (no Retry-After; drawn from the gateway's seeded source), in alternating order. `upload` uses an obs target on the gateway, its second target (s3, on MinIO directly) stays healthy; \"no second target\" is the obs target alone, so that only retries can absorb the 503s. Change is the median files/s with faults against without.\n\n", w.Label(), faultRate*100)
 	p("| Tool | OK runs (clean / 503s) | Files/s clean | Files/s with 503s | Change | 503s injected per run | Objects on the second target |\n|---|---|---|---|---|---|---|\n")
 	var notes []string
 	for _, fc := range fr.Faults {
@@ -424,7 +436,7 @@ func renderFaults(b *strings.Builder, res *results) {
 			change = pct(ff.FilesPS.Median, fcl.FilesPS.Median)
 		}
 		sec := "–"
-		if strings.HasPrefix(fc.ID, "upload") {
+		if strings.HasPrefix(fc.ID, "upload") && !strings.HasSuffix(fc.ID, "-solo") {
 			sec = fmt.Sprint(ff.Secondary)
 		}
 		p("| %s | %d/%d / %d/%d | %s | %s | %s | %s | %s |\n", fc.Label, fcl.OK, fcl.Runs, ff.OK, ff.Runs,

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"time"
 )
@@ -85,17 +86,34 @@ func obsTarget(name string, e env, bucket string, obsExtra [][2]string) target {
 // second s3 target (another bucket on the same MinIO), so the failover
 // layer, with its breakers and retries, is in the path of every upload.
 func newUpload(id, label, bin, version string, e env, primary target) (contender, error) {
+	return newUploadWith(id, label, bin, version, e, []target{primary, s3Target("second", e, e.Second)})
+}
+
+// newUploadWith is the CLI with the given targets, in failover order.
+func newUploadWith(id, label, bin, version string, e env, targets []target) (contender, error) {
 	cfg := filepath.Join(e.Conf, id+".yaml")
-	second := s3Target("second", e, e.Second)
-	if err := writeConfig(cfg, []target{primary, second}); err != nil {
+	if err := writeConfig(cfg, targets); err != nil {
 		return contender{}, err
 	}
 	s := e.Set
+	var desc, buckets []string
+	for i, t := range targets {
+		d := fmt.Sprintf("%s bucket %s", t.Provider, t.Bucket)
+		if i == 0 && len(t.Extra) > 0 {
+			d += " (" + extraDoc(t.Extra) + ")"
+		}
+		if i > 0 {
+			d += " on MinIO"
+		}
+		desc = append(desc, d)
+		if !slices.Contains(buckets, t.Bucket) {
+			buckets = append(buckets, t.Bucket)
+		}
+	}
 	return contender{
-		ID: id, Label: label, Upload: true, Bin: bin, Version: version,
-		Buckets: []string{primary.Bucket, e.Second},
-		Doc: fmt.Sprintf("`upload --config %s.yaml --prefix PREFIX --jobs %d --part-size %dMiB --part-jobs %d --progress never --quiet DIR` (targets: %s bucket %s, then s3 bucket %s on the same MinIO; %s)",
-			id, s.Jobs, mib(s.PartSize), s.PartJobs, primary.Provider, primary.Bucket, e.Second, extraDoc(primary.Extra)),
+		ID: id, Label: label, Upload: true, Bin: bin, Version: version, Buckets: buckets,
+		Doc: fmt.Sprintf("`upload --config %s.yaml --prefix PREFIX --jobs %d --part-size %dMiB --part-jobs %d --progress never --quiet DIR` (targets: %s)",
+			id, s.Jobs, mib(s.PartSize), s.PartJobs, strings.Join(desc, ", then ")),
 		cmd: func(e env, w workload, prefix string) invocation {
 			return invocation{Args: uploadArgs(bin, cfg, prefix, s, false, w.Dir), Env: e.uploadEnv()}
 		},
