@@ -300,7 +300,8 @@ func (t *tally) finish(set *targetSet, elapsed time.Duration) summaryBody {
 	return b
 }
 
-// writeJSON writes one NDJSON line.
+// jsonWriter writes NDJSON lines, one value each, safe for concurrent use;
+// it keeps the first write error.
 type jsonWriter struct {
 	mu  sync.Mutex
 	w   io.Writer
