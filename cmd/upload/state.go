@@ -16,17 +16,13 @@ import (
 
 // The resume journal (--state FILE) is a file of JSON lines, appended to
 // and never rewritten: a header line, then one record per file stored,
-// written when the upload ends. Records are flushed and fsync'ed in
-// batches (at most journalDelay after a file is stored, and on exit), so a
-// crash loses at most the last moments' records, which a rerun uploads
-// again. A torn last line, from a crash in the middle of a write, is cut
+// written when the upload ends. Records are written and fsync'ed in groups
+// by one goroutine (see flusher), and on exit, so a crash loses at most the
+// records of the fsync in progress, which a rerun uploads again. A torn last line, from a crash in the middle of a write, is cut
 // off when the journal is opened again. The file is locked (flock) while
 // an upload uses it, so two runs cannot interleave their records.
 
-const (
-	journalVersion = 1
-	journalDelay   = 200 * time.Millisecond
-)
+const journalVersion = 1
 
 // stateRecord is one line of the journal: a file that was stored, and
 // where. A later record for the same key replaces an earlier one.
@@ -140,7 +136,7 @@ func (j *journal) lookup(key string) (stateRecord, bool) {
 	return r, ok
 }
 
-// add appends r; it is written within journalDelay.
+// add appends r; the flusher writes it at once, or with the next group.
 func (j *journal) add(r stateRecord) {
 	b, err := json.Marshal(r)
 	if err != nil {
@@ -155,24 +151,20 @@ func (j *journal) add(r stateRecord) {
 	}
 }
 
-// flusher writes pending records in batches: it waits for a first record,
-// gathers more for journalDelay, then writes and fsyncs them.
+// flusher writes pending records as a group commit: whatever gathered
+// while the previous write and fsync ran goes out in the next one, so the
+// batches grow with the load and a crash loses only the records of the
+// fsync in progress.
 func (j *journal) flusher() {
 	defer close(j.stopped)
 	for {
 		select {
 		case <-j.kick:
+			j.flush()
 		case <-j.done:
 			j.flush()
 			return
 		}
-		t := time.NewTimer(journalDelay)
-		select {
-		case <-t.C:
-		case <-j.done:
-			t.Stop()
-		}
-		j.flush()
 	}
 }
 
