@@ -330,7 +330,7 @@ func humanSummary(w io.Writer, b summaryBody, t *tally, set *targetSet) {
 		}
 	}
 	if b.DryRun {
-		fmt.Fprintf(w, "upload: dry run, nothing was uploaded: %d files (%s) would be uploaded", b.Skipped-t.journaled, formatBytes(b.BytesSkipped-t.journaledBytes))
+		fmt.Fprintf(w, "upload: dry run, nothing was uploaded: %s (%s) would be uploaded", files(b.Skipped-t.journaled), formatBytes(b.BytesSkipped-t.journaledBytes))
 		if t.journaled > 0 {
 			fmt.Fprintf(w, ", %d are already stored (--state)", t.journaled)
 		}
@@ -339,7 +339,7 @@ func humanSummary(w io.Writer, b summaryBody, t *tally, set *targetSet) {
 		}
 		fmt.Fprintln(w)
 		if b.Shard != "" {
-			fmt.Fprintf(w, "upload: shard %s: %d files belong to other shards\n", b.Shard, b.OutOfShard)
+			fmt.Fprintf(w, "upload: shard %s: %s belong to other shards\n", b.Shard, files(b.OutOfShard))
 		}
 		return
 	}
@@ -356,10 +356,10 @@ func humanSummary(w io.Writer, b summaryBody, t *tally, set *targetSet) {
 	}
 	fmt.Fprintln(w, ")")
 	if b.Interrupted {
-		fmt.Fprintf(w, "upload: interrupted: %d files found were not started; run the same command again (with --state, what is stored is skipped)\n", b.NotStarted)
+		fmt.Fprintf(w, "upload: interrupted: %s found were not started; run the same command again (with --state, what is stored is skipped)\n", files(b.NotStarted))
 	}
 	if b.Shard != "" {
-		fmt.Fprintf(w, "upload: shard %s: %d files belong to other shards\n", b.Shard, b.OutOfShard)
+		fmt.Fprintf(w, "upload: shard %s: %s belong to other shards\n", b.Shard, files(b.OutOfShard))
 	}
 	// The failover story: one line per target that had trouble or stored
 	// something.
@@ -369,10 +369,10 @@ func humanSummary(w io.Writer, b summaryBody, t *tally, set *targetSet) {
 		}
 	}
 	if n := b.BackedUp + b.SkippedInBackup; n > 0 {
-		fmt.Fprintf(w, "upload: %d files are only in the local backup (nothing is lost): run `upload drain` when the clouds are back\n", n)
+		fmt.Fprintf(w, "upload: %s only in the local backup (nothing is lost): run `upload drain` when the clouds are back\n", are(n))
 	}
 	if b.Failed > 0 {
-		fmt.Fprintf(w, "upload: %d files were stored nowhere (each is named above with its error)", b.Failed)
+		fmt.Fprintf(w, "upload: %s stored nowhere (each is named above with its error)", were(b.Failed))
 		if len(t.failures) > 0 {
 			fmt.Fprintf(w, ", e.g. %s", strings.Join(t.failures[:min(3, len(t.failures))], ", "))
 		}
@@ -415,18 +415,18 @@ func targetStory(ts targetSummary, set *targetSet) string {
 		n := ts.FailedOverTo[dest]
 		switch {
 		case dest == "":
-			went = append(went, fmt.Sprintf("%d files were stored nowhere", n))
+			went = append(went, fmt.Sprintf("%s stored nowhere", were(n)))
 		case set.isBackup(dest):
-			went = append(went, fmt.Sprintf("%d files went to the local backup (%s)", n, dest))
+			went = append(went, fmt.Sprintf("%s went to the local backup (%s)", files(n), dest))
 		default:
-			went = append(went, fmt.Sprintf("%d files went to %s", n, dest))
+			went = append(went, fmt.Sprintf("%s went to %s", files(n), dest))
 		}
 	}
 	if len(trouble) == 0 && len(went) == 0 {
 		if ts.FilesStored == 0 {
 			return ""
 		}
-		return fmt.Sprintf("%s: %d files stored", ts.Name, ts.FilesStored)
+		return fmt.Sprintf("%s: %s stored", ts.Name, files(ts.FilesStored))
 	}
 	line := ts.Name + ": " + strings.Join(trouble, ", ")
 	if len(trouble) == 0 {
@@ -436,7 +436,7 @@ func targetStory(ts targetSummary, set *targetSet) string {
 		line += "; " + strings.Join(went, ", ")
 	}
 	if ts.FilesStored > 0 {
-		line += fmt.Sprintf("; %d files stored here", ts.FilesStored)
+		line += fmt.Sprintf("; %s stored here", files(ts.FilesStored))
 	}
 	return line
 }
@@ -463,6 +463,28 @@ func (t *tally) writeHints(w io.Writer) {
 			}
 		}
 	}
+}
+
+// files is "1 file" or "N files"; are and were add the verb.
+func files(n int) string {
+	if n == 1 {
+		return "1 file"
+	}
+	return fmt.Sprintf("%d files", n)
+}
+
+func are(n int) string {
+	if n == 1 {
+		return "1 file is"
+	}
+	return fmt.Sprintf("%d files are", n)
+}
+
+func were(n int) string {
+	if n == 1 {
+		return "1 file was"
+	}
+	return fmt.Sprintf("%d files were", n)
 }
 
 func sortedKeys[V any](m map[string]V) []string {

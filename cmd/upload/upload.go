@@ -421,7 +421,7 @@ func (b *batch) states() []targetState {
 		case b.set.isBackup(d.Name):
 			st = "standby (local backup)"
 			if n > 0 {
-				st = fmt.Sprintf("backing up: %d files", n)
+				st = "backing up: " + files(n)
 			}
 		case b.set.fo != nil:
 			s, _ := b.set.fo.TargetState(d.Name)
