@@ -83,6 +83,9 @@ func TestBadInput(t *testing.T) {
 			t.Errorf("stderr does not name %s:\n%s", p, r.stderr)
 		}
 	}
+	if strings.Contains(r.stderr, "invalid ×") {
+		t.Errorf("the story blames the target for a file's fault:\n%s", r.stderr)
+	}
 	if got, want := rep.summary.Failed, len(wantErr); got != want {
 		t.Errorf("summary counts %d failed, want %d", got, want)
 	}

@@ -218,9 +218,12 @@ func (t *tally) add(r *fileReport, res uploader.Result, err error, inBackup bool
 			if a.Code != "" {
 				ts.Codes[a.Code]++
 			}
-			if corrected {
+			switch {
+			case corrected:
 				ts.refusedThenCorrected++
-			} else if a.Kind != uploader.CircuitOpen {
+			case a.Kind == uploader.Invalid || a.Kind == uploader.Canceled:
+				// The file's fault, or the user's: not the target's story.
+			case a.Kind != uploader.CircuitOpen:
 				label := a.Code
 				if label == "" {
 					label = a.Kind.String()
