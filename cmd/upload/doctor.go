@@ -43,8 +43,9 @@ A local target gets a put and delete in its directory. Secrets are never
 printed: only an access key's first four characters and lengths.
 
 Lines start with ok, WARN (worth a look) or FAIL (uploads to this target will
-fail). With --json each finding is a JSON object {"target", "check", "status", "message",
-"remedy"} on standard output, then {"summary": {...}}.
+fail); --quiet prints only WARN and FAIL lines. With --json each finding is a
+JSON object {"target", "check", "status", "message", "remedy"} on standard
+output, then {"summary": {...}}.
 
 Exit status:
   0    every target passes (no FAIL)
