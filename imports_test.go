@@ -36,6 +36,10 @@ var sdks = map[string]string{
 // gobreaker is the only third-party module failover may import.
 const gobreaker = "github.com/sony/gobreaker"
 
+// minioGo is the S3 client the harnesses under backends/backendtest read
+// the test MinIO with.
+const minioGo = "github.com/minio/minio-go"
+
 // listedPackage is what the rules need of one entry of `go list -json`.
 type listedPackage struct {
 	ImportPath   string
@@ -163,8 +167,13 @@ func checkImports(module string, pkgs map[string]*listedPackage) []string {
 		if slices.Contains(p.Imports, "testing") && !within(path, mod("backends/backendtest")) {
 			bad("%s imports \"testing\" outside _test.go files; only backends/backendtest may", rel)
 		}
-		if slices.Contains(p.Imports, mod("backends/backendtest")) {
-			bad("%s imports backends/backendtest outside _test.go files", rel)
+		// The suite and its harnesses serve tests only.
+		if !within(path, mod("backends/backendtest")) {
+			for _, imp := range p.Imports {
+				if within(imp, mod("backends/backendtest")) {
+					bad("%s imports %s outside _test.go files", rel, strings.TrimPrefix(imp, module+"/"))
+				}
+			}
 		}
 
 		// Only cmd/upload and integration name concrete backends (a
@@ -193,10 +202,24 @@ func checkImports(module string, pkgs map[string]*listedPackage) []string {
 				}
 			}
 
-		case within(path, mod("backends/backendtest")):
+		case path == mod("backends/backendtest"):
 			for _, imp := range p.Imports {
 				if !isStd(imp) && imp != mod("uploader") {
 					bad("backends/backendtest imports %s; it may import uploader and the standard library only", imp)
+				}
+			}
+
+		case within(path, mod("backends/backendtest")):
+			// A harness under the suite (gatewayharness) runs the test
+			// MinIO and the vendor gateway and reads MinIO with minio-go.
+			for _, imp := range p.Imports {
+				switch {
+				case isStd(imp), imp == mod("uploader"), within(imp, mod("backends/backendtest")),
+					within(imp, mod("integration/gateway")), within(imp, mod("integration/miniotest")),
+					within(imp, minioGo) || strings.HasPrefix(imp, minioGo+"/v"):
+				default:
+					bad("%s imports %s; a harness under backends/backendtest may import uploader, backends/backendtest, "+
+						"integration/gateway, integration/miniotest, minio-go and the standard library only", rel, imp)
 				}
 			}
 
@@ -413,6 +436,8 @@ func TestImportRulesCatchViolations(t *testing.T) {
 			own(m+"/backends/tos", []string{m + "/uploader", m + "/internal/xfer", "github.com/volcengine/ve-tos-golang-sdk/v2/tos"},
 				[]string{m + "/uploader", m + "/internal/xfer", "github.com/volcengine/ve-tos-golang-sdk/v2/tos", "golang.org/x/net/http2"}),
 			own(m+"/backends/backendtest", []string{"testing", m + "/uploader"}, []string{"testing", m + "/uploader"}),
+			own(m+"/backends/backendtest/gatewayharness",
+				[]string{"testing", m + "/uploader", m + "/backends/backendtest", m + "/integration/gateway", m + "/integration/miniotest", "github.com/minio/minio-go/v7"}, nil),
 			own(m+"/failover", []string{m + "/uploader", gobreaker + "/v2"}, []string{m + "/uploader", gobreaker + "/v2", "github.com/x/dep"}),
 			own(m+"/cmd/upload", []string{m + "/backends/local", m + "/backends/tos"}, nil),
 			third("github.com/volcengine/ve-tos-golang-sdk/v2/tos", "golang.org/x/net/http2"),
@@ -421,6 +446,7 @@ func TestImportRulesCatchViolations(t *testing.T) {
 			ps[p.ImportPath] = p
 		}
 		ps[m+"/backends/local"].XTestImports = []string{m + "/backends/local", m + "/backends/backendtest"}
+		ps[m+"/backends/tos"].TestImports = []string{m + "/backends/backendtest/gatewayharness"}
 		return ps
 	}
 	if v := checkImports(m, clean()); len(v) != 0 {
@@ -470,6 +496,24 @@ func TestImportRulesCatchViolations(t *testing.T) {
 		{"backendtest imports an SDK", func(ps map[string]*listedPackage) {
 			ps[m+"/backends/backendtest"].Imports = append(ps[m+"/backends/backendtest"].Imports, "github.com/minio/minio-go/v7")
 		}, "backends/backendtest imports github.com/minio/minio-go/v7"},
+		{"backendtest imports the gateway", func(ps map[string]*listedPackage) {
+			ps[m+"/backends/backendtest"].Imports = append(ps[m+"/backends/backendtest"].Imports, m+"/integration/gateway")
+		}, "backends/backendtest imports " + m + "/integration/gateway"},
+		{"a harness in non-test code", func(ps map[string]*listedPackage) {
+			ps[m+"/backends/tos"].Imports = append(ps[m+"/backends/tos"].Imports, m+"/backends/backendtest/gatewayharness")
+		}, "backends/tos imports backends/backendtest/gatewayharness outside _test.go"},
+		{"a harness imports a vendor SDK", func(ps map[string]*listedPackage) {
+			h := ps[m+"/backends/backendtest/gatewayharness"]
+			h.Imports = append(h.Imports, "github.com/aliyun/aliyun-oss-go-sdk/oss")
+		}, "backends/backendtest/gatewayharness imports github.com/aliyun/aliyun-oss-go-sdk/oss"},
+		{"a harness imports a backend", func(ps map[string]*listedPackage) {
+			h := ps[m+"/backends/backendtest/gatewayharness"]
+			h.Imports = append(h.Imports, m+"/backends/local")
+		}, "backends/backendtest/gatewayharness imports the concrete backend backends/local"},
+		{"a harness imports failover", func(ps map[string]*listedPackage) {
+			h := ps[m+"/backends/backendtest/gatewayharness"]
+			h.Imports = append(h.Imports, m+"/failover")
+		}, "backends/backendtest/gatewayharness imports " + m + "/failover"},
 		{"a test names a backend", func(ps map[string]*listedPackage) {
 			ps[m+"/failover"].XTestImports = []string{m + "/backends/local"}
 		}, "failover imports the concrete backend backends/local"},

@@ -9,18 +9,16 @@ import (
 	"io"
 	"net"
 	"net/http"
-	"net/http/httptest"
 	"net/url"
 	"os"
-	"strconv"
 	"strings"
-	"sync/atomic"
 	"syscall"
 	"testing"
 	"time"
 
 	hwobs "github.com/huaweicloud/huaweicloud-sdk-go-obs/obs"
 
+	"github.com/resilient-upload/upload/backends/backendtest/gatewayharness"
 	"github.com/resilient-upload/upload/internal/transport"
 	"github.com/resilient-upload/upload/uploader"
 )
@@ -147,30 +145,14 @@ func TestReplyFromHeaders(t *testing.T) {
 	}
 }
 
-// fakeOBS answers with a handler's reply and counts requests.
-type fakeOBS struct {
-	*httptest.Server
-	n    atomic.Int64
-	last atomic.Pointer[http.Request]
+// newFake starts a fake OBS that answers with h.
+func newFake(t *testing.T, h http.HandlerFunc) *gatewayharness.Fake {
+	return gatewayharness.NewFake(t, h)
 }
 
-func newFake(t *testing.T, h func(w http.ResponseWriter, r *http.Request)) *fakeOBS {
-	f := &fakeOBS{}
-	f.Server = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		f.n.Add(1)
-		io.Copy(io.Discard, r.Body)
-		f.last.Store(r)
-		h(w, r)
-	}))
-	t.Cleanup(f.Close)
-	return f
-}
-
+// xmlError writes an OBS XML error with request ID REQ42.
 func xmlError(w http.ResponseWriter, status int, body string) {
-	w.Header().Set("Content-Type", "application/xml")
-	w.Header().Set("X-Obs-Request-Id", "REQ42")
-	w.WriteHeader(status)
-	io.WriteString(w, `<?xml version="1.0" encoding="UTF-8"?>`+"\n"+body)
+	gatewayharness.XMLError(w, status, "X-Obs-Request-Id", "REQ42", body)
 }
 
 // TestPutAgainstFakeServer drives the real SDK against crafted replies.
@@ -189,7 +171,7 @@ func TestPutAgainstFakeServer(t *testing.T) {
 		}
 		// The initiate request is "repeatable" for the SDK: with its default
 		// retries it would send 4 and sleep between them.
-		if n := f.n.Load(); n != 1 {
+		if n := f.Requests(); n != 1 {
 			t.Errorf("%d requests, want 1", n)
 		}
 		if d := time.Since(start); d > 2*time.Second {
@@ -211,7 +193,7 @@ Sat, 01 Jan 2000 00:00:00 GMT
 		if e == nil || e.Kind != uploader.SignatureMismatch || !strings.HasPrefix(e.StringToSign, "PUT\nXrY7u+Ae7tCTyyK7j1rNww==\n") || e.RequestID != "REQ42" {
 			t.Fatalf("%#v", e)
 		}
-		r := f.last.Load()
+		r := f.Last()
 		if r.Header.Get("Content-Md5") != "XrY7u+Ae7tCTyyK7j1rNww==" {
 			t.Errorf("Content-MD5 %q", r.Header.Get("Content-Md5"))
 		}
@@ -293,90 +275,21 @@ func dialTo(addr string) func(ctx context.Context, network, _ string) (net.Conn,
 	}
 }
 
-// verifyFake is a fake S3 that stores nothing: single PUTs answer with
-// etag, multipart calls succeed, and HEAD reports size bytes. It records
-// DELETEs.
-func verifyFake(t *testing.T, etag string, size int64, deletes *atomic.Int64) *fakeOBS {
-	return newFake(t, func(w http.ResponseWriter, r *http.Request) {
-		q := r.URL.Query()
-		switch {
-		case r.Method == http.MethodPost && q.Has("uploads"):
-			io.WriteString(w, `<InitiateMultipartUploadResult><Bucket>bkt</Bucket><Key>k</Key><UploadId>UP1</UploadId></InitiateMultipartUploadResult>`)
-		case r.Method == http.MethodPut && q.Has("uploadId"):
-			w.Header().Set("ETag", `"part`+q.Get("partNumber")+`"`)
-		case r.Method == http.MethodPost && q.Has("uploadId"):
-			io.WriteString(w, `<CompleteMultipartUploadResult><Bucket>bkt</Bucket><Key>k</Key><ETag>"abc-3"</ETag></CompleteMultipartUploadResult>`)
-		case r.Method == http.MethodPut:
-			w.Header().Set("ETag", `"`+etag+`"`)
-		case r.Method == http.MethodHead:
-			w.Header().Set("Content-Length", strconv.FormatInt(size, 10))
-			w.Header().Set("Last-Modified", time.Now().UTC().Format(http.TimeFormat))
-			w.Header().Set("ETag", `"abc-3"`)
-		case r.Method == http.MethodDelete:
-			if !q.Has("uploadId") {
-				deletes.Add(1)
-			}
-			w.WriteHeader(http.StatusNoContent)
-		}
+// fakeBackend is the gatewayharness.FakeBackend of this package.
+func fakeBackend(t *testing.T, endpoint string, skipETagCheck bool) uploader.Backend {
+	return newTestBackend(t, endpoint, func(o *Options) {
+		o.MultipartThreshold, o.PartSize, o.SkipETagCheck = gatewayharness.Threshold, gatewayharness.PartSize, skipETagCheck
 	})
 }
 
 // TestVerification: a single PUT whose ETag is not the MD5 sent, and a
 // multipart upload whose stored size differs, fail with Integrity and the
-// object is removed.
-func TestVerification(t *testing.T) {
-	var deletes atomic.Int64
-	f := verifyFake(t, "00000000000000000000000000000000", 1, &deletes)
-	b := newTestBackend(t, f.URL, nil)
-	b.threshold, b.partSize = 6<<20, 5<<20
-	_, err := b.Put(context.Background(), uploader.BytesObject("k", []byte("hello world")))
-	if e := uploader.AsError(err); e == nil || e.Kind != uploader.Integrity || !strings.Contains(e.Message, "ETag") || deletes.Load() != 1 {
-		t.Fatalf("ETag mismatch: %#v, %d deletes", err, deletes.Load())
-	}
-	_, err = b.Put(context.Background(), uploader.Object{Key: "k", Size: 11 << 20, Open: zeroBody(11 << 20)})
-	if e := uploader.AsError(err); e == nil || e.Kind != uploader.Integrity || !strings.Contains(e.Message, "1 bytes") || deletes.Load() != 2 {
-		t.Fatalf("size mismatch: %#v, %d deletes", err, deletes.Load())
-	}
-
-	// SkipETagCheck (SSE-KMS buckets) accepts an ETag that is not the MD5.
-	skip, err := New(Options{Endpoint: f.URL, Bucket: "bkt", SkipETagCheck: true})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := skip.Put(context.Background(), uploader.BytesObject("k", []byte("hello world"))); err != nil {
-		t.Fatalf("SkipETagCheck: %v", err)
-	}
-
-	// Matching ETag and size pass.
-	var none atomic.Int64
-	good := verifyFake(t, "5eb63bbbe01eeed093cb22bb8f5acdc3", 11<<20, &none)
-	gb := newTestBackend(t, good.URL, nil)
-	gb.threshold, gb.partSize = 6<<20, 5<<20
-	if _, err := gb.Put(context.Background(), uploader.BytesObject("k", []byte("hello world"))); err != nil {
-		t.Fatal(err)
-	}
-	res, err := gb.Put(context.Background(), uploader.Object{Key: "k", Size: 11 << 20, Open: zeroBody(11 << 20)})
-	if err != nil || res.ETag != "abc-3" || none.Load() != 0 {
-		t.Fatalf("%+v, %v, %d deletes", res, err, none.Load())
-	}
-}
+// object is removed; SkipETagCheck (SSE-KMS buckets) accepts an ETag that
+// is not the MD5.
+func TestVerification(t *testing.T) { gatewayharness.CheckVerification(t, fakeBackend) }
 
 // TestAbortFailureIsReported: when a part fails and the abort fails too, the
 // error keeps the part's kind and says that parts may remain.
 func TestAbortFailureIsReported(t *testing.T) {
-	f := newFake(t, func(w http.ResponseWriter, r *http.Request) {
-		q := r.URL.Query()
-		if r.Method == http.MethodPost && q.Has("uploads") {
-			io.WriteString(w, `<InitiateMultipartUploadResult><Bucket>bkt</Bucket><Key>k</Key><UploadId>UP1</UploadId></InitiateMultipartUploadResult>`)
-			return
-		}
-		xmlError(w, 500, `<Error><Code>InternalError</Code><Message>We encountered an internal error.</Message></Error>`)
-	})
-	b := newTestBackend(t, f.URL, nil)
-	b.threshold, b.partSize = 6<<20, 5<<20
-	_, err := b.Put(context.Background(), uploader.Object{Key: "k", Size: 11 << 20, Open: zeroBody(11 << 20)})
-	e := uploader.AsError(err)
-	if e == nil || e.Kind != uploader.Unavailable || e.Op != "upload_part" || !strings.Contains(e.Message, "aborting the multipart upload also failed") {
-		t.Fatalf("%#v", err)
-	}
+	gatewayharness.CheckAbortFailureReported(t, fakeBackend)
 }

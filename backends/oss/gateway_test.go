@@ -4,23 +4,20 @@ import (
 	"context"
 	"fmt"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
+	"github.com/resilient-upload/upload/backends/backendtest/gatewayharness"
 	"github.com/resilient-upload/upload/backends/oss"
 	"github.com/resilient-upload/upload/integration/gateway"
 	"github.com/resilient-upload/upload/uploader"
 )
 
-func newBackend(t testing.TB, o oss.Options) *oss.Backend {
+// newBackend returns a backend with options o after mods, closed when t
+// ends.
+func newBackend(t testing.TB, o oss.Options, mods ...func(*oss.Options)) *oss.Backend {
 	t.Helper()
-	b, err := oss.New(o)
-	if err != nil {
-		t.Fatalf("oss.New: %v", err)
-	}
-	t.Cleanup(func() { b.Close() })
-	return b
+	return gatewayharness.Open(t, oss.New, o, mods...)
 }
 
 func sigVersions(t *testing.T, fn func(t *testing.T, sig int)) {
@@ -29,46 +26,16 @@ func sigVersions(t *testing.T, fn func(t *testing.T, sig int)) {
 	}
 }
 
-func near(d, want time.Duration) bool { return d > want-time.Minute && d < want+time.Minute }
-
 // TestSkewCorrection: with the gateway's clock 31 minutes off, the first
-// upload is refused once and succeeds signed with the corrected time; the
-// next one succeeds at once.
+// upload (single PUT, then multipart on a fresh backend) is refused once
+// and succeeds signed with the corrected time; the next one succeeds at
+// once.
 func TestSkewCorrection(t *testing.T) {
 	sigVersions(t, func(t *testing.T, sig int) {
 		for _, offset := range []time.Duration{31 * time.Minute, -31 * time.Minute} {
-			for _, size := range []int64{1000, partSize + 1} {
-				t.Run(fmt.Sprintf("%v/%dB", offset, size), func(t *testing.T) {
-					e := newEnv(t, gateway.Options{})
-					e.gw.SetClockOffset(offset)
-					b := newBackend(t, e.options(sig))
-					u := uploader.New(b)
-					ctx := context.Background()
-
-					res, err := u.Upload(ctx, uploader.BytesObject("skew/first", make([]byte, size)))
-					if err != nil {
-						t.Fatalf("Upload: %v", err)
-					}
-					if len(res.Attempts) != 2 {
-						t.Fatalf("%d attempts, want 2: %+v", len(res.Attempts), res.Attempts)
-					}
-					a0, a1 := res.Attempts[0], res.Attempts[1]
-					if a0.Kind != uploader.ClockSkew || a0.Code != "RequestTimeTooSkewed" || a0.SkewCorrected || !near(a0.Skew, offset) {
-						t.Errorf("first attempt: kind %v code %q corrected %v skew %v; want clock_skew, about %v", a0.Kind, a0.Code, a0.SkewCorrected, a0.Skew, offset)
-					}
-					if a1.Err != nil || !a1.SkewCorrected {
-						t.Errorf("second attempt: err %v corrected %v; want a corrected success", a1.Err, a1.SkewCorrected)
-					}
-					if d, ok := b.Skew(); !ok || !near(d, offset) {
-						t.Errorf("Skew() = %v, %v", d, ok)
-					}
-
-					res, err = u.Upload(ctx, uploader.BytesObject("skew/second", make([]byte, size)))
-					if err != nil || len(res.Attempts) != 1 || !res.Attempts[0].SkewCorrected {
-						t.Errorf("next upload: err %v, attempts %+v; want one corrected attempt", err, res.Attempts)
-					}
-				})
-			}
+			t.Run(offset.String(), func(t *testing.T) {
+				gatewayharness.CheckSkewCorrected(t, newEnv(t, sig), offset, "RequestTimeTooSkewed")
+			})
 		}
 	})
 }
@@ -76,52 +43,16 @@ func TestSkewCorrection(t *testing.T) {
 // TestSkewConcurrent: concurrent first uploads on a skewed gateway all
 // succeed, sharing the estimate (run with -race).
 func TestSkewConcurrent(t *testing.T) {
-	e := newEnv(t, gateway.Options{})
-	e.gw.SetClockOffset(31 * time.Minute)
-	b := newBackend(t, e.options(4))
-	u := uploader.New(b)
-	var wg sync.WaitGroup
-	errs := make(chan error, 12)
-	for i := range 12 {
-		wg.Go(func() {
-			res, err := u.Upload(context.Background(), uploader.BytesObject(fmt.Sprintf("skew/c%02d", i), []byte("data")))
-			if err == nil && len(res.Attempts) > 2 {
-				err = fmt.Errorf("%d attempts", len(res.Attempts))
-			}
-			errs <- err
-		})
-	}
-	wg.Wait()
-	close(errs)
-	for err := range errs {
-		if err != nil {
-			t.Errorf("Upload: %v", err)
-		}
-	}
+	gatewayharness.CheckSkewShared(t, newEnv(t, 4), 31*time.Minute, 12)
 }
 
 // TestSkewCorrectionDisabled: without correction the refusal is reported,
 // with the measured skew and hints.
 func TestSkewCorrectionDisabled(t *testing.T) {
 	sigVersions(t, func(t *testing.T, sig int) {
-		e := newEnv(t, gateway.Options{})
-		e.gw.SetClockOffset(31 * time.Minute)
-		o := e.options(sig)
-		o.DisableSkewCorrection = true
-		b := newBackend(t, o)
-		for i := range 2 {
-			res, err := uploader.New(b).Upload(context.Background(), uploader.BytesObject("skew/off", []byte("x")))
-			ue := uploader.AsError(err)
-			if ue == nil || ue.Kind != uploader.ClockSkew {
-				t.Fatalf("upload %d: err %v, want clock_skew", i, err)
-			}
-			if !near(ue.Skew, 31*time.Minute) || ue.ServerTime.IsZero() || len(res.Attempts) != 1 {
-				t.Errorf("upload %d: skew %v server time %v attempts %d", i, ue.Skew, ue.ServerTime, len(res.Attempts))
-			}
-			if h := strings.Join(ue.Hints, "\n"); !strings.Contains(h, "skew correction is off") || !strings.Contains(h, "31m") {
-				t.Errorf("hints %q", ue.Hints)
-			}
-		}
+		e := newEnv(t, sig)
+		b := newBackend(t, gwOptions(sig)(e.Access()), func(o *oss.Options) { o.DisableSkewCorrection = true })
+		gatewayharness.CheckSkewUncorrected(t, e, b, "RequestTimeTooSkewed")
 	})
 }
 
@@ -129,8 +60,8 @@ func TestSkewCorrectionDisabled(t *testing.T) {
 // StringToSign (as the backend signed it) and hints.
 func TestWrongSecret(t *testing.T) {
 	sigVersions(t, func(t *testing.T, sig int) {
-		e := newEnv(t, gateway.Options{})
-		o := e.options(sig)
+		e := newEnv(t, sig)
+		o := gwOptions(sig)(e.Access())
 		o.SecretAccessKey = "not-the-gateway-secret"
 		b := newBackend(t, o)
 		for _, size := range []int64{10, partSize + 1} {
@@ -149,7 +80,7 @@ func TestWrongSecret(t *testing.T) {
 			if sig == 4 {
 				wantPrefix = "OSS4-HMAC-SHA256\n"
 			}
-			if !strings.HasPrefix(ue.StringToSign, wantPrefix) || !strings.Contains(ue.StringToSign, e.bucket) && sig == 1 {
+			if !strings.HasPrefix(ue.StringToSign, wantPrefix) || !strings.Contains(ue.StringToSign, e.Bucket) && sig == 1 {
 				t.Errorf("StringToSign = %q, want it to start with %q", ue.StringToSign, wantPrefix)
 			}
 			if sig == 4 && !strings.Contains(ue.StringToSign, "/"+gwRegion+"/oss/aliyun_v4_request") {
@@ -164,7 +95,7 @@ func TestWrongSecret(t *testing.T) {
 			if strings.Contains(ue.Explain(), o.SecretAccessKey) || strings.Contains(ue.Explain(), gwAccessKey) {
 				t.Errorf("the explanation shows a credential:\n%s", ue.Explain())
 			}
-			if keys := e.keys(t); len(keys) != 0 {
+			if keys := e.MustKeys(t); len(keys) != 0 {
 				t.Errorf("keys stored after a refused upload: %q", keys)
 			}
 		}
@@ -175,8 +106,8 @@ func TestWrongSecret(t *testing.T) {
 // InvalidCredentials with hints.
 func TestUnknownKey(t *testing.T) {
 	sigVersions(t, func(t *testing.T, sig int) {
-		e := newEnv(t, gateway.Options{})
-		o := e.options(sig)
+		e := newEnv(t, sig)
+		o := gwOptions(sig)(e.Access())
 		o.AccessKeyID = "LTAIunknownkey"
 		b := newBackend(t, o)
 		_, err := uploader.New(b).Upload(context.Background(), uploader.BytesObject("k", []byte("x")))
@@ -193,8 +124,8 @@ func TestUnknownKey(t *testing.T) {
 // TestInjectedRefusals: the vendor codes the gateway can inject map to
 // their kinds on put, multipart and HEAD (bodiless: x-oss-err).
 func TestInjectedRefusals(t *testing.T) {
-	e := newEnv(t, gateway.Options{})
-	b := newBackend(t, e.options(4))
+	e := newEnv(t, 4)
+	b := newBackend(t, gwOptions(4)(e.Access()))
 	for _, tt := range []struct {
 		fault string
 		want  uploader.Kind
@@ -214,8 +145,8 @@ func TestInjectedRefusals(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			id := e.gw.Inject(gateway.Fault{Action: a})
-			defer e.gw.RemoveFault(id)
+			id := e.Gateway.Inject(gateway.Fault{Action: a})
+			defer e.Gateway.RemoveFault(id)
 			for _, size := range []int64{10, partSize + 1} {
 				_, err := uploader.New(b).Upload(context.Background(), uploader.BytesObject("inject/k", make([]byte, size)))
 				if k := uploader.KindOf(err); k != tt.want {
@@ -228,27 +159,17 @@ func TestInjectedRefusals(t *testing.T) {
 			}
 		})
 	}
-	if keys := e.keys(t); len(keys) != 0 {
+	if keys := e.MustKeys(t); len(keys) != 0 {
 		t.Errorf("keys stored: %q", keys)
 	}
-}
-
-func (e *env) keys(t testing.TB) []string {
-	t.Helper()
-	h := &harness{env: e}
-	keys, err := h.Keys(context.Background())
-	if err != nil {
-		t.Fatal(err)
-	}
-	return keys
 }
 
 // TestMetadataRoundTrip: content type and user metadata reach the server
 // and come back through Stat.
 func TestMetadataRoundTrip(t *testing.T) {
 	sigVersions(t, func(t *testing.T, sig int) {
-		e := newEnv(t, gateway.Options{})
-		b := newBackend(t, e.options(sig))
+		e := newEnv(t, sig)
+		b := newBackend(t, gwOptions(sig)(e.Access()))
 		for _, size := range []int64{3, partSize + 1} {
 			obj := uploader.BytesObject("meta/obj", make([]byte, size))
 			obj.ContentType = "image/x-test"
@@ -272,40 +193,16 @@ func TestMetadataRoundTrip(t *testing.T) {
 }
 
 // TestWrongSecretWhileSkewed: with the gateway 31 minutes ahead and a wrong
-// secret, the first request is refused for skew and the corrected retry for
-// its signature, so the upload fails with signature_mismatch (not
-// clock_skew); the next upload, signed with the corrected time from the
-// start, fails with signature_mismatch at once. Single PUT and multipart
-// (the initiating request), each on a fresh backend.
+// secret, the corrected retry is refused for its signature and the upload
+// fails with signature_mismatch (with the server's StringToSign), not
+// clock_skew (the first attempt was clock_skew); the next upload fails with
+// signature_mismatch at once.
 func TestWrongSecretWhileSkewed(t *testing.T) {
 	sigVersions(t, func(t *testing.T, sig int) {
-		e := newEnv(t, gateway.Options{})
-		e.gw.SetClockOffset(31 * time.Minute)
-		for _, size := range []int64{10, partSize + 1} {
-			o := e.options(sig)
-			o.SecretAccessKey = "not-the-gateway-secret"
-			u := uploader.New(newBackend(t, o))
-			for i, want := range [][]uploader.Kind{
-				{uploader.ClockSkew, uploader.SignatureMismatch},
-				{uploader.SignatureMismatch},
-			} {
-				res, err := u.Upload(context.Background(), uploader.BytesObject("sig/k", make([]byte, size)))
-				ue := uploader.AsError(err)
-				if ue == nil || ue.Kind != uploader.SignatureMismatch || ue.Code != "SignatureDoesNotMatch" || ue.StringToSign == "" || !near(ue.Skew, 31*time.Minute) {
-					t.Fatalf("size %d, upload %d: err %v, want signature_mismatch with the StringToSign and skew ≈ 31m", size, i, err)
-				}
-				if len(res.Attempts) != len(want) {
-					t.Fatalf("size %d, upload %d: %d attempts %+v, want %v", size, i, len(res.Attempts), res.Attempts, want)
-				}
-				for j, a := range res.Attempts {
-					if corrected := len(want) == 1 || j > 0; a.Kind != want[j] || a.SkewCorrected != corrected {
-						t.Errorf("size %d, upload %d, attempt %d: kind %v corrected %v, want %v corrected %v", size, i, j, a.Kind, a.SkewCorrected, want[j], corrected)
-					}
-				}
+		for i, ue := range gatewayharness.CheckWrongSecretWhileSkewed(t, newEnv(t, sig), "not-the-gateway-secret") {
+			if ue.StringToSign == "" {
+				t.Errorf("upload %d: no StringToSign", i)
 			}
-		}
-		if keys := e.keys(t); len(keys) != 0 {
-			t.Errorf("keys stored after refused uploads: %q", keys)
 		}
 	})
 }

@@ -1,49 +1,12 @@
 package s3
 
 import (
-	"bufio"
-	"context"
-	"fmt"
-	"os"
-	"path/filepath"
-	"runtime"
-	"strconv"
-	"strings"
-	"sync/atomic"
 	"testing"
 
-	"github.com/resilient-upload/upload/integration/gateway"
+	"github.com/resilient-upload/upload/backends/backendtest/gatewayharness"
 	"github.com/resilient-upload/upload/integration/miniotest"
 	"github.com/resilient-upload/upload/internal/xfer"
-	"github.com/resilient-upload/upload/uploader"
 )
-
-// vmHWM returns the process's peak resident set size (VmHWM), in bytes.
-func vmHWM(b *testing.B) int64 {
-	f, err := os.Open("/proc/self/status")
-	if err != nil {
-		b.Skipf("no /proc/self/status: %v", err)
-	}
-	defer f.Close()
-	sc := bufio.NewScanner(f)
-	for sc.Scan() {
-		if rest, ok := strings.CutPrefix(sc.Text(), "VmHWM:"); ok {
-			kb, err := strconv.ParseInt(strings.TrimSuffix(strings.TrimSpace(rest), " kB"), 10, 64)
-			if err != nil {
-				b.Fatal(err)
-			}
-			return kb << 10
-		}
-	}
-	b.Skip("no VmHWM in /proc/self/status")
-	return 0
-}
-
-// resetPeak resets VmHWM to the current RSS (Linux clear_refs "5"), so that
-// the peak measured covers the upload only; it reports whether it could.
-func resetPeak() bool {
-	return os.WriteFile("/proc/self/clear_refs", []byte("5"), 0) == nil
-}
 
 // BenchmarkPut1GiB uploads a 1 GiB sparse file with the default part size
 // and concurrency (16 MiB × 4), straight at MinIO and through the gateway
@@ -54,96 +17,32 @@ func resetPeak() bool {
 //	go test -run '^$' -bench Put1GiB -benchtime 1x ./backends/s3/
 func BenchmarkPut1GiB(b *testing.B) {
 	srv := miniotest.New(b, miniotest.Options{Tmpfs: true})
-	path := filepath.Join(b.TempDir(), "1GiB.bin")
-	f, err := os.Create(path)
-	if err != nil {
-		b.Fatal(err)
-	}
-	if err := f.Truncate(1 << 30); err != nil {
-		b.Fatal(err)
-	}
-	f.Close()
-	obj, err := uploader.FileObject("big/1GiB.bin", path)
-	if err != nil {
-		b.Fatal(err)
-	}
+	obj := gatewayharness.SparseFile(b, "big/1GiB.bin", 1<<30)
 	for _, through := range []bool{false, true} {
 		name := map[bool]string{false: "minio", true: "gateway"}[through]
 		b.Run(name, func(b *testing.B) {
-			h := &harness{srv: srv, bucket: srv.NewBucket(b, "bench-1g")}
-			if through {
-				gw, err := gateway.Start(gateway.Options{Dialect: gateway.OBS,
-					Upstream: gateway.Upstream{URL: srv.URL, AccessKey: srv.AccessKey, SecretKey: srv.SecretKey}})
-				if err != nil {
-					b.Fatal(err)
-				}
-				defer gw.Close()
-				h.gw = gw
-			}
-			o := h.options(h.bucket)
+			h := testHarness(through)
+			h.Server, h.BucketPrefix = srv, "bench-1g"
+			e := gatewayharness.New(b, h)
 			// The defaults: multipart above 64 MiB, 16 MiB × 4 parts, 60 s
 			// response timeout (the harness's 2 s is for stall tests; a
 			// loaded MinIO on 2 cores can pause reading longer).
-			o.MultipartThreshold, o.PartSize, o.ResponseTimeout = 0, 0, 0
-			be, err := New(o)
-			if err != nil {
-				b.Fatal(err)
-			}
-			defer be.Close()
-			runtime.GC()
-			reset := resetPeak()
-			base := vmHWM(b)
-			b.SetBytes(1 << 30)
-			b.ResetTimer()
-			for b.Loop() {
-				if _, err := be.Put(context.Background(), obj); err != nil {
-					b.Fatal(err)
-				}
-			}
-			b.StopTimer()
-			peak := vmHWM(b)
-			b.ReportMetric(float64(peak)/(1<<20), "peakRSS-MiB")
-			b.ReportMetric(float64(base)/(1<<20), "startRSS-MiB")
-			limit := int64(xfer.DefaultPartSize*xfer.DefaultConcurrency + 64<<20)
-			if !reset {
-				b.Logf("could not reset VmHWM: the peak includes the setup")
-			}
-			if peak > limit {
-				b.Errorf("peak RSS %d MiB is above part size × concurrency + 64 MiB = %d MiB", peak>>20, limit>>20)
-			}
+			be := gatewayharness.Open(b, New, testOptions(e.Access()), func(o *Options) {
+				o.MultipartThreshold, o.PartSize, o.ResponseTimeout = 0, 0, 0
+			})
+			gatewayharness.PutPeakRSS(b, be, obj, xfer.DefaultPartSize*xfer.DefaultConcurrency)
 		})
 	}
 }
 
-// BenchmarkPut16KiB measures small uploads straight at MinIO, from
+// BenchmarkPut16KiB measures small uploads straight at MinIO (AWS V4), from
 // parallel goroutines; it reports uploads per second.
 func BenchmarkPut16KiB(b *testing.B) {
-	for _, name := range []string{"v4"} {
-		b.Run(name, func(b *testing.B) {
-			srv := miniotest.Shared(b)
-			h := &harness{srv: srv, bucket: srv.NewBucket(b, "bench-16k")}
-			o := h.options(h.bucket)
-			o.ResponseTimeout = 0
-			be, err := New(o)
-			if err != nil {
-				b.Fatal(err)
-			}
-			defer be.Close()
-			data := randomBytes(16 << 10)
-			var n atomic.Int64
-			b.SetBytes(int64(len(data)))
-			b.ReportAllocs()
-			b.ResetTimer()
-			b.RunParallel(func(pb *testing.PB) {
-				for pb.Next() {
-					key := fmt.Sprintf("small/%d", n.Add(1))
-					if _, err := be.Put(context.Background(), uploader.BytesObject(key, data)); err != nil {
-						b.Error(err)
-						return
-					}
-				}
-			})
-			b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "ops/s")
-		})
-	}
+	b.Run("v4", func(b *testing.B) {
+		h := testHarness(false)
+		h.BucketPrefix = "bench-16k"
+		e := gatewayharness.New(b, h)
+		be := gatewayharness.Open(b, New, testOptions(e.Access()), func(o *Options) { o.ResponseTimeout = 0 })
+		gatewayharness.PutRate(b, be, 16<<10, 0)
+	})
 }

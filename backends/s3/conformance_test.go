@@ -1,148 +1,36 @@
 package s3
 
 import (
-	"context"
-	"errors"
-	"io"
 	"testing"
 
-	"github.com/minio/minio-go/v7"
-
 	"github.com/resilient-upload/upload/backends/backendtest"
+	"github.com/resilient-upload/upload/backends/backendtest/gatewayharness"
 	"github.com/resilient-upload/upload/integration/gateway"
-	"github.com/resilient-upload/upload/integration/miniotest"
-	"github.com/resilient-upload/upload/uploader"
 )
 
-// Harness settings: multipart above 6 MiB in 5 MiB parts, so the suite's
-// multipart cases stay small.
-const (
-	testThreshold = 6 << 20
-	testPartSize  = 5 << 20
-)
+// testOptions returns the options of the harness's backends: multipart
+// above 6 MiB in 5 MiB parts, so the suite's multipart cases stay small.
+func testOptions(endpoint, bucket, ak, sk string) Options {
+	return Options{Name: "s3-test", Endpoint: endpoint, Bucket: bucket, AccessKeyID: ak, SecretAccessKey: sk,
+		ResponseTimeout: backendtest.StallTimeout, MultipartThreshold: gatewayharness.Threshold, PartSize: gatewayharness.PartSize}
+}
 
-// harness is a backendtest.Harness over one bucket of the shared MinIO,
-// reached directly or through the vendor gateway in its OBS dialect, which
-// verifies AWS V4 signatures (OBS's S3-compatible mode) and re-signs what it
+// testHarness configures a bucket of the shared MinIO, reached directly or,
+// with through, by the vendor gateway in its OBS dialect, which verifies
+// AWS V4 signatures (OBS's S3-compatible mode) and re-signs what it
 // forwards.
-type harness struct {
-	srv    *miniotest.Server
-	bucket string
-	gw     *gateway.Gateway // nil: straight at MinIO
-}
-
-// newHarness returns a HarnessMaker; through selects the gateway.
-func newHarness(through bool) backendtest.HarnessMaker {
-	return func(ctx context.Context, t *testing.T) (backendtest.Harness, error) {
-		srv := miniotest.Shared(t)
-		h := &harness{srv: srv, bucket: srv.NewBucket(t, "s3-conf")}
-		if through {
-			gw, err := startGateway(srv)
-			if err != nil {
-				return nil, err
-			}
-			h.gw = gw
-		}
-		return h, nil
-	}
-}
-
-func startGateway(srv *miniotest.Server) (*gateway.Gateway, error) {
-	return gateway.Start(gateway.Options{
-		Dialect:  gateway.OBS,
-		Upstream: gateway.Upstream{URL: srv.URL, AccessKey: srv.AccessKey, SecretKey: srv.SecretKey},
-	})
-}
-
-func (h *harness) options(bucket string) Options {
-	o := Options{Name: "s3-test", Bucket: bucket,
-		ResponseTimeout: backendtest.StallTimeout, MultipartThreshold: testThreshold, PartSize: testPartSize}
-	if h.gw != nil {
-		o.Endpoint = h.gw.URL()
-		o.AccessKeyID, o.SecretAccessKey = h.gw.Credentials()
-	} else {
-		o.Endpoint = h.srv.URL
-		o.AccessKeyID, o.SecretAccessKey = h.srv.AccessKey, h.srv.SecretKey
+func testHarness(through bool) gatewayharness.Options {
+	o := gatewayharness.Options{BucketPrefix: "s3-conf", NewBackend: gatewayharness.Using(New, testOptions)}
+	if through {
+		o.Gateway.Dialect = gateway.OBS
 	}
 	return o
-}
-
-func (h *harness) MakeBackend(context.Context) (uploader.Backend, error) {
-	return New(h.options(h.bucket))
-}
-
-func (h *harness) MakeBackendForMissingBucket(context.Context) (uploader.Backend, error) {
-	return New(h.options(miniotest.UniqueBucketName("missing")))
-}
-
-func (h *harness) Read(ctx context.Context, key string) ([]byte, bool, error) {
-	rc, _, _, err := minio.Core{Client: h.srv.Client()}.GetObject(ctx, h.bucket, key, minio.GetObjectOptions{})
-	if err != nil {
-		var er minio.ErrorResponse
-		if errors.As(err, &er) && er.Code == "NoSuchKey" {
-			return nil, false, nil
-		}
-		return nil, false, err
-	}
-	defer rc.Close()
-	b, err := io.ReadAll(rc)
-	return b, err == nil, err
-}
-
-func (h *harness) Keys(ctx context.Context) ([]string, error) {
-	var ks []string
-	for oi := range h.srv.Client().ListObjects(ctx, h.bucket, minio.ListObjectsOptions{Recursive: true}) {
-		if oi.Err != nil {
-			return nil, oi.Err
-		}
-		ks = append(ks, oi.Key)
-	}
-	return ks, nil
-}
-
-func (h *harness) PendingMultipart(ctx context.Context) (int, error) {
-	n := 0
-	for u := range h.srv.Client().ListIncompleteUploads(ctx, h.bucket, "", true) {
-		if u.Err != nil {
-			return 0, u.Err
-		}
-		n++
-	}
-	return n, nil
-}
-
-func (h *harness) MultipartThreshold() int64 { return testThreshold }
-
-// Inject maps the suite's fault to the gateway action of the same name;
-// straight at MinIO there is no way to inject one.
-func (h *harness) Inject(f backendtest.Fault) bool {
-	if h.gw == nil {
-		return false
-	}
-	a, err := gateway.NamedAction(f.Type.String())
-	if err != nil {
-		return false
-	}
-	h.gw.Inject(gateway.Fault{Action: a})
-	return true
-}
-
-func (h *harness) ClearFaults() {
-	if h.gw != nil {
-		h.gw.ClearFaults()
-	}
-}
-
-func (h *harness) Close() {
-	if h.gw != nil {
-		h.gw.Close()
-	}
 }
 
 // TestConformance runs the suite straight at MinIO (signatures verified by
 // MinIO) and through the gateway's OBS dialect (AWS V4 verified by the
 // gateway, faults injected there).
 func TestConformance(t *testing.T) {
-	t.Run("minio", func(t *testing.T) { backendtest.Run(t, newHarness(false)) })
-	t.Run("gateway", func(t *testing.T) { backendtest.Run(t, newHarness(true)) })
+	t.Run("minio", func(t *testing.T) { backendtest.Run(t, gatewayharness.Maker(testHarness(false))) })
+	t.Run("gateway", func(t *testing.T) { backendtest.Run(t, gatewayharness.Maker(testHarness(true))) })
 }

@@ -6,10 +6,8 @@ import (
 	"io"
 	"net"
 	"net/http"
-	"net/http/httptest"
 	"net/url"
 	"os"
-	"strconv"
 	"strings"
 	"sync/atomic"
 	"syscall"
@@ -18,6 +16,7 @@ import (
 
 	"github.com/minio/minio-go/v7"
 
+	"github.com/resilient-upload/upload/backends/backendtest/gatewayharness"
 	"github.com/resilient-upload/upload/internal/transport"
 	"github.com/resilient-upload/upload/uploader"
 )
@@ -126,31 +125,14 @@ func (w wrapped) Unwrap() error { return w.err }
 
 func errorsJoin(err error) error { return wrapped{err} }
 
-// fakeS3 answers every request with the reply its handler gives and counts
-// requests.
-type fakeS3 struct {
-	*httptest.Server
-	n    atomic.Int64
-	last atomic.Pointer[http.Request]
+// newFake starts a fake S3 that answers with h.
+func newFake(t *testing.T, h http.HandlerFunc) *gatewayharness.Fake {
+	return gatewayharness.NewFake(t, h)
 }
 
-func newFake(t *testing.T, h func(w http.ResponseWriter, r *http.Request)) *fakeS3 {
-	f := &fakeS3{}
-	f.Server = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		f.n.Add(1)
-		io.Copy(io.Discard, r.Body)
-		f.last.Store(r)
-		h(w, r)
-	}))
-	t.Cleanup(f.Close)
-	return f
-}
-
+// xmlError writes an S3 XML error with request ID REQ123.
 func xmlError(w http.ResponseWriter, status int, body string) {
-	w.Header().Set("Content-Type", "application/xml")
-	w.Header().Set("X-Amz-Request-Id", "REQ123")
-	w.WriteHeader(status)
-	io.WriteString(w, `<?xml version="1.0" encoding="UTF-8"?>`+"\n"+body)
+	gatewayharness.XMLError(w, status, "X-Amz-Request-Id", "REQ123", body)
 }
 
 // TestPutReplyDetails runs Put against replies of a fake server: what the
@@ -172,10 +154,10 @@ abc</StringToSign><RequestId>REQ123</RequestId></Error>`)
 		if e == nil || e.Kind != uploader.SignatureMismatch || !strings.HasPrefix(e.StringToSign, "AWS4-HMAC-SHA256\n") || e.RequestID != "REQ123" || len(e.Hints) == 0 {
 			t.Fatalf("%#v", e)
 		}
-		if f.n.Load() != 1 {
-			t.Errorf("%d requests, want 1", f.n.Load())
+		if f.Requests() != 1 {
+			t.Errorf("%d requests, want 1", f.Requests())
 		}
-		r := f.last.Load()
+		r := f.Last()
 		if r.Header.Get("Content-Md5") != "XrY7u+Ae7tCTyyK7j1rNww==" {
 			t.Errorf("Content-MD5 %q", r.Header.Get("Content-Md5"))
 		}
@@ -195,8 +177,8 @@ abc</StringToSign><RequestId>REQ123</RequestId></Error>`)
 		if e == nil || e.Kind != uploader.Throttled || e.RetryAfter != 3*time.Second || e.Status != 503 {
 			t.Fatalf("%#v", e)
 		}
-		if f.n.Load() != 1 {
-			t.Errorf("%d requests for a retryable 503, want 1 (minio-go retries must be off)", f.n.Load())
+		if f.Requests() != 1 {
+			t.Errorf("%d requests for a retryable 503, want 1 (minio-go retries must be off)", f.Requests())
 		}
 	})
 
@@ -205,9 +187,9 @@ abc</StringToSign><RequestId>REQ123</RequestId></Error>`)
 			xmlError(w, 500, `<Error><Code>InternalError</Code><Message>We encountered an internal error.</Message></Error>`)
 		})
 		b := newTestBackend(t, f.URL)
-		_, err := b.Put(context.Background(), uploader.Object{Key: "big", Size: 80 << 20, Open: zeroBody(80 << 20)})
-		if k := uploader.KindOf(err); k != uploader.Unavailable || f.n.Load() != 1 {
-			t.Fatalf("kind %v after %d requests, want unavailable after 1", k, f.n.Load())
+		_, err := b.Put(context.Background(), gatewayharness.Zeroes("big", 80<<20))
+		if k := uploader.KindOf(err); k != uploader.Unavailable || f.Requests() != 1 {
+			t.Fatalf("kind %v after %d requests, want unavailable after 1", k, f.Requests())
 		}
 		if op := uploader.AsError(err).Op; op != "initiate_multipart" {
 			t.Errorf("op %q", op)
@@ -237,8 +219,8 @@ abc</StringToSign><RequestId>REQ123</RequestId></Error>`)
 		if len(res.Attempts) != 1 || res.Attempts[0].Kind != uploader.ClockSkew || res.Attempts[0].Skew != e.Skew || res.Attempts[0].SkewCorrected {
 			t.Errorf("attempts %+v", res.Attempts)
 		}
-		if f.n.Load() != 1 {
-			t.Errorf("%d requests, want 1", f.n.Load())
+		if f.Requests() != 1 {
+			t.Errorf("%d requests, want 1", f.Requests())
 		}
 		if off, ok := b.Skew(); !ok || off != e.Skew {
 			t.Errorf("Skew() = %v, %v", off, ok)
@@ -284,90 +266,25 @@ abc</StringToSign><RequestId>REQ123</RequestId></Error>`)
 	})
 }
 
-// verifyFake is a fake S3 that stores nothing: single PUTs answer with
-// etag, multipart calls succeed, and HEAD reports size bytes. It records
-// DELETEs.
-func verifyFake(t *testing.T, etag string, size int64, deletes *atomic.Int64) *fakeS3 {
-	return newFake(t, func(w http.ResponseWriter, r *http.Request) {
-		q := r.URL.Query()
-		switch {
-		case r.Method == http.MethodPost && q.Has("uploads"):
-			io.WriteString(w, `<InitiateMultipartUploadResult><Bucket>bkt</Bucket><Key>k</Key><UploadId>UP1</UploadId></InitiateMultipartUploadResult>`)
-		case r.Method == http.MethodPut && q.Has("uploadId"):
-			w.Header().Set("ETag", `"part`+q.Get("partNumber")+`"`)
-		case r.Method == http.MethodPost && q.Has("uploadId"):
-			io.WriteString(w, `<CompleteMultipartUploadResult><Bucket>bkt</Bucket><Key>k</Key><ETag>"abc-3"</ETag></CompleteMultipartUploadResult>`)
-		case r.Method == http.MethodPut:
-			w.Header().Set("ETag", `"`+etag+`"`)
-		case r.Method == http.MethodHead:
-			w.Header().Set("Content-Length", strconv.FormatInt(size, 10))
-			w.Header().Set("Last-Modified", time.Now().UTC().Format(http.TimeFormat))
-			w.Header().Set("ETag", `"abc-3"`)
-		case r.Method == http.MethodDelete:
-			if !q.Has("uploadId") {
-				deletes.Add(1)
-			}
-			w.WriteHeader(http.StatusNoContent)
-		}
-	})
+// fakeBackend is the gatewayharness.FakeBackend of this package.
+func fakeBackend(t *testing.T, endpoint string, skipETagCheck bool) uploader.Backend {
+	t.Helper()
+	b, err := New(Options{Name: "t", Endpoint: endpoint, Bucket: "bkt", AccessKeyID: "AKtestkey", SecretAccessKey: "test-fake-secret-0123456789",
+		MultipartThreshold: gatewayharness.Threshold, PartSize: gatewayharness.PartSize, SkipETagCheck: skipETagCheck})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
 }
 
 // TestVerification: a single PUT whose ETag is not the MD5 sent, and a
 // multipart upload whose stored size differs, fail with Integrity and the
-// object is removed.
-func TestVerification(t *testing.T) {
-	var deletes atomic.Int64
-	f := verifyFake(t, "00000000000000000000000000000000", 1, &deletes)
-	b := newTestBackend(t, f.URL)
-	b.threshold, b.partSize = 6<<20, 5<<20
-	_, err := b.Put(context.Background(), uploader.BytesObject("k", []byte("hello world")))
-	if e := uploader.AsError(err); e == nil || e.Kind != uploader.Integrity || !strings.Contains(e.Message, "ETag") || deletes.Load() != 1 {
-		t.Fatalf("ETag mismatch: %#v, %d deletes", err, deletes.Load())
-	}
-	_, err = b.Put(context.Background(), uploader.Object{Key: "k", Size: 11 << 20, Open: zeroBody(11 << 20)})
-	if e := uploader.AsError(err); e == nil || e.Kind != uploader.Integrity || !strings.Contains(e.Message, "1 bytes") || deletes.Load() != 2 {
-		t.Fatalf("size mismatch: %#v, %d deletes", err, deletes.Load())
-	}
-
-	// SkipETagCheck (SSE-KMS buckets) accepts an ETag that is not the MD5.
-	skip, err := New(Options{Endpoint: f.URL, Bucket: "bkt", SkipETagCheck: true})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := skip.Put(context.Background(), uploader.BytesObject("k", []byte("hello world"))); err != nil {
-		t.Fatalf("SkipETagCheck: %v", err)
-	}
-
-	// Matching ETag and size pass.
-	var none atomic.Int64
-	good := verifyFake(t, "5eb63bbbe01eeed093cb22bb8f5acdc3", 11<<20, &none)
-	gb := newTestBackend(t, good.URL)
-	gb.threshold, gb.partSize = 6<<20, 5<<20
-	if _, err := gb.Put(context.Background(), uploader.BytesObject("k", []byte("hello world"))); err != nil {
-		t.Fatal(err)
-	}
-	res, err := gb.Put(context.Background(), uploader.Object{Key: "k", Size: 11 << 20, Open: zeroBody(11 << 20)})
-	if err != nil || res.ETag != "abc-3" || none.Load() != 0 {
-		t.Fatalf("%+v, %v, %d deletes", res, err, none.Load())
-	}
-}
+// object is removed; SkipETagCheck (SSE-KMS buckets) accepts an ETag that
+// is not the MD5.
+func TestVerification(t *testing.T) { gatewayharness.CheckVerification(t, fakeBackend) }
 
 // TestAbortFailureIsReported: when a part fails and the abort fails too, the
 // error keeps the part's kind and says that parts may remain.
 func TestAbortFailureIsReported(t *testing.T) {
-	f := newFake(t, func(w http.ResponseWriter, r *http.Request) {
-		q := r.URL.Query()
-		if r.Method == http.MethodPost && q.Has("uploads") {
-			io.WriteString(w, `<InitiateMultipartUploadResult><Bucket>bkt</Bucket><Key>k</Key><UploadId>UP1</UploadId></InitiateMultipartUploadResult>`)
-			return
-		}
-		xmlError(w, 500, `<Error><Code>InternalError</Code><Message>We encountered an internal error.</Message></Error>`)
-	})
-	b := newTestBackend(t, f.URL)
-	b.threshold, b.partSize = 6<<20, 5<<20
-	_, err := b.Put(context.Background(), uploader.Object{Key: "k", Size: 11 << 20, Open: zeroBody(11 << 20)})
-	e := uploader.AsError(err)
-	if e == nil || e.Kind != uploader.Unavailable || e.Op != "upload_part" || !strings.Contains(e.Message, "aborting the multipart upload also failed") {
-		t.Fatalf("%#v", err)
-	}
+	gatewayharness.CheckAbortFailureReported(t, fakeBackend)
 }

@@ -6,38 +6,18 @@ import (
 	"testing"
 	"time"
 
+	"github.com/resilient-upload/upload/backends/backendtest/gatewayharness"
 	"github.com/resilient-upload/upload/integration/gateway"
-	"github.com/resilient-upload/upload/integration/miniotest"
 	"github.com/resilient-upload/upload/uploader"
 )
 
-// viaGateway returns a backend through a new gateway (OBS dialect: AWS V4
-// verified by the gateway against its own, skewable clock) in front of a new
-// bucket of the shared MinIO.
-func viaGateway(t *testing.T, mod func(*Options)) (*Backend, *gateway.Gateway, *harness) {
+// viaGateway returns a backend (with mod's changes) through a new gateway
+// (OBS dialect: AWS V4 verified by the gateway against its own, skewable
+// clock) in front of a new bucket of the shared MinIO.
+func viaGateway(t *testing.T, mod func(*Options)) (*Backend, *gatewayharness.Env) {
 	t.Helper()
-	srv := miniotest.Shared(t)
-	gw, err := startGateway(srv)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { gw.Close() })
-	h := &harness{srv: srv, bucket: srv.NewBucket(t, "s3-gw"), gw: gw}
-	o := h.options(h.bucket)
-	if mod != nil {
-		mod(&o)
-	}
-	b, err := New(o)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { b.Close() })
-	return b, gw, h
-}
-
-func near(got, want time.Duration) bool {
-	d := got - want
-	return d > -3*time.Second && d < 3*time.Second
+	env := gatewayharness.New(t, testHarness(true))
+	return gatewayharness.Open(t, New, testOptions(env.Access()), mod), env
 }
 
 // TestSkewReportedThroughGateway: with the gateway's clock 31 minutes off,
@@ -49,36 +29,36 @@ func near(got, want time.Duration) bool {
 func TestSkewReportedThroughGateway(t *testing.T) {
 	for _, off := range []time.Duration{31 * time.Minute, -31 * time.Minute} {
 		t.Run(off.String(), func(t *testing.T) {
-			b, gw, h := viaGateway(t, nil)
-			gw.SetClockOffset(off)
+			b, env := viaGateway(t, nil)
+			env.Gateway.SetClockOffset(off)
 			for _, obj := range []uploader.Object{
 				uploader.BytesObject("small", []byte("data")),
-				{Key: "big", Size: 9 << 20, Open: zeroBody(9 << 20)},
+				gatewayharness.Zeroes("big", 9<<20),
 			} {
-				gw.ResetCounts()
+				env.Gateway.ResetCounts()
 				res, err := uploader.New(b).Upload(context.Background(), obj)
 				e := uploader.AsError(err)
-				if e == nil || e.Kind != uploader.ClockSkew || e.Code != "RequestTimeTooSkewed" || !near(e.Skew, off) || e.ServerTime.IsZero() {
+				if e == nil || e.Kind != uploader.ClockSkew || e.Code != "RequestTimeTooSkewed" || !gatewayharness.Near(e.Skew, off) || e.ServerTime.IsZero() {
 					t.Fatalf("%s: %#v", obj.Key, err)
 				}
 				if !strings.Contains(strings.Join(e.Hints, "\n"), "cannot correct skew") {
 					t.Errorf("%s: hints %q", obj.Key, e.Hints)
 				}
-				if len(res.Attempts) != 1 || !near(res.Attempts[0].Skew, off) || res.Attempts[0].Kind != uploader.ClockSkew {
+				if len(res.Attempts) != 1 || !gatewayharness.Near(res.Attempts[0].Skew, off) || res.Attempts[0].Kind != uploader.ClockSkew {
 					t.Errorf("%s: attempts %+v", obj.Key, res.Attempts)
 				}
-				if n := gw.Count(gateway.OpAny); n != 1 {
+				if n := env.Gateway.Count(gateway.OpAny); n != 1 {
 					t.Errorf("%s: %d requests reached the gateway, want 1", obj.Key, n)
 				}
 			}
-			if ks, _ := h.Keys(context.Background()); len(ks) != 0 {
+			if ks, _ := env.Keys(context.Background()); len(ks) != 0 {
 				t.Errorf("keys %v", ks)
 			}
-			if n, _ := h.PendingMultipart(context.Background()); n != 0 {
+			if n, _ := env.PendingMultipart(context.Background()); n != 0 {
 				t.Errorf("%d pending uploads", n)
 			}
 			// When the clocks agree again, the next upload works.
-			gw.SetClockOffset(0)
+			env.Gateway.SetClockOffset(0)
 			if _, err := b.Put(context.Background(), uploader.BytesObject("healed", []byte("x"))); err != nil {
 				t.Fatalf("after the clocks agree: %v", err)
 			}
@@ -90,7 +70,7 @@ func TestSkewReportedThroughGateway(t *testing.T) {
 // SignatureMismatch with the StringToSign the gateway sends (as AWS does) and
 // hints; an unknown key gives InvalidCredentials.
 func TestCredentialErrorsThroughGateway(t *testing.T) {
-	b, _, _ := viaGateway(t, func(o *Options) { o.SecretAccessKey = "a-wrong-fake-secret" })
+	b, _ := viaGateway(t, func(o *Options) { o.SecretAccessKey = "a-wrong-fake-secret" })
 	_, err := uploader.New(b).Upload(context.Background(), uploader.BytesObject("k", []byte("data")))
 	e := uploader.AsError(err)
 	if e == nil || e.Kind != uploader.SignatureMismatch || !strings.HasPrefix(e.StringToSign, "AWS4-HMAC-SHA256\n") || len(e.Hints) < 3 {
@@ -99,7 +79,7 @@ func TestCredentialErrorsThroughGateway(t *testing.T) {
 	if strings.Contains(e.Explain(), "a-wrong-fake-secret") {
 		t.Error("the secret leaked")
 	}
-	u, _, _ := viaGateway(t, func(o *Options) { o.AccessKeyID = "nosuchkey" })
+	u, _ := viaGateway(t, func(o *Options) { o.AccessKeyID = "nosuchkey" })
 	_, err = uploader.New(u).Upload(context.Background(), uploader.BytesObject("k", []byte("data")))
 	if e := uploader.AsError(err); e == nil || e.Kind != uploader.InvalidCredentials || len(e.Hints) == 0 {
 		t.Fatalf("unknown key: %#v", err)
