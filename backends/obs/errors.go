@@ -4,17 +4,16 @@ import (
 	"context"
 	"encoding/xml"
 	"errors"
-	"io"
 	"net/http"
 	"net/url"
 	"strings"
-	"sync"
 	"time"
 
 	hwobs "github.com/huaweicloud/huaweicloud-sdk-go-obs/obs"
 
 	"github.com/resilient-upload/upload/internal/errclass"
 	"github.com/resilient-upload/upload/internal/transport"
+	"github.com/resilient-upload/upload/internal/xfer"
 	"github.com/resilient-upload/upload/uploader"
 )
 
@@ -88,7 +87,7 @@ type call struct {
 	// capture holds the reply the transport saw.
 	capture *transport.Capture
 	// src is the request body, nil if none.
-	src *source
+	src *xfer.Source
 	// correction is the clock correction the request was signed with.
 	correction time.Duration
 }
@@ -97,7 +96,7 @@ func (cl *call) readErr() error {
 	if cl == nil {
 		return nil
 	}
-	return cl.src.readErr()
+	return cl.src.ReadErr()
 }
 
 // asObsError finds an obs.ObsError in err's chain: the SDK returns it as a
@@ -165,32 +164,4 @@ func errorBody(body []byte) (stringToSign string, serverTime time.Time) {
 		serverTime, _ = time.Parse(time.RFC3339, strings.TrimSpace(doc.ServerTime))
 	}
 	return doc.StringToSign, serverTime
-}
-
-// source is a request body handed to the SDK: it hides the Seek method and
-// remembers a failed read, which is the caller's source failing, not the
-// network.
-type source struct {
-	r   io.Reader
-	mu  sync.Mutex
-	err error
-}
-
-func (s *source) Read(p []byte) (int, error) {
-	n, err := s.r.Read(p)
-	if err != nil && err != io.EOF {
-		s.mu.Lock()
-		s.err = err
-		s.mu.Unlock()
-	}
-	return n, err
-}
-
-func (s *source) readErr() error {
-	if s == nil {
-		return nil
-	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.err
 }

@@ -7,6 +7,7 @@ import (
 
 	hwobs "github.com/huaweicloud/huaweicloud-sdk-go-obs/obs"
 
+	"github.com/resilient-upload/upload/internal/xfer"
 	"github.com/resilient-upload/upload/uploader"
 )
 
@@ -28,7 +29,7 @@ func (b *Backend) stat(ctx context.Context, op, key string) (uploader.ObjectInfo
 		return uploader.ObjectInfo{}, b.closedErr(op, key)
 	}
 	var out *hwobs.GetObjectMetadataOutput
-	_, err := b.do(ctx, op, key, nil, func(cl *hwobs.ObsClient, name, value string) (*source, error) {
+	_, err := b.do(ctx, op, key, nil, func(cl *hwobs.ObsClient, name, value string) (*xfer.Source, error) {
 		var err error
 		out, err = cl.GetObjectMetadata(&hwobs.GetObjectMetadataInput{Bucket: b.opts.Bucket, Key: key}, hwobs.WithCustomHeader(name, value))
 		return nil, err
@@ -57,7 +58,7 @@ func (b *Backend) Get(ctx context.Context, key string) (io.ReadCloser, error) {
 		return nil, b.closedErr("get", key)
 	}
 	var out *hwobs.GetObjectOutput
-	_, err := b.do(ctx, "get", key, nil, func(cl *hwobs.ObsClient, name, value string) (*source, error) {
+	_, err := b.do(ctx, "get", key, nil, func(cl *hwobs.ObsClient, name, value string) (*xfer.Source, error) {
 		in := &hwobs.GetObjectInput{}
 		in.Bucket, in.Key = b.opts.Bucket, key
 		var err error
@@ -75,7 +76,7 @@ func (b *Backend) Delete(ctx context.Context, key string) error {
 	if b.closed.Load() {
 		return b.closedErr("delete", key)
 	}
-	_, err := b.do(ctx, "delete", key, nil, func(cl *hwobs.ObsClient, name, value string) (*source, error) {
+	_, err := b.do(ctx, "delete", key, nil, func(cl *hwobs.ObsClient, name, value string) (*xfer.Source, error) {
 		_, err := cl.DeleteObject(&hwobs.DeleteObjectInput{Bucket: b.opts.Bucket, Key: key}, hwobs.WithCustomHeader(name, value))
 		return nil, err
 	})

@@ -7,7 +7,6 @@ import (
 	"io"
 	"net/http"
 	"strings"
-	"sync/atomic"
 	"time"
 
 	hwobs "github.com/huaweicloud/huaweicloud-sdk-go-obs/obs"
@@ -33,7 +32,7 @@ func (b *Backend) dateHeader(t time.Time) (name, value string) {
 // sdkCall is one SDK operation, made with a client whose requests run under
 // the call's context, signed at the time in the header (name, value). It
 // returns the body it sent, if any, for the classification of a failure.
-type sdkCall func(cl *hwobs.ObsClient, name, value string) (*source, error)
+type sdkCall func(cl *hwobs.ObsClient, name, value string) (*xfer.Source, error)
 
 // do runs fn through the skew clock: once, and once more with the corrected
 // signing time after a clock-skew refusal. rewind, if set, runs before each
@@ -72,7 +71,7 @@ func (b *Backend) do(ctx context.Context, op, key string, rewind func() error, f
 func (b *Backend) Put(ctx context.Context, obj uploader.Object) (uploader.Result, error) {
 	start := b.clock.LocalNow()
 	fail := func(attempts []uploader.Attempt, err *uploader.Error) (uploader.Result, error) {
-		return uploader.Result{Key: obj.Key, Provider: Provider, Attempts: finish(b.name, attempts, start, b.clock.LocalNow(), err)}, err
+		return uploader.Result{Key: obj.Key, Provider: Provider, Attempts: xfer.FinishAttempts(b.name, Provider, attempts, start, b.clock.LocalNow(), err)}, err
 	}
 	if b.closed.Load() {
 		return fail(nil, b.closedErr("put", obj.Key))
@@ -85,7 +84,7 @@ func (b *Backend) Put(ctx context.Context, obj uploader.Object) (uploader.Result
 		return fail(nil, b.classify(ctx, "open", obj.Key, err, nil))
 	}
 	defer body.Close()
-	prog := newTally(xfer.Progress(ctx))
+	prog := xfer.NewTally(xfer.Progress(ctx))
 	var res uploader.Result
 	var perr *uploader.Error
 	if obj.Size > b.threshold {
@@ -94,14 +93,14 @@ func (b *Backend) Put(ctx context.Context, obj uploader.Object) (uploader.Result
 		res, perr = b.putSingle(ctx, obj, body, prog)
 	}
 	if perr != nil {
-		prog.rewind()
+		prog.Rewind()
 		return fail(res.Attempts, perr)
 	}
-	res.Attempts = finish(b.name, res.Attempts, start, b.clock.LocalNow(), nil)
+	res.Attempts = xfer.FinishAttempts(b.name, Provider, res.Attempts, start, b.clock.LocalNow(), nil)
 	return res, nil
 }
 
-func (b *Backend) putSingle(ctx context.Context, obj uploader.Object, body uploader.Body, prog *tally) (uploader.Result, *uploader.Error) {
+func (b *Backend) putSingle(ctx context.Context, obj uploader.Object, body uploader.Body, prog *xfer.Tally) (uploader.Result, *uploader.Error) {
 	sum := obj.MD5
 	if sum == nil {
 		s, err := xfer.MD5(body, 0, obj.Size)
@@ -110,18 +109,18 @@ func (b *Backend) putSingle(ctx context.Context, obj uploader.Object, body uploa
 		}
 		sum = s
 	}
-	counted := xfer.Counting(io.NewSectionReader(body, 0, obj.Size), prog.fn())
+	counted := xfer.Counting(io.NewSectionReader(body, 0, obj.Size), prog.Func())
 	rewind := func() error { _, err := counted.Seek(0, io.SeekStart); return err }
 	var etag, version string
-	attempts, err := b.do(ctx, "put", obj.Key, rewind, func(cl *hwobs.ObsClient, name, value string) (*source, error) {
+	attempts, err := b.do(ctx, "put", obj.Key, rewind, func(cl *hwobs.ObsClient, name, value string) (*xfer.Source, error) {
 		in := &hwobs.PutObjectInput{}
 		in.Bucket, in.Key = b.opts.Bucket, obj.Key
 		in.ContentLength, in.ContentMD5 = obj.Size, xfer.Base64(sum)
 		in.ContentType, in.Metadata = obj.ContentType, obj.Metadata
-		var src *source
+		var src *xfer.Source
 		if obj.Size > 0 {
 			// A zero-length body must be nil, or net/http sends it chunked.
-			src = &source{r: counted}
+			src = xfer.NewSource(counted)
 			in.Body = src
 		}
 		out, err := cl.PutObject(in, hwobs.WithCustomHeader(name, value))
@@ -135,7 +134,7 @@ func (b *Backend) putSingle(ctx context.Context, obj uploader.Object, body uploa
 	if err != nil {
 		return res, uploader.AsError(err)
 	}
-	if !b.opts.SkipETagCheck && isMD5Hex(etag) && !strings.EqualFold(etag, xfer.Hex(sum)) {
+	if !b.opts.SkipETagCheck && xfer.IsMD5Hex(etag) && !strings.EqualFold(etag, xfer.Hex(sum)) {
 		b.removeAfterFailure(ctx, obj.Key)
 		return res, &uploader.Error{Kind: uploader.Integrity, Target: b.name, Provider: Provider, Op: "verify", Key: obj.Key,
 			Message: fmt.Sprintf("the server's ETag %s is not the MD5 %s of the bytes sent; the object was removed (if the bucket encrypts with KMS, set SkipETagCheck)", etag, xfer.Hex(sum))}
@@ -145,7 +144,7 @@ func (b *Backend) putSingle(ctx context.Context, obj uploader.Object, body uploa
 	return res, nil
 }
 
-func (b *Backend) putMultipart(ctx context.Context, obj uploader.Object, body uploader.Body, prog *tally) (uploader.Result, *uploader.Error) {
+func (b *Backend) putMultipart(ctx context.Context, obj uploader.Object, body uploader.Body, prog *xfer.Tally) (uploader.Result, *uploader.Error) {
 	if obj.MD5 != nil {
 		sum, err := xfer.MD5(body, 0, obj.Size)
 		if err != nil {
@@ -157,7 +156,7 @@ func (b *Backend) putMultipart(ctx context.Context, obj uploader.Object, body up
 		}
 	}
 	var id string
-	attempts, err := b.do(ctx, "initiate_multipart", obj.Key, nil, func(cl *hwobs.ObsClient, name, value string) (*source, error) {
+	attempts, err := b.do(ctx, "initiate_multipart", obj.Key, nil, func(cl *hwobs.ObsClient, name, value string) (*xfer.Source, error) {
 		in := &hwobs.InitiateMultipartUploadInput{}
 		in.Bucket, in.Key = b.opts.Bucket, obj.Key
 		in.ContentType, in.Metadata = obj.ContentType, obj.Metadata
@@ -174,7 +173,7 @@ func (b *Backend) putMultipart(ctx context.Context, obj uploader.Object, body up
 	}
 	s := &session{b: b, key: obj.Key, id: id, prog: prog}
 	if _, err := xfer.Upload(ctx, body, obj.Size, s, xfer.Options{PartSize: b.partSize, Concurrency: b.concurrent, ContentMD5: true}); err != nil {
-		return res, withAbortNote(b.classify(ctx, "put", obj.Key, err, nil), err)
+		return res, xfer.WithAbortNote(b.classify(ctx, "put", obj.Key, err, nil), err)
 	}
 	st, serr := b.stat(ctx, "verify", obj.Key)
 	if serr != nil {
@@ -196,16 +195,16 @@ func (b *Backend) putMultipart(ctx context.Context, obj uploader.Object, body up
 type session struct {
 	b             *Backend
 	key, id       string
-	prog          *tally
+	prog          *xfer.Tally
 	etag, version string
 }
 
 func (s *session) UploadPart(ctx context.Context, p xfer.Part, body io.ReadSeeker) (string, error) {
-	counted := xfer.Counting(body, s.prog.fn())
+	counted := xfer.Counting(body, s.prog.Func())
 	rewind := func() error { _, err := counted.Seek(0, io.SeekStart); return err }
 	var etag string
-	_, err := s.b.do(ctx, "upload_part", s.key, rewind, func(cl *hwobs.ObsClient, name, value string) (*source, error) {
-		src := &source{r: counted}
+	_, err := s.b.do(ctx, "upload_part", s.key, rewind, func(cl *hwobs.ObsClient, name, value string) (*xfer.Source, error) {
+		src := xfer.NewSource(counted)
 		in := &hwobs.UploadPartInput{Bucket: s.b.opts.Bucket, Key: s.key, UploadId: s.id, PartNumber: p.Number,
 			ContentMD5: xfer.Base64(p.MD5), Body: src, PartSize: p.Size}
 		out, err := cl.UploadPart(in, hwobs.WithCustomHeader(name, value))
@@ -223,7 +222,7 @@ func (s *session) Complete(ctx context.Context, parts []xfer.Part) error {
 	for i, p := range parts {
 		ps[i] = hwobs.Part{PartNumber: p.Number, ETag: p.ETag}
 	}
-	_, err := s.b.do(ctx, "complete_multipart", s.key, nil, func(cl *hwobs.ObsClient, name, value string) (*source, error) {
+	_, err := s.b.do(ctx, "complete_multipart", s.key, nil, func(cl *hwobs.ObsClient, name, value string) (*xfer.Source, error) {
 		in := &hwobs.CompleteMultipartUploadInput{Bucket: s.b.opts.Bucket, Key: s.key, UploadId: s.id, Parts: ps}
 		out, err := cl.CompleteMultipartUpload(in, hwobs.WithCustomHeader(name, value))
 		if err != nil {
@@ -236,7 +235,7 @@ func (s *session) Complete(ctx context.Context, parts []xfer.Part) error {
 }
 
 func (s *session) Abort(ctx context.Context) error {
-	_, err := s.b.do(ctx, "abort_multipart", s.key, nil, func(cl *hwobs.ObsClient, name, value string) (*source, error) {
+	_, err := s.b.do(ctx, "abort_multipart", s.key, nil, func(cl *hwobs.ObsClient, name, value string) (*xfer.Source, error) {
 		_, err := cl.AbortMultipartUpload(&hwobs.AbortMultipartUploadInput{Bucket: s.b.opts.Bucket, Key: s.key, UploadId: s.id},
 			hwobs.WithCustomHeader(name, value))
 		return nil, err
@@ -256,79 +255,4 @@ func (b *Backend) removeAfterFailure(ctx context.Context, key string) {
 func (b *Backend) readError(op, key string, err error) *uploader.Error {
 	return &uploader.Error{Kind: uploader.Invalid, Target: b.name, Provider: Provider, Op: op, Key: key,
 		Message: "reading the object's body: " + err.Error(), Err: err}
-}
-
-// withAbortNote adds to e what else err, which xfer.Upload returned, says:
-// that aborting the upload failed too (errors.Join), so parts may remain.
-func withAbortNote(e *uploader.Error, err error) *uploader.Error {
-	if err == error(e) {
-		return e
-	}
-	if _, rest, ok := strings.Cut(err.Error(), "\n"); ok && rest != "" && !strings.Contains(e.Message, rest) {
-		e.Message += "; " + rest
-	}
-	return e
-}
-
-// isMD5Hex reports whether etag looks like the hex MD5 of a single PUT.
-func isMD5Hex(etag string) bool {
-	if len(etag) != 32 {
-		return false
-	}
-	for _, r := range etag {
-		if !('0' <= r && r <= '9' || 'a' <= r && r <= 'f' || 'A' <= r && r <= 'F') {
-			return false
-		}
-	}
-	return true
-}
-
-// finish makes the last attempt describe the whole Put: its end and, on
-// failure, err (a Put that failed after the first signed request still
-// reports that request's attempt). With no attempts it records one.
-func finish(target string, attempts []uploader.Attempt, start, end time.Time, err *uploader.Error) []uploader.Attempt {
-	var e error
-	if err != nil {
-		e = err
-	}
-	if len(attempts) == 0 {
-		return []uploader.Attempt{uploader.NewAttempt(target, Provider, start, end, e)}
-	}
-	last := &attempts[len(attempts)-1]
-	corrected, skew := last.SkewCorrected, last.Skew
-	*last = uploader.NewAttempt(target, Provider, last.Start, end, e)
-	last.SkewCorrected = corrected
-	if last.Skew == 0 {
-		last.Skew = skew
-	}
-	return attempts
-}
-
-// tally reports progress and remembers the sum, so that a failed attempt
-// can be rewound (reported as negative progress).
-type tally struct {
-	report func(int64)
-	n      atomic.Int64
-}
-
-func newTally(fn func(int64)) *tally { return &tally{report: fn} }
-
-// fn returns the function to give xfer.Counting, nil without a reporter.
-func (t *tally) fn() func(int64) {
-	if t.report == nil {
-		return nil
-	}
-	return func(d int64) {
-		t.n.Add(d)
-		t.report(d)
-	}
-}
-
-func (t *tally) rewind() {
-	if t.report == nil {
-		return
-	}
-	if n := t.n.Swap(0); n != 0 {
-		t.report(-n)
-	}
 }

@@ -4,16 +4,15 @@ import (
 	"context"
 	"encoding/xml"
 	"errors"
-	"io"
 	"net/url"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/minio/minio-go/v7"
 
 	"github.com/resilient-upload/upload/internal/errclass"
 	"github.com/resilient-upload/upload/internal/transport"
+	"github.com/resilient-upload/upload/internal/xfer"
 	"github.com/resilient-upload/upload/uploader"
 )
 
@@ -37,7 +36,7 @@ func (b *Backend) ErrorKind(err error) uploader.Kind {
 // without a reply through errclass.Transport; any other *url.Error is a
 // broken connection (minio-go replaces EOF causes by a plain message, so
 // they no longer match), Unavailable; the rest is Unknown.
-func (b *Backend) classify(ctx context.Context, op, key string, err error, c *transport.Capture, src *source) *uploader.Error {
+func (b *Backend) classify(ctx context.Context, op, key string, err error, c *transport.Capture, src *xfer.Source) *uploader.Error {
 	if err == nil {
 		return nil
 	}
@@ -64,7 +63,7 @@ func (b *Backend) classify(ctx context.Context, op, key string, err error, c *tr
 		e, _ := errclass.Transport(ctx, t, op, key, err)
 		return e
 	}
-	if rerr := src.readErr(); rerr != nil {
+	if rerr := src.ReadErr(); rerr != nil {
 		return &uploader.Error{Kind: uploader.Invalid, Target: b.name, Provider: Provider, Op: op, Key: key,
 			Message: "reading the object's body: " + rerr.Error(), Err: err}
 	}
@@ -118,32 +117,4 @@ func errorBody(body []byte) (stringToSign string, serverTime time.Time) {
 		serverTime, _ = time.Parse(time.RFC3339, strings.TrimSpace(doc.ServerTime))
 	}
 	return doc.StringToSign, serverTime
-}
-
-// source is a request body handed to minio-go: it hides the Seek method (so
-// minio-go never treats it as retryable) and remembers a failed read, which
-// is the caller's source failing, not the network.
-type source struct {
-	r   io.Reader
-	mu  sync.Mutex
-	err error
-}
-
-func (s *source) Read(p []byte) (int, error) {
-	n, err := s.r.Read(p)
-	if err != nil && err != io.EOF {
-		s.mu.Lock()
-		s.err = err
-		s.mu.Unlock()
-	}
-	return n, err
-}
-
-func (s *source) readErr() error {
-	if s == nil {
-		return nil
-	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.err
 }

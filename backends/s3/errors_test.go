@@ -18,6 +18,7 @@ import (
 
 	"github.com/resilient-upload/upload/backends/backendtest/gatewayharness"
 	"github.com/resilient-upload/upload/internal/transport"
+	"github.com/resilient-upload/upload/internal/xfer"
 	"github.com/resilient-upload/upload/uploader"
 )
 
@@ -107,7 +108,7 @@ func TestErrorKind(t *testing.T) {
 		}
 	}
 	// A failed read of the caller's body is Invalid, not a network failure.
-	src := &source{r: io.MultiReader(strings.NewReader("abc"), errReader{})}
+	src := xfer.NewSource(io.MultiReader(strings.NewReader("abc"), errReader{}))
 	_, _ = io.ReadAll(src)
 	if e := b.classify(context.Background(), "put", "k", urlErr(errors.New("body read failed")), nil, src); e.Kind != uploader.Invalid || !strings.Contains(e.Message, "disk on fire") {
 		t.Errorf("body read error: %v %q", e.Kind, e.Message)

@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"io"
 	"strings"
-	"sync/atomic"
 	"time"
 
 	"github.com/minio/minio-go/v7"
@@ -25,7 +24,7 @@ import (
 func (b *Backend) Put(ctx context.Context, obj uploader.Object) (uploader.Result, error) {
 	start := b.clock.LocalNow()
 	fail := func(attempts []uploader.Attempt, err *uploader.Error) (uploader.Result, error) {
-		return uploader.Result{Key: obj.Key, Provider: Provider, Attempts: finish(b.name, attempts, start, b.clock.LocalNow(), err)}, err
+		return uploader.Result{Key: obj.Key, Provider: Provider, Attempts: xfer.FinishAttempts(b.name, Provider, attempts, start, b.clock.LocalNow(), err)}, err
 	}
 	if b.closed.Load() {
 		return fail(nil, b.closedErr("put", obj.Key))
@@ -38,7 +37,7 @@ func (b *Backend) Put(ctx context.Context, obj uploader.Object) (uploader.Result
 		return fail(nil, b.classify(ctx, "open", obj.Key, err, nil, nil))
 	}
 	defer body.Close()
-	prog := newTally(xfer.Progress(ctx))
+	prog := xfer.NewTally(xfer.Progress(ctx))
 	var res uploader.Result
 	var perr *uploader.Error
 	if obj.Size > b.threshold {
@@ -47,10 +46,10 @@ func (b *Backend) Put(ctx context.Context, obj uploader.Object) (uploader.Result
 		res, perr = b.putSingle(ctx, obj, body, prog)
 	}
 	if perr != nil {
-		prog.rewind()
+		prog.Rewind()
 		return fail(res.Attempts, perr)
 	}
-	res.Attempts = finish(b.name, res.Attempts, start, b.clock.LocalNow(), nil)
+	res.Attempts = xfer.FinishAttempts(b.name, Provider, res.Attempts, start, b.clock.LocalNow(), nil)
 	return res, nil
 }
 
@@ -64,7 +63,7 @@ func (b *Backend) putOptions(obj uploader.Object) minio.PutObjectOptions {
 	}
 }
 
-func (b *Backend) putSingle(ctx context.Context, obj uploader.Object, body uploader.Body, prog *tally) (uploader.Result, *uploader.Error) {
+func (b *Backend) putSingle(ctx context.Context, obj uploader.Object, body uploader.Body, prog *xfer.Tally) (uploader.Result, *uploader.Error) {
 	sum := obj.MD5
 	if sum == nil {
 		s, err := xfer.MD5(body, 0, obj.Size)
@@ -73,7 +72,7 @@ func (b *Backend) putSingle(ctx context.Context, obj uploader.Object, body uploa
 		}
 		sum = s
 	}
-	counted := xfer.Counting(io.NewSectionReader(body, 0, obj.Size), prog.fn())
+	counted := xfer.Counting(io.NewSectionReader(body, 0, obj.Size), prog.Func())
 	opts := b.putOptions(obj)
 	var info minio.UploadInfo
 	attempts, err := b.clock.Do(ctx, b.name, Provider, func(time.Time) error {
@@ -81,7 +80,7 @@ func (b *Backend) putSingle(ctx context.Context, obj uploader.Object, body uploa
 			return b.readError("put", obj.Key, err)
 		}
 		cctx, c := transport.WithCapture(ctx)
-		src := &source{r: counted}
+		src := xfer.NewSource(counted)
 		var err error
 		info, err = b.core.PutObject(cctx, b.opts.Bucket, obj.Key, src, obj.Size, xfer.Base64(sum), "", opts)
 		if err != nil {
@@ -93,7 +92,7 @@ func (b *Backend) putSingle(ctx context.Context, obj uploader.Object, body uploa
 	if err != nil {
 		return res, uploader.AsError(err)
 	}
-	if !b.opts.SkipETagCheck && isMD5Hex(info.ETag) && !strings.EqualFold(info.ETag, xfer.Hex(sum)) {
+	if !b.opts.SkipETagCheck && xfer.IsMD5Hex(info.ETag) && !strings.EqualFold(info.ETag, xfer.Hex(sum)) {
 		e := &uploader.Error{Kind: uploader.Integrity, Target: b.name, Provider: Provider, Op: "verify", Key: obj.Key,
 			Message: fmt.Sprintf("the server's ETag %s is not the MD5 %s of the bytes sent; the object was removed (if the bucket encrypts with SSE-KMS or SSE-C, set SkipETagCheck)", info.ETag, xfer.Hex(sum))}
 		b.removeAfterFailure(ctx, obj.Key)
@@ -104,7 +103,7 @@ func (b *Backend) putSingle(ctx context.Context, obj uploader.Object, body uploa
 	return res, nil
 }
 
-func (b *Backend) putMultipart(ctx context.Context, obj uploader.Object, body uploader.Body, prog *tally) (uploader.Result, *uploader.Error) {
+func (b *Backend) putMultipart(ctx context.Context, obj uploader.Object, body uploader.Body, prog *xfer.Tally) (uploader.Result, *uploader.Error) {
 	if obj.MD5 != nil {
 		sum, err := xfer.MD5(body, 0, obj.Size)
 		if err != nil {
@@ -132,7 +131,7 @@ func (b *Backend) putMultipart(ctx context.Context, obj uploader.Object, body up
 	}
 	s := &session{b: b, key: obj.Key, id: id, prog: prog}
 	if _, err := xfer.Upload(ctx, body, obj.Size, s, xfer.Options{PartSize: b.partSize, Concurrency: b.concurrent, ContentMD5: true}); err != nil {
-		return res, withAbortNote(b.classify(ctx, "put", obj.Key, err, nil, nil), err)
+		return res, xfer.WithAbortNote(b.classify(ctx, "put", obj.Key, err, nil, nil), err)
 	}
 	st, serr := b.stat(ctx, "verify", obj.Key)
 	if serr != nil {
@@ -155,19 +154,19 @@ type session struct {
 	b    *Backend
 	key  string
 	id   string
-	prog *tally
+	prog *xfer.Tally
 	info minio.UploadInfo
 }
 
 func (s *session) UploadPart(ctx context.Context, p xfer.Part, body io.ReadSeeker) (string, error) {
-	counted := xfer.Counting(body, s.prog.fn())
+	counted := xfer.Counting(body, s.prog.Func())
 	var etag string
 	_, err := s.b.clock.Do(ctx, s.b.name, Provider, func(time.Time) error {
 		if _, err := counted.Seek(0, io.SeekStart); err != nil {
 			return s.b.readError("upload_part", s.key, err)
 		}
 		cctx, c := transport.WithCapture(ctx)
-		src := &source{r: counted}
+		src := xfer.NewSource(counted)
 		part, err := s.b.core.PutObjectPart(cctx, s.b.opts.Bucket, s.key, s.id, p.Number, src, p.Size,
 			minio.PutObjectPartOptions{Md5Base64: xfer.Base64(p.MD5), DisableContentSha256: true})
 		if err != nil {
@@ -216,79 +215,4 @@ func (b *Backend) removeAfterFailure(ctx context.Context, key string) {
 func (b *Backend) readError(op, key string, err error) *uploader.Error {
 	return &uploader.Error{Kind: uploader.Invalid, Target: b.name, Provider: Provider, Op: op, Key: key,
 		Message: "reading the object's body: " + err.Error(), Err: err}
-}
-
-// withAbortNote adds to e what else err, which xfer.Upload returned, says:
-// that aborting the upload failed too (errors.Join), so parts may remain.
-func withAbortNote(e *uploader.Error, err error) *uploader.Error {
-	if err == error(e) {
-		return e
-	}
-	if _, rest, ok := strings.Cut(err.Error(), "\n"); ok && rest != "" && !strings.Contains(e.Message, rest) {
-		e.Message += "; " + rest
-	}
-	return e
-}
-
-// isMD5Hex reports whether etag looks like the hex MD5 of a single PUT.
-func isMD5Hex(etag string) bool {
-	if len(etag) != 32 {
-		return false
-	}
-	for _, r := range etag {
-		if !('0' <= r && r <= '9' || 'a' <= r && r <= 'f' || 'A' <= r && r <= 'F') {
-			return false
-		}
-	}
-	return true
-}
-
-// finish makes the last attempt describe the whole Put: its end and, on
-// failure, err (a Put that failed after the first signed request still
-// reports that request's attempt). With no attempts it records one.
-func finish(target string, attempts []uploader.Attempt, start, end time.Time, err *uploader.Error) []uploader.Attempt {
-	var e error
-	if err != nil {
-		e = err
-	}
-	if len(attempts) == 0 {
-		return []uploader.Attempt{uploader.NewAttempt(target, Provider, start, end, e)}
-	}
-	last := &attempts[len(attempts)-1]
-	corrected, skew := last.SkewCorrected, last.Skew
-	*last = uploader.NewAttempt(target, Provider, last.Start, end, e)
-	last.SkewCorrected = corrected
-	if last.Skew == 0 {
-		last.Skew = skew
-	}
-	return attempts
-}
-
-// tally reports progress and remembers the sum, so that a failed attempt
-// can be rewound (reported as negative progress).
-type tally struct {
-	report func(int64)
-	n      atomic.Int64
-}
-
-func newTally(fn func(int64)) *tally { return &tally{report: fn} }
-
-// fn returns the function to give xfer.Counting, nil without a reporter.
-func (t *tally) fn() func(int64) {
-	if t.report == nil {
-		return nil
-	}
-	return func(d int64) {
-		t.n.Add(d)
-		t.report(d)
-	}
-}
-
-func (t *tally) rewind() {
-	if t.report == nil {
-		return
-	}
-	if n := t.n.Swap(0); n != 0 {
-		t.report(-n)
-	}
 }
