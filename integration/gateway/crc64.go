@@ -10,24 +10,32 @@ import (
 var crcTable = crc64.MakeTable(crc64.ECMA)
 
 // crcReader computes the CRC-64/ECMA (as the SDKs compute it with
-// hash/crc64) and length of what is read through it.
+// hash/crc64) and length of what is read through it. It is read by the
+// transport's write loop, which may still be inside Read when the upstream's
+// reply arrives, so the handler takes the result through sum, under the lock.
 type crcReader struct {
-	r   io.Reader
-	h   hash.Hash64
-	n   int64
-	eof bool
+	r  io.Reader
+	mu sync.Mutex
+	h  hash.Hash64
+	n  int64
 }
 
 func newCRCReader(r io.Reader) *crcReader { return &crcReader{r: r, h: crc64.New(crcTable)} }
 
 func (c *crcReader) Read(p []byte) (int, error) {
 	n, err := c.r.Read(p)
+	c.mu.Lock()
 	c.h.Write(p[:n])
 	c.n += int64(n)
-	if err == io.EOF {
-		c.eof = true
-	}
+	c.mu.Unlock()
 	return n, err
+}
+
+// sum returns the CRC and the length of what was read so far.
+func (c *crcReader) sum() (uint64, int64) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.h.Sum64(), c.n
 }
 
 func (c *crcReader) Close() error { return nil }

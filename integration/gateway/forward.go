@@ -209,8 +209,10 @@ func (g *Gateway) forward(w http.ResponseWriter, x *exchange, truncate bool) {
 	defer resp.Body.Close()
 
 	ok := resp.StatusCode >= 200 && resp.StatusCode < 300
-	if ok && op == OpUploadPart && crc != nil && crc.n == length && x.ri.partNumber > 0 {
-		g.parts.put(x.ri.uploadID, x.ri.partNumber, partCRC{crc: crc.h.Sum64(), size: crc.n})
+	if ok && op == OpUploadPart && crc != nil && x.ri.partNumber > 0 {
+		if sum, n := crc.sum(); n == length {
+			g.parts.put(x.ri.uploadID, x.ri.partNumber, partCRC{crc: sum, size: n})
+		}
 	}
 	if ok && (op == OpAbort || op == OpComplete) {
 		defer g.parts.forget(x.ri.uploadID)
@@ -235,9 +237,14 @@ func (g *Gateway) forward(w http.ResponseWriter, x *exchange, truncate bool) {
 	g.copyResponseHeaders(h, resp.Header)
 	g.setCommonHeaders(h, x)
 	if ch := crcHeader(d); ch != "" && ok {
+		var sum uint64
+		var n int64
+		if crc != nil {
+			sum, n = crc.sum()
+		}
 		switch {
-		case crc != nil && crc.n == length:
-			h.Set(ch, strconv.FormatUint(crc.h.Sum64(), 10))
+		case crc != nil && n == length:
+			h.Set(ch, strconv.FormatUint(sum, 10))
 		case op == OpComplete:
 			if v, known := g.parts.combined(x.ri.uploadID, completeParts); known {
 				h.Set(ch, strconv.FormatUint(v, 10))
