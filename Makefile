@@ -1,5 +1,6 @@
 # make test: install the pinned MinIO when missing (cached in $(go env GOPATH)/bin),
-# then vet and run every test with the race detector and a real MinIO required.
+# then vet and run every test with the race detector and a real MinIO required,
+# in the main module and in the nested module contrib/prometheus.
 
 .PHONY: test vet minio
 
@@ -8,7 +9,8 @@ GO ?= go
 test:
 	@bin=$$(scripts/install-minio.sh) && \
 	$(GO) vet ./... && \
-	UPLOAD_MINIO_BIN="$$bin" UPLOAD_REQUIRE_MINIO=1 $(GO) test -race -timeout 30m ./...
+	UPLOAD_MINIO_BIN="$$bin" UPLOAD_REQUIRE_MINIO=1 $(GO) test -race -timeout 30m ./... && \
+	cd contrib/prometheus && $(GO) vet ./... && $(GO) test -race ./...
 
 vet:
 	$(GO) vet ./...
