@@ -73,4 +73,29 @@
 //
 // TestVirtualHostAddressing puts through OSS and COS in their default
 // virtual-host form ("<bucket>.<domain>").
+//
+// # Failover scenarios
+//
+// The TestScenario tests run the failover package over the real backends
+// (TOS, OSS, OBS, COS and the local backup) through gateways of their
+// dialects, and assert counts, never timings:
+//
+//   - TestScenarioSignatureMismatch: the primary TOS region answers
+//     SignatureDoesNotMatch; the first upload lands on the secondary after
+//     exactly one request to the primary, the breaker opens once, and the
+//     next 100 uploads never reach the primary (its gateway's counters).
+//   - TestScenarioClockSkew: the primary's gateway clock at +31 minutes, for
+//     TOS, OSS, COS and OBS; with correction off ClockSkew opens the breaker
+//     and the upload fails over; with it on the upload stays, signed with
+//     the corrected time after one refusal, and the skew is reported.
+//   - TestScenarioThrottleBurst: a burst of 503 SlowDown: retries honouring
+//     Retry-After, then failover; after the burst a half-open trial, or a
+//     health probe, brings the primary back.
+//   - TestScenarioAllCloudsDown: every cloud down for a while: uploads go to
+//     the local backup; after recovery Drain empties it and every object is
+//     in MinIO, byte-identical.
+//   - TestScenarioRandomFaults: 1,000 uploads, 16 at a time, meeting random
+//     503s, 500s, resets, cut replies (the object stored, the reply lost)
+//     and signature refusals: every object is exactly where its Result
+//     says, verified by checksum, and none is lost or stored twice.
 package integration
