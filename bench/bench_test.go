@@ -184,8 +184,12 @@ func TestRenderReport(t *testing.T) {
 			mk("s5cmd", 1, 2*time.Second, nil), mk("s5cmd", 2, time.Second, errFake),
 		},
 	}
+	// The first s5cmd run had other processes take all the CPU.
+	res.Samples[2].CPUKnown, res.Samples[2].OtherCPU = true, 100*time.Second
 	out := renderReport(res)
 	for _, want := range []string{
+		"**Noise:** in 1 of 1 runs",
+		"+100.0%); provisional: 1 of these 3 runs were noisy.",
 		"| CPU | Test CPU |",
 		"| upload (s3) | 2/2 | 1.00 [1.00–1.00] | 100 [100–100] |",
 		"| s5cmd | 1/2 | 2.00 | 50.0 |",

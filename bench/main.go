@@ -358,7 +358,11 @@ func benchmark(ctx context.Context, o options) error {
 		return err
 	}
 	add(newUpload("upload-s3", "upload (s3)", uploadBin, uploadVersion, e, s3Target("minio-s3", e, e.Bucket)))
-	add(newUpload("upload-obs", "upload (obs)", uploadBin, uploadVersion, e, obsTarget("minio-obs", e, e.Bucket, obsExtra)))
+	obsC, err := newUpload("upload-obs", "upload (obs)", uploadBin, uploadVersion, e, obsTarget("minio-obs", e, e.Bucket, obsExtra))
+	if !slices.ContainsFunc(obsExtra, func(kv [2]string) bool { return kv[0] == "signature" }) {
+		obsC.Doc += "; obs signs with its backend's default, AWS V2, which MinIO verifies"
+	}
+	add(obsC, err)
 	add(newSDK(e), nil)
 	for _, p := range pins {
 		ver := fmt.Sprintf("%s@%s (%s)", p.Module, p.Version, goVersionOf(bins[p.Name]))

@@ -3,6 +3,7 @@ package main
 import (
 	"fmt"
 	"math"
+	"runtime"
 	"sort"
 	"strings"
 	"time"
@@ -16,7 +17,9 @@ type figures struct {
 	CPU, RSSMiB             summary
 	ServerCPU, OtherCPU     summary
 	Failures                []string
-	Secondary               int // objects that landed on upload's second target
+	Secondary               int // objects that landed on upload's second target, over all runs
+	SecondaryPerRun         []float64
+	Noisy                   int // successful runs where other processes took over 20% of the CPU
 	Unavailable             string
 	Files                   int
 	Bytes                   int64
@@ -39,6 +42,10 @@ func summarizeSamples(samples []sample, w workload) figures {
 		}
 		f.OK++
 		f.Secondary += s.Secondary
+		f.SecondaryPerRun = append(f.SecondaryPerRun, float64(s.Secondary))
+		if noisy(s) {
+			f.Noisy++
+		}
 		sec := s.M.Wall.Seconds()
 		wall = append(wall, sec)
 		fps = append(fps, float64(w.Files)/sec)
@@ -56,6 +63,16 @@ func summarizeSamples(samples []sample, w workload) figures {
 	return f
 }
 
+// noiseShare is the share of the machine's CPU other processes may take
+// during a run before the run is called noisy.
+const noiseShare = 0.2
+
+// noisy reports whether other processes took more than noiseShare of the
+// machine's CPU during s.
+func noisy(s sample) bool {
+	return s.CPUKnown && s.M.Wall > 0 && s.OtherCPU.Seconds() > noiseShare*float64(runtime.NumCPU())*s.M.Wall.Seconds()
+}
+
 // cell formats a summary as "median [Q1–Q3]" with prec decimals.
 func cell(s summary, prec int) string {
 	if s.N == 0 {
@@ -71,6 +88,16 @@ func cell(s summary, prec int) string {
 		return num(s.Median)
 	}
 	return fmt.Sprintf("%s [%s–%s]", num(s.Median), num(s.Q1), num(s.Q3))
+}
+
+// provisional warns, for a goal's verdict, when some of the runs behind it
+// were noisy.
+func provisional(a, b figures) string {
+	n, t := a.Noisy+b.Noisy, a.OK+b.OK
+	if n == 0 {
+		return ""
+	}
+	return fmt.Sprintf("; provisional: %d of these %d runs were noisy", n, t)
 }
 
 // ratePrec is the number of decimals a rate needs: none from 100 up, 1
@@ -206,18 +233,18 @@ func renderReport(res *results) string {
 	}
 
 	// Noise.
-	noisy, total := 0, 0
+	nNoisy, total := 0, 0
 	for _, s := range res.Samples {
 		if s.Err != nil || !s.CPUKnown || s.M.Wall <= 0 {
 			continue
 		}
 		total++
-		if s.OtherCPU.Seconds() > 0.2*float64(m.Cores)*s.M.Wall.Seconds() {
-			noisy++
+		if noisy(s) {
+			nNoisy++
 		}
 	}
-	if noisy > 0 {
-		p("**Noise:** in %d of %d runs, other processes took more than 20%% of the machine's CPU (Other CPU s column): the wall-time figures of this report are disturbed, and the CPU s columns are the more reliable comparison. Re-run on a quiet machine for figures of record.\n\n", noisy, total)
+	if nNoisy > 0 {
+		p("**Noise:** in %d of %d runs, other processes took more than %.0f%% of the machine's CPU (Other CPU s column): the wall-time figures of this report are disturbed, and the CPU s columns are the more reliable comparison. Re-run on a quiet machine for figures of record.\n\n", nNoisy, total, noiseShare*100)
 	}
 
 	// Ratios.
@@ -271,7 +298,7 @@ func renderReport(res *results) string {
 		if !met {
 			verdict = "MISSED"
 		}
-		p("- %s: %s (%.1f vs %.1f %s, %s).\n", label, verdict, mu.Median, mp.Median, unit, pct(mu.Median, mp.Median))
+		p("- %s: %s (%.1f vs %.1f %s, %s)%s.\n", label, verdict, mu.Median, mp.Median, unit, pct(mu.Median, mp.Median), provisional(fu, fp))
 	}
 	has := func(id string) bool { _, ok := figs[id]; return ok }
 	fps := func(f figures) summary { return f.FilesPS }
@@ -296,8 +323,8 @@ func renderReport(res *results) string {
 			if over > 0.03 {
 				verdict = "MISSED"
 			}
-			p("- failover layer overhead over minio-go direct (%s, wall time, goal ≤ 3%%): %s (%+.1f%%; CPU %s). This bounds the whole CLI's overhead (walking, breakers, retries, report) over the SDK.\n",
-				w.Name, verdict, over*100, pct(fu.CPU.Median, fs.CPU.Median))
+			p("- failover layer overhead over minio-go direct (%s, wall time, goal ≤ 3%%): %s (%+.1f%%; client CPU %s)%s. This bounds the whole CLI's overhead (walking, breakers, retries, report) over the SDK.\n",
+				w.Name, verdict, over*100, pct(fu.CPU.Median, fs.CPU.Median), provisional(fu, fs))
 		}
 	}
 	p("\n")
@@ -423,7 +450,7 @@ func renderFaults(b *strings.Builder, res *results) {
 		return
 	}
 	p("Each tool uploads %s through the vendor gateway of integration/gateway (OBS dialect, in-process, in front of the same MinIO), once as it is and once with %.0f%% of all requests answered 503 ServiceUnavailable (no Retry-After; drawn from the gateway's seeded source), in alternating order. `upload` uses an obs target on the gateway, its second target (s3, on MinIO directly) stays healthy; \"no second target\" is the obs target alone, so that only retries can absorb the 503s. Change is the median files/s with faults against without.\n\n", w.Label(), faultRate*100)
-	p("| Tool | OK runs (clean / 503s) | Files/s clean | Files/s with 503s | Change | 503s injected per run | Objects on the second target |\n|---|---|---|---|---|---|---|\n")
+	p("| Tool | OK runs (clean / 503s) | Files/s clean | Files/s with 503s | Change | 503s injected per run | Objects on the second target per run |\n|---|---|---|---|---|---|---|\n")
 	var notes []string
 	for _, fc := range fr.Faults {
 		if fc.Unavailable != "" {
@@ -437,7 +464,7 @@ func renderFaults(b *strings.Builder, res *results) {
 		}
 		sec := "–"
 		if strings.HasPrefix(fc.ID, "upload") && !strings.HasSuffix(fc.ID, "-solo") {
-			sec = fmt.Sprint(ff.Secondary)
+			sec = cell(summarize(ff.SecondaryPerRun), 0)
 		}
 		p("| %s | %d/%d / %d/%d | %s | %s | %s | %s | %s |\n", fc.Label, fcl.OK, fcl.Runs, ff.OK, ff.Runs,
 			cell(fcl.FilesPS, ratePrec(fcl.FilesPS)), cell(ff.FilesPS, ratePrec(ff.FilesPS)), change,
