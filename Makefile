@@ -17,3 +17,9 @@ vet:
 
 minio:
 	@scripts/install-minio.sh
+
+# make bench: the benchmark harness (bench/README.md). Installs s5cmd, mc,
+# rclone and MinIO at pinned versions, measures, writes BENCHMARKS.md.
+.PHONY: bench
+bench:
+	$(GO) run ./bench
