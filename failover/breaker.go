@@ -71,6 +71,13 @@ type breaker struct {
 	// Under gobreaker's mutex.
 	tripNext bool
 	cause    uploader.Kind
+	streak   int // counted failures in a row
+
+	// fatalOpen reports that the breaker last opened on a fatal Kind;
+	// reopened, that it opened again after a failed half-open trial (the
+	// target is still down after an open period). Both end when it closes.
+	fatalOpen atomic.Bool
+	reopened  atomic.Bool
 
 	pendMu  sync.Mutex
 	pending []Event
@@ -114,10 +121,14 @@ func (b *breaker) isSuccessful(err error) bool {
 	ok := err == nil
 	fails, total := b.win.record(b.clock.Now(), !ok)
 	b.tripNext = false
-	if !ok {
+	if ok {
+		b.streak = 0
+	} else {
+		b.streak++
 		k := uploader.KindOf(err)
 		b.cause = k
 		b.tripNext = k.Fatal() ||
+			(b.opts.Consecutive > 0 && b.streak >= b.opts.Consecutive) ||
 			(b.opts.Failures > 0 && fails >= b.opts.Failures) ||
 			(b.opts.Ratio > 0 && total >= b.opts.MinRequests && float64(fails) >= b.opts.Ratio*float64(total))
 	}
@@ -136,8 +147,15 @@ func (b *breaker) onStateChange(_ string, from, to gobreaker.State) {
 	if to == gobreaker.StateOpen {
 		b.gate.Store(now.Add(b.opts.OpenTimeout).UnixNano())
 		b.opens.Add(1)
+		b.fatalOpen.Store(b.cause.Fatal())
+		b.reopened.Store(from == gobreaker.StateHalfOpen)
 		ev.Kind = b.cause
 	}
+	if to == gobreaker.StateClosed {
+		b.fatalOpen.Store(false)
+		b.reopened.Store(false)
+	}
+	b.streak = 0
 	b.win.reset()
 	b.pendMu.Lock()
 	b.pending = append(b.pending, ev)
@@ -204,6 +222,22 @@ func (b *breaker) state() State {
 	s := b.cb.State()
 	b.flush()
 	return stateOf(s)
+}
+
+// reopensIn reports whether the breaker refuses calls only for a while
+// after transient failures (not a fatal Kind, and not again after a failed
+// trial), and how long until it lets a trial through (zero when it is
+// half-open with its trials taken).
+func (b *breaker) reopensIn() (time.Duration, bool) {
+	if b.fatalOpen.Load() || b.reopened.Load() {
+		return 0, false
+	}
+	if g := b.gate.Load(); g != 0 {
+		if d := time.Duration(g - b.clock.Now().UnixNano()); d > 0 {
+			return d, true
+		}
+	}
+	return 0, true
 }
 
 // lift ends the open period now (a probe succeeded); it reports whether the

@@ -84,8 +84,9 @@
 // of every count. A fatal Kind opens it at once: IsSuccessful, which
 // gobreaker calls under its lock just before ReadyToTrip, records the
 // outcome's Kind, and ReadyToTrip returns true for it. Counted failures open
-// it when Failures of them (or a Ratio of at least MinRequests outcomes)
-// fall within a rolling Window.
+// it by any of three rules: Consecutive of them in a row, Failures of them
+// within a rolling Window, or a Ratio of at least MinRequests outcomes in
+// the Window.
 //
 // gobreaker reads time.Now itself and has no clock to inject, so the two
 // parts of a breaker that depend on time live here, on [Options].Clock: the
@@ -96,11 +97,21 @@
 // has passed on the Clock, or a health probe has succeeded. Tests therefore
 // move breakers through every state without sleeping.
 //
-// Defaults (each [Options] field documents its own): 5 counted failures
-// within 60s (rolling in 10s buckets) open a breaker; it stays open 30s,
-// then lets 1 trial through; 3 attempts per target, 10 per upload, backoff
-// from 200ms to 5s, Retry-After honoured up to 30s, 10 minutes per attempt,
-// no upload deadline, no probes.
+// Defaults (each [Options] field documents its own): 5 counted failures in
+// a row, or half of at least 10 outcomes within 60s (rolling in 10s
+// buckets), open a breaker, so a target that is down opens at once while a
+// few percent of failures in a long batch never do; it stays open 30s, then
+// lets 1 trial through; 3 attempts per target, 10 per upload, backoff from
+// 200ms to 5s, Retry-After honoured up to 30s, 10 minutes per attempt, no
+// upload deadline, no probes.
+//
+// With no backup, an upload that every cloud target refuses with a breaker
+// opened by transient failures does not fail at once: it waits (at most
+// [RetryOptions].OpenWait, 60s by default, and within the Deadline) for the
+// first breaker to let a trial through, and tries again. A breaker opened
+// by a fatal Kind is not waited for (its target needs a fix, not time), nor
+// one whose trial failed after its open period (the target is down): those
+// uploads fail at once, with Kind CircuitOpen, until the breaker closes.
 //
 // # Backup and drain
 //

@@ -260,6 +260,75 @@ func (u *Uploader) upload(ctx context.Context, obj uploader.Object, p plan) (upl
 	if err := obj.Validate(); err != nil {
 		return uploader.Result{Key: obj.Key}, err
 	}
+	var waited time.Duration
+	for {
+		res, err, done := r.pass()
+		if done {
+			return res, err
+		}
+		d, ok := r.openWait(waited)
+		if !ok {
+			break
+		}
+		if u.clock.Sleep(ctx, d) != nil {
+			break
+		}
+		waited += d
+		r.failures = r.failures[:0]
+	}
+	if ctx.Err() != nil {
+		err := &uploader.Error{Kind: uploader.Canceled, Op: "upload", Key: obj.Key, Message: ctx.Err().Error(), Err: ctx.Err()}
+		return uploader.Result{Key: obj.Key, Attempts: r.attempts}, err
+	}
+	if u.backup != nil && !p.noBackup {
+		return r.toBackup()
+	}
+	return uploader.Result{Key: obj.Key, Attempts: r.attempts}, r.failure()
+}
+
+// openWait reports whether the run, having found no cloud target that
+// stored the object, should wait and try them again, and for how long:
+// only without a backup, when every target refused the object with an open
+// breaker that opened on transient failures, within OpenWait (waited so
+// far) and the Deadline. The wait ends when the first such breaker lets a
+// trial through, or after a backoff when it is half-open with its trials
+// taken.
+func (r *run) openWait(waited time.Duration) (time.Duration, bool) {
+	u := r.u
+	if u.backup != nil || r.ctx.Err() != nil || u.opts.Retry.OpenWait < 0 || len(r.failures) != len(u.clouds) {
+		return 0, false
+	}
+	wait := time.Duration(-1)
+	for i, f := range r.failures {
+		if uploader.KindOf(f.err) != uploader.CircuitOpen {
+			return 0, false
+		}
+		d, ok := u.clouds[i].br.reopensIn()
+		if !ok {
+			continue
+		}
+		if d <= 0 {
+			d = u.backoff(1)
+		}
+		if wait < 0 || d < wait {
+			wait = d
+		}
+	}
+	left := u.opts.Retry.OpenWait - waited
+	if !r.deadline.IsZero() {
+		left = min(left, r.deadline.Sub(u.clock.Now()))
+	}
+	if wait < 0 || left <= 0 {
+		return 0, false
+	}
+	r.why = fmt.Sprintf("every breaker stayed open for %s", (waited + min(wait, left)).Round(time.Millisecond))
+	return min(wait, left), true
+}
+
+// pass tries the cloud targets once, in order. done reports that the
+// upload ended (stored, checked, or a neutral failure) with res and err.
+func (r *run) pass() (res uploader.Result, err error, done bool) {
+	u, obj, p := r.u, r.obj, r.plan
 	for i, t := range u.clouds {
 		res, v, err := r.onTarget(t)
 		switch v {
@@ -269,13 +338,13 @@ func (u *Uploader) upload(ctx context.Context, obj uploader.Object, p plan) (upl
 				res.Provider = t.provider
 			}
 			res.Attempts = r.attempts
-			return res, nil
+			return res, nil, true
 		case vChecked:
 			res := r.stop.result
 			res.Key, res.Attempts = obj.Key, r.attempts
-			return res, nil
+			return res, nil, true
 		case vStop:
-			return uploader.Result{Key: obj.Key, Attempts: r.attempts}, err
+			return uploader.Result{Key: obj.Key, Attempts: r.attempts}, err, true
 		}
 		next := ""
 		if i+1 < len(u.clouds) {
@@ -293,14 +362,7 @@ func (u *Uploader) upload(ctx context.Context, obj uploader.Object, p plan) (upl
 			}
 		}
 	}
-	if ctx.Err() != nil {
-		err := &uploader.Error{Kind: uploader.Canceled, Op: "upload", Key: obj.Key, Message: ctx.Err().Error(), Err: ctx.Err()}
-		return uploader.Result{Key: obj.Key, Attempts: r.attempts}, err
-	}
-	if u.backup != nil && !p.noBackup {
-		return r.toBackup()
-	}
-	return uploader.Result{Key: obj.Key, Attempts: r.attempts}, r.failure()
+	return uploader.Result{}, nil, false
 }
 
 // failed is one target's last failure in an upload.

@@ -54,13 +54,22 @@ type Options struct {
 // thresholds say. The other counted failures open it when a threshold is
 // reached within the rolling Window.
 type BreakerOptions struct {
+	// Consecutive opens the breaker after this many counted failures in a
+	// row, with no success between them: a target that is down.
+	Consecutive int
 	// Failures opens the breaker when this many counted failures fall within
-	// Window. Zero means 5; a negative value turns this rule off (then set
-	// Ratio).
+	// Window, whatever the successes between them.
 	Failures int
-	// Ratio, if above zero, opens the breaker when at least MinRequests
-	// counted outcomes fall within Window and at least this fraction of them
-	// are failures. Zero turns this rule off.
+	// Ratio opens the breaker when at least MinRequests counted outcomes fall
+	// within Window and at least this fraction of them are failures.
+	//
+	// Consecutive, Failures and Ratio are three rules, any of which opens
+	// the breaker; a rule whose field is zero or negative is off. When all
+	// three are zero, the defaults apply: Consecutive 5 and Ratio 0.5 (with
+	// MinRequests 10), so that a target that is down opens at once while a
+	// few percent of failures in a busy batch never do; a count within a
+	// window alone would open on any steady error rate once the batch is
+	// large enough.
 	Ratio float64
 	// MinRequests is the fewest outcomes within Window for Ratio to apply.
 	// Zero means 10.
@@ -111,6 +120,13 @@ type RetryOptions struct {
 	// once. A Retry-After is honoured by waiting at least that long. Zero
 	// means 30 seconds.
 	MaxRetryAfter time.Duration
+	// OpenWait is the longest an upload waits when every cloud target
+	// refused it with an open breaker, no breaker opened on a fatal Kind,
+	// and there is no backup: rather than fail, the upload waits for the
+	// first breaker to let a trial through and tries again, within the
+	// Deadline. Zero means twice Breaker.OpenTimeout; a negative value
+	// turns waiting off (such uploads fail with Kind CircuitOpen).
+	OpenWait time.Duration
 }
 
 // ProbeOptions turns on health probes: while a cloud target's breaker is
@@ -134,8 +150,10 @@ type ProbeOptions struct {
 const (
 	DefaultAttemptTimeout   = 10 * time.Minute
 	DefaultSkewReport       = 30 * time.Second
-	DefaultFailures         = 5
+	DefaultConsecutive      = 5
+	DefaultRatio            = 0.5
 	DefaultMinRequests      = 10
+	DefaultOpenWaitFactor   = 2
 	DefaultWindow           = 60 * time.Second
 	DefaultOpenTimeout      = 30 * time.Second
 	DefaultHalfOpenRequests = 1
@@ -166,8 +184,8 @@ func (o Options) withDefaults() Options {
 		o.Logger = slog.New(slog.DiscardHandler)
 	}
 	b := &o.Breaker
-	if b.Failures == 0 {
-		b.Failures = DefaultFailures
+	if b.Consecutive == 0 && b.Failures == 0 && b.Ratio == 0 {
+		b.Consecutive, b.Ratio = DefaultConsecutive, DefaultRatio
 	}
 	if b.MinRequests <= 0 {
 		b.MinRequests = DefaultMinRequests
@@ -206,6 +224,9 @@ func (o Options) withDefaults() Options {
 	}
 	if r.MaxDelay < r.BaseDelay {
 		r.MaxDelay = r.BaseDelay
+	}
+	if r.OpenWait == 0 {
+		r.OpenWait = DefaultOpenWaitFactor * b.OpenTimeout
 	}
 	if r.MaxRetryAfter <= 0 {
 		r.MaxRetryAfter = DefaultMaxRetryAfter

@@ -152,11 +152,11 @@ func TestFatalTripsOnceAndStaysOpen(t *testing.T) {
 	}
 }
 
-// TestTransientTripsAtThresholdWithinWindow: counted failures open the
-// breaker when Failures of them fall within Window, and not when they are
-// spread wider.
+// TestTransientTripsAtThresholdWithinWindow: with the Failures rule,
+// counted failures open the breaker when Failures of them fall within
+// Window, and not when they are spread wider.
 func TestTransientTripsAtThresholdWithinWindow(t *testing.T) {
-	opts := failover.Options{Retry: failover.RetryOptions{MaxAttempts: 1}}
+	opts := failover.Options{Retry: failover.RetryOptions{MaxAttempts: 1}, Breaker: failover.BreakerOptions{Failures: 5}}
 	t.Run("within", func(t *testing.T) {
 		e := newEnv(t, envConfig{opts: opts})
 		always(e.clouds[0], memtest.Fault{Kind: uploader.Unavailable, Status: 503})
@@ -204,6 +204,147 @@ func TestTransientTripsAtThresholdWithinWindow(t *testing.T) {
 		}
 		if s := e.state("primary"); s != failover.Open {
 			t.Fatalf("5 failures among 9 calls: breaker %v, want open", s)
+		}
+	})
+}
+
+// TestDefaultTripRules: by default a target that is down (5 counted
+// failures in a row) opens at once, and so does one failing half the time,
+// while a steady few percent of failures in a long batch never opens it.
+func TestDefaultTripRules(t *testing.T) {
+	opts := failover.Options{Retry: failover.RetryOptions{MaxAttempts: 1}}
+	t.Run("down", func(t *testing.T) {
+		e := newEnv(t, envConfig{opts: opts})
+		always(e.clouds[0], memtest.Fault{Kind: uploader.Unavailable, Status: 503})
+		for i := range 4 {
+			e.upload(fmt.Sprintf("k%d", i))
+			if s := e.state("primary"); s != failover.Closed {
+				t.Fatalf("after %d failures breaker is %v", i+1, s)
+			}
+		}
+		e.upload("k4")
+		if s := e.state("primary"); s != failover.Open {
+			t.Fatalf("after 5 failures in a row breaker is %v, want open", s)
+		}
+	})
+	t.Run("half-failing", func(t *testing.T) {
+		e := newEnv(t, envConfig{opts: opts})
+		e.clouds[0].FaultFunc(func(n int, _ string) memtest.Fault {
+			if n%2 == 0 {
+				return memtest.Fault{}
+			}
+			return memtest.Fault{Kind: uploader.Throttled, Status: 429}
+		})
+		for i := range 11 {
+			e.upload(fmt.Sprintf("k%d", i))
+		}
+		if s := e.state("primary"); s != failover.Open {
+			t.Fatalf("6 failures among 11 calls: breaker %v, want open", s)
+		}
+	})
+	t.Run("few-percent", func(t *testing.T) {
+		e := newEnv(t, envConfig{opts: opts})
+		e.clouds[0].FaultFunc(func(n int, _ string) memtest.Fault {
+			if n%20 == 7 { // 5%
+				return memtest.Fault{Kind: uploader.Unavailable, Status: 503}
+			}
+			return memtest.Fault{}
+		})
+		for i := range 1000 {
+			e.upload(fmt.Sprintf("k%d", i))
+			if s := e.state("primary"); s != failover.Closed {
+				t.Fatalf("after %d uploads with 5%% failures breaker is %v", i+1, s)
+			}
+		}
+		if o := e.target("primary").Opens; o != 0 {
+			t.Fatalf("%d opens", o)
+		}
+	})
+}
+
+// TestWaitWhenEveryBreakerIsOpen: with no backup, an upload that every
+// target refuses with a breaker opened by transient failures waits for the
+// first to let a trial through instead of failing; a breaker opened by a
+// fatal Kind is not waited for, and OpenWait bounds the wait.
+func TestWaitWhenEveryBreakerIsOpen(t *testing.T) {
+	oneCloud := func(e *env) []failover.Target { return []failover.Target{{Backend: e.clouds[0]}} }
+	opts := failover.Options{Retry: failover.RetryOptions{MaxAttempts: 1},
+		Breaker: failover.BreakerOptions{Consecutive: 1, OpenTimeout: 10 * time.Second}}
+	t.Run("waits-then-stores", func(t *testing.T) {
+		e := newEnv(t, envConfig{opts: opts, backends: oneCloud})
+		e.clouds[0].Script(memtest.Fault{Kind: uploader.Unavailable, Status: 503})
+		if _, err := e.upload("a"); uploader.KindOf(err) != uploader.Unavailable {
+			t.Fatalf("first upload: %v", err)
+		}
+		if s := e.state("primary"); s != failover.Open {
+			t.Fatalf("breaker %v, want open", s)
+		}
+		start := e.clk.Now()
+		res, err := e.upload("b")
+		if err != nil || res.Target != "primary" {
+			t.Fatalf("second upload: %v on %q", err, res.Target)
+		}
+		if got := kinds(res.Attempts); len(got) < 2 || got[0] != uploader.CircuitOpen || got[len(got)-1] != uploader.OK {
+			t.Errorf("attempts %v", got)
+		}
+		if waited := e.clk.Now().Sub(start); waited < 10*time.Second {
+			t.Errorf("waited %v on the clock, want the open period", waited)
+		}
+	})
+	t.Run("fatal-is-not-waited-for", func(t *testing.T) {
+		e := newEnv(t, envConfig{opts: opts, backends: oneCloud})
+		e.clouds[0].Script(memtest.Fault{Kind: uploader.SignatureMismatch, Status: 403})
+		e.upload("a")
+		start := e.clk.Now()
+		_, err := e.upload("b")
+		if uploader.KindOf(err) != uploader.CircuitOpen || !e.clk.Now().Equal(start) {
+			t.Fatalf("err %v after %v", err, e.clk.Now().Sub(start))
+		}
+	})
+	t.Run("still-down-after-the-open-period", func(t *testing.T) {
+		// The trial after the open period fails: the target is down, and
+		// the next uploads fail at once rather than wait again.
+		e := newEnv(t, envConfig{opts: opts, backends: oneCloud})
+		always(e.clouds[0], memtest.Fault{Kind: uploader.Unavailable, Status: 503})
+		e.upload("a")
+		if _, err := e.upload("b"); uploader.KindOf(err) != uploader.Unavailable {
+			t.Fatalf("the trial: %v", err) // waited, tried, failed
+		}
+		start := e.clk.Now()
+		if _, err := e.upload("c"); uploader.KindOf(err) != uploader.CircuitOpen || !e.clk.Now().Equal(start) {
+			t.Fatalf("after a failed trial: %v, waited %v", err, e.clk.Now().Sub(start))
+		}
+		if e.clouds[0].Puts() != 2 {
+			t.Fatalf("%d puts, want 2", e.clouds[0].Puts())
+		}
+	})
+	t.Run("bounded", func(t *testing.T) {
+		o := opts
+		o.Retry.OpenWait = 3 * time.Second
+		e := newEnv(t, envConfig{opts: o, backends: oneCloud})
+		e.clouds[0].Script(memtest.Fault{Kind: uploader.Unavailable, Status: 503})
+		e.upload("a")
+		start := e.clk.Now()
+		_, err := e.upload("b")
+		if uploader.KindOf(err) != uploader.CircuitOpen {
+			t.Fatalf("err %v", err)
+		}
+		if waited := e.clk.Now().Sub(start); waited != 3*time.Second {
+			t.Fatalf("waited %v, want OpenWait", waited)
+		}
+		if e.clouds[0].Puts() != 1 {
+			t.Fatalf("%d puts", e.clouds[0].Puts())
+		}
+	})
+	t.Run("off", func(t *testing.T) {
+		o := opts
+		o.Retry.OpenWait = -1
+		e := newEnv(t, envConfig{opts: o, backends: oneCloud})
+		e.clouds[0].Script(memtest.Fault{Kind: uploader.Unavailable, Status: 503})
+		e.upload("a")
+		start := e.clk.Now()
+		if _, err := e.upload("b"); uploader.KindOf(err) != uploader.CircuitOpen || !e.clk.Now().Equal(start) {
+			t.Fatalf("err %v", err)
 		}
 	})
 }

@@ -211,7 +211,7 @@ Configuration:
       - name: backup
         provider: local            # the local backup: used when every cloud fails
         path: ./upload-backup
-    breaker: {failures: 5, window: 60s, open_timeout: 30s, half_open_requests: 1}
+    breaker: {consecutive: 5, ratio: 0.5, window: 60s, open_timeout: 30s, half_open_requests: 1}
     retry: {attempts: 3, budget: 10, base_delay: 200ms, max_delay: 5s}
     skew: {correct: true}
 
@@ -225,9 +225,12 @@ Configuration:
   backup: DIR adds a local backup target named "backup" (instead of a local
   target). Without a local target there is no backup: a file every cloud
   refuses fails (exit 1), and a rerun with --state retries only those.
-  breaker: failures, ratio, min_requests, window, bucket_period, open_timeout,
-  half_open_requests, probe_interval, probe_timeout. retry: attempts, budget,
-  base_delay, max_delay, max_retry_after, deadline, attempt_timeout.
+  breaker: consecutive, failures, ratio, min_requests, window, bucket_period,
+  open_timeout, half_open_requests, probe_interval, probe_timeout (default:
+  5 failures in a row or half of 10 within a minute open a breaker for 30s).
+  retry: attempts, budget, base_delay, max_delay, max_retry_after, deadline,
+  attempt_timeout, open_wait (with no backup, how long an upload waits for a
+  breaker opened by transient failures; default 1m).
   skew: correct (sign with the server's time when the clock is off; default
   true), report (smallest offset reported).
 

@@ -192,6 +192,7 @@ func parseConfig(file string, data []byte, getenv func(string) (string, bool)) (
 		"breaker": func(n *yaml.Node) {
 			b := &cfg.Breaker
 			p.mapping(n, "breaker.", map[string]func(*yaml.Node){
+				"consecutive":        func(n *yaml.Node) { b.Consecutive = p.posInt(n, "breaker.consecutive") },
 				"failures":           func(n *yaml.Node) { b.Failures = p.posInt(n, "breaker.failures") },
 				"ratio":              func(n *yaml.Node) { b.Ratio = p.ratio(n, "breaker.ratio") },
 				"min_requests":       func(n *yaml.Node) { b.MinRequests = p.posInt(n, "breaker.min_requests") },
@@ -211,6 +212,7 @@ func parseConfig(file string, data []byte, getenv func(string) (string, bool)) (
 				"base_delay":      func(n *yaml.Node) { r.BaseDelay = p.posDur(n, "retry.base_delay") },
 				"max_delay":       func(n *yaml.Node) { r.MaxDelay = p.posDur(n, "retry.max_delay") },
 				"max_retry_after": func(n *yaml.Node) { r.MaxRetryAfter = p.posDur(n, "retry.max_retry_after") },
+				"open_wait":       func(n *yaml.Node) { r.OpenWait = p.posDur(n, "retry.open_wait") },
 				"deadline":        func(n *yaml.Node) { r.Deadline = p.posDur(n, "retry.deadline") },
 				"attempt_timeout": func(n *yaml.Node) { cfg.AttemptTimeout = p.posDur(n, "retry.attempt_timeout") },
 			})
