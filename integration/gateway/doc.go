@@ -60,7 +60,10 @@
 // corrected its clock to the gateway's skewed Date would be refused there.
 //
 // Valid requests are re-signed for MinIO with AWS V4 (UNSIGNED-PAYLOAD) and
-// the Upstream credentials, so buckets stay private.
+// the Upstream credentials, so buckets stay private. A streaming-signed body
+// (aws-chunked, as minio-go, mc and the AWS SDKs send over plain http) is
+// decoded on the way: MinIO gets the object's bytes, not the chunk framing
+// (the chunk signatures are not checked; the seed signature is).
 //
 // # Replies in the vendor's dialect
 //

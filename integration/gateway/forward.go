@@ -155,17 +155,35 @@ func (g *Gateway) forward(w http.ResponseWriter, x *exchange, truncate bool) {
 	d := g.opts.Dialect
 	op := x.ri.op
 
-	var body io.Reader = r.Body
+	var in io.Reader = r.Body
 	length := r.ContentLength
+	headers := g.upstreamHeaders(r)
+	// A streaming-signed body (aws-chunked, from minio-go, mc or the AWS
+	// SDKs over http) is decoded: MinIO gets the object's bytes, re-signed
+	// as UNSIGNED-PAYLOAD, never the chunk framing.
+	if n, streaming, err := streamingPayload(r); streaming {
+		if err != nil {
+			e := &apiError{Status: http.StatusBadRequest, Code: "InvalidArgument", Message: err.Error()}
+			x.commit(OutcomeRejected, e.Status, e.Code)
+			g.writeError(w, x, e)
+			return
+		}
+		in, length = newAWSChunkedReader(r.Body), n
+		if ce := withoutAWSChunked(headers.Values("Content-Encoding")); len(ce) > 0 {
+			headers["Content-Encoding"] = ce
+		} else {
+			headers.Del("Content-Encoding")
+		}
+	}
+	var body io.Reader = in
 	if length == 0 {
 		body = http.NoBody
 	}
 	var crc *crcReader
 	var completeParts []int
-	headers := g.upstreamHeaders(r)
 	switch {
 	case op == OpPut || op == OpUploadPart:
-		crc = newCRCReader(r.Body)
+		crc = newCRCReader(in)
 		if length != 0 {
 			body = crc
 		}

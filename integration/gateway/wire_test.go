@@ -15,6 +15,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/minio/minio-go/v7"
+	"github.com/minio/minio-go/v7/pkg/credentials"
 	"github.com/minio/minio-go/v7/pkg/signer"
 	cos "github.com/tencentyun/cos-go-sdk-v5"
 )
@@ -455,5 +457,35 @@ func TestCloseEndsStalls(t *testing.T) {
 	}
 	if st.count() != 0 {
 		t.Fatal("the stalled request reached the upstream")
+	}
+}
+
+// TestStreamingSignedBodyIsDecoded: minio-go over plain http signs PUTs as
+// STREAMING-AWS4-HMAC-SHA256-PAYLOAD (aws-chunked); the upstream must get the
+// object's bytes and length, not the chunk framing.
+func TestStreamingSignedBodyIsDecoded(t *testing.T) {
+	st := newStub(t)
+	st.reply = func(w http.ResponseWriter, r *http.Request) { w.Header().Set("ETag", `"e"`); w.WriteHeader(200) }
+	g := startGW(t, Options{Dialect: OBS, Upstream: Upstream{URL: st.srv.URL, AccessKey: "upak", SecretKey: "upsk-fake"}})
+	mc, err := minio.New(strings.TrimPrefix(g.URL(), "http://"), &minio.Options{
+		Creds: credentials.NewStaticV4(DefaultAccessKey, DefaultSecretKey, ""), Region: "us-east-1", MaxRetries: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	data := bytes.Repeat([]byte("streamed object "), 20000) // 320,000 bytes: several chunks
+	_, err = mc.PutObject(t.Context(), "bkt", "k", bytes.NewReader(data), int64(len(data)),
+		minio.PutObjectOptions{DisableMultipart: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	up, body := st.last()
+	if !strings.HasPrefix(up.Header.Get("X-Amz-Content-Sha256"), "UNSIGNED") || up.ContentLength != int64(len(data)) {
+		t.Fatalf("upstream sha256 %q length %d", up.Header.Get("X-Amz-Content-Sha256"), up.ContentLength)
+	}
+	if !bytes.Equal(body, data) {
+		t.Fatalf("upstream got %d bytes, want the %d of the object", len(body), len(data))
+	}
+	if strings.Contains(up.Header.Get("Content-Encoding"), "aws-chunked") {
+		t.Fatalf("Content-Encoding %q", up.Header.Get("Content-Encoding"))
 	}
 }
