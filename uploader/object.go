@@ -9,6 +9,7 @@ import (
 	"os"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 	"unicode/utf8"
 )
@@ -206,6 +207,8 @@ type SpoolOptions struct {
 // held in memory; a longer body is written to a temporary file. The caller
 // must call release when the Object is no longer used; it removes the file.
 //
+// release may be called more than once; only the first call does anything.
+//
 // A read error gives an *Error of Kind Invalid: the body is incomplete and
 // must not be stored.
 func ReaderObject(key string, r io.Reader, opts SpoolOptions) (obj Object, release func() error, err error) {
@@ -231,16 +234,17 @@ func ReaderObject(key string, r io.Reader, opts SpoolOptions) (obj Object, relea
 	if err != nil {
 		return Object{}, noop, &Error{Kind: Invalid, Op: "spool", Key: key, Message: "creating a spool file: " + err.Error(), Err: err}
 	}
+	var once sync.Once
+	var rerr error
 	release = func() error {
-		cerr := f.Close()
-		rerr := os.Remove(f.Name())
-		if rerr != nil {
-			return rerr
-		}
-		if cerr != nil && !errors.Is(cerr, os.ErrClosed) {
-			return cerr
-		}
-		return nil
+		once.Do(func() {
+			cerr := f.Close()
+			rerr = os.Remove(f.Name())
+			if rerr == nil && cerr != nil && !errors.Is(cerr, os.ErrClosed) {
+				rerr = cerr
+			}
+		})
+		return rerr
 	}
 	if _, err := f.Write(head); err != nil {
 		release()

@@ -453,6 +453,9 @@ func TestReaderObjectSpills(t *testing.T) {
 			if files := spoolFiles(t, dir); len(files) != 0 {
 				t.Errorf("release left %v", files)
 			}
+			if err := release(); err != nil {
+				t.Errorf("a second release: %v", err)
+			}
 		})
 	}
 }
