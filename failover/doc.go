@@ -41,7 +41,9 @@
 //	CircuitOpen         no                         yes              (the refusal)
 //
 // "Once" is one retry. "When spent": once MaxAttempts, the Budget or the
-// Deadline is spent.
+// Deadline is spent. On the last cloud target with no backup behind it,
+// where failing over is not possible, MaxAttempts does not apply: it is
+// retried until the Budget or the Deadline is spent, or its breaker opens.
 //
 // ClockSkew: a backend corrects its signing time and retries once inside
 // Put; a ClockSkew that reaches this package means correction failed or is

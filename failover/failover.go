@@ -453,6 +453,15 @@ func (r *run) spent() bool {
 	return false
 }
 
+// lastResort reports whether t is the last place the object can go: the
+// last cloud target, with no backup behind it. There the retries are not
+// capped at MaxAttempts but only by the upload's Budget and Deadline:
+// failing over is not possible, and failing would leave the object nowhere.
+func (r *run) lastResort(t *target) bool {
+	u := r.u
+	return t == u.clouds[len(u.clouds)-1] && (u.backup == nil || r.plan.noBackup)
+}
+
 // onTarget runs the retry loop of one upload on one cloud target.
 func (r *run) onTarget(t *target) (uploader.Result, verdict, error) {
 	u := r.u
@@ -513,7 +522,7 @@ func (r *run) onTarget(t *target) (uploader.Result, verdict, error) {
 				return uploader.Result{}, vFailover, err
 			}
 		}
-		if tries >= u.opts.Retry.MaxAttempts || t.br.gated() || r.spent() {
+		if (tries >= u.opts.Retry.MaxAttempts && !r.lastResort(t)) || t.br.gated() || r.spent() {
 			// A breaker this failure opened refuses the retry anyway.
 			return uploader.Result{}, vFailover, err
 		}

@@ -95,7 +95,10 @@ type BreakerOptions struct {
 // upload. The zero value works; each field documents its default.
 type RetryOptions struct {
 	// MaxAttempts is the most attempts of one upload on one target, the
-	// first included. Zero means 3; 1 turns retries off. Integrity and
+	// first included, when another target (or the backup) can take the
+	// object next; on the last cloud target with no backup behind it, only
+	// Budget and Deadline bound the attempts. Zero means 3; 1 turns retries
+	// off (but for that last target). Integrity and
 	// Unknown failures are retried once at most, whatever MaxAttempts says.
 	MaxAttempts int
 	// Budget is the most attempts of one upload over all cloud targets

@@ -273,6 +273,19 @@ func TestAmbiguousTimeoutLanded(t *testing.T) {
 			t.Errorf("puts %d/%d stats %d, want 1/0 and 1", primary.Puts(), e.clouds[1].Puts(), primary.Stats())
 		}
 	})
+	t.Run("last-resort-retries-beyond-max-attempts", func(t *testing.T) {
+		// One cloud target, no backup: a file meeting more transient
+		// failures in a row than MaxAttempts is still stored.
+		e := newEnv(t, envConfig{noSpool: true, clouds: []string{"primary"},
+			opts: failover.Options{Breaker: failover.BreakerOptions{Consecutive: 100}}})
+		primary := e.clouds[0]
+		primary.Script(memtest.Fault{Kind: uploader.Unavailable, Status: 503}, memtest.Fault{Kind: uploader.Unavailable, Status: 503},
+			memtest.Fault{Kind: uploader.Unavailable, Status: 503}, memtest.Fault{Kind: uploader.Unavailable, Status: 503})
+		res, err := e.upload("k")
+		if err != nil || res.Target != "primary" || primary.Puts() != 5 {
+			t.Fatalf("%v on %q after %d puts", err, res.Target, primary.Puts())
+		}
+	})
 	t.Run("server-refusal-is-not-ambiguous", func(t *testing.T) {
 		// A 503 is the server's own answer: nothing landed, no Stat.
 		e := newEnv(t, envConfig{})
