@@ -518,7 +518,7 @@ func (s *session) verifyCRC(parts []xfer.Part) error {
 		if !ok {
 			return nil // a part's CRC is unknown: nothing to compare
 		}
-		want = crc64Combine(want, c, p.Size)
+		want = xfer.CRC64Combine(want, c, p.Size)
 	}
 	if got != want {
 		return s.b.integrity("complete_multipart", s.key, nil, "the server's CRC64 %d of the assembled object differs from %d, that of the parts sent in order", got, want)

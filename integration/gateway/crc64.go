@@ -5,6 +5,8 @@ import (
 	"hash/crc64"
 	"io"
 	"sync"
+
+	"github.com/resilient-upload/upload/internal/xfer"
 )
 
 var crcTable = crc64.MakeTable(crc64.ECMA)
@@ -39,60 +41,6 @@ func (c *crcReader) sum() (uint64, int64) {
 }
 
 func (c *crcReader) Close() error { return nil }
-
-// crc64Combine returns the CRC of A+B from crcA, crcB and len(B): the
-// GF(2) matrix method of zlib's crc32_combine, for the reflected ECMA
-// polynomial. It lets the gateway answer a multipart complete with the CRC
-// of the whole object from the parts' CRCs.
-func crc64Combine(crcA, crcB uint64, lenB int64) uint64 {
-	if lenB <= 0 {
-		return crcA
-	}
-	var even, odd [64]uint64
-	odd[0] = crc64.ECMA // the operator for one zero bit
-	row := uint64(1)
-	for n := 1; n < 64; n++ {
-		odd[n] = row
-		row <<= 1
-	}
-	gf2Square(&even, &odd) // two zero bits
-	gf2Square(&odd, &even) // four zero bits
-	for {
-		gf2Square(&even, &odd)
-		if lenB&1 != 0 {
-			crcA = gf2Times(&even, crcA)
-		}
-		lenB >>= 1
-		if lenB == 0 {
-			break
-		}
-		gf2Square(&odd, &even)
-		if lenB&1 != 0 {
-			crcA = gf2Times(&odd, crcA)
-		}
-		lenB >>= 1
-		if lenB == 0 {
-			break
-		}
-	}
-	return crcA ^ crcB
-}
-
-func gf2Times(mat *[64]uint64, vec uint64) uint64 {
-	var sum uint64
-	for i := 0; vec != 0; i, vec = i+1, vec>>1 {
-		if vec&1 != 0 {
-			sum ^= mat[i]
-		}
-	}
-	return sum
-}
-
-func gf2Square(square, mat *[64]uint64) {
-	for n := 0; n < 64; n++ {
-		square[n] = gf2Times(mat, mat[n])
-	}
-}
 
 // partCRC is one uploaded part's checksum.
 type partCRC struct {
@@ -141,7 +89,7 @@ func (p *partCRCs) combined(uploadID string, order []int) (uint64, bool) {
 		if !ok {
 			return 0, false
 		}
-		crc = crc64Combine(crc, c.crc, c.size)
+		crc = xfer.CRC64Combine(crc, c.crc, c.size)
 	}
 	return crc, true
 }

@@ -2,26 +2,12 @@ package gateway
 
 import (
 	"bytes"
-	"crypto/rand"
 	"hash/crc64"
 	"net/http"
 	"net/http/httptest"
 	"testing"
 	"time"
 )
-
-func TestCRC64Combine(t *testing.T) {
-	for _, sizes := range [][2]int{{0, 0}, {0, 7}, {7, 0}, {1, 1}, {1000, 1}, {5 << 20, 12345}, {3, 1 << 20}} {
-		a, b := make([]byte, sizes[0]), make([]byte, sizes[1])
-		_, _ = rand.Read(a)
-		_, _ = rand.Read(b)
-		want := crc64.Checksum(append(append([]byte(nil), a...), b...), crcTable)
-		got := crc64Combine(crc64.Checksum(a, crcTable), crc64.Checksum(b, crcTable), int64(len(b)))
-		if got != want {
-			t.Fatalf("combine(%d, %d bytes) = %d, want %d", sizes[0], sizes[1], got, want)
-		}
-	}
-}
 
 func TestPartCRCsCombinesInListedOrder(t *testing.T) {
 	var p partCRCs

@@ -1,17 +1,17 @@
-package cos
+package xfer
 
 import "hash/crc64"
 
-// crc64Combine returns the CRC-64/ECMA (as hash/crc64 computes it, the
-// checksum COS sends in x-cos-hash-crc64ecma) of A followed by B, given
+// CRC64Combine returns the CRC-64/ECMA (as hash/crc64 computes it, the
+// checksum TOS, OSS and COS send in x-*-hash-crc64ecma) of A followed by B, given
 // crcA, crcB and the length of B. It appends lenB zero bytes to crcA with
 // the GF(2) matrix method of zlib's crc32_combine (the pre- and
 // post-conditioning of both CRCs cancel out), then adds crcB.
 //
 // It lets a multipart upload be checked against the whole object's CRC
-// that COS returns on completion, from the parts' CRCs the SDK verified,
+// that the server returns on completion, from the parts' CRCs the SDK verified,
 // without reading the data again.
-func crc64Combine(crcA, crcB uint64, lenB int64) uint64 {
+func CRC64Combine(crcA, crcB uint64, lenB int64) uint64 {
 	if lenB <= 0 {
 		return crcA ^ crcB // B is empty: crcB is 0
 	}

@@ -1,4 +1,4 @@
-package cos
+package xfer
 
 import (
 	"hash/crc64"
@@ -18,7 +18,7 @@ func TestCRC64Combine(t *testing.T) {
 			b[i] = byte(r.Uint32())
 		}
 		want := crc64.Checksum(append(append([]byte{}, a...), b...), table)
-		got := crc64Combine(crc64.Checksum(a, table), crc64.Checksum(b, table), int64(len(b)))
+		got := CRC64Combine(crc64.Checksum(a, table), crc64.Checksum(b, table), int64(len(b)))
 		if got != want {
 			t.Errorf("combine(%d, %d bytes) = %x, want %x", len(a), len(b), got, want)
 		}
