@@ -4,9 +4,13 @@
 // A [Clock] holds one estimate per endpoint. The [Transport] feeds it from
 // the Date header of every reply, measured against the midpoint of the times
 // the request was sent and the reply received (the cross-SDK clock-skew
-// correction rule: serverTime - (sent+received)/2). Cached replies (an Age
-// header) and absurd server times are ignored, and every new reply replaces
-// the estimate, so it heals when the clocks realign.
+// correction rule: serverTime - (sent+received)/2). Only the short round
+// trip counts: for a request with a body, "sent" is the time its last byte
+// was written (httptrace WroteRequest), not the time the request started,
+// so the transfer time of a large body on a slow link does not pass for a
+// server clock ahead by half of it. Cached replies (an Age header) and
+// absurd server times are ignored, and every new reply replaces the
+// estimate, so it heals when the clocks realign.
 //
 // Backends sign with [Clock.Now]: local time plus the estimate, once the
 // estimate is at least [Options.MinCorrection] and correction is enabled.
@@ -15,6 +19,8 @@ package skew
 import (
 	"context"
 	"net/http"
+	"net/http/httptrace"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -140,6 +146,13 @@ func abs(d time.Duration) time.Duration {
 
 // Transport is an [http.RoundTripper] that feeds Clock from the Date header
 // of every reply, errors included, then returns the reply unchanged.
+//
+// The round trip it measures is short whatever the body: it starts when
+// the request was written whole (headers and body, httptrace WroteRequest),
+// or, if the reply came before the body was written whole (an early
+// refusal), when the headers were written (WroteHeaders): the server
+// answered on the headers alone. A caller's own [httptrace.ClientTrace] on
+// the request still gets its calls.
 type Transport struct {
 	// Base is the transport that sends requests; nil means
 	// http.DefaultTransport.
@@ -156,6 +169,30 @@ func (t *Transport) CloseIdleConnections() {
 	}
 }
 
+// writeTimes records, from the transport's write goroutine, when a request's
+// headers and the whole request were written.
+type writeTimes struct {
+	mu            sync.Mutex
+	headers, body time.Time
+}
+
+func (w *writeTimes) set(at *time.Time, now time.Time) {
+	w.mu.Lock()
+	*at = now
+	w.mu.Unlock()
+}
+
+// start returns the start of the round trip to measure: the time the
+// request was written whole, else the time its headers were, else zero.
+func (w *writeTimes) start() time.Time {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if !w.body.IsZero() {
+		return w.body
+	}
+	return w.headers
+}
+
 // RoundTrip implements [http.RoundTripper].
 func (t *Transport) RoundTrip(req *http.Request) (*http.Response, error) {
 	base := t.Base
@@ -163,11 +200,23 @@ func (t *Transport) RoundTrip(req *http.Request) (*http.Response, error) {
 		base = http.DefaultTransport
 	}
 	sent := t.Clock.LocalNow()
-	resp, err := base.RoundTrip(req)
+	wt := &writeTimes{}
+	trace := &httptrace.ClientTrace{
+		WroteHeaders: func() { wt.set(&wt.headers, t.Clock.LocalNow()) },
+		WroteRequest: func(i httptrace.WroteRequestInfo) {
+			if i.Err == nil {
+				wt.set(&wt.body, t.Clock.LocalNow())
+			}
+		},
+	}
+	resp, err := base.RoundTrip(req.WithContext(httptrace.WithClientTrace(req.Context(), trace)))
 	if err != nil || resp == nil {
 		return resp, err
 	}
 	received := t.Clock.LocalNow()
+	if s := wt.start(); !s.IsZero() && !s.Before(sent) && !received.Before(s) {
+		sent = s
+	}
 	if resp.Header.Get("Age") == "" {
 		if d := resp.Header.Get("Date"); d != "" {
 			if server, perr := http.ParseTime(d); perr == nil {
