@@ -31,6 +31,7 @@
 //	InvalidCredentials  no                         yes              opens at once
 //	AccessDenied        no                         yes              opens at once
 //	BucketNotFound      no                         yes              opens at once
+//	TargetRefused       no                         yes              opens at once
 //	Throttled           yes: backoff, Retry-After  yes, when spent  counts
 //	Unavailable         yes: backoff               yes, when spent  counts
 //	Timeout             yes: Stat, then backoff    yes, when spent  counts
@@ -39,6 +40,14 @@
 //	Invalid             no                         no: upload ends  excluded
 //	Canceled            no                         no: upload ends  excluded
 //	CircuitOpen         no                         yes              (the refusal)
+//
+// TargetRefused is a refusal by the target itself, not by the caller's
+// input: a wrong endpoint or region, an endpoint the account may not use
+// (OSS PublicEndpointForbidden), a bucket policy or setting, a missing KMS
+// key, or a 400 whose code no vendor table lists. Another target may take
+// the object, so it fails over and, with no cloud left, goes to the backup.
+// Invalid is kept for the caller's own input (key, size, body, settings),
+// which no target would take: it ends the upload.
 //
 // "Once" is one retry. "When spent": once MaxAttempts, the Budget or the
 // Deadline is spent. On the last cloud target with no backup behind it,

@@ -50,7 +50,7 @@ type Options struct {
 // value works; each field documents its default.
 //
 // A fatal failure (SignatureMismatch, ClockSkew, InvalidCredentials,
-// AccessDenied, BucketNotFound) opens the breaker at once, whatever these
+// AccessDenied, BucketNotFound, TargetRefused) opens the breaker at once, whatever these
 // thresholds say. The other counted failures open it when a threshold is
 // reached within the rolling Window.
 type BreakerOptions struct {

@@ -33,6 +33,7 @@ func TestKindTable(t *testing.T) {
 		{uploader.InvalidCredentials, 1, true, true, 0, 0},
 		{uploader.AccessDenied, 1, true, true, 0, 0},
 		{uploader.BucketNotFound, 1, true, true, 0, 0},
+		{uploader.TargetRefused, 1, true, true, 0, 0},
 		{uploader.Throttled, 3, true, false, 3, 2},
 		{uploader.Unavailable, 3, true, false, 3, 2},
 		{uploader.Timeout, 3, true, false, 3, 2},

@@ -39,8 +39,10 @@ const (
 	// Integrity: the stored size or checksum differs from what was sent, or the
 	// source changed while it was read.
 	Integrity
-	// Invalid: the request can never succeed as made: a bad key, an unreadable
-	// or changed source, an object too large, a configuration mistake.
+	// Invalid: the caller's own request can never succeed as made, on any
+	// target: a bad key, an unreadable or changed source, an object too
+	// large, a bad setting. A refusal that another target may not make is
+	// TargetRefused.
 	Invalid
 	// Canceled: the caller's context was canceled or its deadline passed.
 	Canceled
@@ -48,6 +50,14 @@ const (
 	CircuitOpen
 	// Unknown: any failure that fits no other Kind.
 	Unknown
+	// TargetRefused: the target refuses the request for a reason of its own
+	// or of its configuration, not of the caller's input: a wrong endpoint
+	// or region (AuthorizationHeaderMalformed, CrossRegionAccessError), an
+	// endpoint the account may not use (OSS PublicEndpointForbidden), a
+	// bucket policy or setting, a missing KMS key, or a 400 whose code is
+	// not known. Another target may well take the object, so it fails over
+	// and backs up like AccessDenied.
+	TargetRefused
 
 	numKinds
 )
@@ -67,6 +77,7 @@ var kindNames = [numKinds]string{
 	Canceled:           "canceled",
 	CircuitOpen:        "circuit_open",
 	Unknown:            "unknown",
+	TargetRefused:      "target_refused",
 }
 
 // Kinds returns every Kind but OK, in declaration order.
@@ -121,7 +132,7 @@ func ParseKind(name string) (Kind, bool) {
 // once correction has been tried; the failover package decides that.
 func (k Kind) Fatal() bool {
 	switch k {
-	case SignatureMismatch, ClockSkew, InvalidCredentials, AccessDenied, BucketNotFound:
+	case SignatureMismatch, ClockSkew, InvalidCredentials, AccessDenied, BucketNotFound, TargetRefused:
 		return true
 	}
 	return false

@@ -14,7 +14,7 @@ import (
 var wantNames = []string{
 	"signature_mismatch", "clock_skew", "invalid_credentials", "access_denied",
 	"bucket_not_found", "throttled", "unavailable", "timeout", "integrity",
-	"invalid", "canceled", "circuit_open", "unknown",
+	"invalid", "canceled", "circuit_open", "unknown", "target_refused",
 }
 
 func TestKindNames(t *testing.T) {
@@ -66,6 +66,7 @@ func TestKindConstantsMatchNames(t *testing.T) {
 		uploader.Canceled:           "canceled",
 		uploader.CircuitOpen:        "circuit_open",
 		uploader.Unknown:            "unknown",
+		uploader.TargetRefused:      "target_refused",
 	} {
 		if k.String() != want {
 			t.Errorf("kind %d: String() = %q, want %q", int(k), k.String(), want)
@@ -129,6 +130,7 @@ func TestKindPolicy(t *testing.T) {
 		uploader.Canceled:           {neutral: true},
 		uploader.CircuitOpen:        {},
 		uploader.Unknown:            {transient: true},
+		uploader.TargetRefused:      {fatal: true},
 	}
 	for _, k := range uploader.Kinds() {
 		w, ok := want[k]

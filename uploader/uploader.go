@@ -19,21 +19,13 @@
 // skew, the server's StringToSign where the vendor returns one, and hints
 // for a human.
 //
-// | Kind               | typical source                          | retry same target | fail over |
-// |--------------------|-----------------------------------------|-------------------|-----------|
-// | SignatureMismatch  | 403 SignatureDoesNotMatch               | no                | yes       |
-// | ClockSkew          | 403 RequestTimeTooSkewed                | once, corrected   | yes       |
-// | InvalidCredentials | InvalidAccessKeyId, expired token       | no                | yes       |
-// | AccessDenied       | AccessDenied by policy                  | no                | yes       |
-// | BucketNotFound     | NoSuchBucket                            | no                | yes       |
-// | Throttled          | 429, SlowDown                           | yes, backoff      | yes       |
-// | Unavailable        | 5xx, refused, reset, DNS                | yes, backoff      | yes       |
-// | Timeout            | an attempt's deadline                   | yes               | yes       |
-// | Integrity          | size or checksum mismatch               | once              | yes       |
-// | Invalid            | bad key, unreadable source              | no                | no        |
-// | Canceled           | the caller's context                    | no                | no        |
-// | CircuitOpen        | a breaker refused the call              | no                | yes       |
-// | Unknown            | anything else                           | once              | yes       |
+// Each Kind's documentation says where it comes from. The rule for a
+// server's refusal: Invalid is the caller's own input that no target would
+// take (a bad key, an object too large, an unreadable source) and ends the
+// upload; TargetRefused is a refusal by the target, its endpoint, region,
+// policy or settings, or a 400 of unknown meaning, and fails over like
+// AccessDenied. What each Kind does to retries, failover and the circuit
+// breakers is one table, in the failover package's documentation.
 //
 // This package imports only the standard library.
 package uploader

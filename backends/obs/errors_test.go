@@ -78,7 +78,7 @@ func TestErrorKind(t *testing.T) {
 		{"bad digest", resp(400, "BadDigest", "The Content-MD5 you specified did not match what we received."), uploader.Integrity},
 		{"invalid digest", resp(400, "InvalidDigest", "The Content-MD5 you specified was an invalid."), uploader.Integrity},
 		{"too large", resp(400, "EntityTooLarge", "Your proposed upload exceeds the maximum allowed object size."), uploader.Invalid},
-		{"400 bodiless", resp(400, "", ""), uploader.Invalid},
+		{"400 bodiless", resp(400, "", ""), uploader.TargetRefused},
 		// The SDK's own argument checks return plain errors.
 		{"sdk argument", errors.New("UploadId is empty"), uploader.Unknown},
 		{"unknown", errors.New("something odd"), uploader.Unknown},

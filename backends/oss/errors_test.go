@@ -120,6 +120,7 @@ func TestErrorKind(t *testing.T) {
 		{"crc", b, crcErr, uploader.Integrity},
 		{"bad digest", b, serviceError(400, "InvalidDigest", "The Content-MD5 you specified is not valid.", ""), uploader.Integrity},
 		{"invalid argument", b, serviceError(400, "InvalidArgument", "", ""), uploader.Invalid},
+		{"public endpoint forbidden", b, serviceError(400, "PublicEndpointForbidden", "", ""), uploader.TargetRefused},
 		{"invalid (ours)", b, &uploader.Error{Kind: uploader.Invalid, Message: "bad key"}, uploader.Invalid},
 		{"canceled", b, urlErr(context.Canceled), uploader.Canceled},
 		{"unexpected status", b, oss.CheckRespCode(302, []int{200}), uploader.Unknown},

@@ -554,8 +554,8 @@ func TestPutRedirectNotFollowed(t *testing.T) {
 			b := fakeBackend(t, f, nil)
 			_, err := uploader.New(b).Upload(context.Background(), uploader.BytesObject("k", []byte("x")))
 			e := uploader.AsError(err)
-			if e == nil || e.Status != status || e.Kind != uploader.Unknown || !strings.Contains(e.Message, "127.0.0.1:1/elsewhere") {
-				t.Fatalf("err = %#v, want unknown with status %d naming the location", e, status)
+			if e == nil || e.Status != status || e.Kind != uploader.TargetRefused || !strings.Contains(e.Message, "127.0.0.1:1/elsewhere") {
+				t.Fatalf("err = %#v, want target_refused (a wrong endpoint) with status %d naming the location", e, status)
 			}
 			if n := len(f.requests()); n != 1 {
 				t.Errorf("%d requests: the redirect was followed", n)

@@ -70,7 +70,7 @@ func TestErrorKind(t *testing.T) {
 		// minio-go's own argument checks (errInvalidArgument).
 		{"client invalid argument", minio.ErrorResponse{StatusCode: 400, Code: "InvalidArgument", Message: "bad metadata", RequestID: "minio"}, uploader.Invalid},
 		{"too large", resp(400, "EntityTooLarge", "Your proposed upload exceeds the maximum allowed object size."), uploader.Invalid},
-		{"400 bodiless", resp(400, "400 Bad Request", "400 Bad Request"), uploader.Invalid},
+		{"400 bodiless", resp(400, "400 Bad Request", "400 Bad Request"), uploader.TargetRefused},
 		{"unknown", errors.New("something odd"), uploader.Unknown},
 		// Without the caller's context, a bare cancellation is the caller's.
 		{"canceled", urlErr(context.Canceled), uploader.Canceled},

@@ -216,6 +216,8 @@ func TestErrorKind(t *testing.T) {
 					io.WriteString(w, "hello")
 				}
 			}},
+		{name: "target refused: wrong region", want: uploader.TargetRefused, call: putCall,
+			handler: func(f *fakeTOS) http.HandlerFunc { return f.reply(403, jsonErr("CrossRegionAccessError", ""), nil) }},
 		{name: "invalid argument", want: uploader.Invalid, call: putCall,
 			handler: func(f *fakeTOS) http.HandlerFunc { return f.reply(400, jsonErr("InvalidArgument", ""), nil) }},
 		{name: "invalid: the SDK refuses the input", want: uploader.Invalid,

@@ -3,9 +3,25 @@
 // finds a transport error underneath) and calls [Build], so that the same
 // failure gets the same [uploader.Kind] on every provider.
 //
-// The vendor strings matched here, and only here, are in [codeKinds],
-// [messageKinds] and [clientMessageKinds], each with the vendor that forces
-// it.
+// The vendor strings matched here, and only here, are in [Codes] (every
+// vendor's published error codes, with status, meaning and Kind, and the
+// page each list comes from in [Sources]), extraCodes, messageKinds and
+// clientMessageKinds, each with the vendor that forces it.
+//
+// # The rule for refusals
+//
+// A refusal is Invalid only when it is the caller's own input that no
+// target would take: the key, the size, the body, the arguments sent
+// (EntityTooLarge, KeyTooLong, InvalidArgument, 411, 412, 413, 414). A
+// refusal that comes from the target, its endpoint, region, policy or
+// settings (AuthorizationHeaderMalformed, PublicEndpointForbidden,
+// CrossRegionAccessError, a redirect, a missing KMS key, 405, 501
+// NotImplemented) is TargetRefused: another target may take the object, so
+// it fails over and backs up. A 400 whose code is in no table is
+// TargetRefused too: the caller's input was checked before it was sent, so
+// an unknown 400 says more about the target than about the object, and
+// failing over loses nothing, where ending the upload would leave the file
+// nowhere.
 package errclass
 
 import (
@@ -98,93 +114,6 @@ func ParseRetryAfter(v string) time.Duration {
 	return 0
 }
 
-// codeKinds maps vendor error codes to kinds. The S3 codes are shared by
-// OSS, OBS, COS and TOS, which copied them; vendor-only codes name their
-// vendor.
-var codeKinds = map[string]uploader.Kind{
-	"SignatureDoesNotMatch": uploader.SignatureMismatch,
-
-	"RequestTimeTooSkewed": uploader.ClockSkew,
-	"RequestExpired":       uploader.ClockSkew, // S3 presigned / COS
-	"RequestTimeExpired":   uploader.ClockSkew,
-
-	"InvalidAccessKeyId":    uploader.InvalidCredentials,
-	"InvalidAccessKeyID":    uploader.InvalidCredentials,
-	"AccessKeyIdNotFound":   uploader.InvalidCredentials,
-	"AccessKeyDisabled":     uploader.InvalidCredentials, // OSS
-	"InvalidSecurity":       uploader.InvalidCredentials,
-	"InvalidToken":          uploader.InvalidCredentials,
-	"ExpiredToken":          uploader.InvalidCredentials,
-	"SecurityTokenExpired":  uploader.InvalidCredentials, // OSS
-	"TokenRefreshRequired":  uploader.InvalidCredentials,
-	"InvalidSecurityToken":  uploader.InvalidCredentials,
-	"InvalidAccessKeyState": uploader.InvalidCredentials,
-
-	"AccessDenied":       uploader.AccessDenied,
-	"AllAccessDisabled":  uploader.AccessDenied,
-	"AccountProblem":     uploader.AccessDenied,
-	"UserDisable":        uploader.AccessDenied, // OSS
-	"AccountFrozen":      uploader.AccessDenied,
-	"InsufficientQuota":  uploader.AccessDenied,
-	"AccountNotVerified": uploader.AccessDenied,
-
-	"NoSuchBucket":      uploader.BucketNotFound,
-	"InvalidBucketName": uploader.BucketNotFound, // a bucket that cannot exist
-	"BucketNotFound":    uploader.BucketNotFound,
-
-	"SlowDown":                   uploader.Throttled,
-	"SlowDownWrite":              uploader.Throttled,
-	"Throttling":                 uploader.Throttled,
-	"ThrottlingException":        uploader.Throttled,
-	"RequestLimitExceeded":       uploader.Throttled,
-	"RequestThrottled":           uploader.Throttled,
-	"TooManyRequests":            uploader.Throttled,
-	"ExceedAccountQPSLimit":      uploader.Throttled, // TOS
-	"ExceedBucketQPSLimit":       uploader.Throttled, // TOS
-	"ExceedAccountRateLimit":     uploader.Throttled, // TOS
-	"ExceedBucketRateLimit":      uploader.Throttled, // TOS
-	"QpsLimitExceeded":           uploader.Throttled, // OSS
-	"DownloadTrafficRateLimit":   uploader.Throttled, // OSS
-	"UploadTrafficRateLimit":     uploader.Throttled, // OSS
-	"ServerBusy":                 uploader.Throttled,
-	"ServerTooBusy":              uploader.Throttled,
-	"RequestRateLimitExceeded":   uploader.Throttled,
-	"BandwidthLimitExceeded":     uploader.Throttled,
-	"ConcurrencyLimitExceeded":   uploader.Throttled,
-	"TooManyBuckets":             uploader.Invalid,
-	"InternalError":              uploader.Unavailable,
-	"ServiceUnavailable":         uploader.Unavailable,
-	"ServiceNotAvailable":        uploader.Unavailable,
-	"InternalServerError":        uploader.Unavailable,
-	"BadGateway":                 uploader.Unavailable,
-	"GatewayTimeout":             uploader.Timeout,
-	"RequestTimeout":             uploader.Timeout, // the server gave up reading our body
-	"XMinioServerNotInitialized": uploader.Unavailable,
-
-	"BadDigest":                   uploader.Integrity,
-	"InvalidDigest":               uploader.Integrity,
-	"IncompleteBody":              uploader.Integrity,
-	"XAmzContentSHA256Mismatch":   uploader.Integrity,
-	"XAmzContentChecksumMismatch": uploader.Integrity,
-	"InvalidChecksum":             uploader.Integrity,
-	"InvalidDigestValue":          uploader.Integrity,
-	"ContentMD5Mismatch":          uploader.Integrity,
-	"CRCCheckFailed":              uploader.Integrity,
-	"InvalidPart":                 uploader.Integrity, // a part's ETag does not match what was stored
-
-	"EntityTooLarge":       uploader.Invalid,
-	"EntityTooSmall":       uploader.Invalid,
-	"KeyTooLong":           uploader.Invalid,
-	"KeyTooLongError":      uploader.Invalid,
-	"InvalidObjectName":    uploader.Invalid,
-	"MissingContentLength": uploader.Invalid,
-	"MetadataTooLarge":     uploader.Invalid,
-	"InvalidArgument":      uploader.Invalid,
-	"InvalidPartOrder":     uploader.Invalid,
-	"MalformedXML":         uploader.Invalid,
-	"FileAlreadyExists":    uploader.Invalid,
-}
-
 // messageKinds are message fragments that some vendors send instead of a
 // code that says what happened. Matched case-insensitively, only when the
 // code alone does not decide.
@@ -234,9 +163,17 @@ func ClientKind(err error) uploader.Kind {
 }
 
 // CodeKind returns the Kind of a server reply with this status, code and
-// message, before any skew measurement is taken into account.
+// message, before any skew measurement is taken into account, whatever the
+// vendor.
 func CodeKind(status int, code, message string) uploader.Kind {
-	if k, ok := codeKinds[code]; ok {
+	return VendorKind("", status, code, message)
+}
+
+// VendorKind is [CodeKind] for a reply of vendor (tos, oss, obs, cos, s3;
+// empty for any): the vendor's own entry of [Codes] decides where codes
+// differ.
+func VendorKind(vendor string, status int, code, message string) uploader.Kind {
+	if k, ok := codeKind(vendor, code); ok {
 		if k == uploader.AccessDenied && messageKind(message) == uploader.ClockSkew {
 			return uploader.ClockSkew
 		}
@@ -279,9 +216,14 @@ func StatusKind(status int) uploader.Kind {
 		// (Stat callers use uploader.IsNotFound, which reads the status.)
 		return uploader.BucketNotFound
 	case status == http.StatusLengthRequired, status == http.StatusRequestEntityTooLarge,
-		status == http.StatusPreconditionFailed, status == http.StatusBadRequest,
-		status == http.StatusRequestURITooLong:
+		status == http.StatusPreconditionFailed, status == http.StatusRequestURITooLong:
+		// The caller's own request: its size, its key, its conditions.
 		return uploader.Invalid
+	case status == http.StatusBadRequest, status == http.StatusMethodNotAllowed,
+		status == http.StatusMovedPermanently, status == http.StatusTemporaryRedirect,
+		status == http.StatusPermanentRedirect:
+		// The target's refusal (see the package documentation).
+		return uploader.TargetRefused
 	}
 	return uploader.Unknown
 }
@@ -299,8 +241,11 @@ type Target struct {
 // Build returns the *uploader.Error for a server reply to op on key. A 403
 // while the measured skew is beyond the clock's threshold becomes ClockSkew
 // whatever its code.
+//
+// A code whose entry in [Codes] has a Hint gets it after the target's own
+// hints.
 func Build(t Target, op, key string, r Reply, cause error) *uploader.Error {
-	k := CodeKind(r.Status, r.Code, r.Message)
+	k := VendorKind(t.Provider, r.Status, r.Code, r.Message)
 	e := &uploader.Error{
 		Kind: k, Target: t.Name, Provider: t.Provider, Op: op, Key: key,
 		Status: r.Status, Code: r.Code, Message: r.Message, RequestID: r.RequestID,
@@ -320,6 +265,9 @@ func Build(t Target, op, key string, r Reply, cause error) *uploader.Error {
 	}
 	if t.Hints != nil {
 		e.Hints = t.Hints(e.Kind, e)
+	}
+	if c, ok := Lookup(t.Provider, r.Code); ok && c.Hint != "" && e.Kind == c.Kind {
+		e.Hints = append(e.Hints, c.Hint)
 	}
 	return e
 }
