@@ -9,16 +9,24 @@
 //
 // Policies wrap the backend's Put, outermost first:
 //
-//	Failover(targets) → Retry(budget, backoff) → Breaker(gobreaker v2) → AttemptTimeout → Backend.Put
+//	Failover(targets) → Retry(budget, backoff) → Breaker(gobreaker v2) → stall watchdog → Backend.Put
 //
 // Failover walks the cloud targets in order, and goes to the backup only
 // when none stored the object. On each target, Retry makes up to
 // [RetryOptions].MaxAttempts attempts, within the upload's Budget and
 // Deadline. Each attempt asks the target's breaker first (a refusal is
 // recorded as an Attempt of Kind CircuitOpen and fails over at once), then
-// calls Backend.Put with a context that ends after AttemptTimeout. Every
-// attempt hands Put the same [uploader.Object], whose Open gives a fresh
-// body: a consumed reader is never re-sent.
+// calls Backend.Put under the stall watchdog. Every attempt hands Put the
+// same [uploader.Object], whose Open gives a fresh body: a consumed reader
+// is never re-sent.
+//
+// The stall watchdog ends an attempt in which no byte moved for
+// [Options].StallTimeout (2 minutes by default): no byte was read from the
+// body and none was reported sent through [uploader.WithProgress]. It
+// fails with Kind Timeout and a message that says the upload stalled. An
+// attempt has no wall-clock limit unless [Options].AttemptTimeout sets one:
+// a large file on a slow link takes the time it needs, as long as its bytes
+// keep moving.
 //
 // # Policy
 //
@@ -113,7 +121,8 @@
 // buckets), open a breaker, so a target that is down opens at once while a
 // few percent of failures in a long batch never do; it stays open 30s, then
 // lets 1 trial through; 3 attempts per target, 10 per upload, backoff from
-// 200ms to 5s, Retry-After honoured up to 30s, 10 minutes per attempt, no
+// 200ms to 5s, Retry-After honoured up to 30s, an attempt ended after 2
+// minutes without a byte moving (and no wall-clock limit), no
 // upload deadline, no probes.
 //
 // With no backup, an upload that every cloud target refuses with a breaker

@@ -576,12 +576,20 @@ func (r *run) attempt(t *target) (uploader.Result, error) {
 	}
 	start := u.clock.Now()
 	actx, cancel := withTimeout(r.ctx, u.clock, timeout)
-	res, err := t.b.Put(actx, r.obj)
+	wctx, wobj, unwatch := watchStall(actx, u.clock, u.opts.StallTimeout, r.obj)
+	res, err := t.b.Put(wctx, wobj)
+	stalled, sent := unwatch()
 	late := timedOut(r.ctx, actx)
 	cancel()
 	end := u.clock.Now()
 	if err != nil {
 		err = uploader.Classify(r.ctx, t.b, err)
+		if stalled && !late && r.ctx.Err() == nil {
+			switch uploader.KindOf(err) {
+			case uploader.Canceled, uploader.Unknown, uploader.Unavailable, uploader.Timeout:
+				err = stallError(t, r.obj.Key, u.opts.StallTimeout, sent, r.obj.Size, err)
+			}
+		}
 		if late {
 			switch uploader.KindOf(err) {
 			case uploader.Canceled, uploader.Unknown, uploader.Unavailable:

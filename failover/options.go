@@ -13,12 +13,23 @@ type Options struct {
 	Breaker BreakerOptions
 	// Retry sets the retries on one target and the limits of one upload.
 	Retry RetryOptions
-	// AttemptTimeout bounds one attempt (one Backend.Put) on a cloud target.
-	// An attempt that passes it while the caller's context is alive fails
-	// with Kind Timeout. Zero means 10 minutes; a negative value means no
-	// limit of this layer (the backend's own response timeouts still apply).
-	// It is measured on Clock. Uploads to the backup have no attempt timeout.
+	// AttemptTimeout, when positive, bounds one attempt (one Backend.Put)
+	// on a cloud target by wall-clock time: an attempt that passes it while
+	// the caller's context is alive fails with Kind Timeout. Zero or a
+	// negative value means no such limit (the default): a large upload on
+	// a slow link may take as long as it needs, and StallTimeout ends an
+	// attempt that stopped moving. It is measured on Clock. Uploads to the
+	// backup have no attempt timeout.
 	AttemptTimeout time.Duration
+	// StallTimeout ends an attempt on a cloud target in which no byte moved
+	// for this long (the stall watchdog): no byte was read from the
+	// object's body and none was reported sent ([uploader.WithProgress]).
+	// Such an attempt fails with Kind Timeout and a message that says it
+	// stalled; a slow attempt whose bytes keep moving is never ended by
+	// it. The stall is seen between StallTimeout and 5/4 of it after the
+	// last byte moved. Zero means 2 minutes; a negative value turns the
+	// watchdog off. It is measured on Clock.
+	StallTimeout time.Duration
 	// Probe turns on health probes of open targets. The zero value turns
 	// them off.
 	Probe ProbeOptions
@@ -151,7 +162,10 @@ type ProbeOptions struct {
 
 // Defaults of the options, as documented on each field.
 const (
-	DefaultAttemptTimeout   = 10 * time.Minute
+	// DefaultAttemptTimeout is zero: no wall-clock limit per attempt (see
+	// Options.StallTimeout).
+	DefaultAttemptTimeout   = time.Duration(0)
+	DefaultStallTimeout     = 2 * time.Minute
 	DefaultSkewReport       = 30 * time.Second
 	DefaultConsecutive      = 5
 	DefaultRatio            = 0.5
@@ -171,8 +185,8 @@ const (
 
 // withDefaults returns o with every zero field set to its default.
 func (o Options) withDefaults() Options {
-	if o.AttemptTimeout == 0 {
-		o.AttemptTimeout = DefaultAttemptTimeout
+	if o.StallTimeout == 0 {
+		o.StallTimeout = DefaultStallTimeout
 	}
 	if o.SkewReport <= 0 {
 		o.SkewReport = DefaultSkewReport

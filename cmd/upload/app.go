@@ -147,6 +147,7 @@ func (a *app) commands(ctx context.Context) *cobra.Command {
 	fl.IntVar(&uf.partJobs, "part-jobs", 0, "send `N` parts of one file at once (default: each target's part_jobs, else 4)")
 	fl.StringVar(&uf.state, "state", "", "resume journal `FILE`: a rerun skips files stored already (same size, mtime and MD5)")
 	fl.BoolVar(&uf.dryRun, "dry-run", false, "check the configuration and the files, and list what would be uploaded; upload nothing")
+	fl.DurationVar(&uf.stallTimeout, "stall-timeout", 0, "give up an attempt when no byte moved for `D`, e.g. 2m (default: retry.stall_timeout, else 2m); a slow upload that moves is never cut")
 	fl.StringVar(&uf.shard, "shard", "", "upload only shard `I/N` of the files (I from 0 to N-1), by the FNV-1a hash of the key")
 	root.Flags().SortFlags = false
 
@@ -229,8 +230,10 @@ Configuration:
   open_timeout, half_open_requests, probe_interval, probe_timeout (default:
   5 failures in a row or half of 10 within a minute open a breaker for 30s).
   retry: attempts, budget, base_delay, max_delay, max_retry_after, deadline,
-  attempt_timeout, open_wait (with no backup, how long an upload waits for a
-  breaker opened by transient failures; default 1m).
+  stall_timeout (an attempt in which no byte moved for this long fails;
+  default 2m), attempt_timeout (a wall-clock limit per attempt; default none),
+  open_wait (with no backup, how long an upload waits for a breaker opened by
+  transient failures; default 1m).
   skew: correct (sign with the server's time when the clock is off; default
   true), report (smallest offset reported).
 

@@ -35,7 +35,9 @@ type config struct {
 	Breaker        failover.BreakerOptions
 	Retry          failover.RetryOptions
 	AttemptTimeout time.Duration
-	Probe          failover.ProbeOptions
+	// StallTimeout is retry.stall_timeout (failover.Options.StallTimeout).
+	StallTimeout time.Duration
+	Probe        failover.ProbeOptions
 	// SkewCorrect is skew.correct (default true); SkewReport skew.report.
 	SkewCorrect bool
 	SkewReport  time.Duration
@@ -215,6 +217,7 @@ func parseConfig(file string, data []byte, getenv func(string) (string, bool)) (
 				"open_wait":       func(n *yaml.Node) { r.OpenWait = p.posDur(n, "retry.open_wait") },
 				"deadline":        func(n *yaml.Node) { r.Deadline = p.posDur(n, "retry.deadline") },
 				"attempt_timeout": func(n *yaml.Node) { cfg.AttemptTimeout = p.posDur(n, "retry.attempt_timeout") },
+				"stall_timeout":   func(n *yaml.Node) { cfg.StallTimeout = p.posDur(n, "retry.stall_timeout") },
 			})
 		},
 		"skew": func(n *yaml.Node) {

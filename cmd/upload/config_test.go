@@ -155,7 +155,7 @@ targets:
   - {name: anon, provider: s3, endpoint: 'http://127.0.0.1:9000', bucket: bkt, anonymous: true}
 backup: ./bk
 breaker: {failures: 2, window: 30s, bucket_period: 5s, open_timeout: 1m, half_open_requests: 2, ratio: 0.5, min_requests: 4, probe_interval: 10s}
-retry: {attempts: 4, budget: 7, base_delay: 10ms, max_delay: 1s, max_retry_after: 3s, deadline: 2m, attempt_timeout: 30s}
+retry: {attempts: 4, budget: 7, base_delay: 10ms, max_delay: 1s, max_retry_after: 3s, deadline: 2m, attempt_timeout: 30s, stall_timeout: 45s}
 skew: {correct: false, report: 1m}
 `), getenv)
 	if err != nil {
@@ -194,7 +194,7 @@ skew: {correct: false, report: 1m}
 		t.Errorf("skew: %v %s", cfg.SkewCorrect, cfg.SkewReport)
 	}
 	fo := failoverOptions(cfg)
-	if fo.Breaker != b || fo.Retry != r || fo.AttemptTimeout != 30*time.Second || fo.SkewReport != time.Minute {
+	if fo.Breaker != b || fo.Retry != r || fo.AttemptTimeout != 30*time.Second || fo.StallTimeout != 45*time.Second || fo.SkewReport != time.Minute {
 		t.Errorf("failover options: %+v", fo)
 	}
 }

@@ -198,6 +198,7 @@ func failoverOptions(cfg *config) failover.Options {
 		Breaker:        cfg.Breaker,
 		Retry:          cfg.Retry,
 		AttemptTimeout: cfg.AttemptTimeout,
+		StallTimeout:   cfg.StallTimeout,
 		Probe:          cfg.Probe,
 		SkewReport:     cfg.SkewReport,
 	}

@@ -9,6 +9,7 @@ import (
 	"os"
 	"sync"
 	"sync/atomic"
+	"time"
 
 	"github.com/resilient-upload/upload/failover"
 	"github.com/resilient-upload/upload/uploader"
@@ -24,6 +25,8 @@ type uploadFlags struct {
 	state    string
 	dryRun   bool
 	shard    string
+	// stallTimeout is --stall-timeout; zero leaves retry.stall_timeout.
+	stallTimeout time.Duration
 }
 
 // The exit statuses.
@@ -78,9 +81,15 @@ func (a *app) runUpload(ctx context.Context, f *uploadFlags, args []string) erro
 	if err := f.checkProgress(); err != nil {
 		return err
 	}
+	if f.stallTimeout < 0 {
+		return &usageError{fmt.Sprintf("--stall-timeout %s: a positive duration, like 2m", f.stallTimeout)}
+	}
 	cfg, err := a.loadConfig(f.config)
 	if err != nil {
 		return err
+	}
+	if f.stallTimeout > 0 {
+		cfg.StallTimeout = f.stallTimeout
 	}
 	set, err := buildTargets(cfg, o, failoverOptions(cfg))
 	if err != nil {
