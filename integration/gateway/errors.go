@@ -11,6 +11,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/resilient-upload/upload/internal/errclass"
 )
 
 // apiError is an error reply before it is rendered in a vendor's dialect.
@@ -47,6 +49,8 @@ var defaultMessages = map[string]string{
 	"TooManyRequests":       "Too many requests, please reduce your request rate.",
 	"ServiceUnavailable":    "Service is unavailable, please try again later.",
 	"NotImplemented":        "A header or query you provided implies functionality that is not implemented.",
+	"PublicEndpointForbidden": "Data API access through the default public endpoint is forbidden for this account. " +
+		"Use a custom domain, an internal endpoint or an accelerate endpoint.",
 }
 
 // knownEC are the detailed codes documented by the vendors (TOS: volcengine
@@ -55,7 +59,8 @@ var defaultMessages = map[string]string{
 // Codes whose EC is not documented get none.
 var knownEC = map[Dialect]map[string]string{
 	TOS: {"SignatureDoesNotMatch": "0002-00000024", "RequestTimeTooSkewed": "0002-00000018"},
-	OSS: {"SignatureDoesNotMatch": "0002-00000040", "RequestTimeTooSkewed": "0002-00000504"},
+	OSS: {"SignatureDoesNotMatch": "0002-00000040", "RequestTimeTooSkewed": "0002-00000504",
+		"PublicEndpointForbidden": "0048-00000401"},
 }
 
 func newAPIError(status int, code, message string) *apiError {
@@ -293,4 +298,26 @@ func statusCode(status int) string {
 		return "InternalError"
 	}
 	return strings.ReplaceAll(http.StatusText(status), " ", "")
+}
+
+// codeStatus returns the status the vendors' error-code table gives code in
+// the gateway's dialect, and message (or, for a code the table lacks, 500
+// and a message that says so).
+func (g *Gateway) codeStatus(code, message string) (int, string) {
+	if c, ok := errclass.Lookup(string(g.opts.Dialect), code); ok {
+		if message == "" {
+			message = defaultMessages[code]
+		}
+		if message == "" {
+			message = c.Meaning
+		}
+		return c.Status, message
+	}
+	return http.StatusInternalServerError, fmt.Sprintf("the test gateway knows no status for the code %q", code)
+}
+
+// knownCode reports whether code is in the vendors' error-code table.
+func knownCode(code string) bool {
+	_, ok := errclass.Lookup("", code)
+	return ok
 }

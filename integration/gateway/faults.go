@@ -53,6 +53,17 @@ type Action struct {
 	// Delay of ActionLatency, and the longest wait of ActionStall (0: the
 	// gateway's MaxStall).
 	Delay time.Duration
+	// Rate is the body's bytes per second of ActionBandwidth.
+	Rate int64
+}
+
+// RespondCode answers code with the status that the vendors' published
+// error-code table (errclass.Codes) gives it in the gateway's dialect, e.g.
+// RespondCode("PublicEndpointForbidden") is a 400 from an OSS gateway. Any
+// code of the table can be injected this way; a code the table lacks is
+// answered 500, with a message that says so.
+func RespondCode(code string) Action {
+	return Action{Kind: ActionRespond, Code: code}
 }
 
 // Respond answers status with the vendor code (e.g. 403
@@ -97,7 +108,8 @@ func Truncate() Action { return Action{Kind: ActionTruncate} }
 //
 // plus "truncate", "latency" (1 s) and the vendor codes
 // "SignatureDoesNotMatch", "InvalidAccessKeyId", "RequestTimeTooSkewed",
-// "AccessDenied" (403) and "NoSuchBucket" (404).
+// "AccessDenied" (403) and "NoSuchBucket" (404), and any other code of the
+// vendors' error-code table (see [RespondCode]).
 func NamedAction(name string) (Action, error) {
 	switch name {
 	case "500":
@@ -119,6 +131,9 @@ func NamedAction(name string) (Action, error) {
 	case "NoSuchBucket":
 		return Respond(http.StatusNotFound, name), nil
 	}
+	if knownCode(name) {
+		return RespondCode(name), nil
+	}
 	return Action{}, fmt.Errorf("gateway: unknown fault name %q", name)
 }
 
@@ -126,6 +141,9 @@ func NamedAction(name string) (Action, error) {
 func (a Action) String() string {
 	switch a.Kind {
 	case ActionRespond:
+		if a.Status == 0 {
+			return "respond-" + a.Code
+		}
 		return fmt.Sprintf("respond-%d-%s", a.Status, a.Code)
 	case ActionReset:
 		return "reset"
@@ -135,6 +153,8 @@ func (a Action) String() string {
 		return "latency-" + a.Delay.String()
 	case ActionTruncate:
 		return "truncate"
+	case ActionBandwidth:
+		return fmt.Sprintf("bandwidth-%dB/s", a.Rate)
 	}
 	return "none"
 }
@@ -288,6 +308,9 @@ func (g *Gateway) applyFault(w http.ResponseWriter, x *exchange, a Action) {
 	switch a.Kind {
 	case ActionRespond:
 		drain(x.r)
+		if a.Status == 0 {
+			a.Status, a.Message = g.codeStatus(a.Code, a.Message)
+		}
 		e := newAPIError(a.Status, a.Code, a.Message)
 		e.RetryAfter = a.RetryAfter
 		if a.Code == "RequestTimeTooSkewed" && g.opts.Dialect != TOS {

@@ -1,0 +1,115 @@
+package gateway
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"encoding/xml"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+
+	"github.com/resilient-upload/upload/internal/errclass"
+)
+
+// TestRespondCodeAnswersEveryTableCode: each code of the vendors' table
+// comes back from a gateway of the vendor's dialect with the table's status
+// and the code in the dialect's error body.
+func TestRespondCodeAnswersEveryTableCode(t *testing.T) {
+	for _, d := range Dialects {
+		t.Run(string(d), func(t *testing.T) {
+			g, err := New(Options{Dialect: d, Upstream: Upstream{URL: "http://127.0.0.1:1"}})
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer g.Close()
+			n := 0
+			for _, c := range errclass.Codes {
+				if c.Vendor != string(d) {
+					continue
+				}
+				n++
+				id := g.Inject(Fault{Action: RespondCode(c.Code), Times: 1})
+				w := httptest.NewRecorder()
+				g.ServeHTTP(w, httptest.NewRequest(http.MethodPut, "/b/k", strings.NewReader("body")))
+				if g.FaultHits(id) != 1 {
+					t.Fatalf("%s: the fault did not apply", c.Code)
+				}
+				if w.Code != c.Status {
+					t.Errorf("%s: status %d, want %d", c.Code, w.Code, c.Status)
+				}
+				if got := bodyCode(t, d, w.Body.Bytes()); got != c.Code {
+					t.Errorf("%s: body code %q", c.Code, got)
+				}
+			}
+			if n == 0 {
+				t.Fatal("no codes for this dialect")
+			}
+		})
+	}
+}
+
+func bodyCode(t *testing.T, d Dialect, b []byte) string {
+	t.Helper()
+	var v struct{ Code string }
+	var err error
+	if d == TOS {
+		err = json.Unmarshal(b, &v)
+	} else {
+		err = xml.Unmarshal(b, &v)
+	}
+	if err != nil {
+		t.Fatalf("error body %q: %v", b, err)
+	}
+	return v.Code
+}
+
+func TestPublicEndpointForbiddenHasItsEC(t *testing.T) {
+	g, err := New(Options{Dialect: OSS, Upstream: Upstream{URL: "http://127.0.0.1:1"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer g.Close()
+	a, err := NamedAction("PublicEndpointForbidden")
+	if err != nil {
+		t.Fatal(err)
+	}
+	g.Inject(Fault{Action: a})
+	w := httptest.NewRecorder()
+	g.ServeHTTP(w, httptest.NewRequest(http.MethodPut, "/b/k", nil))
+	if w.Code != 400 || w.Header().Get("X-Oss-Ec") != "0048-00000401" {
+		t.Fatalf("status %d, EC %q; want 400 and 0048-00000401", w.Code, w.Header().Get("X-Oss-Ec"))
+	}
+	if _, err := NamedAction("NoSuchCodeAnywhere"); err == nil {
+		t.Fatal("NamedAction accepted an unknown code")
+	}
+}
+
+// TestPacerReadsAllBytes: a paced body yields every byte, in order, and a
+// request context that ends stops the wait.
+func TestPacerReadsAllBytes(t *testing.T) {
+	data := bytes.Repeat([]byte("0123456789"), 10000)
+	g, err := New(Options{Dialect: OBS, Upstream: Upstream{URL: "http://127.0.0.1:1"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer g.Close()
+	// A fast rate: the test checks the bytes, not the time.
+	b := g.limitBody(t.Context(), io.NopCloser(bytes.NewReader(data)), newPacer(100<<20))
+	got, err := io.ReadAll(b)
+	if err != nil || !bytes.Equal(got, data) {
+		t.Fatalf("read %d bytes, err %v; want the %d bytes sent", len(got), err, len(data))
+	}
+	// A context already done: a read that must wait returns its error.
+	slow := newPacer(1)
+	slow.reserve(1 << 20) // the link is booked for days
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	b = g.limitBody(ctx, io.NopCloser(bytes.NewReader(data)), slow)
+	if _, err := b.Read(make([]byte, 10)); err == nil {
+		t.Fatal("a read on a canceled request waited for the link")
+	}
+}
+
