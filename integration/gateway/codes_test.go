@@ -112,4 +112,3 @@ func TestPacerReadsAllBytes(t *testing.T) {
 		t.Fatal("a read on a canceled request waited for the link")
 	}
 }
-
