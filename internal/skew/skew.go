@@ -4,11 +4,10 @@
 // A [Clock] holds one estimate per endpoint. The [Transport] feeds it from
 // the Date header of every reply, measured against the midpoint of the times
 // the request was sent and the reply received (the cross-SDK clock-skew
-// correction rule: serverTime - (sent+received)/2). Only the short round
-// trip counts: for a request with a body, "sent" is the time its last byte
-// was written (httptrace WroteRequest), not the time the request started,
-// so the transfer time of a large body on a slow link does not pass for a
-// server clock ahead by half of it. Cached replies (an Age header) and
+// correction rule: serverTime - (sent+received)/2). Only a short round trip
+// counts: a request with a body is measured at the reply's arrival alone
+// (see [Transport]), so the transfer time of a large body on a slow link
+// does not pass for a server clock ahead by half of it. Cached replies (an Age header) and
 // absurd server times are ignored, and every new reply replaces the
 // estimate, so it heals when the clocks realign.
 //
@@ -19,8 +18,6 @@ package skew
 import (
 	"context"
 	"net/http"
-	"net/http/httptrace"
-	"sync"
 	"sync/atomic"
 	"time"
 
@@ -147,12 +144,15 @@ func abs(d time.Duration) time.Duration {
 // Transport is an [http.RoundTripper] that feeds Clock from the Date header
 // of every reply, errors included, then returns the reply unchanged.
 //
-// The round trip it measures is short whatever the body: it starts when
-// the request was written whole (headers and body, httptrace WroteRequest),
-// or, if the reply came before the body was written whole (an early
-// refusal), when the headers were written (WroteHeaders): the server
-// answered on the headers alone. A caller's own [httptrace.ClientTrace] on
-// the request still gets its calls.
+// The round trip it measures is short whatever the body. A bodiless
+// request is measured from the time it was sent to the reply (the midpoint
+// rule). A request with a body is measured at the reply alone: the server
+// writes its Date once it has read the whole body (or refused it), so the
+// reply's arrival is the local time closest to it. Neither the time the
+// request started nor the time the body was written whole (httptrace
+// WroteRequest) will do: the first is a whole transfer earlier, and the
+// second can precede the server's last read by what the socket buffers
+// still held, megabytes on a slow link, seconds at a few MB/s.
 type Transport struct {
 	// Base is the transport that sends requests; nil means
 	// http.DefaultTransport.
@@ -169,28 +169,9 @@ func (t *Transport) CloseIdleConnections() {
 	}
 }
 
-// writeTimes records, from the transport's write goroutine, when a request's
-// headers and the whole request were written.
-type writeTimes struct {
-	mu            sync.Mutex
-	headers, body time.Time
-}
-
-func (w *writeTimes) set(at *time.Time, now time.Time) {
-	w.mu.Lock()
-	*at = now
-	w.mu.Unlock()
-}
-
-// start returns the start of the round trip to measure: the time the
-// request was written whole, else the time its headers were, else zero.
-func (w *writeTimes) start() time.Time {
-	w.mu.Lock()
-	defer w.mu.Unlock()
-	if !w.body.IsZero() {
-		return w.body
-	}
-	return w.headers
+// hasBody reports whether req sends a body.
+func hasBody(req *http.Request) bool {
+	return req.Body != nil && req.Body != http.NoBody && req.ContentLength != 0
 }
 
 // RoundTrip implements [http.RoundTripper].
@@ -200,22 +181,13 @@ func (t *Transport) RoundTrip(req *http.Request) (*http.Response, error) {
 		base = http.DefaultTransport
 	}
 	sent := t.Clock.LocalNow()
-	wt := &writeTimes{}
-	trace := &httptrace.ClientTrace{
-		WroteHeaders: func() { wt.set(&wt.headers, t.Clock.LocalNow()) },
-		WroteRequest: func(i httptrace.WroteRequestInfo) {
-			if i.Err == nil {
-				wt.set(&wt.body, t.Clock.LocalNow())
-			}
-		},
-	}
-	resp, err := base.RoundTrip(req.WithContext(httptrace.WithClientTrace(req.Context(), trace)))
+	resp, err := base.RoundTrip(req)
 	if err != nil || resp == nil {
 		return resp, err
 	}
 	received := t.Clock.LocalNow()
-	if s := wt.start(); !s.IsZero() && !s.Before(sent) && !received.Before(s) {
-		sent = s
+	if hasBody(req) {
+		sent = received
 	}
 	if resp.Header.Get("Age") == "" {
 		if d := resp.Header.Get("Date"); d != "" {

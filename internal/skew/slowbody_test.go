@@ -28,15 +28,20 @@ func (b *slowBody) Read(p []byte) (int, error) {
 	return n, err
 }
 
-// The round trip of a request with a body is measured from the time the
-// body was written, not from the time the request started: a correct server
-// clock is not taken for one that is ahead by half the upload's duration.
-func TestTransportMeasuresFromTheEndOfTheBody(t *testing.T) {
+// A request with a body is measured at the reply, not from the time the
+// request started nor from the time its body was written whole: a correct
+// server clock is not taken for one that is ahead by half the upload's
+// duration, nor by half the time the server still read what the socket
+// buffers held.
+func TestTransportMeasuresAtTheReply(t *testing.T) {
 	fc := &fakeClock{t: base}
 	// The server answers with its (correct) clock, the fake clock, read
-	// after it received the whole body.
+	// after it received the whole body; it went on reading for 5 s after
+	// the client had written the last byte (the socket buffers of a slow
+	// link).
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		_, _ = io.Copy(io.Discard, r.Body)
+		fc.Advance(5 * time.Second)
 		w.Header().Set("Date", fc.Now().UTC().Format(http.TimeFormat))
 		w.WriteHeader(http.StatusOK)
 	}))
@@ -56,8 +61,8 @@ func TestTransportMeasuresFromTheEndOfTheBody(t *testing.T) {
 		t.Fatal(err)
 	}
 	resp.Body.Close()
-	if got := fc.Now().Sub(base); got < 64*time.Second {
-		t.Fatalf("the body took %v on the fake clock, want at least 64s", got)
+	if got := fc.Now().Sub(base); got < 69*time.Second {
+		t.Fatalf("the request took %v on the fake clock, want at least 69s", got)
 	}
 	off, ok := c.Offset()
 	if !ok {
