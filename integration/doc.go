@@ -94,6 +94,18 @@
 //   - TestScenarioAllCloudsDown: every cloud down for a while: uploads go to
 //     the local backup; after recovery Drain empties it and every object is
 //     in MinIO, byte-identical.
+//   - TestScenarioTargetRefused: OSS answers 400 PublicEndpointForbidden
+//     (EC 0048-00000401); the upload fails over to the secondary after one
+//     PUT, with the endpoint hint, the breaker opens (target_refused), and
+//     with no cloud left the file goes to the backup.
+//   - TestScenarioSlowLink: a 20 MiB PUT through a 2 MB/s uplink (about 10
+//     s), for TOS and OBS, with a 2 s stall timeout: stored by the first
+//     attempt, and the skew measured against the gateway's correct clock
+//     is under a second (a run measured +0.43 s and -0.18 s; measured from
+//     the request's start it read +5 s, from the end of the body +1.4 s).
+//   - TestScenarioStall: the primary reads the body and never answers; the
+//     2 s stall watchdog ends the attempt (timeout, "stalled") long before
+//     the 30 s response timeout, and the secondary stores the object.
 //   - TestScenarioRandomFaults: 1,000 uploads, 16 at a time, meeting random
 //     503s, 500s, resets, cut replies (the object stored, the reply lost)
 //     and signature refusals: every object is exactly where its Result

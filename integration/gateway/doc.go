@@ -132,8 +132,17 @@
 // [SlowDown] (503 with Retry-After), [TooManyRequests] (429 with
 // Retry-After), [Reset] (TCP RST after reading the body), [Stall] (read the
 // body, answer nothing until the client gives up, at most Options.MaxStall,
-// 30 s), [Latency] and [Truncate] (MinIO does the work, the reply is cut).
-// Crafted replies drain the request body first.
+// 30 s), [Latency], [Truncate] (MinIO does the work, the reply is cut) and
+// [Bandwidth] (read this request's body at most at a rate, then go on).
+// [RespondCode] answers any code of the vendors' published error-code table
+// (internal/errclass Codes) with the status the table gives it in the
+// gateway's dialect, e.g. 400 PublicEndpointForbidden (EC 0048-00000401)
+// from OSS; [NamedAction] knows those codes by name too. Crafted replies
+// drain the request body first.
+//
+// [Gateway.SetUploadRate] is a slow uplink: the gateway reads request
+// bodies, all requests together, at most at that many bytes per second, so
+// a large upload takes real time while its bytes keep moving.
 //
 // The conformance suite's faults map by name:
 //
