@@ -185,14 +185,9 @@ func (a *app) runGateway(ctx context.Context, common commonFlags, gf *gatewayFla
 	if err != nil {
 		return err
 	}
-	token, _ := a.getenv("UPLOAD_GATEWAY_TOKEN")
-	printToken := false
-	if token == "" && !lis.loopback() {
-		var b [16]byte
-		if _, err := rand.Read(b[:]); err != nil {
-			return fmt.Errorf("making a control token: %w", err)
-		}
-		token, printToken = hex.EncodeToString(b[:]), true
+	token, printToken, err := controlToken(lis, a.getenv)
+	if err != nil {
+		return err
 	}
 	var up gateway.Upstream
 	if gf.minio != "" {
@@ -319,6 +314,20 @@ func (a *app) runGateway(ctx context.Context, common commonFlags, gf *gatewayFla
 	stop()
 	stops = nil
 	return nil
+}
+
+// controlToken is the control API's token: UPLOAD_GATEWAY_TOKEN, else,
+// beyond loopback, a random one to print (generated true); on loopback
+// without the variable, none.
+func controlToken(lis gatewayListen, getenv func(string) (string, bool)) (token string, generated bool, err error) {
+	if token, _ = getenv("UPLOAD_GATEWAY_TOKEN"); token != "" || lis.loopback() {
+		return token, false, nil
+	}
+	var b [16]byte
+	if _, err := rand.Read(b[:]); err != nil {
+		return "", false, fmt.Errorf("making a control token: %w", err)
+	}
+	return hex.EncodeToString(b[:]), true, nil
 }
 
 // gatewayBuckets checks the --bucket names; default upload-test.
