@@ -483,3 +483,65 @@ func TestGatewayToken(t *testing.T) {
 		t.Errorf("the token is in the log:\n%s", p.stderr)
 	}
 }
+
+// readmeBlock returns the shell block of README.md between
+// "<!-- name -->" and "<!-- /name -->", without its fences.
+func readmeBlock(t *testing.T, name string) string {
+	t.Helper()
+	b, err := os.ReadFile(filepath.Join("..", "..", "README.md"))
+	must(t, err)
+	s := string(b)
+	start, end := strings.Index(s, "<!-- "+name+" -->"), strings.Index(s, "<!-- /"+name+" -->")
+	if start < 0 || end < start {
+		t.Fatalf("README.md has no block between <!-- %s --> and <!-- /%s -->", name, name)
+	}
+	block := strings.TrimSpace(s[start+len("<!-- "+name+" -->") : end])
+	if !strings.HasPrefix(block, "```sh\n") || !strings.HasSuffix(block, "\n```") {
+		t.Fatalf("the README block %s is not one ```sh fence:\n%s", name, block)
+	}
+	return strings.TrimSuffix(strings.TrimPrefix(block, "```sh\n"), "```")
+}
+
+// TestREADMEGatewayExample runs the README's `upload gateway` session with
+// bash, as written, with this test binary as the upload command on PATH.
+func TestREADMEGatewayExample(t *testing.T) {
+	script := readmeBlock(t, "gateway-example")
+	needMinIO(t)
+	for _, tool := range []string{"bash", "curl"} {
+		if _, err := exec.LookPath(tool); err != nil {
+			t.Skipf("the README example needs %s: %v", tool, err)
+		}
+	}
+	dir, bin := t.TempDir(), t.TempDir()
+	self, err := os.Executable()
+	must(t, err)
+	must(t, os.Symlink(self, filepath.Join(bin, "upload")))
+	cmd := exec.Command("bash", "-c", "set -euo pipefail\n"+script)
+	cmd.Dir = dir
+	cmd.Env = append(os.Environ(), "UPLOAD_CLI_TEST_MAIN=1", "HOME="+dir, "XDG_CONFIG_HOME=",
+		"PATH="+bin+string(os.PathListSeparator)+os.Getenv("PATH"))
+	out := &syncBuffer{}
+	cmd.Stdout, cmd.Stderr = out, out
+	wait := startProcessGroup(t, cmd)
+	done := make(chan error, 1)
+	go func() { done <- wait() }()
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Fatalf("the README example failed: %v\n%s", err, out)
+		}
+	case <-time.After(4 * time.Minute): // a bound, not a measurement
+		t.Fatalf("the README example did not end within 4 minutes:\n%s", out)
+	}
+	t.Logf("README example output:\n%s", out)
+	env, err := os.ReadFile(filepath.Join(dir, "gateway.env"))
+	must(t, err)
+	for _, want := range []string{"export TOS_ENDPOINT=http://127.0.0.1:", "export OSS_ACCESS_KEY_ID=", "export UPLOAD_GATEWAY_PID="} {
+		if !strings.Contains(string(env), want) {
+			t.Errorf("gateway.env lacks %q:\n%s", want, env)
+		}
+	}
+	if !strings.Contains(out.String(), `"dialect":"tos"`) || !strings.Contains(out.String(), `"faulted":`) {
+		t.Errorf("the TOS counters are not in the output:\n%s", out)
+	}
+}
