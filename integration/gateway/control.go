@@ -61,6 +61,7 @@ const maxControlRequest = 1 << 20
 //	{"action": "respond", "status": 403, "code": "SignatureDoesNotMatch", "message": "...",
 //	 "retry_after": "2s",          // respond: the Retry-After header
 //	 "delay": "500ms",             // latency: the delay; stall: the longest wait
+//	 "bytes_per_second": 262144,   // bandwidth: the rate, each way
 //	 "ops": ["put", "upload_part"], "methods": ["PUT"], "bucket": "b", "key_prefix": "logs/",
 //	 "times": 3, "probability": 0.5,
 //	 "from": "2026-01-02T15:04:05Z", "until": "...",   // RFC 3339, or relative:
@@ -69,7 +70,8 @@ const maxControlRequest = 1 << 20
 // Actions: respond (status and code required), slowdown (503 SlowDown,
 // Retry-After 1 s unless retry_after says otherwise), too_many_requests
 // (429), internal_error (500), reset, stall, latency (delay required),
-// truncate; the names of [NamedAction] are accepted too. Durations are Go
+// truncate, bandwidth (bytes_per_second required); the names of
+// [NamedAction] are accepted too. Durations are Go
 // durations ("1s", "500ms", "-31m"). Operations are the [Op] values ("put",
 // "upload_part", "initiate", "complete", "get", "head"...).
 //
@@ -408,22 +410,24 @@ func parseDuration(field, s string) (time.Duration, error) {
 // FaultSpec is the JSON form of a [Fault] in the control API; see
 // [NewControl] for its fields.
 type FaultSpec struct {
-	Action      string   `json:"action"`
-	Status      int      `json:"status,omitempty"`
-	Code        string   `json:"code,omitempty"`
-	Message     string   `json:"message,omitempty"`
-	RetryAfter  string   `json:"retry_after,omitempty"`
-	Delay       string   `json:"delay,omitempty"`
-	Ops         []string `json:"ops,omitempty"`
-	Methods     []string `json:"methods,omitempty"`
-	Bucket      string   `json:"bucket,omitempty"`
-	KeyPrefix   string   `json:"key_prefix,omitempty"`
-	Times       int      `json:"times,omitempty"`
-	Probability float64  `json:"probability,omitempty"`
-	From        string   `json:"from,omitempty"`
-	Until       string   `json:"until,omitempty"`
-	After       string   `json:"after,omitempty"`
-	For         string   `json:"for,omitempty"`
+	Action     string `json:"action"`
+	Status     int    `json:"status,omitempty"`
+	Code       string `json:"code,omitempty"`
+	Message    string `json:"message,omitempty"`
+	RetryAfter string `json:"retry_after,omitempty"`
+	Delay      string `json:"delay,omitempty"`
+	// BytesPerSecond is the rate of the bandwidth action.
+	BytesPerSecond int64    `json:"bytes_per_second,omitempty"`
+	Ops            []string `json:"ops,omitempty"`
+	Methods        []string `json:"methods,omitempty"`
+	Bucket         string   `json:"bucket,omitempty"`
+	KeyPrefix      string   `json:"key_prefix,omitempty"`
+	Times          int      `json:"times,omitempty"`
+	Probability    float64  `json:"probability,omitempty"`
+	From           string   `json:"from,omitempty"`
+	Until          string   `json:"until,omitempty"`
+	After          string   `json:"after,omitempty"`
+	For            string   `json:"for,omitempty"`
 }
 
 // allOps lists the operations a fault or a counter may name.
@@ -441,7 +445,7 @@ func opNames() string {
 
 // actionNames are the control API's action names, besides those of
 // [NamedAction].
-const actionNames = "respond, slowdown, too_many_requests, internal_error, reset, stall, latency, truncate"
+const actionNames = "respond, slowdown, too_many_requests, internal_error, reset, stall, latency, truncate, bandwidth"
 
 // Fault converts the spec into a [Fault]; now is the gateway's Clock
 // (without offset), which "after" and "for" count from. Errors name the
@@ -583,6 +587,12 @@ func (s FaultSpec) action() (Action, error) {
 		uses["delay"] = true
 	case "truncate":
 		a = Truncate()
+	case "bandwidth":
+		if s.BytesPerSecond <= 0 {
+			return a, badInput("bytes_per_second", "%d: bandwidth needs a positive rate in bytes per second, like 262144", s.BytesPerSecond)
+		}
+		a = Bandwidth(s.BytesPerSecond)
+		uses["bytes_per_second"] = true
 	default:
 		na, err := NamedAction(name)
 		if err != nil {
@@ -597,7 +607,7 @@ func (s FaultSpec) action() (Action, error) {
 	}
 	for field, set := range map[string]bool{
 		"status": s.Status != 0, "code": s.Code != "", "message": s.Message != "",
-		"retry_after": s.RetryAfter != "", "delay": s.Delay != "",
+		"retry_after": s.RetryAfter != "", "delay": s.Delay != "", "bytes_per_second": s.BytesPerSecond != 0,
 	} {
 		if set && !uses[field] {
 			return a, badInput(field, "not used by action %q", name)

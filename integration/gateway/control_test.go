@@ -312,3 +312,91 @@ func TestControlBuckets(t *testing.T) {
 		t.Error("two TOS gateways accepted")
 	}
 }
+
+// fakeLink is a clock that the pacer's sleeps advance.
+type fakeLink struct {
+	now    time.Time
+	slept  time.Duration
+	sleeps int
+}
+
+func (f *fakeLink) pacer(rate int64) *pacer {
+	return &pacer{rate: rate, now: func() time.Time { return f.now },
+		sleep: func(d time.Duration) bool { f.now = f.now.Add(d); f.slept += d; f.sleeps++; return true }}
+}
+
+func TestBandwidthPacesEachDirection(t *testing.T) {
+	const rate = 1000 // bytes per second: chunks of 100 bytes
+	link := &fakeLink{now: time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)}
+	body := &pacedBody{ReadCloser: io.NopCloser(strings.NewReader(strings.Repeat("x", 2500))), p: link.pacer(rate)}
+	got, err := io.ReadAll(body)
+	if err != nil || len(got) != 2500 {
+		t.Fatalf("read %d bytes, %v", len(got), err)
+	}
+	if link.slept != 2500*time.Millisecond || link.sleeps < 25 {
+		t.Errorf("2500 bytes at %d B/s: slept %v in %d waits, want 2.5s in 25 or more (at most 100 bytes each)", rate, link.slept, link.sleeps)
+	}
+
+	link2 := &fakeLink{now: link.now}
+	rec := httptest.NewRecorder()
+	w := &pacedWriter{ResponseWriter: rec, p: link2.pacer(rate)}
+	if n, err := w.Write([]byte(strings.Repeat("y", 750))); n != 750 || err != nil {
+		t.Fatalf("write: %d, %v", n, err)
+	}
+	if rec.Body.Len() != 750 || link2.slept != 750*time.Millisecond || link2.sleeps != 8 {
+		t.Errorf("750 bytes written at %d B/s: %d bytes, slept %v in %d waits", rate, rec.Body.Len(), link2.slept, link2.sleeps)
+	}
+	// Time the client spent elsewhere is not slept again.
+	link2.now = link2.now.Add(time.Second)
+	w.Write([]byte(strings.Repeat("y", 100)))
+	if link2.slept != 750*time.Millisecond {
+		t.Errorf("slept %v after an idle second, want no more", link2.slept)
+	}
+	// A wait cut short (client gone, gateway closing) ends the transfer.
+	stopped := &pacedWriter{ResponseWriter: httptest.NewRecorder(), p: &pacer{rate: 10, now: time.Now, sleep: func(time.Duration) bool { return false }}}
+	if _, err := stopped.Write([]byte("abc")); !errors.Is(err, errLinkClosed) {
+		t.Errorf("a cut wait: %v", err)
+	}
+}
+
+func TestControlBandwidthFault(t *testing.T) {
+	var stored []byte
+	up := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		stored, _ = io.ReadAll(r.Body)
+		w.Write([]byte(strings.Repeat("r", 3000)))
+	}))
+	defer up.Close()
+	g, err := New(Options{Dialect: OBS, Upstream: Upstream{URL: up.URL}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer g.Close()
+	gs := httptest.NewServer(g)
+	defer gs.Close()
+	h, _ := NewControl(ControlOptions{Gateways: []*Gateway{g}})
+	rec := httptest.NewRecorder()
+	h.ServeHTTP(rec, httptest.NewRequest("POST", "/v1/obs/faults", strings.NewReader(`{"action":"bandwidth","bytes_per_second":10485760,"ops":["put"],"times":1}`)))
+	if rec.Code != 201 || !strings.Contains(rec.Body.String(), `"bandwidth-10485760B/s"`) {
+		t.Fatalf("inject: %d %s", rec.Code, rec.Body)
+	}
+	req, _ := http.NewRequest("PUT", gs.URL+"/b/k", strings.NewReader(strings.Repeat("q", 5000)))
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != 200 || len(b) != 3000 || len(stored) != 5000 {
+		t.Errorf("through a bandwidth fault: %d, %d bytes back, %d stored", resp.StatusCode, len(b), len(stored))
+	}
+	if recs := g.Records(); len(recs) != 1 || recs[0].Fault != "bandwidth-10485760B/s" || recs[0].Outcome != OutcomeForwarded {
+		t.Errorf("records %+v", recs)
+	}
+	for _, body := range []string{`{"action":"bandwidth"}`, `{"action":"bandwidth","bytes_per_second":-5}`, `{"action":"reset","bytes_per_second":5}`} {
+		rec := httptest.NewRecorder()
+		h.ServeHTTP(rec, httptest.NewRequest("POST", "/v1/obs/faults", strings.NewReader(body)))
+		if rec.Code != 400 || !strings.Contains(rec.Body.String(), `"field":"bytes_per_second"`) {
+			t.Errorf("%s: %d %s", body, rec.Code, rec.Body)
+		}
+	}
+}

@@ -311,6 +311,8 @@ func (g *Gateway) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			}
 		case ActionTruncate:
 			truncate = true
+		case ActionBandwidth:
+			w = g.limitBandwidth(w, r, a.BytesPerSecond)
 		default:
 			g.applyFault(w, x, a)
 			return
