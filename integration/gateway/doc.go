@@ -132,7 +132,8 @@
 // [SlowDown] (503 with Retry-After), [TooManyRequests] (429 with
 // Retry-After), [Reset] (TCP RST after reading the body), [Stall] (read the
 // body, answer nothing until the client gives up, at most Options.MaxStall,
-// 30 s), [Latency] and [Truncate] (MinIO does the work, the reply is cut).
+// 30 s), [Latency], [Truncate] (MinIO does the work, the reply is cut) and
+// [Bandwidth] (body and reply paced to a rate each way).
 // Crafted replies drain the request body first.
 //
 // The conformance suite's faults map by name:
@@ -151,4 +152,12 @@
 // splits them by [Outcome] (forwarded, rejected by the gateway, faulted);
 // [Gateway.Records] lists the last 1000 with their request IDs, status and
 // code. Both are final by the time the client has its answer.
+//
+// # Control over HTTP
+//
+// [NewControl] serves the same operations as JSON over HTTP (clock offset,
+// faults, counters, records, buckets), a thin layer over the methods
+// above, so that tests in any language drive the gateways; `upload
+// gateway` runs the four dialects over MinIO with it. Its routes and the
+// JSON form of a fault ([FaultSpec]) are documented on [NewControl].
 package gateway
