@@ -107,11 +107,11 @@ type gatewayProc struct {
 	stderr *syncBuffer
 }
 
-func startGatewayProc(t *testing.T, args ...string) *gatewayProc {
+func startGatewayProc(t *testing.T, env map[string]string, args ...string) *gatewayProc {
 	t.Helper()
 	needMinIO(t)
 	dir := t.TempDir()
-	cmd := cliCommand(t, dir, nil, append([]string{"gateway", "--json"}, args...)...)
+	cmd := cliCommand(t, dir, env, append([]string{"gateway", "--json"}, args...)...)
 	stdout, err := cmd.StdoutPipe()
 	must(t, err)
 	p := &gatewayProc{t: t, cmd: cmd, stderr: &syncBuffer{}}
@@ -292,7 +292,7 @@ func (b bucketPath) RoundTrip(r *http.Request) (*http.Response, error) {
 // RequestTimeTooSkewed; a fault on TOS makes the upload command fail over
 // to OSS; an interrupt stops the gateway and its MinIO.
 func TestGatewayProcess(t *testing.T) {
-	p := startGatewayProc(t, "--bucket", "primary", "--bucket", "secondary")
+	p := startGatewayProc(t, nil, "--bucket", "primary", "--bucket", "secondary")
 	if len(p.info.Dialects) != 4 || p.info.Control == "" || p.info.MinIO == "" || p.info.PID != p.cmd.Process.Pid ||
 		strings.Join(p.info.Buckets, ",") != "primary,secondary" || p.info.Token != "" {
 		t.Fatalf("gateway info: %+v", p.info)
@@ -459,8 +459,7 @@ retry: {attempts: 2, base_delay: 10ms, max_delay: 50ms}
 // requires it, and the gateway never prints it.
 func TestGatewayToken(t *testing.T) {
 	const token = "fake-control-token-0123456789"
-	t.Setenv("UPLOAD_GATEWAY_TOKEN", token)
-	p := startGatewayProc(t)
+	p := startGatewayProc(t, map[string]string{"UPLOAD_GATEWAY_TOKEN": token})
 	if p.info.Token != "" {
 		t.Errorf("the token from the environment was printed: %+v", p.info)
 	}
@@ -481,6 +480,35 @@ func TestGatewayToken(t *testing.T) {
 	}
 	if strings.Contains(p.stderr.String(), token) {
 		t.Errorf("the token is in the log:\n%s", p.stderr)
+	}
+}
+
+// TestGatewayExistingMinIO: with --minio the gateway uses that server
+// (its keys from MINIO_ROOT_USER and MINIO_ROOT_PASSWORD), creates the
+// bucket there, and leaves the server running when it stops.
+func TestGatewayExistingMinIO(t *testing.T) {
+	srv := miniotest.Shared(t)
+	bucket := miniotest.UniqueBucketName("existing")
+	t.Cleanup(func() { _ = srv.RemoveBucket(context.Background(), bucket) })
+	p := startGatewayProc(t, map[string]string{"MINIO_ROOT_USER": srv.AccessKey, "MINIO_ROOT_PASSWORD": srv.SecretKey},
+		"--minio", srv.URL, "--bucket", bucket)
+	if p.info.MinIO != srv.URL || p.info.Dialects[gateway.TOS].Bucket != bucket {
+		t.Fatalf("info %+v", p.info)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	if code, err := sdkPut(ctx, gateway.TOS, p.info.Dialects[gateway.TOS], "k", []byte("via tos")); err != nil {
+		t.Fatalf("TOS SDK put: %s %v", code, err)
+	}
+	if got := listBucket(t, srv, bucket); got["k"] != 7 {
+		t.Errorf("the MinIO given holds %v", got)
+	}
+	must(t, p.cmd.Process.Signal(syscall.SIGTERM))
+	if err := p.wait(); err != nil {
+		t.Fatalf("after SIGTERM: %v\n%s", err, p.stderr)
+	}
+	if ok, err := srv.Client().BucketExists(ctx, bucket); err != nil || !ok {
+		t.Errorf("the MinIO given is not running any more after the gateway stopped: %v %v", ok, err)
 	}
 }
 
