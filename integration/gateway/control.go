@@ -48,6 +48,7 @@ const maxControlRequest = 1 << 20
 //	PUT    /v1/{dialect}/clock               {"offset": "31m"} (negative: behind); "all" too
 //	DELETE /v1/{dialect}/clock               offset 0; "all" too
 //	POST   /v1/{dialect}/faults              inject a fault (below); answers its id
+//	GET    /v1/{dialect}/faults              the faults still active, with their hits
 //	GET    /v1/{dialect}/faults/{id}         how many requests it affected
 //	DELETE /v1/{dialect}/faults/{id}         remove it
 //	DELETE /v1/{dialect}/faults              remove every fault; "all" too
@@ -103,7 +104,7 @@ func NewControl(opts ControlOptions) (http.Handler, error) {
 	mux.HandleFunc("/v1/{dialect}/clock", c.methods(map[string]http.HandlerFunc{
 		http.MethodGet: c.getClock, http.MethodPut: c.setClock, http.MethodDelete: c.clearClock}))
 	mux.HandleFunc("/v1/{dialect}/faults", c.methods(map[string]http.HandlerFunc{
-		http.MethodPost: c.inject, http.MethodDelete: c.clearFaults}))
+		http.MethodGet: c.listFaults, http.MethodPost: c.inject, http.MethodDelete: c.clearFaults}))
 	mux.HandleFunc("/v1/{dialect}/faults/{id}", c.methods(map[string]http.HandlerFunc{
 		http.MethodGet: c.getFault, http.MethodDelete: c.removeFault}))
 	mux.HandleFunc("/v1/{dialect}/counts", c.methods(map[string]http.HandlerFunc{
@@ -727,6 +728,26 @@ func (g *Gateway) lookupFault(id FaultID) (faultBody, bool) {
 		}
 	}
 	return fb, true
+}
+
+func (c *control) listFaults(w http.ResponseWriter, r *http.Request) {
+	g, err := c.gateway(r)
+	if err != nil {
+		fail(w, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"dialect": g.Dialect(), "faults": g.activeFaults()})
+}
+
+// activeFaults describes the faults still injected, in matching order.
+func (g *Gateway) activeFaults() []faultBody {
+	g.faults.mu.Lock()
+	defer g.faults.mu.Unlock()
+	out := []faultBody{}
+	for _, e := range g.faults.list {
+		out = append(out, faultBody{Dialect: g.opts.Dialect, ID: e.id, Action: e.f.Action.String(), Active: true, Hits: g.faults.hits[e.id]})
+	}
+	return out
 }
 
 func (c *control) clearFaults(w http.ResponseWriter, r *http.Request) {

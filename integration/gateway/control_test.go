@@ -159,6 +159,11 @@ func TestControlFaultsAndCounts(t *testing.T) {
 		t.Errorf("PUT after removal: %d", resp.StatusCode)
 	}
 	c.do("POST", "/v1/tos/faults", `{"action":"reset"}`)
+	c.do("POST", "/v1/tos/faults", `{"action":"truncate","times":5}`)
+	st, out = c.do("GET", "/v1/tos/faults", "")
+	if fl, _ := out["faults"].([]any); st != 200 || len(fl) != 2 || fl[0].(map[string]any)["action"] != "reset" || fl[1].(map[string]any)["id"] != 4.0 {
+		t.Errorf("list: %d %v", st, out)
+	}
 	if st, _ = c.do("DELETE", "/v1/tos/faults", ""); st != 200 {
 		t.Errorf("clear: %d", st)
 	}
