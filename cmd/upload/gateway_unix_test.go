@@ -329,7 +329,31 @@ func TestGatewayProcess(t *testing.T) {
 				t.Errorf("%s counters %+v, want %d PUTs forwarded and nothing else", d, c, n)
 			}
 		}
+		// A multipart upload with the OSS SDK: each call counted by operation.
+		p.ctl("DELETE", "/v1/oss/counts", "", 200, nil)
+		x := p.info.Dialects[gateway.OSS]
+		cli, err := oss.New(x.Endpoint, x.AccessKey, x.SecretKey, oss.AuthVersion(oss.AuthV4), oss.Region(x.Region))
+		must(t, err)
+		bkt, err := cli.Bucket(x.Bucket)
+		must(t, err)
+		imur, err := bkt.InitiateMultipartUpload("sdk/oss/multipart", oss.WithContext(ctx))
+		must(t, err)
+		var parts []oss.UploadPart
+		for i, size := range []int{5 << 20, 1000} {
+			up, err := bkt.UploadPart(imur, bytes.NewReader(bytes.Repeat([]byte{'m'}, size)), int64(size), i+1, oss.WithContext(ctx))
+			must(t, err)
+			parts = append(parts, up)
+		}
+		_, err = bkt.CompleteMultipartUpload(imur, parts, oss.WithContext(ctx))
+		must(t, err)
+		c := p.counts(gateway.OSS)
+		if c.Ops[gateway.OpInitiate].Forwarded != 1 || c.Ops[gateway.OpUploadPart].Forwarded != 2 || c.Ops[gateway.OpComplete].Forwarded != 1 || c.Total.Requests != 4 {
+			t.Errorf("OSS counters after initiate, 2 parts, complete: %+v", c)
+		}
 		got := p.objects("primary")
+		if got["sdk/oss/multipart"] != 5<<20+1000 {
+			t.Errorf("MinIO holds %d bytes for the multipart object", got["sdk/oss/multipart"])
+		}
 		for _, d := range gateway.Dialects {
 			for i := range n {
 				if size := got[fmt.Sprintf("sdk/%s/%d", d, i)]; size != int64(3*(i+1)) {
