@@ -95,12 +95,17 @@ type gatewayDialect struct {
 // gatewayInfo is what upload gateway prints, and what GET /v1/info
 // answers (without the token).
 type gatewayInfo struct {
-	Control  string                             `json:"control"`
-	Token    string                             `json:"token,omitempty"`
-	MinIO    string                             `json:"minio"`
-	Buckets  []string                           `json:"buckets"`
-	PID      int                                `json:"pid"`
-	Dialects map[gateway.Dialect]gatewayDialect `json:"dialects"`
+	Control string `json:"control"`
+	Token   string `json:"token,omitempty"`
+	MinIO   string `json:"minio"`
+	// MinIOAccessKey and MinIOSecretKey are the fixed fake root keys of a
+	// MinIO the command started (never those of --minio), to check what it
+	// holds.
+	MinIOAccessKey string                             `json:"minio_access_key,omitempty"`
+	MinIOSecretKey string                             `json:"minio_secret_key,omitempty"`
+	Buckets        []string                           `json:"buckets"`
+	PID            int                                `json:"pid"`
+	Dialects       map[gateway.Dialect]gatewayDialect `json:"dialects"`
 }
 
 func (a *app) gatewayCommand(ctx context.Context, common *commonFlags) *cobra.Command {
@@ -250,6 +255,9 @@ func (a *app) runGateway(ctx context.Context, common commonFlags, gf *gatewayFla
 	}
 	stops = append(stops, func() { _ = ctlLn.Close() })
 	info := gatewayInfo{MinIO: up.URL, Buckets: buckets, PID: os.Getpid(), Dialects: map[gateway.Dialect]gatewayDialect{}}
+	if gf.minio == "" {
+		info.MinIOAccessKey, info.MinIOSecretKey = up.AccessKey, up.SecretKey
+	}
 	info.Control = "http://" + lis.urlHost(ctlLn.Addr().(*net.TCPAddr).Port)
 	var gws []*gateway.Gateway
 	for i, d := range gateway.Dialects {
@@ -400,6 +408,10 @@ func writeGatewayEnv(w io.Writer, info gatewayInfo, tokenFromEnv bool) {
 		fmt.Fprintln(w, "# the control API wants the token of UPLOAD_GATEWAY_TOKEN")
 	}
 	export("UPLOAD_GATEWAY_MINIO", info.MinIO)
+	if info.MinIOAccessKey != "" {
+		export("UPLOAD_GATEWAY_MINIO_ACCESS_KEY", info.MinIOAccessKey)
+		export("UPLOAD_GATEWAY_MINIO_SECRET_KEY", info.MinIOSecretKey)
+	}
 	export("UPLOAD_GATEWAY_BUCKETS", strings.Join(info.Buckets, " "))
 	for _, d := range gateway.Dialects {
 		x, names := info.Dialects[d], gatewayEnv[d]

@@ -168,12 +168,12 @@ func (p *gatewayProc) counts(d gateway.Dialect) gateway.Counts {
 	return c
 }
 
-// minioClient reaches the MinIO behind the gateway directly, to check
-// what it holds (the gateway started it with the fixed test root keys).
+// minioClient reaches the MinIO behind the gateway directly, with the keys
+// the gateway printed, to check what it holds.
 func (p *gatewayProc) minioClient() *minio.Client {
 	u, err := url.Parse(p.info.MinIO)
 	must(p.t, err)
-	mc, err := minio.New(u.Host, &minio.Options{Creds: credentials.NewStaticV4(miniotest.RootUser, miniotest.RootPassword, ""), Region: miniotest.Region})
+	mc, err := minio.New(u.Host, &minio.Options{Creds: credentials.NewStaticV4(p.info.MinIOAccessKey, p.info.MinIOSecretKey, ""), Region: miniotest.Region})
 	must(p.t, err)
 	return mc
 }
@@ -516,7 +516,7 @@ func TestGatewayExistingMinIO(t *testing.T) {
 	t.Cleanup(func() { _ = srv.RemoveBucket(context.Background(), bucket) })
 	p := startGatewayProc(t, map[string]string{"MINIO_ROOT_USER": srv.AccessKey, "MINIO_ROOT_PASSWORD": srv.SecretKey},
 		"--minio", srv.URL, "--bucket", bucket)
-	if p.info.MinIO != srv.URL || p.info.Dialects[gateway.TOS].Bucket != bucket {
+	if p.info.MinIO != srv.URL || p.info.Dialects[gateway.TOS].Bucket != bucket || p.info.MinIOAccessKey != "" || p.info.MinIOSecretKey != "" {
 		t.Fatalf("info %+v", p.info)
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
