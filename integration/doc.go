@@ -98,7 +98,7 @@
 //     (EC 0048-00000401); the upload fails over to the secondary after one
 //     PUT, with the endpoint hint, the breaker opens (target_refused), and
 //     with no cloud left the file goes to the backup.
-//   - TestScenarioSlowLink: a 20 MiB PUT through a 2 MB/s uplink (about 10
+//   - TestScenarioSlowLink: a 20 MiB PUT through a 2 MB/s link (about 10
 //     s), for TOS and OBS, with a 2 s stall timeout: stored by the first
 //     attempt, and the skew measured against the gateway's correct clock
 //     is under a second (a run measured +0.43 s and -0.18 s; measured from

@@ -11,7 +11,7 @@ import (
 	"github.com/resilient-upload/upload/uploader"
 )
 
-// slowLinkRate is the uplink of the slow-link scenarios: 2 MB/s.
+// slowLinkRate is the link of the slow-link scenarios: 2 MB/s.
 const slowLinkRate = 2_000_000
 
 // TestScenarioTargetRefused: OSS answers every request of a new mainland
@@ -70,8 +70,8 @@ func TestScenarioTargetRefused(t *testing.T) {
 	})
 }
 
-// TestScenarioSlowLink: a 20 MiB object on a 2 MB/s uplink (the gateway
-// reads request bodies no faster), in one PUT that takes about ten seconds,
+// TestScenarioSlowLink: a 20 MiB object on a 2 MB/s link (the gateway's
+// Bandwidth fault reads the PUT's body no faster), in one PUT that takes about ten seconds,
 // with a stall timeout of two seconds. The upload is stored by its first
 // attempt (bytes keep moving, so the watchdog never ends it), and the skew
 // measured against the gateway's correct clock stays under a second: the
@@ -88,7 +88,7 @@ func TestScenarioSlowLink(t *testing.T) {
 	} {
 		t.Run(string(spec.dialect), func(t *testing.T) {
 			c := newCloud(t, srv, spec)
-			c.gw.SetUploadRate(slowLinkRate)
+			c.gw.Inject(gateway.Fault{Ops: []gateway.Op{gateway.OpPut}, Action: gateway.Bandwidth(slowLinkRate)})
 			u := newFailover(t, []*cloud{c}, nil, failover.Options{StallTimeout: 2 * time.Second}, newEventLog())
 			obj, data := object("slow/20MiB", 20<<20, 21)
 			res := mustUpload(t, u, obj)

@@ -152,6 +152,7 @@ func (a *app) commands(ctx context.Context) *cobra.Command {
 	root.Flags().SortFlags = false
 
 	root.AddCommand(a.doctorCommand(ctx, &common), a.drainCommand(ctx, &common))
+	root.AddCommand(a.gatewayCommand(ctx, &common))
 	return root
 }
 

@@ -1,11 +1,8 @@
 package gateway
 
 import (
-	"bytes"
-	"context"
 	"encoding/json"
 	"encoding/xml"
-	"io"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -84,31 +81,5 @@ func TestPublicEndpointForbiddenHasItsEC(t *testing.T) {
 	}
 	if _, err := NamedAction("NoSuchCodeAnywhere"); err == nil {
 		t.Fatal("NamedAction accepted an unknown code")
-	}
-}
-
-// TestPacerReadsAllBytes: a paced body yields every byte, in order, and a
-// request context that ends stops the wait.
-func TestPacerReadsAllBytes(t *testing.T) {
-	data := bytes.Repeat([]byte("0123456789"), 10000)
-	g, err := New(Options{Dialect: OBS, Upstream: Upstream{URL: "http://127.0.0.1:1"}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer g.Close()
-	// A fast rate: the test checks the bytes, not the time.
-	b := g.limitBody(t.Context(), io.NopCloser(bytes.NewReader(data)), newPacer(100<<20))
-	got, err := io.ReadAll(b)
-	if err != nil || !bytes.Equal(got, data) {
-		t.Fatalf("read %d bytes, err %v; want the %d bytes sent", len(got), err, len(data))
-	}
-	// A context already done: a read that must wait returns its error.
-	slow := newPacer(1)
-	slow.reserve(1 << 20) // the link is booked for days
-	ctx, cancel := context.WithCancel(context.Background())
-	cancel()
-	b = g.limitBody(ctx, io.NopCloser(bytes.NewReader(data)), slow)
-	if _, err := b.Read(make([]byte, 10)); err == nil {
-		t.Fatal("a read on a canceled request waited for the link")
 	}
 }

@@ -133,16 +133,12 @@
 // Retry-After), [Reset] (TCP RST after reading the body), [Stall] (read the
 // body, answer nothing until the client gives up, at most Options.MaxStall,
 // 30 s), [Latency], [Truncate] (MinIO does the work, the reply is cut) and
-// [Bandwidth] (read this request's body at most at a rate, then go on).
+// [Bandwidth] (body and reply paced to a rate each way).
 // [RespondCode] answers any code of the vendors' published error-code table
 // (internal/errclass Codes) with the status the table gives it in the
 // gateway's dialect, e.g. 400 PublicEndpointForbidden (EC 0048-00000401)
 // from OSS; [NamedAction] knows those codes by name too. Crafted replies
 // drain the request body first.
-//
-// [Gateway.SetUploadRate] is a slow uplink: the gateway reads request
-// bodies, all requests together, at most at that many bytes per second, so
-// a large upload takes real time while its bytes keep moving.
 //
 // The conformance suite's faults map by name:
 //
@@ -160,4 +156,12 @@
 // splits them by [Outcome] (forwarded, rejected by the gateway, faulted);
 // [Gateway.Records] lists the last 1000 with their request IDs, status and
 // code. Both are final by the time the client has its answer.
+//
+// # Control over HTTP
+//
+// [NewControl] serves the same operations as JSON over HTTP (clock offset,
+// faults, counters, records, buckets), a thin layer over the methods
+// above, so that tests in any language drive the gateways; `upload
+// gateway` runs the four dialects over MinIO with it. Its routes and the
+// JSON form of a fault ([FaultSpec]) are documented on [NewControl].
 package gateway

@@ -36,11 +36,14 @@ const (
 	// Content-Length, or for a bodiless reply half a status line, and closes
 	// the connection.
 	ActionTruncate
+	// ActionBandwidth handles the request normally, but reads its body and
+	// writes its reply no faster than BytesPerSecond each (see [Bandwidth]).
+	ActionBandwidth
 )
 
 // Action is what happens to a request a [Fault] matches. Build one with
 // [Respond], [SlowDown], [TooManyRequests], [InternalError], [Reset],
-// [Stall], [Latency], [Truncate] or [NamedAction].
+// [Stall], [Latency], [Truncate], [Bandwidth] or [NamedAction].
 type Action struct {
 	Kind ActionKind
 	// Status, Code and Message of ActionRespond; an empty Message takes the
@@ -53,8 +56,8 @@ type Action struct {
 	// Delay of ActionLatency, and the longest wait of ActionStall (0: the
 	// gateway's MaxStall).
 	Delay time.Duration
-	// Rate is the body's bytes per second of ActionBandwidth.
-	Rate int64
+	// BytesPerSecond is the rate of ActionBandwidth, in each direction.
+	BytesPerSecond int64
 }
 
 // RespondCode answers code with the status that the vendors' published
@@ -154,7 +157,7 @@ func (a Action) String() string {
 	case ActionTruncate:
 		return "truncate"
 	case ActionBandwidth:
-		return fmt.Sprintf("bandwidth-%dB/s", a.Rate)
+		return fmt.Sprintf("bandwidth-%dB/s", a.BytesPerSecond)
 	}
 	return "none"
 }

@@ -118,8 +118,6 @@ type Gateway struct {
 	parts     partCRCs
 	idPrefix  string
 	idSeq     atomic.Uint64
-	linkMu    sync.Mutex
-	uplink    *pacer // nil: request bodies are read at full speed
 
 	mu      sync.Mutex
 	closed  bool
@@ -298,14 +296,9 @@ func (g *Gateway) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	defer x.commit(OutcomeFaulted, 0, "client-gone")
 
 	truncate := false
-	r.Body = g.limitBody(r.Context(), r.Body, g.uplinkPacer())
 	if a, ok := g.faults.match(x.ri, r.Method, g.opts.Clock.Now()); ok {
 		x.rec.Fault = a.String()
 		switch a.Kind {
-		case ActionBandwidth:
-			if a.Rate > 0 {
-				r.Body = g.limitBody(r.Context(), r.Body, newPacer(a.Rate))
-			}
 		case ActionLatency:
 			if !g.sleep(r.Context(), a.Delay) {
 				if r.Context().Err() == nil {
@@ -318,6 +311,8 @@ func (g *Gateway) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			}
 		case ActionTruncate:
 			truncate = true
+		case ActionBandwidth:
+			w = g.limitBandwidth(w, r, a.BytesPerSecond)
 		default:
 			g.applyFault(w, x, a)
 			return
