@@ -83,3 +83,19 @@ func TestPublicEndpointForbiddenHasItsEC(t *testing.T) {
 		t.Fatal("NamedAction accepted an unknown code")
 	}
 }
+
+// TestControlInjectsAnyTableCode: the control API takes any code of the
+// vendors' table as an action, answered with the table's status.
+func TestControlInjectsAnyTableCode(t *testing.T) {
+	c := newControlled(t, "")
+	st, out := c.do("POST", "/v1/tos/faults", `{"action":"CrossRegionAccessError","ops":["put"]}`)
+	if st != 201 || out["action"] != "respond-CrossRegionAccessError" {
+		t.Fatalf("POST fault: %d %v", st, out)
+	}
+	if resp := c.put("k"); resp.StatusCode != 403 {
+		t.Fatalf("PUT: %d, want the table's 403 for CrossRegionAccessError", resp.StatusCode)
+	}
+	if st, out := c.do("POST", "/v1/tos/faults", `{"action":"NoSuchCodeAnywhere"}`); st != 400 || out["field"] != "action" {
+		t.Fatalf("an unknown code: %d %v", st, out)
+	}
+}

@@ -72,7 +72,8 @@ const maxControlRequest = 1 << 20
 // Retry-After 1 s unless retry_after says otherwise), too_many_requests
 // (429), internal_error (500), reset, stall, latency (delay required),
 // truncate, bandwidth (bytes_per_second required); the names of
-// [NamedAction] are accepted too. Durations are Go
+// [NamedAction] are accepted too, among them every vendor error code of the
+// table (see [RespondCode]), answered with its status. Durations are Go
 // durations ("1s", "500ms", "-31m"). Operations are the [Op] values ("put",
 // "upload_part", "initiate", "complete", "get", "head"...).
 //
@@ -597,7 +598,7 @@ func (s FaultSpec) action() (Action, error) {
 	default:
 		na, err := NamedAction(name)
 		if err != nil {
-			return a, badInput("action", "unknown action %q; one of %s (or a fault name: 500, 503-slowdown, 429, SignatureDoesNotMatch, InvalidAccessKeyId, RequestTimeTooSkewed, AccessDenied, NoSuchBucket)", name, actionNames)
+			return a, badInput("action", "unknown action %q; one of %s (or a fault name: 500, 503-slowdown, 429, or any vendor error code, like PublicEndpointForbidden)", name, actionNames)
 		}
 		a = na
 		if a.Kind == ActionRespond {
