@@ -54,8 +54,10 @@ const (
 	// or of its configuration, not of the caller's input: a wrong endpoint
 	// or region (AuthorizationHeaderMalformed, CrossRegionAccessError), an
 	// endpoint the account may not use (OSS PublicEndpointForbidden), a
-	// bucket policy or setting, a missing KMS key, or a 400 whose code is
-	// not known. Another target may well take the object, so it fails over
+	// bucket setting (default encryption with a KMS key that is missing or
+	// disabled), a method or feature the target does not offer, or a 400
+	// whose code is not known. A policy's plain 403 AccessDenied stays
+	// AccessDenied. Another target may well take the object, so it fails over
 	// and backs up like AccessDenied.
 	TargetRefused
 
