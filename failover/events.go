@@ -15,7 +15,9 @@ type EventType int
 // Time and Target.
 const (
 	// EventBreaker: a target's breaker changed state, From → To. Kind is the
-	// failure that opened it, when To is Open.
+	// failure that opened it, when To is Open. Open → HalfOpen is reported
+	// when the first trial call is let through (after the open period, or a
+	// successful probe), not when the open period ends.
 	EventBreaker EventType = iota + 1
 	// EventRetry: an attempt failed (Kind, Err) and the same target will be
 	// tried again after Wait; Attempt is the number of the failed attempt
