@@ -66,15 +66,21 @@
 // An ambiguous failure, one that leaves open whether the object was stored
 // (a Timeout, or an Unavailable or Unknown failure with no reply: the
 // connection broke or the reply was cut after the body was sent), is
-// checked where the backend is an [uploader.Stater]: if a Stat finds the
-// object with the right size, and its ETag, when a plain MD5, matches the
-// body's MD5 (or, without one, its LastModified is not older than the
-// attempt), the upload counts as stored there: the Attempts show the
+// checked where the backend is an [uploader.Stater]. The check compares
+// content, never time: the object a Stat finds counts as this upload only
+// if it has the body's size and what the server reports proves its bytes:
+// the CRC-64 that TOS, OSS and COS report ([uploader.ObjectInfo].CRC64)
+// equals the body's; a plain MD5 ETag equals the body's MD5; a multipart
+// ETag ("hex-N") equals the MD5 of the MD5s of the parts the backend, an
+// [uploader.PartSizer], cuts the body into. No check may fail and at least
+// one must pass; reading the body again for the digests is bounded like the
+// Stat. Then the upload counts as stored there: the Attempts show the
 // failure followed by a successful Attempt on the same target, and
-// [EventLanded] is emitted. Otherwise the failure is retried or failed over;
-// without a Stater the object may then exist twice, once on each target. A
-// server's own refusal (a reply with a status) is never ambiguous and costs
-// no Stat.
+// [EventLanded] is emitted. Otherwise (an older object of the same size, or
+// one nothing proves, such as an ETag that is no digest with no CRC-64) the
+// failure is retried or failed over; without a Stater the object may then
+// exist twice, once on each target. A server's own refusal (a reply with a
+// status) is never ambiguous and costs no Stat.
 //
 // # Breakers
 //

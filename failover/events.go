@@ -34,8 +34,9 @@ const (
 	// EventBackup: every cloud target failed and the backup Target stored
 	// Key (Err nil), or failed to (Err, Kind).
 	EventBackup
-	// EventLanded: an attempt on Target timed out, and a Stat showed that
-	// Key landed whole: the upload counts as a success there.
+	// EventLanded: an attempt on Target failed ambiguously (a timeout, or
+	// no reply), and a Stat showed that Key landed whole, by its content:
+	// the upload counts as a success there.
 	EventLanded
 	// EventDrain: Drain handled one spooled object, Key: Outcome, and the
 	// cloud Target where it is now (or Err).

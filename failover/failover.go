@@ -594,7 +594,7 @@ func (r *run) attempt(t *target) (uploader.Result, error) {
 	if err == nil || t.stater == nil || !ambiguous(err) {
 		return res, err
 	}
-	if lres, ok := r.landed(t, start); ok {
+	if lres, ok := r.landed(t); ok {
 		now := u.clock.Now()
 		r.record(t, nil, end, now, nil)
 		u.c.landed.Add(1)
@@ -684,64 +684,6 @@ func ambiguous(err error) bool {
 	return false
 }
 
-// landedSlack is how much earlier than the attempt's start (on the server's
-// clock) a landed object's LastModified may be: Last-Modified has a
-// resolution of one second.
-const landedSlack = 2 * time.Second
-
-// statTimeoutCap bounds a Stat made after an ambiguous timeout.
-const statTimeoutCap = time.Minute
-
-// landed reports whether the object of a timed-out attempt that started at
-// start is stored whole on t: Stat finds it with the right size, and its
-// ETag, when that is a plain MD5, matches the body's MD5; and, unless the
-// MD5 was checked, it was modified after the attempt began (so an older
-// object of the same size is not taken for it).
-func (r *run) landed(t *target, start time.Time) (uploader.Result, bool) {
-	u := r.u
-	timeout := min(u.opts.AttemptTimeout, statTimeoutCap)
-	if timeout <= 0 {
-		timeout = statTimeoutCap
-	}
-	sctx, cancel := withTimeout(r.ctx, u.clock, timeout)
-	defer cancel()
-	info, err := t.stater.Stat(sctx, r.obj.Key)
-	if err != nil || info.Size != r.obj.Size {
-		return uploader.Result{}, false
-	}
-	want := ""
-	if r.obj.MD5 != nil {
-		want = hex.EncodeToString(r.obj.MD5)
-	}
-	verified := false
-	if etag := plainMD5(info.ETag); etag != "" {
-		if want == "" {
-			sum, err := bodyMD5(sctx, r.obj)
-			if err != nil {
-				return uploader.Result{}, false
-			}
-			want = sum
-		}
-		if etag != want {
-			return uploader.Result{}, false
-		}
-		verified = true
-	}
-	if !verified {
-		if info.LastModified.IsZero() {
-			return uploader.Result{}, false
-		}
-		var skew time.Duration
-		if t.skewer != nil {
-			skew, _ = t.skewer.Skew()
-		}
-		if info.LastModified.Before(start.Add(skew).Add(-landedSlack)) {
-			return uploader.Result{}, false
-		}
-	}
-	return uploader.Result{Provider: t.provider, ETag: info.ETag, MD5: want, Size: info.Size}, true
-}
-
 // plainMD5 returns etag, unquoted and lower-cased, if it is a plain MD5 (32
 // hex digits, as a single-request upload gets), else "".
 func plainMD5(etag string) string {
@@ -753,12 +695,6 @@ func plainMD5(etag string) string {
 		return ""
 	}
 	return etag
-}
-
-// bodyMD5 reads obj's body once and returns its hex MD5.
-func bodyMD5(ctx context.Context, obj uploader.Object) (string, error) {
-	sum, _, err := readMD5(ctx, obj)
-	return sum, err
 }
 
 // readMD5 reads obj's body once, to its end, and returns its hex MD5 and

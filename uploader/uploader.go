@@ -121,7 +121,7 @@ func NewAttempt(target, provider string, start, end time.Time, err error) Attemp
 // or a local directory. Backends are safe for concurrent use.
 //
 // A Backend may implement the optional interfaces [Stater], [Getter],
-// [Deleter], [Describer] and [SkewReporter]; callers find them with a type
+// [Deleter], [Describer], [SkewReporter] and [PartSizer]; callers find them with a type
 // assertion. Each backend asserts at compile time what it implements.
 type Backend interface {
 	// Name returns the target's name, as configured (e.g. "tos-beijing").
@@ -156,6 +156,11 @@ type ObjectInfo struct {
 	ContentType  string
 	LastModified time.Time
 	Metadata     map[string]string
+	// CRC64 is the CRC-64/ECMA (as hash/crc64 computes it with the ECMA
+	// table) of the object's bytes, in decimal, as TOS, OSS and COS report
+	// it (x-tos-hash-crc64ecma, x-oss-hash-crc64ecma,
+	// x-cos-hash-crc64ecma); empty when the server sent none.
+	CRC64 string
 }
 
 // Stater is implemented by backends that can tell whether an object exists.
@@ -163,6 +168,18 @@ type Stater interface {
 	// Stat returns the object's info, or an *Error whose Code is "NoSuchKey"
 	// and whose Status is 404 if there is no such object (see [IsNotFound]).
 	Stat(ctx context.Context, key string) (ObjectInfo, error)
+}
+
+// PartSizer is implemented by backends that store large objects with a
+// multipart upload, so that what a Stat reports can be checked against an
+// object's bytes: an S3-style server makes the ETag of such an object the
+// hex MD5 of the concatenated binary MD5s of its parts, "-", and the part
+// count.
+type PartSizer interface {
+	// PartSize returns the size of every part but the last that Put uses
+	// for an object of size bytes, or 0 if Put sends such an object in one
+	// request.
+	PartSize(size int64) int64
 }
 
 // Getter is implemented by backends that can read an object back.
