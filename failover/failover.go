@@ -148,7 +148,11 @@ func (u *Uploader) TargetState(name string) (State, bool) {
 // refusals (Kind CircuitOpen) included, even on success.
 //
 // An Invalid or Canceled failure ends the upload at once: no retry, no
-// failover, no backup. Otherwise, when no target stored the object, the
+// failover, no backup. A cancel that may have come after the body was sent
+// is settled first (see the package documentation, "Cancellation"): the
+// upload succeeds if the object is found stored, proved by its content;
+// its Canceled error has MayHaveLanded set, naming the target, if that
+// cannot be ruled out. Otherwise, when no target stored the object, the
 // error is an *uploader.Error of Op "upload" whose Kind is that of the last
 // failure and whose message lists each target's.
 func (u *Uploader) Upload(ctx context.Context, obj uploader.Object) (uploader.Result, error) {
@@ -250,6 +254,9 @@ type run struct {
 	lastErr  error
 	stop     *checkStop
 	why      string // why cloud targets were skipped (budget, deadline)
+	// unsure is the target an attempt may have stored the object on,
+	// unconfirmed (see settleCanceled); nil if none.
+	unsure *target
 }
 
 func (u *Uploader) upload(ctx context.Context, obj uploader.Object, p plan) (uploader.Result, error) {
@@ -264,7 +271,7 @@ func (u *Uploader) upload(ctx context.Context, obj uploader.Object, p plan) (upl
 	for {
 		res, err, done := r.pass()
 		if done {
-			return res, err
+			return res, r.honest(err)
 		}
 		d, ok := r.openWait(waited)
 		if !ok {
@@ -278,7 +285,7 @@ func (u *Uploader) upload(ctx context.Context, obj uploader.Object, p plan) (upl
 	}
 	if ctx.Err() != nil {
 		err := &uploader.Error{Kind: uploader.Canceled, Op: "upload", Key: obj.Key, Message: ctx.Err().Error(), Err: ctx.Err()}
-		return uploader.Result{Key: obj.Key, Attempts: r.attempts}, err
+		return uploader.Result{Key: obj.Key, Attempts: r.attempts}, r.honest(err)
 	}
 	if u.backup != nil && !p.noBackup {
 		return r.toBackup()
@@ -576,7 +583,8 @@ func (r *run) attempt(t *target) (uploader.Result, error) {
 	}
 	start := u.clock.Now()
 	actx, cancel := withTimeout(r.ctx, u.clock, timeout)
-	res, err := t.b.Put(actx, r.obj)
+	obj, sent := watchSent(r.obj)
+	res, err := t.b.Put(actx, obj)
 	late := timedOut(r.ctx, actx)
 	cancel()
 	end := u.clock.Now()
@@ -591,7 +599,14 @@ func (r *run) attempt(t *target) (uploader.Result, error) {
 		}
 	}
 	r.record(t, res.Attempts, start, end, err)
-	if err == nil || t.stater == nil || !ambiguous(err) {
+	if err != nil && r.ctx.Err() != nil {
+		return r.settleCanceled(t, sent, end, err)
+	}
+	if err == nil || !ambiguous(err) {
+		return res, err
+	}
+	if t.stater == nil {
+		r.unsure = t // the object may have landed; nothing can tell
 		return res, err
 	}
 	if lres, ok := r.landed(t); ok {

@@ -22,7 +22,8 @@ const statTimeoutCap = time.Minute
 // the object's (see [match]). An object that cannot be proved to be it
 // (another object of the same size, written before or since, or one whose
 // ETag is no digest on a server that sends no CRC-64) is not taken for it,
-// so the upload is retried.
+// so the upload is retried; one nothing proves either way makes t the run's
+// unsure target (see [run.honest]).
 func (r *run) landed(t *target) (uploader.Result, bool) {
 	u := r.u
 	timeout := min(u.opts.AttemptTimeout, statTimeoutCap)
@@ -33,10 +34,16 @@ func (r *run) landed(t *target) (uploader.Result, bool) {
 	defer cancel()
 	info, err := t.stater.Stat(sctx, r.obj.Key)
 	if err != nil {
+		if !uploader.IsNotFound(err) {
+			r.unsure = t
+		}
 		return uploader.Result{}, false
 	}
 	m, sum := match(sctx, t.b, r.obj, info)
 	if m != matchSame {
+		if m == matchUnproved {
+			r.unsure = t
+		}
 		return uploader.Result{}, false
 	}
 	return uploader.Result{Provider: t.provider, ETag: info.ETag, MD5: sum, Size: info.Size}, true
