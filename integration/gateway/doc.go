@@ -132,7 +132,12 @@
 // [SlowDown] (503 with Retry-After), [TooManyRequests] (429 with
 // Retry-After), [Reset] (TCP RST after reading the body), [Stall] (read the
 // body, answer nothing until the client gives up, at most Options.MaxStall,
-// 30 s), [Latency] and [Truncate] (MinIO does the work, the reply is cut).
+// 30 s), [Latency], [Truncate] (MinIO does the work, the reply is cut),
+// [Hold] (MinIO does the work, the reply is held until the client gives up)
+// and [HoldBody] (only the first bytes of the body are read, then nothing
+// until the client gives up). Hold and HoldBody signal a channel when they
+// start holding, so a test cancels the client at that point, not after a
+// sleep.
 // Crafted replies drain the request body first.
 //
 // The conformance suite's faults map by name:

@@ -311,6 +311,8 @@ func (g *Gateway) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			}
 		case ActionTruncate:
 			truncate = true
+		case ActionHold:
+			w = &holdWriter{ResponseWriter: w, g: g, x: x, a: a}
 		default:
 			g.applyFault(w, x, a)
 			return
