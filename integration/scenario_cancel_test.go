@@ -40,7 +40,7 @@ func TestScenarioCancelCleanOrHonest(t *testing.T) {
 		name       string
 		size       int
 		fault      func(held chan<- struct{}) gateway.Fault // nil: cancel before the upload
-		unprovable bool                                      // hide the backend's part size
+		unprovable bool                                     // hide the backend's part size
 		want       outcome
 	}{
 		{name: "before-send", size: single, want: clean},
