@@ -83,13 +83,12 @@
 // connection broke or the reply was cut after the body was sent), is
 // checked where the backend is an [uploader.Stater]. The check compares
 // content, never time: the object a Stat finds counts as this upload only
-// if it has the body's size and what the server reports proves its bytes:
-// the CRC-64 that TOS, OSS and COS report ([uploader.ObjectInfo].CRC64)
-// equals the body's; a plain MD5 ETag equals the body's MD5; a multipart
-// ETag ("hex-N") equals the MD5 of the MD5s of the parts the backend, an
-// [uploader.PartSizer], cuts the body into. No check may fail and at least
-// one must pass; reading the body again for the digests is bounded like the
-// Stat. Then the upload counts as stored there: the Attempts show the
+// if it has the body's size and what the server reports proves its bytes,
+// by the first of these the reply allows: the CRC-64 that TOS, OSS and COS
+// report ([uploader.ObjectInfo].CRC64) equals the body's; a plain MD5 ETag
+// equals the body's MD5; a multipart ETag ("hex-N") equals the MD5 of the
+// MD5s of the parts the backend, an [uploader.PartSizer], cuts the body
+// into. Reading the body again for the digests is bounded like the Stat. Then the upload counts as stored there: the Attempts show the
 // failure followed by a successful Attempt on the same target, and
 // [EventLanded] is emitted. Otherwise (an older object of the same size, or
 // one nothing proves, such as an ETag that is no digest with no CRC-64) the

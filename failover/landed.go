@@ -59,20 +59,20 @@ const (
 )
 
 // match compares what a Stat reported of a stored object with obj's bytes,
-// by content, never by time:
+// by content, never by time. The size must be obj's; then the first of
+// these that the reply allows decides:
 //
-//   - the size must be obj's;
-//   - a CRC-64 the server reports (TOS, OSS, COS) must be that of the body;
+//   - a CRC-64 the server reports (TOS, OSS, COS) must be that of the body
+//     (it covers every byte, whatever the ETag is made of);
 //   - an ETag of 32 hex digits (a single-request upload) must be the body's
 //     MD5 (obj.MD5 if the caller gave it, which the server checked);
 //   - a multipart ETag ("hex-N") must be the MD5 of the MD5s of the parts
-//     that b, a [uploader.PartSizer], cuts obj into, with the same N; a
+//     that b, an [uploader.PartSizer], cuts obj into, with the same N; a
 //     backend that is no PartSizer cannot prove one.
 //
-// Any check that fails gives matchDiffers; else any that passes gives
-// matchSame; else matchUnproved. The body is read once, at most, within
-// ctx; a read failure gives matchUnproved. sum is the hex MD5 of the body
-// when it was known or read, else "".
+// With none of them, or when the body cannot be read within ctx, the
+// result is matchUnproved. The body is read once at most. sum is the hex
+// MD5 of the body when it was known or read, else "".
 func match(ctx context.Context, b uploader.Backend, obj uploader.Object, info uploader.ObjectInfo) (m matchResult, sum string) {
 	if obj.MD5 != nil {
 		sum = hex.EncodeToString(obj.MD5)
@@ -92,7 +92,9 @@ func match(ctx context.Context, b uploader.Backend, obj uploader.Object, info up
 		haveCRC = err == nil
 		crcWant = v
 	}
-	if etag, parts, ok := multipartETag(info.ETag); ok {
+	if haveCRC {
+		plain = "" // the CRC decides
+	} else if etag, parts, ok := multipartETag(info.ETag); ok {
 		if ps, isPS := b.(uploader.PartSizer); isPS {
 			partSize = ps.PartSize(obj.Size)
 			if partSize <= 0 || (obj.Size+partSize-1)/partSize != parts {
@@ -106,7 +108,7 @@ func match(ctx context.Context, b uploader.Backend, obj uploader.Object, info up
 	if !haveCRC && plain == "" && composite == "" {
 		return matchUnproved, sum
 	}
-	if plain != "" && sum != "" && !haveCRC && composite == "" {
+	if plain != "" && sum != "" {
 		if plain == sum {
 			return matchSame, sum
 		}
@@ -119,25 +121,19 @@ func match(ctx context.Context, b uploader.Backend, obj uploader.Object, info up
 	if sum == "" {
 		sum = d.md5
 	}
-	m = matchUnproved
-	check := func(ok bool) {
-		switch {
-		case !ok:
-			m = matchDiffers
-		case m == matchUnproved:
-			m = matchSame
-		}
+	var same bool
+	switch {
+	case haveCRC:
+		same = d.crc == crcWant
+	case plain != "":
+		same = plain == sum
+	default:
+		same = composite == d.composite
 	}
-	if haveCRC {
-		check(d.crc == crcWant)
+	if same {
+		return matchSame, sum
 	}
-	if plain != "" {
-		check(plain == sum)
-	}
-	if composite != "" {
-		check(composite == d.composite)
-	}
-	return m, sum
+	return matchDiffers, sum
 }
 
 // multipartETag splits an ETag of the form "hex-N" (32 hex digits, N >= 1),
