@@ -81,7 +81,10 @@ type breaker struct {
 
 	pendMu  sync.Mutex
 	pending []Event
-	emit    func(Event)
+	// halfOpen is gobreaker's open→half-open change, held back until a
+	// trial is let through (see trialAdmitted); nil if none is held.
+	halfOpen *Event
+	emit     func(Event)
 }
 
 func newBreaker(name string, clock Clock, opts BreakerOptions, emit func(Event)) *breaker {
@@ -158,7 +161,27 @@ func (b *breaker) onStateChange(_ string, from, to gobreaker.State) {
 	b.streak = 0
 	b.win.reset()
 	b.pendMu.Lock()
-	b.pending = append(b.pending, ev)
+	if to == gobreaker.StateHalfOpen {
+		// gobreaker turns half-open on whatever call comes after its 1ns
+		// Timeout, even one the gate refuses or the end of a call admitted
+		// before the opening: report the change when a trial goes through.
+		b.halfOpen = &ev
+	} else {
+		b.halfOpen = nil
+		b.pending = append(b.pending, ev)
+	}
+	b.pendMu.Unlock()
+}
+
+// trialAdmitted queues the held open→half-open change, if any, dated now:
+// a call has just been let through as a half-open trial.
+func (b *breaker) trialAdmitted() {
+	b.pendMu.Lock()
+	if ev := b.halfOpen; ev != nil {
+		b.halfOpen = nil
+		ev.Time = b.clock.Now()
+		b.pending = append(b.pending, *ev)
+	}
 	b.pendMu.Unlock()
 }
 
@@ -208,6 +231,8 @@ func (b *breaker) allow() (done func(error), err error) {
 		b.flush()
 		return nil, gobreaker.ErrOpenState
 	}
+	b.trialAdmitted()
+	b.flush()
 	return func(err error) {
 		d(err)
 		b.flush()

@@ -80,18 +80,38 @@
 // not tried. An attempt's own timeout is told apart from it by the caller's
 // ctx.Err() being nil, and gives Timeout.
 //
+// Cancellation is also clean or honest. When the caller cancels an attempt
+// that had read the whole body (so the server may have it all; the backend
+// aborts an unfinished multipart upload itself), the upload checks what the
+// key holds, with a context of its own bounded to 10s: no object, or one
+// whose content is not the object's (see below), means nothing of the
+// upload is there, and the error is Canceled; the object, proved by its
+// content, means the attempt stored it after all, and the upload succeeds
+// there ([EventLanded]); otherwise (no Stater, the Stat failed, nothing
+// proves the content either way) the Canceled error has
+// [uploader.Error].MayHaveLanded set and names the target. So has a
+// Canceled error after an earlier ambiguous failure that the check below
+// could neither confirm nor rule out. Nothing is deleted: an object with
+// the very bytes of this one may have been under the key before. A server
+// still committing the body when the check runs is not seen by it.
+//
 // An ambiguous failure, one that leaves open whether the object was stored
 // (a Timeout, or an Unavailable or Unknown failure with no reply: the
 // connection broke or the reply was cut after the body was sent), is
-// checked where the backend is an [uploader.Stater]: if a Stat finds the
-// object with the right size, and its ETag, when a plain MD5, matches the
-// body's MD5 (or, without one, its LastModified is not older than the
-// attempt), the upload counts as stored there: the Attempts show the
+// checked where the backend is an [uploader.Stater]. The check compares
+// content, never time: the object a Stat finds counts as this upload only
+// if it has the body's size and what the server reports proves its bytes,
+// by the first of these the reply allows: the CRC-64 that TOS, OSS and COS
+// report ([uploader.ObjectInfo].CRC64) equals the body's; a plain MD5 ETag
+// equals the body's MD5; a multipart ETag ("hex-N") equals the MD5 of the
+// MD5s of the parts the backend, an [uploader.PartSizer], cuts the body
+// into. Reading the body again for the digests is bounded like the Stat. Then the upload counts as stored there: the Attempts show the
 // failure followed by a successful Attempt on the same target, and
-// [EventLanded] is emitted. Otherwise the failure is retried or failed over;
-// without a Stater the object may then exist twice, once on each target. A
-// server's own refusal (a reply with a status) is never ambiguous and costs
-// no Stat.
+// [EventLanded] is emitted. Otherwise (an older object of the same size, or
+// one nothing proves, such as an ETag that is no digest with no CRC-64) the
+// failure is retried or failed over; without a Stater the object may then
+// exist twice, once on each target. A server's own refusal (a reply with a
+// status) is never ambiguous and costs no Stat.
 //
 // # Breakers
 //

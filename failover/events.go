@@ -15,7 +15,9 @@ type EventType int
 // Time and Target.
 const (
 	// EventBreaker: a target's breaker changed state, From → To. Kind is the
-	// failure that opened it, when To is Open.
+	// failure that opened it, when To is Open. Open → HalfOpen is reported
+	// when the first trial call is let through (after the open period, or a
+	// successful probe), not when the open period ends.
 	EventBreaker EventType = iota + 1
 	// EventRetry: an attempt failed (Kind, Err) and the same target will be
 	// tried again after Wait; Attempt is the number of the failed attempt
@@ -32,8 +34,9 @@ const (
 	// EventBackup: every cloud target failed and the backup Target stored
 	// Key (Err nil), or failed to (Err, Kind).
 	EventBackup
-	// EventLanded: an attempt on Target timed out, and a Stat showed that
-	// Key landed whole: the upload counts as a success there.
+	// EventLanded: an attempt on Target failed ambiguously (a timeout, or
+	// no reply), and a Stat showed that Key landed whole, by its content:
+	// the upload counts as a success there.
 	EventLanded
 	// EventDrain: Drain handled one spooled object, Key: Outcome, and the
 	// cloud Target where it is now (or Err).

@@ -148,7 +148,11 @@ func (u *Uploader) TargetState(name string) (State, bool) {
 // refusals (Kind CircuitOpen) included, even on success.
 //
 // An Invalid or Canceled failure ends the upload at once: no retry, no
-// failover, no backup. Otherwise, when no target stored the object, the
+// failover, no backup. A cancel that may have come after the body was sent
+// is settled first (see the package documentation, "Cancellation"): the
+// upload succeeds if the object is found stored, proved by its content;
+// its Canceled error has MayHaveLanded set, naming the target, if that
+// cannot be ruled out. Otherwise, when no target stored the object, the
 // error is an *uploader.Error of Op "upload" whose Kind is that of the last
 // failure and whose message lists each target's.
 func (u *Uploader) Upload(ctx context.Context, obj uploader.Object) (uploader.Result, error) {
@@ -250,6 +254,9 @@ type run struct {
 	lastErr  error
 	stop     *checkStop
 	why      string // why cloud targets were skipped (budget, deadline)
+	// unsure is the target an attempt may have stored the object on,
+	// unconfirmed (see settleCanceled); nil if none.
+	unsure *target
 }
 
 func (u *Uploader) upload(ctx context.Context, obj uploader.Object, p plan) (uploader.Result, error) {
@@ -264,7 +271,7 @@ func (u *Uploader) upload(ctx context.Context, obj uploader.Object, p plan) (upl
 	for {
 		res, err, done := r.pass()
 		if done {
-			return res, err
+			return res, r.honest(err)
 		}
 		d, ok := r.openWait(waited)
 		if !ok {
@@ -278,7 +285,7 @@ func (u *Uploader) upload(ctx context.Context, obj uploader.Object, p plan) (upl
 	}
 	if ctx.Err() != nil {
 		err := &uploader.Error{Kind: uploader.Canceled, Op: "upload", Key: obj.Key, Message: ctx.Err().Error(), Err: ctx.Err()}
-		return uploader.Result{Key: obj.Key, Attempts: r.attempts}, err
+		return uploader.Result{Key: obj.Key, Attempts: r.attempts}, r.honest(err)
 	}
 	if u.backup != nil && !p.noBackup {
 		return r.toBackup()
@@ -576,7 +583,8 @@ func (r *run) attempt(t *target) (uploader.Result, error) {
 	}
 	start := u.clock.Now()
 	actx, cancel := withTimeout(r.ctx, u.clock, timeout)
-	wctx, wobj, unwatch := watchStall(actx, u.clock, u.opts.StallTimeout, r.obj)
+	counted, read := watchSent(r.obj)
+	wctx, wobj, unwatch := watchStall(actx, u.clock, u.opts.StallTimeout, counted)
 	res, err := t.b.Put(wctx, wobj)
 	stalled, sent := unwatch()
 	late := timedOut(r.ctx, actx)
@@ -599,10 +607,17 @@ func (r *run) attempt(t *target) (uploader.Result, error) {
 		}
 	}
 	r.record(t, res.Attempts, start, end, err)
-	if err == nil || t.stater == nil || !ambiguous(err) {
+	if err != nil && r.ctx.Err() != nil {
+		return r.settleCanceled(t, read, end, err)
+	}
+	if err == nil || !ambiguous(err) {
 		return res, err
 	}
-	if lres, ok := r.landed(t, start); ok {
+	if t.stater == nil {
+		r.unsure = t // the object may have landed; nothing can tell
+		return res, err
+	}
+	if lres, ok := r.landed(t); ok {
 		now := u.clock.Now()
 		r.record(t, nil, end, now, nil)
 		u.c.landed.Add(1)
@@ -692,64 +707,6 @@ func ambiguous(err error) bool {
 	return false
 }
 
-// landedSlack is how much earlier than the attempt's start (on the server's
-// clock) a landed object's LastModified may be: Last-Modified has a
-// resolution of one second.
-const landedSlack = 2 * time.Second
-
-// statTimeoutCap bounds a Stat made after an ambiguous timeout.
-const statTimeoutCap = time.Minute
-
-// landed reports whether the object of a timed-out attempt that started at
-// start is stored whole on t: Stat finds it with the right size, and its
-// ETag, when that is a plain MD5, matches the body's MD5; and, unless the
-// MD5 was checked, it was modified after the attempt began (so an older
-// object of the same size is not taken for it).
-func (r *run) landed(t *target, start time.Time) (uploader.Result, bool) {
-	u := r.u
-	timeout := min(u.opts.AttemptTimeout, statTimeoutCap)
-	if timeout <= 0 {
-		timeout = statTimeoutCap
-	}
-	sctx, cancel := withTimeout(r.ctx, u.clock, timeout)
-	defer cancel()
-	info, err := t.stater.Stat(sctx, r.obj.Key)
-	if err != nil || info.Size != r.obj.Size {
-		return uploader.Result{}, false
-	}
-	want := ""
-	if r.obj.MD5 != nil {
-		want = hex.EncodeToString(r.obj.MD5)
-	}
-	verified := false
-	if etag := plainMD5(info.ETag); etag != "" {
-		if want == "" {
-			sum, err := bodyMD5(sctx, r.obj)
-			if err != nil {
-				return uploader.Result{}, false
-			}
-			want = sum
-		}
-		if etag != want {
-			return uploader.Result{}, false
-		}
-		verified = true
-	}
-	if !verified {
-		if info.LastModified.IsZero() {
-			return uploader.Result{}, false
-		}
-		var skew time.Duration
-		if t.skewer != nil {
-			skew, _ = t.skewer.Skew()
-		}
-		if info.LastModified.Before(start.Add(skew).Add(-landedSlack)) {
-			return uploader.Result{}, false
-		}
-	}
-	return uploader.Result{Provider: t.provider, ETag: info.ETag, MD5: want, Size: info.Size}, true
-}
-
 // plainMD5 returns etag, unquoted and lower-cased, if it is a plain MD5 (32
 // hex digits, as a single-request upload gets), else "".
 func plainMD5(etag string) string {
@@ -761,12 +718,6 @@ func plainMD5(etag string) string {
 		return ""
 	}
 	return etag
-}
-
-// bodyMD5 reads obj's body once and returns its hex MD5.
-func bodyMD5(ctx context.Context, obj uploader.Object) (string, error) {
-	sum, _, err := readMD5(ctx, obj)
-	return sum, err
 }
 
 // readMD5 reads obj's body once, to its end, and returns its hex MD5 and

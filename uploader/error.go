@@ -49,6 +49,15 @@ type Error struct {
 	RetryAfter time.Duration
 	// Hints are likely causes and remedies, in the order to check them.
 	Hints []string
+	// MayHaveLanded reports that the object may be stored whole under Key
+	// on Target although the upload failed: the caller canceled (Kind
+	// Canceled) after the body may have reached the server, and neither
+	// the object's absence nor its content could be confirmed (no Stat, a
+	// failed Stat, or nothing in its reply that proves the bytes). When it
+	// is false on a canceled upload, nothing of the upload is under the
+	// key: the previous object, if any, is unchanged. A caller that must
+	// know reads the object back, or deletes it.
+	MayHaveLanded bool
 	// Err is the underlying error, if any.
 	Err error
 }
@@ -102,6 +111,9 @@ func (e *Error) Error() string {
 	if e.RequestID != "" {
 		b.WriteString("; request id ")
 		b.WriteString(e.RequestID)
+	}
+	if e.MayHaveLanded {
+		b.WriteString("; the object may be stored on the target nonetheless")
 	}
 	return b.String()
 }

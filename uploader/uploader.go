@@ -8,7 +8,10 @@
 // Upload returns a nil error if and only if the object is durably stored on
 // the target that Result.Target names. Result.Attempts lists every try, in
 // order, even on success. A failed upload leaves nothing half-written: the
-// previous object under the key, if any, is unchanged.
+// key holds the previous object, if any, unchanged, or, only when the
+// error's [Error].MayHaveLanded is set (the caller canceled after the body
+// may have reached the server, and nothing could confirm either way), maybe
+// this object whole.
 //
 // # Errors
 //
@@ -38,10 +41,17 @@ import (
 
 // Uploader stores objects. Implementations are safe for concurrent use.
 type Uploader interface {
-	// Upload stores obj. It returns a nil error if and only if the object is
+	// Upload stores obj. It returns a nil error only if the object is
 	// durably stored on the target that the Result names; the Result is
 	// meaningful on failure too (its Attempts say what was tried). The error
 	// is, or wraps, an *Error; see [KindOf].
+	//
+	// Canceling ctx ends the upload with Kind Canceled, clean or honest:
+	// after a cancel that may have come once the body was sent, the
+	// Uploader checks what the key holds; if it holds this object, proved
+	// by its content, the upload reports it stored (nil error); if it
+	// cannot tell, the error has MayHaveLanded set and names the Target.
+	// Otherwise nothing of the upload is under the key.
 	//
 	// Upload reads the body through obj.Open, once per attempt; it never
 	// retains the Body after it returns.
@@ -113,7 +123,7 @@ func NewAttempt(target, provider string, start, end time.Time, err error) Attemp
 // or a local directory. Backends are safe for concurrent use.
 //
 // A Backend may implement the optional interfaces [Stater], [Getter],
-// [Deleter], [Describer] and [SkewReporter]; callers find them with a type
+// [Deleter], [Describer], [SkewReporter] and [PartSizer]; callers find them with a type
 // assertion. Each backend asserts at compile time what it implements.
 type Backend interface {
 	// Name returns the target's name, as configured (e.g. "tos-beijing").
@@ -122,8 +132,13 @@ type Backend interface {
 	// failover package owns retries) except to correct the signing time once
 	// after a clock-skew refusal. It returns a nil error only when the object
 	// is durably stored, size and checksum verified where the provider
-	// allows. On failure nothing is left visible under the key that was not
-	// there before, and multipart uploads are aborted.
+	// allows. On failure it leaves no partial object and no multipart upload
+	// (it aborts one with a bounded context of its own, even after ctx is
+	// canceled); but when the failure came after the whole body was sent
+	// (the reply was lost or cut, the attempt timed out, or ctx was
+	// canceled while the reply was awaited) the server may have stored the
+	// object whole. Put cannot tell; its caller checks with a Stat (the
+	// failover package does, see [Error].MayHaveLanded).
 	//
 	// The error is an *Error with Kind, Target, Provider, Op and what the
 	// server said. Put reads the body through obj.Open and closes what it
@@ -148,6 +163,11 @@ type ObjectInfo struct {
 	ContentType  string
 	LastModified time.Time
 	Metadata     map[string]string
+	// CRC64 is the CRC-64/ECMA (as hash/crc64 computes it with the ECMA
+	// table) of the object's bytes, in decimal, as TOS, OSS and COS report
+	// it (x-tos-hash-crc64ecma, x-oss-hash-crc64ecma,
+	// x-cos-hash-crc64ecma); empty when the server sent none.
+	CRC64 string
 }
 
 // Stater is implemented by backends that can tell whether an object exists.
@@ -155,6 +175,18 @@ type Stater interface {
 	// Stat returns the object's info, or an *Error whose Code is "NoSuchKey"
 	// and whose Status is 404 if there is no such object (see [IsNotFound]).
 	Stat(ctx context.Context, key string) (ObjectInfo, error)
+}
+
+// PartSizer is implemented by backends that store large objects with a
+// multipart upload, so that what a Stat reports can be checked against an
+// object's bytes: an S3-style server makes the ETag of such an object the
+// hex MD5 of the concatenated binary MD5s of its parts, "-", and the part
+// count.
+type PartSizer interface {
+	// PartSize returns the size of every part but the last that Put uses
+	// for an object of size bytes, or 0 if Put sends such an object in one
+	// request.
+	PartSize(size int64) int64
 }
 
 // Getter is implemented by backends that can read an object back.

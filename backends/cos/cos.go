@@ -599,7 +599,8 @@ func (s *session) Abort(ctx context.Context) error {
 	return err
 }
 
-// Stat returns the object's info, or an *uploader.Error with Status 404 and
+// Stat returns the object's info (with its CRC-64 when the server sends
+// it), or an *uploader.Error with Status 404 and
 // Code "NoSuchKey" (Kind Invalid) when there is no such object.
 func (b *Backend) Stat(ctx context.Context, key string) (uploader.ObjectInfo, error) {
 	var info uploader.ObjectInfo
@@ -615,7 +616,8 @@ func (b *Backend) Stat(ctx context.Context, key string) (uploader.ObjectInfo, er
 			return e
 		}
 		h := resp.Header
-		info = uploader.ObjectInfo{Key: key, ETag: unquote(h.Get("ETag")), ContentType: h.Get("Content-Type")}
+		info = uploader.ObjectInfo{Key: key, ETag: unquote(h.Get("ETag")), ContentType: h.Get("Content-Type"),
+			CRC64: h.Get("x-cos-hash-crc64ecma")}
 		if n, err := strconv.ParseInt(h.Get("Content-Length"), 10, 64); err == nil {
 			info.Size = n
 		} else {

@@ -33,8 +33,8 @@ func notFound(err error) (*uploader.Error, bool) {
 	return &c, true
 }
 
-// Stat returns the object's size, ETag, content type, modification time and
-// user metadata. A missing object gives an *uploader.Error with Status 404
+// Stat returns the object's size, ETag, content type, modification time,
+// user metadata and CRC-64 (when the server sends it). A missing object gives an *uploader.Error with Status 404
 // and Code "NoSuchKey" ([uploader.IsNotFound]).
 func (b *Backend) Stat(ctx context.Context, key string) (uploader.ObjectInfo, error) {
 	h, _, err := b.do(ctx, "stat", key, func(opts []oss.Option) error {
@@ -47,7 +47,8 @@ func (b *Backend) Stat(ctx context.Context, key string) (uploader.ObjectInfo, er
 		}
 		return uploader.ObjectInfo{}, err
 	}
-	info := uploader.ObjectInfo{Key: key, ETag: trimETag(h.Get(oss.HTTPHeaderEtag)), ContentType: h.Get(oss.HTTPHeaderContentType)}
+	info := uploader.ObjectInfo{Key: key, ETag: trimETag(h.Get(oss.HTTPHeaderEtag)), ContentType: h.Get(oss.HTTPHeaderContentType),
+		CRC64: h.Get(oss.HTTPHeaderOssCRC64)}
 	info.Size, _ = strconv.ParseInt(h.Get(oss.HTTPHeaderContentLength), 10, 64)
 	info.LastModified, _ = http.ParseTime(h.Get(oss.HTTPHeaderLastModified))
 	for k, v := range h {

@@ -12,8 +12,8 @@ import (
 	"github.com/resilient-upload/upload/uploader"
 )
 
-// Stat returns the object's size, ETag, content type, modification time and
-// metadata, from a HEAD. A missing object gives an *uploader.Error with
+// Stat returns the object's size, ETag, content type, modification time,
+// metadata and CRC-64 (when the server sends it), from a HEAD. A missing object gives an *uploader.Error with
 // Status 404 and Code "NoSuchKey" (Kind Invalid), for which
 // [uploader.IsNotFound] is true.
 func (b *Backend) Stat(ctx context.Context, key string) (uploader.ObjectInfo, error) {
@@ -43,6 +43,7 @@ func (b *Backend) stat(ctx context.Context, key string, log *skewLog) (uploader.
 	}
 	info := uploader.ObjectInfo{
 		Key: key, Size: out.ContentLength, ETag: out.ETag, ContentType: out.ContentType, LastModified: out.LastModified,
+		CRC64: out.Header.Get(tossdk.HeaderHashCrc64ecma),
 	}
 	if out.Meta != nil {
 		info.Metadata = map[string]string{}

@@ -132,9 +132,13 @@
 // [SlowDown] (503 with Retry-After), [TooManyRequests] (429 with
 // Retry-After), [Reset] (TCP RST after reading the body), [Stall] (read the
 // body, answer nothing until the client gives up, at most Options.MaxStall,
-// 30 s), [Latency], [Truncate] (MinIO does the work, the reply is cut) and
-// [Bandwidth] (body and reply paced to a rate each way).
-// [RespondCode] answers any code of the vendors' published error-code table
+// 30 s), [Latency], [Truncate] (MinIO does the work, the reply is cut),
+// [Hold] (MinIO does the work, the reply is held until the client gives up),
+// [HoldBody] (only the first bytes of the body are read, then nothing until
+// the client gives up) and [Bandwidth] (body and reply paced to a rate each
+// way). Hold and HoldBody signal a channel when they start holding, so a
+// test cancels the client at that point, not after a sleep. [RespondCode]
+// answers any code of the vendors' published error-code table
 // (internal/errclass Codes) with the status the table gives it in the
 // gateway's dialect, e.g. 400 PublicEndpointForbidden (EC 0048-00000401)
 // from OSS; [NamedAction] knows those codes by name too. Crafted replies

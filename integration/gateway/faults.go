@@ -39,6 +39,18 @@ const (
 	// ActionBandwidth handles the request normally, but reads its body and
 	// writes its reply no faster than BytesPerSecond each (see [Bandwidth]).
 	ActionBandwidth
+	// ActionHold forwards the request (so the upstream does the operation),
+	// signals Held once the upstream has answered, then holds the reply: it
+	// answers nothing until the client gives up, the gateway closes, or
+	// Delay (default Options.MaxStall) passes; then it resets the
+	// connection.
+	ActionHold
+	// ActionHoldBody reads Bytes bytes of the request body (all of it if
+	// shorter), signals Held, then reads no more and answers nothing until
+	// the client gives up, the gateway closes, or Delay (default
+	// Options.MaxStall) passes; then it resets the connection. Nothing
+	// reaches the upstream.
+	ActionHoldBody
 )
 
 // Action is what happens to a request a [Fault] matches. Build one with
@@ -53,11 +65,18 @@ type Action struct {
 	// RetryAfter, when positive, sets the Retry-After header (whole
 	// seconds, rounded up) of ActionRespond.
 	RetryAfter time.Duration
-	// Delay of ActionLatency, and the longest wait of ActionStall (0: the
-	// gateway's MaxStall).
+	// Delay of ActionLatency, and the longest wait of ActionStall,
+	// ActionHold and ActionHoldBody (0: the gateway's MaxStall).
 	Delay time.Duration
 	// BytesPerSecond is the rate of ActionBandwidth, in each direction.
 	BytesPerSecond int64
+	// Bytes is how much of the body ActionHoldBody reads.
+	Bytes int64
+	// Held, if not nil, receives a value from ActionHold and ActionHoldBody
+	// when the request starts to be held (the send waits for a receiver,
+	// or until the client gives up or the gateway closes): a test drives
+	// the client from there (cancels it, say) instead of sleeping.
+	Held chan<- struct{}
 }
 
 // RespondCode answers code with the status that the vendors' published
@@ -101,6 +120,17 @@ func Latency(d time.Duration) Action { return Action{Kind: ActionLatency, Delay:
 
 // Truncate forwards the request and cuts the reply short.
 func Truncate() Action { return Action{Kind: ActionTruncate} }
+
+// Hold forwards the request, signals held (if not nil) once the upstream
+// has answered, and holds the reply until the client gives up.
+func Hold(held chan<- struct{}) Action { return Action{Kind: ActionHold, Held: held} }
+
+// HoldBody reads n bytes of the request body, signals held (if not nil),
+// and holds the request there until the client gives up; nothing is
+// forwarded.
+func HoldBody(n int64, held chan<- struct{}) Action {
+	return Action{Kind: ActionHoldBody, Bytes: n, Held: held}
+}
 
 // NamedAction returns the action for a fault name. The names are those of
 // backendtest.FaultType.String ("500", "503-slowdown", "429", "reset",
@@ -158,6 +188,10 @@ func (a Action) String() string {
 		return "truncate"
 	case ActionBandwidth:
 		return fmt.Sprintf("bandwidth-%dB/s", a.BytesPerSecond)
+	case ActionHold:
+		return "hold"
+	case ActionHoldBody:
+		return fmt.Sprintf("hold-body-%d", a.Bytes)
 	}
 	return "none"
 }
@@ -341,6 +375,10 @@ func (g *Gateway) applyFault(w http.ResponseWriter, x *exchange, a Action) {
 		case <-t.C:
 		}
 		resetConn(w)
+	case ActionHoldBody:
+		_, _ = io.CopyN(io.Discard, x.r.Body, a.Bytes)
+		x.commit(OutcomeFaulted, 0, "hold-body")
+		g.holdOn(w, x, a)
 	}
 }
 

@@ -313,6 +313,8 @@ func (g *Gateway) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			truncate = true
 		case ActionBandwidth:
 			w = g.limitBandwidth(w, r, a.BytesPerSecond)
+		case ActionHold:
+			w = &holdWriter{ResponseWriter: w, g: g, x: x, a: a}
 		default:
 			g.applyFault(w, x, a)
 			return

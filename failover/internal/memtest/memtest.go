@@ -11,9 +11,11 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"hash/crc64"
 	"io"
 	"maps"
 	"slices"
+	"strconv"
 	"sync"
 	"time"
 
@@ -55,7 +57,7 @@ type Stored struct {
 }
 
 // Backend is an in-memory cloud target. It implements uploader.Backend,
-// Stater, Deleter, Describer and SkewReporter. Use Plain for one that
+// Stater, Deleter, Describer, SkewReporter and PartSizer. Use Plain for one that
 // implements only Backend.
 type Backend struct {
 	name, provider string
@@ -72,6 +74,21 @@ type Backend struct {
 	deletes int
 	skew    time.Duration
 	hasSkew bool
+	sums    Checksums
+}
+
+// Checksums says how a Backend describes what it stores, as real servers
+// differ (see SetChecksums).
+type Checksums struct {
+	// PartSize > 0 makes PartSize report it for objects larger than it,
+	// and gives those objects the multipart ETag: the hex MD5 of the
+	// parts' MD5s, "-", the part count.
+	PartSize int64
+	// Opaque gives every object an ETag that is no digest (as server-side
+	// encryption does).
+	Opaque bool
+	// CRC64 makes Stat report the CRC-64/ECMA of the object.
+	CRC64 bool
 }
 
 var (
@@ -80,6 +97,7 @@ var (
 	_ uploader.Deleter      = (*Backend)(nil)
 	_ uploader.Describer    = (*Backend)(nil)
 	_ uploader.SkewReporter = (*Backend)(nil)
+	_ uploader.PartSizer    = (*Backend)(nil)
 )
 
 // New returns an empty Backend named name, whose objects are dated by now.
@@ -117,6 +135,47 @@ func (b *Backend) SetStatErr(err error) {
 	b.mu.Unlock()
 }
 
+// SetChecksums sets how later Puts and Stores describe what they store,
+// and what Stat reports.
+func (b *Backend) SetChecksums(c Checksums) {
+	b.mu.Lock()
+	b.sums = c
+	b.mu.Unlock()
+}
+
+// PartSize returns the part size set by SetChecksums for an object of size
+// bytes, 0 when such an object is sent in one request
+// (uploader.PartSizer).
+func (b *Backend) PartSize(size int64) int64 {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if ps := b.sums.PartSize; ps > 0 && size > ps {
+		return ps
+	}
+	return 0
+}
+
+// etag returns the ETag of data as the Checksums say; b.mu is held.
+func (b *Backend) etag(data []byte) string {
+	sum := md5.Sum(data)
+	switch ps := b.sums.PartSize; {
+	case b.sums.Opaque:
+		h := sha256.Sum256(data)
+		return `"opaque:` + hex.EncodeToString(h[:8]) + `"`
+	case ps > 0 && int64(len(data)) > ps:
+		var sums []byte
+		n := 0
+		for off := int64(0); off < int64(len(data)); off += ps {
+			p := md5.Sum(data[off:min(off+ps, int64(len(data)))])
+			sums = append(sums, p[:]...)
+			n++
+		}
+		all := md5.Sum(sums)
+		return fmt.Sprintf(`"%s-%d"`, hex.EncodeToString(all[:]), n)
+	}
+	return `"` + hex.EncodeToString(sum[:]) + `"`
+}
+
 // SetSkew sets what Skew reports.
 func (b *Backend) SetSkew(d time.Duration) {
 	b.mu.Lock()
@@ -148,9 +207,8 @@ func (b *Backend) Keys() []string {
 
 // Store puts data under key directly, dated at, bypassing faults.
 func (b *Backend) Store(key string, data []byte, at time.Time, meta map[string]string) {
-	sum := md5.Sum(data)
 	b.mu.Lock()
-	b.objs[key] = Stored{Data: slices.Clone(data), ETag: `"` + hex.EncodeToString(sum[:]) + `"`, Modified: at, Metadata: meta}
+	b.objs[key] = Stored{Data: slices.Clone(data), ETag: b.etag(data), Modified: at, Metadata: meta}
 	b.mu.Unlock()
 }
 
@@ -222,9 +280,12 @@ func (b *Backend) Put(ctx context.Context, obj uploader.Object) (uploader.Result
 		data[0] ^= 0xff
 		sum = md5.Sum(data)
 	}
+	b.mu.Lock()
+	etag := b.etag(data)
+	b.mu.Unlock()
 	if f.Kind == uploader.OK || f.Land {
 		b.mu.Lock()
-		b.objs[obj.Key] = Stored{Data: data, ETag: `"` + hex.EncodeToString(sum[:]) + `"`, Modified: b.now(),
+		b.objs[obj.Key] = Stored{Data: data, ETag: etag, Modified: b.now(),
 			ContentType: obj.ContentType, Metadata: maps.Clone(obj.Metadata)}
 		b.mu.Unlock()
 	}
@@ -232,7 +293,7 @@ func (b *Backend) Put(ctx context.Context, obj uploader.Object) (uploader.Result
 		return uploader.Result{}, b.fail(f, obj.Key, "scripted "+f.Kind.String())
 	}
 	res := uploader.Result{Provider: b.provider, URL: "mem://" + b.name + "/" + obj.Key,
-		ETag: `"` + hex.EncodeToString(sum[:]) + `"`, MD5: hex.EncodeToString(sum[:]), Size: int64(len(data))}
+		ETag: etag, MD5: hex.EncodeToString(sum[:]), Size: int64(len(data))}
 	if f.SkewCorrected {
 		now := b.now()
 		refused := b.fail(Fault{Kind: uploader.ClockSkew, Status: 403, Code: "RequestTimeTooSkewed", Skew: f.Skew}, obj.Key, "skewed")
@@ -267,8 +328,12 @@ func (b *Backend) Stat(ctx context.Context, key string) (uploader.ObjectInfo, er
 	if !ok {
 		return uploader.ObjectInfo{}, &uploader.Error{Kind: uploader.Invalid, Target: b.name, Provider: b.provider, Op: "stat", Key: key, Status: 404, Code: "NoSuchKey"}
 	}
-	return uploader.ObjectInfo{Key: key, Size: int64(len(o.Data)), ETag: o.ETag, ContentType: o.ContentType,
-		LastModified: o.Modified, Metadata: maps.Clone(o.Metadata)}, nil
+	info := uploader.ObjectInfo{Key: key, Size: int64(len(o.Data)), ETag: o.ETag, ContentType: o.ContentType,
+		LastModified: o.Modified, Metadata: maps.Clone(o.Metadata)}
+	if b.sums.CRC64 {
+		info.CRC64 = strconv.FormatUint(crc64.Checksum(o.Data, crc64.MakeTable(crc64.ECMA)), 10)
+	}
+	return info, nil
 }
 
 // Delete removes the object.
