@@ -99,15 +99,15 @@ func (a *app) run(ctx context.Context, args []string) int {
 		return ee.code
 	case errors.As(err, &ce):
 		for _, m := range ce.msgs {
-			fmt.Fprintf(a.stderr, "upload: %s\n", m)
+			fmt.Fprintf(a.stderr, "upload: %s\n", safeText(m))
 		}
 		fmt.Fprintln(a.stderr, "upload: configuration error: nothing was uploaded (see upload --help for the configuration)")
 		return exitUsage
 	case errors.As(err, &ue):
-		fmt.Fprintf(a.stderr, "upload: %s\nRun 'upload --help' for usage.\n", ue.msg)
+		fmt.Fprintf(a.stderr, "upload: %s\nRun 'upload --help' for usage.\n", safeText(ue.msg))
 		return exitUsage
 	default:
-		fmt.Fprintf(a.stderr, "upload: %v\nRun 'upload --help' for usage.\n", err)
+		fmt.Fprintf(a.stderr, "upload: %s\nRun 'upload --help' for usage.\n", safeText(err.Error()))
 		return exitUsage
 	}
 }

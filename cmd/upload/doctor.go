@@ -221,15 +221,15 @@ func writeFinding(w io.Writer, f finding) {
 	if f.Remedy != "" {
 		line += " — " + f.Remedy
 	}
-	fmt.Fprintln(w, line)
+	fmt.Fprintln(w, safeText(line))
 	for _, m := range f.more {
-		fmt.Fprintf(w, "         also: %s\n", m)
+		fmt.Fprintf(w, "         also: %s\n", safeText(m))
 	}
 }
 
 func describeTarget(t *targetConfig) string {
 	if t.Provider == "local" {
-		return "local, " + t.Path
+		return "local, " + shown(t.Path)
 	}
 	s := t.Provider
 	if t.Endpoint != "" {

@@ -122,7 +122,7 @@ func (a *app) runDrain(ctx context.Context, common commonFlags, df *drainFlags) 
 	}
 	list, err := set.backup.List(ctx)
 	if err != nil {
-		fmt.Fprintf(a.stderr, "upload drain: reading the backup %s: %v\n", set.backup.Dir(), err)
+		fmt.Fprintf(a.stderr, "upload drain: reading the backup %s: %s\n", shown(set.backup.Dir()), safeText(err.Error()))
 		return &exitError{exitFailed}
 	}
 	byID := map[string]uploader.Spooled{}
@@ -201,7 +201,7 @@ func (a *app) runDrain(ctx context.Context, common commonFlags, df *drainFlags) 
 		if it.Err != nil {
 			r.Error = strPtr(errText(it.Err))
 			if it.Outcome == failover.DrainFailed {
-				fmt.Fprintf(a.stderr, "upload drain: %s (%s): %s\n", it.Key, r.Path, *r.Error)
+				fmt.Fprintf(a.stderr, "upload drain: %s (%s): %s\n", shown(it.Key), shown(r.Path), safeText(*r.Error))
 			}
 		}
 		t.add(r, uploader.Result{Target: it.Target, Attempts: it.Attempts}, it.Err, false)

@@ -178,7 +178,7 @@ func (t *tally) add(r *fileReport, res uploader.Result, err error, inBackup bool
 	case statusFailed:
 		b.Failed++
 		if len(t.failures) < 10 {
-			t.failures = append(t.failures, r.Path)
+			t.failures = append(t.failures, shown(r.Path))
 		}
 	case statusSkipped:
 		b.Skipped++
@@ -458,7 +458,7 @@ func (t *tally) writeHints(w io.Writer) {
 		if i == 0 {
 			fmt.Fprintln(w, "What to check (the first failure of each kind):")
 		}
-		for j, l := range strings.Split(strings.TrimRight(t.firstErr[k].Explain(), "\n"), "\n") {
+		for j, l := range strings.Split(strings.TrimRight(safeText(t.firstErr[k].Explain()), "\n"), "\n") {
 			if j == 0 {
 				fmt.Fprintf(w, "  - %s\n", l)
 			} else {

@@ -94,7 +94,7 @@ func (w *walker) stdinList(ctx context.Context) {
 		case fi.IsDir():
 			w.send(ctx, fileJob{path: p, key: w.prefix + key, err: errors.New("is a directory; paths read from standard input must be files (give directories as arguments)")})
 		case w.skipped(fi):
-			w.note("%s: skipped (the upload state file)", p)
+			w.note("%s: skipped (the upload state file)", shown(p))
 		default:
 			w.send(ctx, w.fileJob(p, w.prefix+key, fi))
 		}
@@ -114,7 +114,7 @@ func (w *walker) arg(ctx context.Context, arg string) {
 	}
 	if !fi.IsDir() {
 		if w.skipped(fi) {
-			w.note("%s: skipped (the upload state file)", arg)
+			w.note("%s: skipped (the upload state file)", shown(arg))
 			return
 		}
 		w.send(ctx, w.fileJob(arg, w.prefix+filepath.Base(arg), fi))
@@ -128,7 +128,7 @@ func (w *walker) arg(ctx context.Context, arg string) {
 // argument down to p, to detect symbolic-link loops.
 func (w *walker) dir(ctx context.Context, p, rel string, stack []os.FileInfo) bool {
 	if w.skipped(stack[len(stack)-1]) {
-		w.note("%s: skipped (the local backup directory)", p)
+		w.note("%s: skipped (the local backup directory)", shown(p))
 		return true
 	}
 	ents, err := os.ReadDir(p)
@@ -162,7 +162,7 @@ func (w *walker) dir(ctx context.Context, p, rel string, stack []os.FileInfo) bo
 			continue
 		}
 		if w.skipped(fi) {
-			w.note("%s: skipped (the upload state file)", cp)
+			w.note("%s: skipped (the upload state file)", shown(cp))
 			continue
 		}
 		if !w.send(ctx, w.fileJob(cp, w.prefix+crel, fi)) {
