@@ -13,6 +13,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/resilient-upload/upload/integration/miniotest"
 )
 
 // runProc runs the command as a child process (see cliCommand) and returns
@@ -110,5 +112,148 @@ func TestTerminalSafety(t *testing.T) {
 	r = runProc(t, c.dir, nil, "drain", "--json")
 	if !strings.Contains(r.stdout, `"key":"k\u001b]0;title\u0007"`) {
 		t.Errorf("drain --json does not keep the key exact:\n%s", r.stdout)
+	}
+}
+
+// backupThenDamage backs the files of batch/ up while the cloud is down,
+// then damages copies in the backup ./bk: "bad-json" gets a record that is
+// not JSON, "short" a data file of the wrong size, "flipped" a byte
+// changed in place. It returns the files at fault.
+func backupThenDamage(t *testing.T, c *cli, conf func(string)) map[string]string {
+	t.Helper()
+	conf(deadEndpoint(t))
+	c.write(map[string]string{"batch/good1": "good one", "batch/good2": "good two",
+		"batch/bad-json": "will lose its record", "batch/short": "will lose bytes", "batch/flipped": "will flip"})
+	if r := c.run("--quiet", "batch"); r.code != exitBackedUp {
+		t.Fatalf("upload with the cloud down: exit %d\n%s", r.code, r.stderr)
+	}
+	at := map[string]string{}
+	for _, k := range []string{"bad-json", "short", "flipped"} {
+		sum := sha256.Sum256([]byte(k))
+		h := hex.EncodeToString(sum[:])
+		shard := filepath.Join(c.dir, "bk", "objects", h[:2])
+		rec := filepath.Join(shard, h+".json")
+		js, err := os.ReadFile(rec)
+		must(t, err)
+		var r struct{ ID string }
+		must(t, json.Unmarshal(js, &r))
+		data := filepath.Join(shard, h+"."+r.ID+".data")
+		switch k {
+		case "bad-json":
+			must(t, os.WriteFile(rec, js[:len(js)/2], 0o600))
+			at[k] = rec
+		case "short":
+			must(t, os.WriteFile(data, []byte("will"), 0o600))
+			at[k] = rec
+		case "flipped":
+			must(t, os.WriteFile(data, []byte("WILL flip"), 0o600))
+			at[k] = data
+		}
+	}
+	return at
+}
+
+// TestDrainDamagedCopies: damaged copies are named (file and what is
+// wrong), left in place, and make drain exit 1 without the "nothing is
+// lost; run upload drain again" line for them; the intact copies are
+// drained. drain --check finds the same damage and changes nothing.
+func TestDrainDamagedCopies(t *testing.T) {
+	srv := miniotest.Shared(t)
+	bucket := srv.NewBucket(t, "damaged")
+	c := newCLI(t)
+	env := map[string]string{"MINIO_AK": srv.AccessKey, "MINIO_SK": srv.SecretKey}
+	c.env["MINIO_AK"], c.env["MINIO_SK"] = srv.AccessKey, srv.SecretKey
+	conf := func(endpoint string) {
+		c.config(fmt.Sprintf("targets:\n  - {name: cloud, provider: s3, endpoint: '%s', bucket: %s, access_key_id: '${MINIO_AK}', secret_access_key: '${MINIO_SK}'}\nbackup: ./bk\nretry: {attempts: 1}\n", endpoint, bucket))
+	}
+	at := backupThenDamage(t, c, conf)
+	conf(srv.URL)
+
+	r := runProc(t, c.dir, env, "drain", "--check")
+	if r.code != exitFailed {
+		t.Errorf("drain --check: exit %d, want 1\n%s", r.code, r.stderr)
+	}
+	for k, file := range at {
+		if !strings.Contains(r.stderr, file) {
+			t.Errorf("drain --check does not name %s (%s):\n%s", k, file, r.stderr)
+		}
+	}
+	for _, w := range []string{"not valid JSON", "holds 4 bytes", "SHA-256", "5 copies: 2 intact, 3 damaged"} {
+		if !strings.Contains(r.stderr, w) {
+			t.Errorf("drain --check does not say %q:\n%s", w, r.stderr)
+		}
+	}
+	if got := listBucket(t, srv, bucket); len(got) != 0 {
+		t.Errorf("drain --check sent %v", got)
+	}
+
+	r = runProc(t, c.dir, env, "drain", "--json")
+	if r.code != exitFailed {
+		t.Errorf("drain: exit %d, want 1\n%s", r.code, r.stderr)
+	}
+	for k, file := range at {
+		if !strings.Contains(r.stderr, file) {
+			t.Errorf("drain does not name %s (%s):\n%s", k, file, r.stderr)
+		}
+		if _, err := os.Stat(file); err != nil {
+			t.Errorf("%s: the damaged file is gone: %v", k, err)
+		}
+	}
+	if strings.Contains(r.stderr, "nothing is lost") {
+		t.Errorf("drain says nothing is lost with damaged copies:\n%s", r.stderr)
+	}
+	if !strings.Contains(r.stderr, "3 damaged copies were left in the backup") {
+		t.Errorf("drain does not count the damaged copies:\n%s", r.stderr)
+	}
+	got := listBucket(t, srv, bucket)
+	if len(got) != 2 || got["good1"] != 8 || got["good2"] != 8 {
+		t.Errorf("the bucket holds %v, want good1 and good2", got)
+	}
+	lines := strings.Split(strings.TrimSpace(r.stdout), "\n")
+	var last map[string]drainBody
+	must(t, json.Unmarshal([]byte(lines[len(lines)-1]), &last))
+	if s := last["summary"]; s.Drained != 2 || s.Damaged != 3 || s.ExitCode != exitFailed {
+		t.Errorf("drain summary %+v", s)
+	}
+}
+
+// TestDrainRemoveFailure: a copy stored on the cloud that cannot then be
+// removed from the backup is an error, named, with exit status 1.
+func TestDrainRemoveFailure(t *testing.T) {
+	srv := miniotest.Shared(t)
+	bucket := srv.NewBucket(t, "noremove")
+	c := newCLI(t)
+	env := map[string]string{"MINIO_AK": srv.AccessKey, "MINIO_SK": srv.SecretKey}
+	c.env["MINIO_AK"], c.env["MINIO_SK"] = srv.AccessKey, srv.SecretKey
+	conf := func(endpoint string) {
+		c.config(fmt.Sprintf("targets:\n  - {name: cloud, provider: s3, endpoint: '%s', bucket: %s, access_key_id: '${MINIO_AK}', secret_access_key: '${MINIO_SK}'}\nbackup: ./bk\nretry: {attempts: 1}\n", endpoint, bucket))
+	}
+	conf(deadEndpoint(t))
+	c.write(map[string]string{"d/a": "aaa", "d/b": "bbb"})
+	if r := c.run("--quiet", "d"); r.code != exitBackedUp {
+		t.Fatalf("upload: exit %d\n%s", r.code, r.stderr)
+	}
+	conf(srv.URL)
+	// Make removal fail: read-only shards for an ordinary user; as root
+	// (who writes anyway), a directory where the shard's lock file goes.
+	shards, _ := filepath.Glob(filepath.Join(c.dir, "bk", "objects", "??"))
+	for _, s := range shards {
+		if os.Geteuid() == 0 {
+			must(t, os.Remove(filepath.Join(s, ".lock")))
+			must(t, os.Mkdir(filepath.Join(s, ".lock"), 0o700))
+		} else {
+			must(t, os.Chmod(s, 0o500))
+			t.Cleanup(func() { os.Chmod(s, 0o700) })
+		}
+	}
+	r := runProc(t, c.dir, env, "drain")
+	if r.code != exitFailed {
+		t.Errorf("drain: exit %d, want 1\n%s", r.code, r.stderr)
+	}
+	if !strings.Contains(r.stderr, "2 copies were stored on the clouds but could not be removed from the backup") {
+		t.Errorf("drain does not say the copies were not removed:\n%s", r.stderr)
+	}
+	if got := listBucket(t, srv, bucket); len(got) != 2 {
+		t.Errorf("the bucket holds %v", got)
 	}
 }
