@@ -283,4 +283,9 @@ Exit status:
   1    some files were stored nowhere (each is named on standard error)
   2    usage or configuration error: nothing was uploaded
   130  interrupted: the files in flight were finished or recorded, and the
-       state file is consistent`
+       state file is consistent
+  If standard output is closed early (upload ... | head -1), the report
+  stops there and nothing else changes: the files are still uploaded and
+  recorded in --state, a note goes to standard error, and the exit status
+  is that of the files, as above (never a SIGPIPE death). Any other failure
+  to write the --json report turns a 0 into 1.`

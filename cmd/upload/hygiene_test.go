@@ -1,6 +1,9 @@
+//go:build unix
+
 package main
 
 import (
+	"bufio"
 	"bytes"
 	"crypto/sha256"
 	"encoding/hex"
@@ -11,6 +14,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -255,5 +259,46 @@ func TestDrainRemoveFailure(t *testing.T) {
 	}
 	if got := listBucket(t, srv, bucket); len(got) != 2 {
 		t.Errorf("the bucket holds %v", got)
+	}
+}
+
+// TestClosedStdout: `upload ... | head -1`: once the reader of standard
+// output is gone, the report stops but the uploads and the journal go on;
+// the process is not killed by SIGPIPE and exits with the files' status.
+func TestClosedStdout(t *testing.T) {
+	c := newCLI(t)
+	const n = 600 // > 64 KiB of report lines: the pipe fills, later writes fail
+	files := map[string]string{}
+	for i := range n {
+		files[fmt.Sprintf("batch/file-with-a-longish-name-%04d", i)] = fmt.Sprint(i)
+	}
+	c.write(files)
+	for _, args := range [][]string{{"--state", "st1", "batch"}, {"--json", "--state", "st2", "batch"}} {
+		cmd := cliCommand(t, c.dir, nil, args...)
+		var errb bytes.Buffer
+		cmd.Stderr = &errb
+		out, err := cmd.StdoutPipe()
+		must(t, err)
+		must(t, cmd.Start())
+		first, err := bufio.NewReader(out).ReadString('\n')
+		if err != nil || first == "" {
+			t.Fatalf("%v: first line %q, %v", args, first, err)
+		}
+		out.Close() // head -1 exits
+		err = cmd.Wait()
+		st := cmd.ProcessState
+		if ws, ok := st.Sys().(syscall.WaitStatus); ok && ws.Signaled() {
+			t.Fatalf("%v: killed by %v\n%s", args, ws.Signal(), errb.String())
+		}
+		if st.ExitCode() != exitOK {
+			t.Errorf("%v: exit %d, want 0 (every file is stored)\n%s", args, st.ExitCode(), errb.String())
+		}
+		state := filepath.Join(c.dir, args[len(args)-2])
+		if got := journalKeys(t, state); len(got) != n {
+			t.Errorf("%v: the journal records %d files, want %d", args, len(got), n)
+		}
+		if !strings.Contains(errb.String(), "standard output was closed") {
+			t.Errorf("%v: stderr does not say the report stopped:\n%s", args, errb.String())
+		}
 	}
 }
