@@ -223,7 +223,10 @@ Configuration:
   path_style, skip_etag_check; local: path (and name). Sizes are like 16MiB or
   8M, durations like 500ms, 30s, 10m.
   backup: DIR adds a local backup target named "backup" (instead of a local
-  target). Without a local target there is no backup: a file every cloud
+  target). A relative path: or backup: is relative to the directory of the
+  configuration file (not the working directory), and ~/ is $HOME; the
+  directory is created 0700, and one that is a symbolic link, another
+  user's, or writable by group or others is refused. Without a local target there is no backup: a file every cloud
   refuses fails (exit 1), and a rerun with --state retries only those.
   breaker: consecutive, failures, ratio, min_requests, window, bucket_period,
   open_timeout, half_open_requests, probe_interval, probe_timeout (default:

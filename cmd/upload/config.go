@@ -155,13 +155,21 @@ func defaultConfig() *config {
 	}
 }
 
-// loadConfig reads and checks the configuration file at path.
+// loadConfig reads and checks the configuration file at path, and
+// resolves its paths against the file's directory (resolvePaths).
 func loadConfig(path string, getenv func(string) (string, bool)) (*config, error) {
 	data, err := os.ReadFile(path)
 	if err != nil {
 		return nil, &configError{[]string{fmt.Sprintf("%s: %v", path, plainErr(err))}}
 	}
-	return parseConfig(path, data, getenv)
+	cfg, err := parseConfig(path, data, getenv)
+	if err != nil {
+		return nil, err
+	}
+	if err := resolvePaths(cfg, getenv); err != nil {
+		return nil, err
+	}
+	return cfg, nil
 }
 
 // parseConfig parses data, the contents of file. Every mistake is reported,

@@ -302,3 +302,44 @@ func TestClosedStdout(t *testing.T) {
 		}
 	}
 }
+
+// TestConfigRelativePaths: a relative backup: or path: resolves against
+// the directory of the configuration file, not the working directory, and
+// ~ is the home directory; the upload's "run upload drain" line names the
+// backup directory.
+func TestConfigRelativePaths(t *testing.T) {
+	c := newCLI(t)
+	confDir := filepath.Join(c.dir, "conf")
+	must(t, os.MkdirAll(confDir, 0o700))
+	conf := filepath.Join(confDir, "upload.yaml")
+	must(t, os.WriteFile(conf, []byte(fmt.Sprintf(
+		"targets:\n  - {name: dead, provider: s3, endpoint: '%s', bucket: bkt, anonymous: true}\nbackup: ./bk\nretry: {attempts: 1}\n", deadEndpoint(t))), 0o600))
+	c.write(map[string]string{"work/d/a": "a", "work/d/b": "b", "elsewhere/.keep": ""})
+	r := runProc(t, filepath.Join(c.dir, "work"), nil, "--config", conf, "d")
+	if r.code != exitBackedUp {
+		t.Fatalf("upload: exit %d\n%s", r.code, r.stderr)
+	}
+	bk := filepath.Join(confDir, "bk")
+	if !strings.Contains(r.stderr, "only in the local backup "+bk) {
+		t.Errorf("the upload does not name the backup directory %s:\n%s", bk, r.stderr)
+	}
+	if _, err := os.Stat(filepath.Join(c.dir, "work", "bk")); err == nil {
+		t.Errorf("the backup was made in the working directory")
+	}
+	r = runProc(t, filepath.Join(c.dir, "elsewhere"), nil, "--config", conf, "drain", "--check")
+	if r.code != exitOK || !strings.Contains(r.stderr, "holds 2 copies") {
+		t.Errorf("drain --check from another directory: exit %d\n%s", r.code, r.stderr)
+	}
+
+	// ~ expands to $HOME.
+	home := filepath.Join(c.dir, "home")
+	must(t, os.MkdirAll(home, 0o700))
+	must(t, os.WriteFile(conf, []byte("targets:\n  - {name: disk, provider: local, path: ~/uploads-here}\n"), 0o600))
+	r = runProc(t, filepath.Join(c.dir, "work"), map[string]string{"HOME": home}, "--config", conf, "--quiet", "d")
+	if r.code != exitOK {
+		t.Fatalf("upload to ~/uploads-here: exit %d\n%s", r.code, r.stderr)
+	}
+	if _, ok := readLocal(t, filepath.Join(home, "uploads-here"), "a"); !ok {
+		t.Errorf("~/uploads-here does not hold a")
+	}
+}

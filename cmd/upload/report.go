@@ -372,7 +372,11 @@ func humanSummary(w io.Writer, b summaryBody, t *tally, set *targetSet) {
 		}
 	}
 	if n := b.BackedUp + b.SkippedInBackup; n > 0 {
-		fmt.Fprintf(w, "upload: %s only in the local backup (nothing is lost): run `upload drain` when the clouds are back\n", are(n))
+		dir := ""
+		if set.backup != nil {
+			dir = " " + shown(set.backup.Dir())
+		}
+		fmt.Fprintf(w, "upload: %s only in the local backup%s (nothing is lost): run `upload drain` (with the same --config) when the clouds are back\n", are(n), dir)
 	}
 	if b.Failed > 0 {
 		fmt.Fprintf(w, "upload: %s stored nowhere (each is named above with its error)", were(b.Failed))
