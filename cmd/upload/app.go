@@ -239,7 +239,10 @@ Configuration:
 
 Environment:
   ${NAME} in any value is replaced by the variable's value; an unset variable
-  is an error naming it and its line (values are never printed). A cloud
+  is an error naming it and its line, and so is a malformed ${ (values are
+  never printed). An access key or secret that comes out empty (a variable
+  set to "", or '' in the file) is an error naming the variable or key:
+  requests are unsigned only with anonymous: true. A cloud
   target without credentials reads, in order:
     tos  TOS_ACCESS_KEY, TOS_SECRET_KEY; or VOLC_ACCESSKEY, VOLC_SECRETKEY
     oss  OSS_ACCESS_KEY_ID, OSS_ACCESS_KEY_SECRET (OSS_SESSION_TOKEN); or

@@ -343,3 +343,55 @@ func TestConfigRelativePaths(t *testing.T) {
 		t.Errorf("~/uploads-here does not hold a")
 	}
 }
+
+// TestConfigSecrets: a malformed ${ in a value is an error that never
+// shows the value; a credential variable set to the empty string is an
+// error naming it (exit 2), whether the file names it or the provider's
+// usual variables are read; nothing goes out unsigned without anonymous:
+// true.
+func TestConfigSecrets(t *testing.T) {
+	const secret = "s3cr3t-VALUE-x"
+	for _, tc := range []struct {
+		name  string
+		creds string
+		env   map[string]string
+		want  []string
+	}{
+		{"unterminated ${", "access_key_id: AKLTkey, secret_access_key: '" + secret + "${oops'", nil,
+			[]string{"secret_access_key: an unterminated ${"}},
+		{"bad name in ${}", "access_key_id: AKLTkey, secret_access_key: '" + secret + "${not-a-name}'", nil,
+			[]string{"secret_access_key: a ${...} reference"}},
+		{"empty ${SK}", "access_key_id: '${AK}', secret_access_key: '${SK}'", map[string]string{"AK": "AKLTkey", "SK": ""},
+			[]string{"secret_access_key: the environment variable SK is set but empty"}},
+		{"empty provider variable", "", map[string]string{"AWS_ACCESS_KEY_ID": "", "AWS_SECRET_ACCESS_KEY": secret},
+			[]string{"AWS_ACCESS_KEY_ID is set but empty"}},
+		{"empty literal", "access_key_id: '', secret_access_key: ''", nil,
+			[]string{"access_key_id is empty", "anonymous: true"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			c := newCLI(t)
+			c.write(map[string]string{"f": "x"})
+			creds := ""
+			if tc.creds != "" {
+				creds = ", " + tc.creds
+			}
+			c.config(fmt.Sprintf("targets:\n  - {name: s, provider: s3, endpoint: 'http://127.0.0.1:9', bucket: bkt%s}\n", creds))
+			for _, args := range [][]string{{"f"}, {"doctor"}} {
+				r := runProc(t, c.dir, tc.env, args...)
+				if r.code != exitUsage {
+					t.Errorf("%v: exit %d, want 2\n%s%s", args, r.code, r.stdout, r.stderr)
+				}
+				for _, w := range tc.want {
+					if !strings.Contains(r.stderr, w) {
+						t.Errorf("%v: stderr does not say %q:\n%s", args, w, r.stderr)
+					}
+				}
+				for _, leak := range []string{secret, "oops", "not-a-name"} {
+					if strings.Contains(r.stdout+r.stderr, leak) {
+						t.Errorf("%v: the value was printed (%q):\n%s", args, leak, r.stderr)
+					}
+				}
+			}
+		})
+	}
+}
