@@ -178,7 +178,8 @@ Paths:
   Each PATH is a file or a directory, walked recursively. Symbolic links are
   followed; a link that leads back to a directory above it is reported and
   not followed. Named pipes, sockets and devices are reported, not read.
-  Empty files are uploaded. "-" reads paths from standard input, one per
+  Empty files are uploaded. The same directory or file given twice (d d/
+  ./d) is walked once. "-" reads paths from standard input, one per
   line; each must be a file. A file named like a command (doctor, drain,
   help) is given as ./doctor. Flags may come before or after the paths; "--"
   ends them.

@@ -395,3 +395,22 @@ func TestConfigSecrets(t *testing.T) {
 		})
 	}
 }
+
+// TestSameDirectoryTwice: `upload d d/ ./d` walks d once (the same
+// directory, however it is written): every file is uploaded once and
+// nothing is reported stored nowhere.
+func TestSameDirectoryTwice(t *testing.T) {
+	c := newCLI(t)
+	c.write(map[string]string{"d/a": "a", "d/sub/b": "b", "f": "f"})
+	r := runProc(t, c.dir, nil, "--json", "d", "d/", "./d", "f", "./f")
+	if r.code != exitOK {
+		t.Errorf("exit %d, want 0\n%s", r.code, r.stderr)
+	}
+	rep := parseReport(t, r.stdout)
+	if rep.summary.Uploaded != 3 || rep.summary.Failed != 0 || len(rep.files) != 3 {
+		t.Errorf("summary %+v, %d lines; want 3 uploaded", rep.summary, len(rep.files))
+	}
+	if strings.Contains(r.stderr, "stored nowhere") || !strings.Contains(r.stderr, "given more than once") {
+		t.Errorf("stderr:\n%s", r.stderr)
+	}
+}
