@@ -32,6 +32,9 @@ type app struct {
 	// its HEAD and TLS checks.
 	lookupHost func(ctx context.Context, host string) ([]string, error)
 	dial       func(ctx context.Context, network, addr string) (net.Conn, error)
+	// strictPerms (--strict-perms) makes a configuration file with
+	// literal secrets that group or others can read an error.
+	strictPerms bool
 }
 
 // newApp returns an app over the process's streams and environment, with
@@ -81,7 +84,14 @@ func (a *app) loadConfig(explicit string) (*config, error) {
 	if path == "" {
 		return defaultConfig(), nil
 	}
-	return loadConfig(path, a.getenv)
+	cfg, err := loadConfig(path, a.getenv)
+	if err != nil {
+		return nil, err
+	}
+	if err := a.checkConfigPerms(cfg); err != nil {
+		return nil, err
+	}
+	return cfg, nil
 }
 
 // run runs the command line args and returns the exit status.
@@ -139,6 +149,7 @@ func (a *app) commands(ctx context.Context) *cobra.Command {
 	pf.BoolVar(&common.json, "json", false, "write an NDJSON report on standard output")
 	pf.StringVar(&common.progress, "progress", "auto", "progress on standard error, `MODE` auto (bars on a terminal, else a line every 5s), always (bars) or never")
 	pf.BoolVar(&common.quiet, "quiet", false, "no progress and no summary; errors still go to standard error")
+	pf.BoolVar(&a.strictPerms, "strict-perms", false, "refuse (exit 2) a configuration file that holds literal secrets and that group or others can read")
 
 	fl := root.Flags()
 	fl.StringVar(&uf.prefix, "prefix", "", "prepend `P` to every key, as is (end it with / for a directory)")

@@ -68,6 +68,9 @@ type targetConfig struct {
 	SkipETagCheck      bool
 	// Path is the directory of a local target.
 	Path string
+	// LiteralSecret names the key holding a secret written in the file
+	// itself (not a ${NAME} reference), with its line; "" if none.
+	LiteralSecret string
 }
 
 // configError is a mistake in the configuration or on the command line:
@@ -623,7 +626,7 @@ func (p *cfgParser) targets(n *yaml.Node, cfg *config) {
 		p.mapping(tn, where, handlers)
 		if prov != "local" {
 			p.credentials(tn, t, where, idVars, secretVars)
-			p.emptyCredentials(tn, t, where)
+			p.checkCredentialValues(tn, t, where)
 		}
 		cfg.Targets = append(cfg.Targets, t)
 	}

@@ -134,3 +134,25 @@ func verifyCopy(sp uploader.Spool, s uploader.Spooled) error {
 	}
 	return nil
 }
+
+// checkCopies is doctor's look at what a local target holds: the copies
+// listed, and those damaged (from their records; drain --check reads the
+// bytes too).
+func checkCopies(ctx context.Context, target string, sp uploader.Spool) finding {
+	list, err := sp.List(ctx)
+	if err != nil {
+		return finding{Target: target, Check: "copies", Status: "fail", Message: "listing the copies: " + oneLineErr(err)}
+	}
+	var damaged []string
+	for _, s := range list {
+		if s.Damaged != nil {
+			damaged = append(damaged, copyName(s.Key, fileURLPath(s.URL)))
+		}
+	}
+	if len(damaged) == 0 {
+		return finding{Target: target, Check: "copies", Status: "ok", Message: fmt.Sprintf("%d copies held, none damaged by its record", len(list))}
+	}
+	return finding{Target: target, Check: "copies", Status: "warn",
+		Message: fmt.Sprintf("%d of %d copies are damaged: %s", len(damaged), len(list), listSome(damaged)),
+		Remedy:  "upload drain --check names each with what is wrong; look at them, then restore or delete them"}
+}

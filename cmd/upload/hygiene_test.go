@@ -414,3 +414,75 @@ func TestSameDirectoryTwice(t *testing.T) {
 		t.Errorf("stderr:\n%s", r.stderr)
 	}
 }
+
+// TestConfigSecretPerms: a configuration file holding a literal secret and
+// readable by group or others gets a warning naming it and chmod 600 (from
+// upload and doctor); --strict-perms makes it an error (exit 2). A file
+// of mode 0600, or one with only ${NAME} references, gets none.
+func TestConfigSecretPerms(t *testing.T) {
+	c := newCLI(t)
+	c.write(map[string]string{"f": "x"})
+	conf := filepath.Join(c.dir, "upload.yaml")
+	literal := "targets:\n  - {name: s, provider: s3, endpoint: 'http://127.0.0.1:9', bucket: bkt, access_key_id: AKIAFAKE, secret_access_key: fake-secret-1234}\n  - {name: disk, provider: local, path: ./bk}\n"
+	refs := "targets:\n  - {name: s, provider: s3, endpoint: 'http://127.0.0.1:9', bucket: bkt, access_key_id: '${AK}', secret_access_key: '${SK}'}\n  - {name: disk, provider: local, path: ./bk}\n"
+	env := map[string]string{"AK": "AKIAFAKE", "SK": "fake-secret-1234"}
+	for _, tc := range []struct {
+		name string
+		body string
+		mode os.FileMode
+		warn bool
+	}{
+		{"literal 0644", literal, 0o644, true},
+		{"literal 0640", literal, 0o640, true},
+		{"literal 0600", literal, 0o600, false},
+		{"references 0644", refs, 0o644, false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			must(t, os.WriteFile(conf, []byte(tc.body), 0o600))
+			must(t, os.Chmod(conf, tc.mode))
+			for _, args := range [][]string{{"--dry-run", "f"}, {"doctor", "--target", "disk"}} {
+				r := runProc(t, c.dir, env, args...)
+				warned := strings.Contains(r.stderr, "upload.yaml") && strings.Contains(r.stderr, "chmod 600")
+				if warned != tc.warn {
+					t.Errorf("%v: warned %v, want %v (exit %d)\n%s", args, warned, tc.warn, r.code, r.stderr)
+				}
+				if r.code == exitUsage {
+					t.Errorf("%v: exit 2 without --strict-perms\n%s", args, r.stderr)
+				}
+				if strings.Contains(r.stdout+r.stderr, "fake-secret-1234") {
+					t.Errorf("%v: the secret was printed", args)
+				}
+			}
+			r := runProc(t, c.dir, env, "--strict-perms", "--dry-run", "f")
+			if (r.code == exitUsage) != tc.warn {
+				t.Errorf("--strict-perms: exit %d\n%s", r.code, r.stderr)
+			}
+		})
+	}
+}
+
+// TestBackupDirRefused: a backup directory that is a symbolic link or
+// writable by others is refused by upload and by doctor, naming the path
+// and the fix; nothing is written through it.
+func TestBackupDirRefused(t *testing.T) {
+	c := newCLI(t)
+	c.write(map[string]string{"f": "x"})
+	outside := t.TempDir()
+	must(t, os.Symlink(outside, filepath.Join(c.dir, "linked")))
+	must(t, os.Mkdir(filepath.Join(c.dir, "open"), 0o700))
+	must(t, os.Chmod(filepath.Join(c.dir, "open"), 0o777))
+	for dir, want := range map[string]string{"linked": "is a symbolic link", "open": "chmod 700"} {
+		c.config("targets:\n  - {name: disk, provider: local, path: ./" + dir + "}\n")
+		r := runProc(t, c.dir, nil, "f")
+		if r.code != exitUsage || !strings.Contains(r.stderr, filepath.Join(c.dir, dir)) || !strings.Contains(r.stderr, want) {
+			t.Errorf("upload to %s: exit %d\n%s", dir, r.code, r.stderr)
+		}
+		r = runProc(t, c.dir, nil, "doctor")
+		if r.code != exitFailed || !strings.Contains(r.stdout, "FAIL path") || !strings.Contains(r.stdout, want) {
+			t.Errorf("doctor on %s: exit %d\n%s", dir, r.code, r.stdout)
+		}
+	}
+	if ents, _ := os.ReadDir(outside); len(ents) != 0 {
+		t.Errorf("written through the link: %v", ents)
+	}
+}
