@@ -143,7 +143,7 @@ func (a *app) runDoctor(ctx context.Context, common commonFlags, df *doctorFlags
 		out = a.stderr
 	}
 	if !common.quiet {
-		fmt.Fprintf(out, "upload doctor: %d targets, from %s\n", len(targets), cfg.Source)
+		fmt.Fprintf(out, "upload doctor: %d targets, from %s\n", len(targets), safeText(cfg.Source))
 	}
 	var failed []string
 	for _, t := range targets {

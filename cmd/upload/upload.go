@@ -93,7 +93,7 @@ func (a *app) runUpload(ctx context.Context, f *uploadFlags, args []string) erro
 			return &configError{[]string{err.Error()}}
 		}
 		if j.ignored > 0 {
-			fmt.Fprintf(a.stderr, "upload: --state %s: %d unreadable lines ignored\n", f.state, j.ignored)
+			fmt.Fprintf(a.stderr, "upload: --state %s: %d unreadable lines ignored\n", shown(f.state), j.ignored)
 		}
 	}
 	b := &batch{a: a, f: f, set: set, j: j, shard: sh, tally: newTally(set),
