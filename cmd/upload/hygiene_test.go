@@ -5,6 +5,7 @@ package main
 import (
 	"bufio"
 	"bytes"
+	"context"
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
@@ -17,6 +18,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/minio/minio-go/v7"
 
 	"github.com/resilient-upload/upload/integration/miniotest"
 )
@@ -484,5 +487,31 @@ func TestBackupDirRefused(t *testing.T) {
 	}
 	if ents, _ := os.ReadDir(outside); len(ents) != 0 {
 		t.Errorf("written through the link: %v", ents)
+	}
+}
+
+// TestDrainFutureDatedRecord: a record dated a year ahead (planted, or
+// from a clock gone wrong) does not make drain overwrite the different
+// object the cloud holds under its key: the copy stays, exit 1.
+func TestDrainFutureDatedRecord(t *testing.T) {
+	srv := miniotest.Shared(t)
+	bucket := srv.NewBucket(t, "future")
+	c := newCLI(t)
+	env := map[string]string{"MINIO_AK": srv.AccessKey, "MINIO_SK": srv.SecretKey}
+	c.config(fmt.Sprintf("targets:\n  - {name: cloud, provider: s3, endpoint: '%s', bucket: %s, access_key_id: '${MINIO_AK}', secret_access_key: '${MINIO_SK}'}\nbackup: ./bk\nretry: {attempts: 1}\n", srv.URL, bucket))
+	theirs := "the object the cloud holds"
+	if _, err := srv.Client().PutObject(context.Background(), bucket, "k", strings.NewReader(theirs), int64(len(theirs)), minio.PutObjectOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	rec := plantCopy(t, filepath.Join(c.dir, "bk"), "k", "planted bytes", time.Now().AddDate(1, 0, 0))
+	r := runProc(t, c.dir, env, "drain")
+	if r.code != exitFailed || !strings.Contains(r.stderr, "later than now") {
+		t.Errorf("drain: exit %d, want 1\n%s", r.code, r.stderr)
+	}
+	if got := listBucket(t, srv, bucket); got["k"] != int64(len(theirs)) {
+		t.Errorf("the cloud's object was overwritten: %v", got)
+	}
+	if _, err := os.Stat(rec); err != nil {
+		t.Errorf("the copy left the backup: %v", err)
 	}
 }
