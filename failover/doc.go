@@ -164,11 +164,13 @@
 // [Uploader.Drain] moves every spooled copy to the first cloud target that
 // takes it, along the same path minus the backup. It verifies each copy
 // before sending it, declines to overwrite a newer object under the same
-// key, verifies what the cloud stored, and only then removes the copy, by
-// its ID, so a copy backed up again meanwhile stays. It is safe while
-// uploads go on and after a crash: running it again finishes the work. Its
-// report lists, for each copy, the key, the outcome ([DrainOutcome]), the
-// target and the error.
+// key (nor, when the copy is dated later than now, any different object),
+// verifies what the cloud stored, and only then removes the copy, by its
+// ID, so a copy backed up again meanwhile stays. A copy the backup lists as
+// damaged is neither sent nor removed. It is safe while uploads go on and
+// after a crash: running it again finishes the work. Its report lists, for
+// each copy, the key, the file, the outcome ([DrainOutcome]), the target and
+// the error.
 //
 // # Health probes
 //

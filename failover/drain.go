@@ -12,6 +12,10 @@ import (
 	"github.com/resilient-upload/upload/uploader"
 )
 
+// futureSlack is how far past the current time a copy may be dated before
+// its date is not trusted (clocks are stepped back now and then).
+const futureSlack = 5 * time.Minute
+
 // SpooledAtMetadata is the metadata key under which Drain stores, on every
 // object it re-uploads, when its backup copy was made ([uploader.Spooled]
 // Stored, RFC 3339 with nanoseconds, UTC). The stale-overwrite check reads it
@@ -81,10 +85,12 @@ func (o DrainOutcome) String() string {
 
 // DrainItem is what Drain did with one spooled object.
 type DrainItem struct {
-	// ID, Key and Size are those of the spooled copy.
+	// ID, Key, Size and URL are those of the spooled copy (for a damaged
+	// copy, URL locates the file at fault).
 	ID   string
 	Key  string
 	Size int64
+	URL  string
 	// Outcome is what happened.
 	Outcome DrainOutcome
 	// Target and Provider name the cloud target that holds the key now
@@ -114,6 +120,8 @@ type DrainReport struct {
 // breakers, retries and failover order) but never to the backup. For each
 // spooled copy it:
 //
+//  0. leaves a copy the Spool lists as damaged ([uploader.Spooled] Damaged)
+//     where it is, reported DrainFailed with Kind Integrity;
 //  1. reads the copy once and checks its size and MD5 against the record
 //     (the Spool checks its SHA-256); the upload then sends that MD5, so
 //     the server checks the bytes too;
@@ -121,7 +129,9 @@ type DrainReport struct {
 //     the same bytes (size and MD5 ETag) count as stored already; a
 //     different object newer than the copy (by its SpooledAtMetadata, else
 //     its LastModified corrected by the target's measured skew) is not
-//     overwritten: the copy is superseded; a Stat failure other than "not
+//     overwritten: the copy is superseded; a copy dated later than now (a
+//     record with a false date) never overwrites a different object: that
+//     target is skipped with Kind Integrity; a Stat failure other than "not
 //     found" skips that target;
 //  3. uploads it, with SpooledAtMetadata added to its metadata;
 //  4. verifies what the target stored: the Result's MD5, else a Stat's size
@@ -194,7 +204,7 @@ func (u *Uploader) Drain(ctx context.Context, opts DrainOptions) (DrainReport, e
 				}
 				s := list[i]
 				if ctx.Err() != nil || (opts.MaxFailures > 0 && failed.Load() >= int64(opts.MaxFailures)) {
-					rep.Items[i] = DrainItem{ID: s.ID, Key: s.Key, Size: s.Size, Outcome: DrainSkipped}
+					rep.Items[i] = DrainItem{ID: s.ID, Key: s.Key, Size: s.Size, URL: s.URL, Outcome: DrainSkipped}
 					continue
 				}
 				it := u.drainOne(ctx, s, opts)
@@ -255,7 +265,7 @@ func (u *Uploader) Drain(ctx context.Context, opts DrainOptions) (DrainReport, e
 
 // drainOne drains one spooled copy; see Drain.
 func (u *Uploader) drainOne(ctx context.Context, s uploader.Spooled, opts DrainOptions) (it DrainItem) {
-	it = DrainItem{ID: s.ID, Key: s.Key, Size: s.Size}
+	it = DrainItem{ID: s.ID, Key: s.Key, Size: s.Size, URL: s.URL}
 	defer func() {
 		switch it.Outcome {
 		case DrainStored:
@@ -275,6 +285,14 @@ func (u *Uploader) drainOne(ctx context.Context, s uploader.Spooled, opts DrainO
 	fail := func(err error) DrainItem {
 		it.Outcome, it.Err = DrainFailed, err
 		return it
+	}
+	if s.Damaged != nil {
+		// Listed as damaged: neither sent nor removed.
+		if e := uploader.AsError(s.Damaged); e != nil && e.Kind == uploader.Integrity {
+			return fail(s.Damaged)
+		}
+		return fail(&uploader.Error{Kind: uploader.Integrity, Target: u.backup.name, Provider: u.backup.provider,
+			Op: "drain", Key: s.Key, Message: s.Damaged.Error(), Err: s.Damaged})
 	}
 	obj, err := u.spool.Object(s)
 	if err != nil {
@@ -334,6 +352,14 @@ func (u *Uploader) drainOne(ctx context.Context, s uploader.Spooled, opts DrainO
 		if u.newer(t, info, s.Stored) {
 			checked = DrainSuperseded
 			return &checkStop{result: res}
+		}
+		if now := u.clock.Now(); s.Stored.After(now.Add(futureSlack)) {
+			// A copy dated in the future: its record's date alone must
+			// not overwrite what the cloud holds.
+			return &checkStop{skip: &uploader.Error{Kind: uploader.Integrity, Target: t.name, Provider: t.provider,
+				Op: "drain", Key: s.Key, Message: fmt.Sprintf(
+					"the backup copy is dated %s, later than now (%s), so its date cannot be trusted, and the target holds a different object under the key (%d bytes, last modified %s): not overwritten; compare the two, then delete the one to drop",
+					s.Stored.UTC().Format(time.RFC3339), now.UTC().Format(time.RFC3339), info.Size, info.LastModified.UTC().Format(time.RFC3339))}}
 		}
 		return nil
 	}

@@ -399,3 +399,55 @@ func TestDrainWhileUploading(t *testing.T) {
 		t.Errorf("nothing drained")
 	}
 }
+
+// TestDrainLeavesDamagedCopies: a copy the backup lists as damaged is
+// reported failed with its damage and its URL, never sent and never
+// removed; the intact ones are drained.
+func TestDrainLeavesDamagedCopies(t *testing.T) {
+	e := newEnv(t, envConfig{})
+	e.backUp("bad", "good")
+	e.clk.Advance(time.Minute)
+	why := &uploader.Error{Kind: uploader.Integrity, Op: "list", Key: "bad", Message: "the record is not valid JSON"}
+	e.spool.Damage("bad", why)
+	rep, err := e.drain(failover.DrainOptions{})
+	if err == nil || rep.Failed != 1 || rep.Drained != 1 {
+		t.Fatalf("Drain: %v, %+v", err, rep)
+	}
+	for _, it := range rep.Items {
+		if it.Key != "bad" {
+			continue
+		}
+		if it.Outcome != failover.DrainFailed || uploader.KindOf(it.Err) != uploader.Integrity || it.URL != "file:///spool/bad" || it.Removed {
+			t.Errorf("damaged item %+v", it)
+		}
+	}
+	if _, ok := e.clouds[0].Object("bad"); ok {
+		t.Errorf("a damaged copy was sent")
+	}
+	if _, _, ok := e.spool.Held("bad"); !ok {
+		t.Errorf("a damaged copy was removed")
+	}
+}
+
+// TestDrainDistrustsFutureDates: a copy dated later than now (a record
+// with a false date) does not overwrite a different object in the cloud,
+// however old that object is; it stays in the backup.
+func TestDrainDistrustsFutureDates(t *testing.T) {
+	e := newEnv(t, envConfig{clouds: []string{"primary"}})
+	e.backUp("k")
+	e.clk.Advance(time.Minute)
+	theirs := []byte("the object in the cloud, stored after the backup")
+	e.clouds[0].Store("k", theirs, e.clk.Now(), nil)
+	e.spool.Redate("k", e.clk.Now().AddDate(1, 0, 0))
+	rep, err := e.drain(failover.DrainOptions{})
+	if err == nil || rep.Failed != 1 {
+		t.Fatalf("Drain: %v, %+v", err, rep)
+	}
+	if k := uploader.KindOf(rep.Items[0].Err); k != uploader.Integrity {
+		t.Errorf("kind %v: %v", k, rep.Items[0].Err)
+	}
+	stored(t, e.clouds[0], "k", theirs)
+	if e.spool.Len() != 1 {
+		t.Errorf("the copy left the backup")
+	}
+}

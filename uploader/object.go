@@ -89,8 +89,9 @@ func (o Object) Validate() error {
 // ValidateKey reports whether key is acceptable to every provider and safe
 // to map onto a file system. It refuses, with an *Error of Kind Invalid whose
 // message names the key: the empty key, a leading "/", a "." or ".." path
-// segment, NUL and other control characters, invalid UTF-8, and keys longer
-// than [MaxKeyLen] bytes.
+// segment, NUL and the other control characters (C0, DEL and the C1 range
+// U+0080 to U+009F, which terminals obey as escape sequences), invalid
+// UTF-8, and keys longer than [MaxKeyLen] bytes.
 func ValidateKey(key string) error {
 	bad := func(why string) error {
 		shown := key
@@ -111,7 +112,7 @@ func ValidateKey(key string) error {
 		return bad(`starts with "/"`)
 	}
 	for _, r := range key {
-		if r < 0x20 || r == 0x7f {
+		if r < 0x20 || 0x7f <= r && r <= 0x9f {
 			return bad(fmt.Sprintf("holds the control character %U", r))
 		}
 	}

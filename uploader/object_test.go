@@ -52,6 +52,10 @@ func TestValidateKey(t *testing.T) {
 		{"newline", "a\nb", false, "U+000A"},
 		{"tab", "a\tb", false, "U+0009"},
 		{"DEL", "a\x7fb", false, "U+007F"},
+		{"C1 CSI", "a\u009b31mb", false, "U+009B"},
+		{"C1 first", "\u0080x", false, "U+0080"},
+		{"C1 last", "x\u009f", false, "U+009F"},
+		{"after C1", "x\u00a0y", true, ""},
 		{"invalid utf8", "a\xffb", false, "not valid UTF-8"},
 		{"truncated utf8", "caf\xc3", false, "not valid UTF-8"},
 	} {

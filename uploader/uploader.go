@@ -323,8 +323,16 @@ type Spooled struct {
 	// Failed lists the attempts that sent the object here; their Err is
 	// rebuilt as an *Error from what was recorded.
 	Failed []Attempt
-	// URL locates the copy (file://).
+	// URL locates the copy (file://), or for a damaged copy the file at
+	// fault.
 	URL string
+	// Damaged, when set, says why this copy cannot be drained as it is
+	// (Kind Integrity): its record cannot be read, is not trusted or does
+	// not match its name, or its data is missing or of the wrong size. The
+	// other fields hold what could be read (Key may be empty). [Spool.Object]
+	// refuses a damaged copy and [Spool.Remove] leaves it: it is for a
+	// person to look at.
+	Damaged error
 }
 
 // Spool is implemented by backends that keep objects for a later drain: the
@@ -335,7 +343,8 @@ type Spool interface {
 	// Backup stores obj, as Put does, and records beside it the attempts
 	// that failed before it came here.
 	Backup(ctx context.Context, obj Object, failed []Attempt) (Result, error)
-	// List returns every copy held, oldest first.
+	// List returns every copy held, oldest first, damaged copies included
+	// (with Damaged set), so that none is stranded unseen.
 	List(ctx context.Context) ([]Spooled, error)
 	// Object returns an Object whose body is the held copy of s, verified
 	// against s.SHA256 as it is read; a copy that does not match gives Kind

@@ -36,7 +36,22 @@
 // also verify the SHA-256 of the bytes. So an object is visible only when
 // both its data and its record are complete, and a failed, canceled or
 // crashed write leaves at most unreferenced temporary files, which nothing
-// reads and [New] sweeps once they are older than Options.TempTTL.
+// reads and [New] sweeps once they are older than Options.TempTTL. A record
+// that is there but cannot be trusted is not visible either, but List
+// reports it as damaged ([uploader.Spooled] Damaged), so that no copy is
+// stranded unseen.
+//
+// # Trust
+//
+// Anyone who can write into the backup could delete a copy or plant a
+// record that a drain would send to the cloud. So the root, objects/ and
+// every shard must be real directories (not symbolic links), owned by the
+// running user and not writable by group or others: [New] creates them
+// 0700 and refuses existing ones that are not, naming the directory and the
+// fix, and a shard that is not is never written to (List reports it as
+// damaged). Records, data and lock files are opened without following
+// symbolic links (O_NOFOLLOW), and records and data files owned by another
+// user are not trusted.
 //
 // Data files are never rewritten: a new copy of a key gets a new ID and a
 // new file. A reader holding the old copy open keeps reading it, and a drain
@@ -95,10 +110,13 @@ type Options struct {
 	Dir string
 	// Name is the target name in Results and errors. Empty means "local".
 	Name string
-	// FileMode is the permission of the files written. Zero means 0o600: a
+	// FileMode is the permission of the data and record files written (set
+	// with chmod, so the umask does not narrow it). Zero means 0o600: a
 	// backup holds other people's data and nobody else needs to read it.
 	FileMode os.FileMode
-	// DirMode is the permission of the directories created. Zero means 0o700.
+	// DirMode is the permission of the directories created. Zero means
+	// 0o700. Write permission for group and others is always left out: a
+	// directory others can write to is refused (see [New]).
 	DirMode os.FileMode
 	// TempTTL is the age after which [New] removes temporary files left by a
 	// crashed writer. Zero means 24 hours; a negative value disables the sweep.
@@ -109,6 +127,10 @@ type Options struct {
 	// Rand is the source of the random part of copy IDs. Nil means
 	// [crypto/rand.Reader].
 	Rand io.Reader
+
+	// owner returns the user ID owning a file; nil means the file system's
+	// answer. Tests, which run as root, replace it.
+	owner func(os.FileInfo) (uid int, known bool)
 }
 
 // Backend is a local directory holding objects. Create one with [New].
@@ -123,6 +145,9 @@ type Backend struct {
 	rand     io.Reader
 	closed   atomic.Bool
 	shardMu  [256]sync.Mutex
+	// uid is the running user; owner tells who owns a file.
+	uid   int
+	owner func(os.FileInfo) (int, bool)
 
 	// createTemp creates a temporary file; tests replace it to inject
 	// write, sync and close failures.
@@ -146,17 +171,26 @@ var (
 	_ uploader.Describer = (*Backend)(nil)
 )
 
-// New returns a Backend over opts.Dir, creating the directory if needed and
-// sweeping stale temporary files. A directory that cannot be created gives
-// an *uploader.Error (AccessDenied, Unavailable or Unknown, see the package
-// documentation).
+// New returns a Backend over opts.Dir, creating the directory (mode 0700)
+// if needed and sweeping stale temporary files. A directory that cannot be
+// created gives an *uploader.Error (AccessDenied, Unavailable or Unknown,
+// see the package documentation). An existing root or objects directory
+// that is a symbolic link, is owned by another user or is writable by group
+// or others is refused with Kind AccessDenied and a message that names it
+// and the fix: whoever can write there could delete copies or plant
+// records that a drain would send to the cloud.
 func New(opts Options) (*Backend, error) {
 	b := &Backend{
 		name:     opts.Name,
 		fileMode: opts.FileMode,
-		dirMode:  opts.DirMode,
+		dirMode:  opts.DirMode &^ 0o022,
 		now:      opts.Now,
 		rand:     opts.Rand,
+		uid:      os.Geteuid(),
+		owner:    opts.owner,
+	}
+	if b.owner == nil {
+		b.owner = fileOwner
 	}
 	if b.name == "" {
 		b.name = "local"
@@ -173,7 +207,17 @@ func New(opts Options) (*Backend, error) {
 	if b.rand == nil {
 		b.rand = rand.Reader
 	}
-	b.createTemp = func(dir, pattern string) (tempFile, error) { return os.CreateTemp(dir, pattern) }
+	b.createTemp = func(dir, pattern string) (tempFile, error) {
+		f, err := os.CreateTemp(dir, pattern)
+		if err == nil && b.fileMode != 0o600 {
+			if err = f.Chmod(b.fileMode); err != nil {
+				f.Close()
+				os.Remove(f.Name())
+				return nil, err
+			}
+		}
+		return f, err
+	}
 	dir := opts.Dir
 	if dir == "" {
 		dir = DefaultDir
@@ -184,8 +228,13 @@ func New(opts Options) (*Backend, error) {
 	}
 	b.root = root
 	b.objects = filepath.Join(root, "objects")
-	if err := os.MkdirAll(b.objects, b.dirMode); err != nil {
-		return nil, b.fsError("open", "", b.objects, err)
+	for _, d := range []string{root, b.objects} {
+		if err := os.MkdirAll(d, b.dirMode); err != nil {
+			return nil, b.fsError("open", "", d, err)
+		}
+		if err := b.checkDir(d); err != nil {
+			return nil, b.fsError("open", "", d, err)
+		}
 	}
 	ttl := opts.TempTTL
 	if ttl == 0 {

@@ -16,6 +16,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"sort"
 	"strings"
 	"sync"
 	"testing"
@@ -660,12 +661,23 @@ func TestCrashLeftovers(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	var keys []string
+	// Records that cannot be trusted are listed as damaged, with the key
+	// when it could be read; a copy whose bytes are damaged in place has the
+	// right size, and is caught when read.
+	var keys, broken []string
 	for _, s := range list {
+		if s.Damaged != nil {
+			broken = append(broken, s.Key)
+			continue
+		}
 		keys = append(keys, s.Key)
 	}
 	if strings.Join(keys, ",") != "good,kept,damaged" {
 		t.Errorf("List = %v, want good, kept, damaged", keys)
+	}
+	sort.Strings(broken)
+	if strings.Join(broken, ",") != ",,bad-id,no-data,torn" {
+		t.Errorf("damaged copies listed: %q, want bad-json and moved (keys not trusted), bad-id, no-data, torn", broken)
 	}
 	for _, s := range list {
 		if s.Key != "damaged" {

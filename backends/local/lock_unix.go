@@ -6,6 +6,8 @@ import (
 	"os"
 	"path/filepath"
 	"syscall"
+
+	"github.com/resilient-upload/upload/uploader"
 )
 
 // lock takes the lock of the shard holding the key with hash h: a mutex for
@@ -15,9 +17,18 @@ import (
 func (b *Backend) lock(h string) (unlock func(), err error) {
 	mu := &b.shardMu[shardIndex(h)]
 	mu.Lock()
-	f, err := os.OpenFile(filepath.Join(b.shardDir(h), ".lock"), os.O_CREATE|os.O_RDWR, b.fileMode)
+	if err := b.checkDir(b.shardDir(h)); err != nil {
+		mu.Unlock()
+		return nil, err
+	}
+	path := filepath.Join(b.shardDir(h), ".lock")
+	f, err := os.OpenFile(path, os.O_CREATE|os.O_RDWR|oNoFollow, b.fileMode)
 	if err != nil {
 		mu.Unlock()
+		if isLoop(err) {
+			return nil, b.errorf(uploader.AccessDenied, "lock", "", err,
+				"the lock file %s is a symbolic link; the backup does not follow links (remove it)", path)
+		}
 		return nil, err
 	}
 	for {

@@ -48,6 +48,11 @@ func (b *Backend) visible(ctx context.Context, op, key string) (*record, error) 
 	}
 	h := keyHash(key)
 	rec, err := b.load(h)
+	var d *damage
+	if errors.As(err, &d) {
+		// A damaged copy is not visible; List reports it.
+		return nil, b.notFound(op, key, "the copy in "+b.root+" is damaged: "+d.Error())
+	}
 	if err != nil {
 		return nil, b.fsError(op, key, b.shardDir(h), err)
 	}
@@ -67,7 +72,7 @@ func (b *Backend) Get(ctx context.Context, key string) (io.ReadCloser, error) {
 		if err != nil {
 			return nil, err
 		}
-		f, err := os.Open(b.dataPath(keyHash(key), rec.ID))
+		f, err := b.openFile(b.dataPath(keyHash(key), rec.ID))
 		if errors.Is(err, fs.ErrNotExist) {
 			continue // replaced between the record and the open
 		}
@@ -153,8 +158,11 @@ func (b *Backend) remove(h, id string) (bool, error) {
 }
 
 // List returns every visible copy, oldest first (by the time stored, then by
-// ID). It reads the records only; a copy's bytes are verified when read
-// through [Backend.Object].
+// ID), and every damaged one, with Damaged set: a record that is not JSON,
+// does not match its name, is a symbolic link or belongs to another user; a
+// data file that is missing, of another size, a link or another user's; a
+// shard directory that is not trusted (see [New]). It reads the records
+// only; a copy's bytes are verified when read through [Backend.Object].
 func (b *Backend) List(ctx context.Context) ([]uploader.Spooled, error) {
 	shards, err := os.ReadDir(b.objects)
 	if errors.Is(err, fs.ErrNotExist) {
@@ -168,10 +176,18 @@ func (b *Backend) List(ctx context.Context) ([]uploader.Spooled, error) {
 		if err := ctx.Err(); err != nil {
 			return nil, b.errorf(uploader.Canceled, "list", "", err, "%v", err)
 		}
-		if !s.IsDir() || len(s.Name()) != 2 {
+		name := s.Name()
+		if len(name) != 2 || !isHex(name[0]) || !isHex(name[1]) {
 			continue
 		}
-		dir := filepath.Join(b.objects, s.Name())
+		dir := filepath.Join(b.objects, name)
+		if err := b.checkDir(dir); err != nil {
+			if errors.Is(err, fs.ErrNotExist) {
+				continue
+			}
+			out = append(out, b.shardDamage(dir, err))
+			continue
+		}
 		ents, err := os.ReadDir(dir)
 		if err != nil {
 			if errors.Is(err, fs.ErrNotExist) {
@@ -186,6 +202,11 @@ func (b *Backend) List(ctx context.Context) ([]uploader.Spooled, error) {
 				continue
 			}
 			rec, err := b.load(h)
+			var d *damage
+			if errors.As(err, &d) {
+				out = append(out, d.spooled(b))
+				continue
+			}
 			if err != nil {
 				return nil, b.fsError("list", "", dir, err)
 			}
@@ -222,6 +243,12 @@ func (b *Backend) spooled(h string, rec *record) uploader.Spooled {
 // The Object carries s's MD5, so a cloud backend can have the server verify
 // the bytes too.
 func (b *Backend) Object(s uploader.Spooled) (uploader.Object, error) {
+	if s.Damaged != nil {
+		if e := uploader.AsError(s.Damaged); e != nil && e.Kind == uploader.Integrity {
+			return uploader.Object{}, e
+		}
+		return uploader.Object{}, b.errorf(uploader.Integrity, "open", s.Key, s.Damaged, "the backup copy is damaged: %v", s.Damaged)
+	}
 	if err := uploader.ValidateKey(s.Key); err != nil {
 		return uploader.Object{}, b.fsError("open", s.Key, "", err)
 	}
@@ -233,7 +260,7 @@ func (b *Backend) Object(s uploader.Spooled) (uploader.Object, error) {
 		md5sum = nil
 	}
 	path := b.dataPath(keyHash(s.Key), s.ID)
-	if _, err := os.Stat(path); err != nil {
+	if _, err := os.Lstat(path); err != nil {
 		if errors.Is(err, fs.ErrNotExist) {
 			return uploader.Object{}, b.notFound("open", s.Key, "copy "+s.ID+" is no longer held")
 		}
@@ -242,9 +269,13 @@ func (b *Backend) Object(s uploader.Spooled) (uploader.Object, error) {
 	return uploader.Object{
 		Key: s.Key, Size: s.Size, ContentType: s.ContentType, Metadata: s.Metadata, MD5: md5sum,
 		Open: func() (uploader.Body, error) {
-			f, err := os.Open(path)
+			f, err := b.openFile(path)
 			if errors.Is(err, fs.ErrNotExist) {
 				return nil, b.notFound("open", s.Key, "copy "+s.ID+" is no longer held")
+			}
+			var d *damage
+			if errors.As(err, &d) {
+				return nil, b.errorf(uploader.Integrity, "open", s.Key, nil, "the backup copy %s is damaged: %s", d.path, d.why)
 			}
 			if err != nil {
 				return nil, b.fsError("open", s.Key, path, err)
@@ -273,7 +304,7 @@ func (b *Backend) Remove(ctx context.Context, s uploader.Spooled) (bool, error) 
 	if err := ctx.Err(); err != nil {
 		return false, b.errorf(uploader.Canceled, "remove", s.Key, err, "%v", err)
 	}
-	if !isID(s.ID) || uploader.ValidateKey(s.Key) != nil {
+	if s.Damaged != nil || !isID(s.ID) || uploader.ValidateKey(s.Key) != nil {
 		return false, nil
 	}
 	ok, err := b.remove(keyHash(s.Key), s.ID)

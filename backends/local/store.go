@@ -14,6 +14,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -292,7 +293,8 @@ func (b *Backend) finish(f tempFile, key string) error {
 	return nil
 }
 
-// mkShard creates a shard directory (and the root, if it was removed).
+// mkShard creates a shard directory (and the root, if it was removed). An
+// existing one must be trusted (see checkDir).
 func (b *Backend) mkShard(dir string) error {
 	err := os.Mkdir(dir, b.dirMode)
 	switch {
@@ -300,7 +302,7 @@ func (b *Backend) mkShard(dir string) error {
 		syncDir(b.objects)
 		return nil
 	case errors.Is(err, fs.ErrExist):
-		return nil
+		return b.checkDir(dir)
 	case errors.Is(err, fs.ErrNotExist):
 		if err := os.MkdirAll(dir, b.dirMode); err != nil {
 			return err
@@ -366,25 +368,44 @@ func syncDir(dir string) error {
 	return d.Sync()
 }
 
-// readRecord reads the record of the key with hash h.
+// readRecord reads the record of the key with hash h. A record that is
+// there but cannot be trusted (a symbolic link, another user's file, not
+// JSON, not matching its name) gives a *damage.
 func (b *Backend) readRecord(h string) (*record, error) {
-	js, err := os.ReadFile(b.recordPath(h))
+	path := b.recordPath(h)
+	f, err := b.openFile(path)
+	if err != nil {
+		return nil, err
+	}
+	js, err := io.ReadAll(io.LimitReader(f, 16<<20))
+	f.Close()
 	if err != nil {
 		return nil, err
 	}
 	var rec record
 	if err := json.Unmarshal(js, &rec); err != nil {
-		return nil, fmt.Errorf("record %s: %w", b.recordPath(h), err)
+		return nil, &damage{path: path, why: fmt.Sprintf("the record is not valid JSON (%v)", err)}
 	}
-	if !isID(rec.ID) || keyHash(rec.Key) != h || rec.Size < 0 {
-		return nil, fmt.Errorf("record %s does not match its name", b.recordPath(h))
+	d := &damage{path: path, key: rec.Key, id: rec.ID, size: rec.Size}
+	switch {
+	case keyHash(rec.Key) != h:
+		d.key = ""
+		d.why = fmt.Sprintf("the record does not match its file name (it holds the key %s, whose hash is %s)", strconv.QuoteToASCII(rec.Key), keyHash(rec.Key))
+	case !isID(rec.ID):
+		d.why = fmt.Sprintf("the record's copy ID %s is not one the backup makes", strconv.QuoteToASCII(rec.ID))
+	case rec.Size < 0:
+		d.why = fmt.Sprintf("the record's size %d is negative", rec.Size)
+	default:
+		return &rec, nil
 	}
-	return &rec, nil
+	return nil, d
 }
 
 // load returns the visible record of the key with hash h: one whose data
 // file exists with the recorded size. A record replaced while it is read is
-// read again. It returns nil with no error when there is none.
+// read again. It returns nil with no error when there is none, and a
+// *damage when there is one that cannot be trusted or whose data file is
+// missing or of another size.
 func (b *Backend) load(h string) (*record, error) {
 	var lastID string
 	for range 3 {
@@ -393,19 +414,30 @@ func (b *Backend) load(h string) (*record, error) {
 			return nil, nil
 		}
 		if err != nil {
-			// A record that cannot be parsed or does not match its
-			// name is not trusted: the object is not visible.
-			return nil, nil
+			return nil, err
 		}
-		fi, err := os.Stat(b.dataPath(h, rec.ID))
-		if err == nil && fi.Mode().IsRegular() && fi.Size() == rec.Size {
-			return rec, nil
+		path := b.dataPath(h, rec.ID)
+		fi, err := os.Lstat(path)
+		if err == nil {
+			if d := b.checkFile(path, fi); d != nil {
+				d.key, d.id, d.size = rec.Key, rec.ID, rec.Size
+				return nil, d
+			}
+			if fi.Size() == rec.Size {
+				return rec, nil
+			}
 		}
 		if err != nil && !errors.Is(err, fs.ErrNotExist) {
 			return nil, err
 		}
 		if rec.ID == lastID {
-			return nil, nil // the record names data that is not there
+			d := &damage{path: b.recordPath(h), key: rec.Key, id: rec.ID, size: rec.Size}
+			if err != nil {
+				d.why = fmt.Sprintf("its data file %s is missing", filepath.Base(path))
+			} else {
+				d.why = fmt.Sprintf("its data file %s holds %d bytes; the record says %d", filepath.Base(path), fi.Size(), rec.Size)
+			}
+			return nil, d
 		}
 		lastID = rec.ID
 	}
@@ -422,6 +454,9 @@ func (b *Backend) sweep(before time.Time) {
 			continue
 		}
 		dir := filepath.Join(b.objects, s.Name())
+		if b.checkDir(dir) != nil {
+			continue // not trusted: touch nothing there
+		}
 		ents, _ := os.ReadDir(dir)
 		orphans := map[string]bool{}
 		for _, e := range ents {

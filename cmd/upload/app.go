@@ -32,6 +32,9 @@ type app struct {
 	// its HEAD and TLS checks.
 	lookupHost func(ctx context.Context, host string) ([]string, error)
 	dial       func(ctx context.Context, network, addr string) (net.Conn, error)
+	// strictPerms (--strict-perms) makes a configuration file with
+	// literal secrets that group or others can read an error.
+	strictPerms bool
 }
 
 // newApp returns an app over the process's streams and environment, with
@@ -81,7 +84,14 @@ func (a *app) loadConfig(explicit string) (*config, error) {
 	if path == "" {
 		return defaultConfig(), nil
 	}
-	return loadConfig(path, a.getenv)
+	cfg, err := loadConfig(path, a.getenv)
+	if err != nil {
+		return nil, err
+	}
+	if err := a.checkConfigPerms(cfg); err != nil {
+		return nil, err
+	}
+	return cfg, nil
 }
 
 // run runs the command line args and returns the exit status.
@@ -99,15 +109,15 @@ func (a *app) run(ctx context.Context, args []string) int {
 		return ee.code
 	case errors.As(err, &ce):
 		for _, m := range ce.msgs {
-			fmt.Fprintf(a.stderr, "upload: %s\n", m)
+			fmt.Fprintf(a.stderr, "upload: %s\n", safeText(m))
 		}
 		fmt.Fprintln(a.stderr, "upload: configuration error: nothing was uploaded (see upload --help for the configuration)")
 		return exitUsage
 	case errors.As(err, &ue):
-		fmt.Fprintf(a.stderr, "upload: %s\nRun 'upload --help' for usage.\n", ue.msg)
+		fmt.Fprintf(a.stderr, "upload: %s\nRun 'upload --help' for usage.\n", safeText(ue.msg))
 		return exitUsage
 	default:
-		fmt.Fprintf(a.stderr, "upload: %v\nRun 'upload --help' for usage.\n", err)
+		fmt.Fprintf(a.stderr, "upload: %s\nRun 'upload --help' for usage.\n", safeText(err.Error()))
 		return exitUsage
 	}
 }
@@ -139,6 +149,7 @@ func (a *app) commands(ctx context.Context) *cobra.Command {
 	pf.BoolVar(&common.json, "json", false, "write an NDJSON report on standard output")
 	pf.StringVar(&common.progress, "progress", "auto", "progress on standard error, `MODE` auto (bars on a terminal, else a line every 5s), always (bars) or never")
 	pf.BoolVar(&common.quiet, "quiet", false, "no progress and no summary; errors still go to standard error")
+	pf.BoolVar(&a.strictPerms, "strict-perms", false, "refuse (exit 2) a configuration file that holds literal secrets and that group or others can read")
 
 	fl := root.Flags()
 	fl.StringVar(&uf.prefix, "prefix", "", "prepend `P` to every key, as is (end it with / for a directory)")
@@ -180,7 +191,8 @@ Paths:
   Each PATH is a file or a directory, walked recursively. Symbolic links are
   followed; a link that leads back to a directory above it is reported and
   not followed. Named pipes, sockets and devices are reported, not read.
-  Empty files are uploaded. "-" reads paths from standard input, one per
+  Empty files are uploaded. The same directory or file given twice (d d/
+  ./d) is walked once. "-" reads paths from standard input, one per
   line; each must be a file. A file named like a command (doctor, drain,
   help) is given as ./doctor. Flags may come before or after the paths; "--"
   ends them.
@@ -225,7 +237,10 @@ Configuration:
   path_style, skip_etag_check; local: path (and name). Sizes are like 16MiB or
   8M, durations like 500ms, 30s, 10m.
   backup: DIR adds a local backup target named "backup" (instead of a local
-  target). Without a local target there is no backup: a file every cloud
+  target). A relative path: or backup: is relative to the directory of the
+  configuration file (not the working directory), and ~/ is $HOME; the
+  directory is created 0700, and one that is a symbolic link, another
+  user's, or writable by group or others is refused. Without a local target there is no backup: a file every cloud
   refuses fails (exit 1), and a rerun with --state retries only those.
   breaker: consecutive, failures, ratio, min_requests, window, bucket_period,
   open_timeout, half_open_requests, probe_interval, probe_timeout (default:
@@ -240,7 +255,10 @@ Configuration:
 
 Environment:
   ${NAME} in any value is replaced by the variable's value; an unset variable
-  is an error naming it and its line (values are never printed). A cloud
+  is an error naming it and its line, and so is a malformed ${ (values are
+  never printed). An access key or secret that comes out empty (a variable
+  set to "", or '' in the file) is an error naming the variable or key:
+  requests are unsigned only with anonymous: true. A cloud
   target without credentials reads, in order:
     tos  TOS_ACCESS_KEY, TOS_SECRET_KEY; or VOLC_ACCESSKEY, VOLC_SECRETKEY
     oss  OSS_ACCESS_KEY_ID, OSS_ACCESS_KEY_SECRET (OSS_SESSION_TOKEN); or
@@ -287,4 +305,9 @@ Exit status:
   1    some files were stored nowhere (each is named on standard error)
   2    usage or configuration error: nothing was uploaded
   130  interrupted: the files in flight were finished or recorded, and the
-       state file is consistent`
+       state file is consistent
+  If standard output is closed early (upload ... | head -1), the report
+  stops there and nothing else changes: the files are still uploaded and
+  recorded in --state, a note goes to standard error, and the exit status
+  is that of the files, as above (never a SIGPIPE death). Any other failure
+  to write the --json report turns a 0 into 1.`

@@ -79,7 +79,7 @@ func TestBadInput(t *testing.T) {
 			t.Errorf("%s: %+v, want failed with %q", p, f, msg)
 			continue
 		}
-		if !strings.Contains(r.stderr, "upload: "+p+": ") {
+		if !strings.Contains(r.stderr, "upload: "+shown(p)+": ") { // quoted if it holds control characters
 			t.Errorf("stderr does not name %s:\n%s", p, r.stderr)
 		}
 	}

@@ -11,6 +11,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"go.yaml.in/yaml/v3"
 
@@ -69,6 +70,9 @@ type targetConfig struct {
 	SkipETagCheck      bool
 	// Path is the directory of a local target.
 	Path string
+	// LiteralSecret names the key holding a secret written in the file
+	// itself (not a ${NAME} reference), with its line; "" if none.
+	LiteralSecret string
 }
 
 // configError is a mistake in the configuration or on the command line:
@@ -157,13 +161,21 @@ func defaultConfig() *config {
 	}
 }
 
-// loadConfig reads and checks the configuration file at path.
+// loadConfig reads and checks the configuration file at path, and
+// resolves its paths against the file's directory (resolvePaths).
 func loadConfig(path string, getenv func(string) (string, bool)) (*config, error) {
 	data, err := os.ReadFile(path)
 	if err != nil {
 		return nil, &configError{[]string{fmt.Sprintf("%s: %v", path, plainErr(err))}}
 	}
-	return parseConfig(path, data, getenv)
+	cfg, err := parseConfig(path, data, getenv)
+	if err != nil {
+		return nil, err
+	}
+	if err := resolvePaths(cfg, getenv); err != nil {
+		return nil, err
+	}
+	return cfg, nil
 }
 
 // parseConfig parses data, the contents of file. Every mistake is reported,
@@ -246,6 +258,9 @@ type cfgParser struct {
 	file   string
 	getenv func(string) (string, bool)
 	errs   []string
+	// empty lists, per value node, the ${NAME} references it holds to
+	// variables set to the empty string (see emptyCredentials).
+	empty map[*yaml.Node][]string
 }
 
 func (p *cfgParser) errorf(n *yaml.Node, format string, args ...any) {
@@ -377,20 +392,25 @@ func (p *cfgParser) scalar(n *yaml.Node, key string) (val string, vars []string,
 			b.WriteByte('$')
 			continue
 		}
+		// The value may be a secret: the messages below say where the
+		// mistake is, never what the value holds.
 		end := strings.IndexByte(s[i:], '}')
 		if end < 0 {
-			p.errorf(n, "%s: an unterminated ${ in %q (write ${NAME}, or $$ for a literal $)", key, s)
+			p.errorf(n, "%s: an unterminated ${ at character %d of the value (write ${NAME}, or $$ for a literal $; the value is not shown)", key, utf8.RuneCountInString(s[:i])+1)
 			return "", nil, false
 		}
 		name := s[i+2 : i+end]
 		if !envRef.MatchString(name) {
-			p.errorf(n, "%s: ${%s} is not a valid environment variable reference (letters, digits and _ only)", key, name)
+			p.errorf(n, "%s: a ${...} reference at character %d of the value is not an environment variable name (letters, digits and _ only; $$ for a literal $; the value is not shown)", key, utf8.RuneCountInString(s[:i])+1)
 			return "", nil, false
 		}
 		v, set := p.getenv(name)
 		if !set {
 			p.errorf(n, "%s: the environment variable %s is not set", key, name)
 			return "", nil, false
+		}
+		if v == "" {
+			p.noteEmpty(n, name)
 		}
 		vars = append(vars, name)
 		b.WriteString(v)
@@ -609,6 +629,7 @@ func (p *cfgParser) targets(n *yaml.Node, cfg *config) {
 		p.mapping(tn, where, handlers)
 		if prov != "local" {
 			p.credentials(tn, t, where, idVars, secretVars)
+			p.checkCredentialValues(tn, t, where)
 		}
 		cfg.Targets = append(cfg.Targets, t)
 	}

@@ -39,8 +39,12 @@ the causes of signature failures, most likely first:
   bucket      the bucket is reachable: a HEAD of a random missing key must
               answer 404 NoSuchKey (403 or NoSuchBucket: it is not)
   put_delete  a tiny object is put and deleted
-A local target gets a put and delete in its directory. Secrets are never
-printed: only an access key's first four characters and lengths.
+  secret      (a warning) the configuration file holds a literal secret and
+              group or others can read it: chmod 600
+A local target gets: path (the directory is the user's own, 0700-like, not
+a symbolic link), a put and delete in it, and copies (how many it holds and
+which are damaged). Secrets are never printed: only an access key's first
+four characters and lengths.
 
 Lines start with ok, WARN (worth a look) or FAIL (uploads to this target will
 fail); --quiet prints only WARN and FAIL lines. With --json each finding is a
@@ -139,7 +143,7 @@ func (a *app) runDoctor(ctx context.Context, common commonFlags, df *doctorFlags
 		out = a.stderr
 	}
 	if !common.quiet {
-		fmt.Fprintf(out, "upload doctor: %d targets, from %s\n", len(targets), cfg.Source)
+		fmt.Fprintf(out, "upload doctor: %d targets, from %s\n", len(targets), safeText(cfg.Source))
 	}
 	var failed []string
 	for _, t := range targets {
@@ -221,15 +225,15 @@ func writeFinding(w io.Writer, f finding) {
 	if f.Remedy != "" {
 		line += " — " + f.Remedy
 	}
-	fmt.Fprintln(w, line)
+	fmt.Fprintln(w, safeText(line))
 	for _, m := range f.more {
-		fmt.Fprintf(w, "         also: %s\n", m)
+		fmt.Fprintf(w, "         also: %s\n", safeText(m))
 	}
 }
 
 func describeTarget(t *targetConfig) string {
 	if t.Provider == "local" {
-		return "local, " + t.Path
+		return "local, " + shown(t.Path)
 	}
 	s := t.Provider
 	if t.Endpoint != "" {
@@ -302,6 +306,11 @@ func (a *app) diagnose(ctx context.Context, cfg *config, t *targetConfig, timeou
 			df.Message += " (credentials from " + t.CredSource + ")"
 		}
 		add(df)
+	}
+	if t.LiteralSecret != "" {
+		if msg := secretPermsProblem(cfg); msg != "" {
+			add(finding{Check: "secret", Status: "warn", Message: msg, Remedy: "upload --strict-perms refuses such a file"})
+		}
 	}
 	regionChecked := false
 	for _, f := range diag.CheckEndpoint(dc) {
@@ -543,8 +552,11 @@ func oneLineErr(err error) string {
 func (a *app) diagnoseLocal(ctx context.Context, cfg *config, t *targetConfig, timeout time.Duration) []finding {
 	b, err := newBackend(t, cfg, overrides{})
 	if err != nil {
-		return []finding{{Target: t.Name, Check: "path", Status: "fail", Message: oneLineErr(err),
-			Remedy: "make the directory writable, or choose another path"}}
+		remedy := "make the directory writable, or choose another path"
+		if uploader.KindOf(err) == uploader.AccessDenied {
+			remedy = "do what the message says, or choose another path"
+		}
+		return []finding{{Target: t.Name, Check: "path", Status: "fail", Message: oneLineErr(err), Remedy: remedy}}
 	}
 	defer b.Close()
 	dir := t.Path
@@ -557,5 +569,9 @@ func (a *app) diagnoseLocal(ctx context.Context, cfg *config, t *targetConfig, t
 	if f.Status == "fail" {
 		f.Remedy = "make the directory writable, and check free space"
 	}
-	return append(fs, f)
+	fs = append(fs, f)
+	if sp, ok := b.(uploader.Spool); ok {
+		fs = append(fs, checkCopies(ctx, t.Name, sp))
+	}
+	return fs
 }

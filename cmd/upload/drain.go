@@ -24,18 +24,30 @@ already in the cloud under the same key is not overwritten (the copy is
 work. The configuration must have a local target (or backup: DIR) and a
 cloud target.
 
+A damaged copy (a record that is not JSON, does not match its name or is
+not the user's own file, a data file missing or of the wrong size, bytes
+that do not match the recorded SHA-256) is never sent and never removed:
+it is named, with its file and what is wrong, and left for a person to look
+at. upload drain --check reads every copy and names the damaged ones,
+changing nothing (it needs no cloud target).
+
 Output: progress on standard error as for upload; without --json a summary
 that tells what happened on each target; with --json one object per copy
 on standard output, {"path" (the copy in the backup), "key", "size",
 "status": "drained"|"already_stored"|"superseded"|"failed"|"gone"|"skipped",
 "target", "provider", "url", "etag", "md5", "attempts", "error"}, then
-{"summary": {...}}.
+{"summary": {...}} (with "damaged" and "not_removed" counts). With --check
+--json: {"path", "key", "size", "status": "intact"|"damaged", "error"} per
+copy, then {"summary": {"copies", "intact", "damaged", "exit_code"}}.
 
 Exit status:
-  0    every copy is on a cloud target now (the backup is empty of them)
+  0    every copy is on a cloud target now (the backup is empty of them);
+       with --check: every copy is intact
   3    some copies stay in the backup (a cloud refused them, or the drain was
        stopped early): nothing is lost; run upload drain again later
   1    some copies cannot be drained: they are damaged or refused as invalid
+       (each is named, and left in place), or a copy stored on a cloud could
+       not be removed from the backup; with --check: some copy is damaged
   2    usage or configuration error
   130  interrupted: the copies not drained stay in the backup`
 
@@ -43,6 +55,7 @@ Exit status:
 type drainFlags struct {
 	jobs        int
 	maxFailures int
+	check       bool
 }
 
 func (a *app) drainCommand(ctx context.Context, common *commonFlags) *cobra.Command {
@@ -53,9 +66,13 @@ func (a *app) drainCommand(ctx context.Context, common *commonFlags) *cobra.Comm
 		Long:  drainHelp + "\n\n" + configHelp,
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
+			if df.check {
+				return a.runDrainCheck(ctx, *common)
+			}
 			return a.runDrain(ctx, *common, df)
 		},
 	}
+	cmd.Flags().BoolVar(&df.check, "check", false, "verify every copy in the backup (record, size, SHA-256) and name the damaged ones; change nothing, send nothing")
 	cmd.Flags().IntVar(&df.jobs, "jobs", 2, "drain `N` copies at once")
 	cmd.Flags().IntVar(&df.maxFailures, "max-failures", 0, "stop starting copies after `N` failures (0: no limit)")
 	return cmd
@@ -67,19 +84,24 @@ type drainSummary struct {
 }
 
 type drainBody struct {
-	Files         int             `json:"files"`
-	Drained       int             `json:"drained"`
-	AlreadyStored int             `json:"already_stored"`
-	Superseded    int             `json:"superseded"`
-	Failed        int             `json:"failed"`
-	Gone          int             `json:"gone"`
-	Skipped       int             `json:"skipped"`
-	Remaining     int             `json:"remaining"`
-	Bytes         int64           `json:"bytes"`
-	DurationMS    int64           `json:"duration_ms"`
-	Interrupted   bool            `json:"interrupted"`
-	ExitCode      int             `json:"exit_code"`
-	Targets       []targetSummary `json:"targets"`
+	Files         int `json:"files"`
+	Drained       int `json:"drained"`
+	AlreadyStored int `json:"already_stored"`
+	Superseded    int `json:"superseded"`
+	Failed        int `json:"failed"`
+	Gone          int `json:"gone"`
+	Skipped       int `json:"skipped"`
+	// Damaged counts the failed copies that cannot be drained as they are
+	// (damaged, or refused as invalid); NotRemoved the copies stored on a
+	// cloud that could not then be removed from the backup.
+	Damaged     int             `json:"damaged"`
+	NotRemoved  int             `json:"not_removed"`
+	Remaining   int             `json:"remaining"`
+	Bytes       int64           `json:"bytes"`
+	DurationMS  int64           `json:"duration_ms"`
+	Interrupted bool            `json:"interrupted"`
+	ExitCode    int             `json:"exit_code"`
+	Targets     []targetSummary `json:"targets"`
 }
 
 func (a *app) runDrain(ctx context.Context, common commonFlags, df *drainFlags) error {
@@ -122,7 +144,7 @@ func (a *app) runDrain(ctx context.Context, common commonFlags, df *drainFlags) 
 	}
 	list, err := set.backup.List(ctx)
 	if err != nil {
-		fmt.Fprintf(a.stderr, "upload drain: reading the backup %s: %v\n", set.backup.Dir(), err)
+		fmt.Fprintf(a.stderr, "upload drain: reading the backup %s: %s\n", shown(set.backup.Dir()), safeText(err.Error()))
 		return &exitError{exitFailed}
 	}
 	byID := map[string]uploader.Spooled{}
@@ -176,9 +198,14 @@ func (a *app) runDrain(ctx context.Context, common commonFlags, df *drainFlags) 
 	}
 	body := drainBody{Files: len(rep.Items), DurationMS: a.now().Sub(m.start).Milliseconds()}
 	damaged := 0
+	var damagedNames, notRemovedNames []string
 	for _, it := range rep.Items {
 		s := byID[it.ID]
-		r := &fileReport{Path: fileURLPath(s.URL), Key: it.Key, Size: it.Size, Status: it.Outcome.String(),
+		where := it.URL
+		if where == "" {
+			where = s.URL
+		}
+		r := &fileReport{Path: fileURLPath(where), Key: it.Key, Size: it.Size, Status: it.Outcome.String(),
 			Target: it.Target, Provider: it.Provider, MD5: s.MD5, Attempts: attemptsReport(it.Attempts)}
 		switch it.Outcome {
 		case failover.DrainStored:
@@ -192,6 +219,7 @@ func (a *app) runDrain(ctx context.Context, common commonFlags, df *drainFlags) 
 			body.Failed++
 			if k := uploader.KindOf(it.Err); k == uploader.Integrity || k == uploader.Invalid {
 				damaged++
+				damagedNames = append(damagedNames, copyName(it.Key, r.Path))
 			}
 		case failover.DrainGone:
 			body.Gone++
@@ -200,8 +228,15 @@ func (a *app) runDrain(ctx context.Context, common commonFlags, df *drainFlags) 
 		}
 		if it.Err != nil {
 			r.Error = strPtr(errText(it.Err))
-			if it.Outcome == failover.DrainFailed {
-				fmt.Fprintf(a.stderr, "upload drain: %s (%s): %s\n", it.Key, r.Path, *r.Error)
+			switch it.Outcome {
+			case failover.DrainFailed:
+				fmt.Fprintf(a.stderr, "upload drain: %s: %s\n", copyName(it.Key, r.Path), safeText(*r.Error))
+			case failover.DrainStored, failover.DrainAlreadyStored, failover.DrainSuperseded:
+				// On a cloud now, but still in the backup: the removal
+				// failed.
+				body.NotRemoved++
+				notRemovedNames = append(notRemovedNames, copyName(it.Key, r.Path))
+				fmt.Fprintf(a.stderr, "upload drain: %s: stored on %s, but not removed from the backup: %s\n", copyName(it.Key, r.Path), it.Target, safeText(*r.Error))
 			}
 		}
 		t.add(r, uploader.Result{Target: it.Target, Attempts: it.Attempts}, it.Err, false)
@@ -210,6 +245,7 @@ func (a *app) runDrain(ctx context.Context, common commonFlags, df *drainFlags) 
 		}
 	}
 	body.Remaining = body.Failed + body.Skipped
+	body.Damaged = damaged
 	sb := t.finish(set, a.now().Sub(m.start))
 	body.Targets = sb.Targets
 	body.Interrupted = interrupted.Load()
@@ -217,7 +253,7 @@ func (a *app) runDrain(ctx context.Context, common commonFlags, df *drainFlags) 
 	switch {
 	case body.Interrupted:
 		code = exitInterrupted
-	case damaged > 0:
+	case damaged > 0 || body.NotRemoved > 0:
 		code = exitFailed
 	case body.Remaining > 0:
 		code = exitBackedUp
@@ -236,8 +272,16 @@ func (a *app) runDrain(ctx context.Context, common commonFlags, df *drainFlags) 
 				fmt.Fprintf(w, "  %s\n", line)
 			}
 		}
-		if body.Remaining > 0 {
-			fmt.Fprintf(w, "upload drain: %d copies stay in the local backup %s (nothing is lost); run upload drain again later\n", body.Remaining, set.backup.Dir())
+		if n := body.Remaining - damaged; n > 0 {
+			fmt.Fprintf(w, "upload drain: %d copies stay in the local backup %s (nothing is lost); run upload drain again later\n", n, shown(set.backup.Dir()))
+		}
+		if damaged > 0 {
+			fmt.Fprintf(w, "upload drain: %d damaged copies were left in the backup %s, and cannot be drained as they are: %s; look at each (upload drain --check lists them), then restore or delete it\n",
+				damaged, shown(set.backup.Dir()), listSome(damagedNames))
+		}
+		if body.NotRemoved > 0 {
+			fmt.Fprintf(w, "upload drain: %d copies were stored on the clouds but could not be removed from the backup %s: %s; fix the backup's permissions and run upload drain again (it finds them stored and removes them)\n",
+				body.NotRemoved, shown(set.backup.Dir()), listSome(notRemovedNames))
 		}
 		t.writeHints(w)
 	}
@@ -245,6 +289,23 @@ func (a *app) runDrain(ctx context.Context, common commonFlags, df *drainFlags) 
 		return &exitError{code}
 	}
 	return nil
+}
+
+// copyName names a copy of the backup for humans: its key (quoted if need
+// be) and its file, or the file alone when the key could not be read.
+func copyName(key, path string) string {
+	if key == "" {
+		return "a copy whose key cannot be read (" + shown(path) + ")"
+	}
+	return shown(key) + " (" + shown(path) + ")"
+}
+
+// listSome joins up to 3 names, saying how many more there are.
+func listSome(names []string) string {
+	if len(names) <= 3 {
+		return strings.Join(names, ", ")
+	}
+	return fmt.Sprintf("%s and %d more (named above)", strings.Join(names[:3], ", "), len(names)-3)
 }
 
 // fileURLPath returns the path of a file:// URL, or the URL itself.

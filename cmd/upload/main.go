@@ -35,7 +35,11 @@ func realMain() int {
 	sig := make(chan os.Signal, 2)
 	signal.Notify(sig, os.Interrupt, syscall.SIGTERM)
 	defer signal.Stop(sig)
-	a := newApp(os.Stdin, os.Stdout, os.Stderr)
+	// A closed standard output (a pipe into head) must not kill the
+	// process mid-upload: with SIGPIPE notified, the write fails with
+	// EPIPE instead, and reportWriter stops the report only.
+	signal.Notify(make(chan os.Signal, 1), syscall.SIGPIPE)
+	a := newApp(os.Stdin, &reportWriter{w: os.Stdout, note: os.Stderr}, os.Stderr)
 	a.signals = sig
 	// A terminal of unknown width (a pty nobody sized) gets the plain
 	// lines: the bars would not render there.

@@ -178,7 +178,7 @@ func (t *tally) add(r *fileReport, res uploader.Result, err error, inBackup bool
 	case statusFailed:
 		b.Failed++
 		if len(t.failures) < 10 {
-			t.failures = append(t.failures, r.Path)
+			t.failures = append(t.failures, shown(r.Path))
 		}
 	case statusSkipped:
 		b.Skipped++
@@ -372,7 +372,11 @@ func humanSummary(w io.Writer, b summaryBody, t *tally, set *targetSet) {
 		}
 	}
 	if n := b.BackedUp + b.SkippedInBackup; n > 0 {
-		fmt.Fprintf(w, "upload: %s only in the local backup (nothing is lost): run `upload drain` when the clouds are back\n", are(n))
+		dir := ""
+		if set.backup != nil {
+			dir = " " + shown(set.backup.Dir())
+		}
+		fmt.Fprintf(w, "upload: %s only in the local backup%s (nothing is lost): run `upload drain` (with the same --config) when the clouds are back\n", are(n), dir)
 	}
 	if b.Failed > 0 {
 		fmt.Fprintf(w, "upload: %s stored nowhere (each is named above with its error)", were(b.Failed))
@@ -458,7 +462,7 @@ func (t *tally) writeHints(w io.Writer) {
 		if i == 0 {
 			fmt.Fprintln(w, "What to check (the first failure of each kind):")
 		}
-		for j, l := range strings.Split(strings.TrimRight(t.firstErr[k].Explain(), "\n"), "\n") {
+		for j, l := range strings.Split(strings.TrimRight(safeText(t.firstErr[k].Explain()), "\n"), "\n") {
 			if j == 0 {
 				fmt.Fprintf(w, "  - %s\n", l)
 			} else {

@@ -102,7 +102,7 @@ func (a *app) runUpload(ctx context.Context, f *uploadFlags, args []string) erro
 			return &configError{[]string{err.Error()}}
 		}
 		if j.ignored > 0 {
-			fmt.Fprintf(a.stderr, "upload: --state %s: %d unreadable lines ignored\n", f.state, j.ignored)
+			fmt.Fprintf(a.stderr, "upload: --state %s: %d unreadable lines ignored\n", shown(f.state), j.ignored)
 		}
 	}
 	b := &batch{a: a, f: f, set: set, j: j, shard: sh, tally: newTally(set),
@@ -257,7 +257,7 @@ func (b *batch) run(ctx context.Context, args []string) int {
 	b.mu.Unlock()
 	if b.j != nil {
 		if err := b.j.close(); err != nil {
-			fmt.Fprintf(a.stderr, "upload: %v (a rerun will upload again what it did not record)\n", err)
+			fmt.Fprintf(a.stderr, "upload: %s (a rerun will upload again what it did not record)\n", safeText(err.Error()))
 		}
 	}
 	body := b.tally.finish(b.set, a.now().Sub(b.meter.start))
@@ -397,7 +397,7 @@ func (b *batch) finish(r *fileReport, res uploader.Result, err error, inBackup b
 		r.Status = statusFailed
 		r.Error = strPtr(errText(err))
 		b.meter.failed.Add(1)
-		b.say("%s: %s", r.Path, *r.Error)
+		b.say("%s: %s", shown(r.Path), safeText(*r.Error))
 	}
 	b.tally.add(r, res, err, inBackup)
 	if b.json != nil {
@@ -407,7 +407,7 @@ func (b *batch) finish(r *fileReport, res uploader.Result, err error, inBackup b
 	if b.f.quiet || (r.Status != statusUploaded && r.Status != statusBackedUp) {
 		return
 	}
-	line := fmt.Sprintf("%s -> %s -> %s\n", r.Path, r.Key, r.URL)
+	line := fmt.Sprintf("%s -> %s -> %s\n", shown(r.Path), shown(r.Key), shown(r.URL))
 	if b.liveOut {
 		b.mu.Lock()
 		io.WriteString(b.disp.Writer(), line)

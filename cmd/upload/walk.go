@@ -35,6 +35,9 @@ type walker struct {
 	skip []os.FileInfo
 	note func(format string, args ...any)
 	out  chan<- fileJob
+	// args are the arguments walked so far, to walk each file or
+	// directory once however it is written (d, d/, ./d).
+	args []walkedArg
 }
 
 // run walks every argument in order, then closes the channel. It stops
@@ -94,7 +97,7 @@ func (w *walker) stdinList(ctx context.Context) {
 		case fi.IsDir():
 			w.send(ctx, fileJob{path: p, key: w.prefix + key, err: errors.New("is a directory; paths read from standard input must be files (give directories as arguments)")})
 		case w.skipped(fi):
-			w.note("%s: skipped (the upload state file)", p)
+			w.note("%s: skipped (the upload state file)", shown(p))
 		default:
 			w.send(ctx, w.fileJob(p, w.prefix+key, fi))
 		}
@@ -112,9 +115,13 @@ func (w *walker) arg(ctx context.Context, arg string) {
 		w.send(ctx, fileJob{path: arg, key: w.prefix + filepath.Base(arg), err: statError(arg, err)})
 		return
 	}
+	if first, dup := w.seenArg(arg, fi); dup {
+		w.note("%s: given more than once (as %s); walked once", shown(arg), shown(first))
+		return
+	}
 	if !fi.IsDir() {
 		if w.skipped(fi) {
-			w.note("%s: skipped (the upload state file)", arg)
+			w.note("%s: skipped (the upload state file)", shown(arg))
 			return
 		}
 		w.send(ctx, w.fileJob(arg, w.prefix+filepath.Base(arg), fi))
@@ -128,7 +135,7 @@ func (w *walker) arg(ctx context.Context, arg string) {
 // argument down to p, to detect symbolic-link loops.
 func (w *walker) dir(ctx context.Context, p, rel string, stack []os.FileInfo) bool {
 	if w.skipped(stack[len(stack)-1]) {
-		w.note("%s: skipped (the local backup directory)", p)
+		w.note("%s: skipped (the local backup directory)", shown(p))
 		return true
 	}
 	ents, err := os.ReadDir(p)
@@ -162,7 +169,7 @@ func (w *walker) dir(ctx context.Context, p, rel string, stack []os.FileInfo) bo
 			continue
 		}
 		if w.skipped(fi) {
-			w.note("%s: skipped (the upload state file)", cp)
+			w.note("%s: skipped (the upload state file)", shown(cp))
 			continue
 		}
 		if !w.send(ctx, w.fileJob(cp, w.prefix+crel, fi)) {
@@ -181,6 +188,26 @@ func (w *walker) fileJob(p, key string, fi os.FileInfo) fileJob {
 		return fileJob{path: p, key: key, info: fi, err: fmt.Errorf("is not a regular file (%s); only files are uploaded", fileKind(fi.Mode()))}
 	}
 	return fileJob{path: p, key: key, info: fi}
+}
+
+// walkedArg is an argument walked already.
+type walkedArg struct {
+	arg string
+	fi  os.FileInfo
+}
+
+// seenArg reports whether the file or directory fi (the argument arg) was
+// an earlier argument, and records it if not. A file given twice has the
+// same key both times (its base name), a directory the same keys, so the
+// second would only fail as a duplicate.
+func (w *walker) seenArg(arg string, fi os.FileInfo) (string, bool) {
+	for _, a := range w.args {
+		if os.SameFile(a.fi, fi) && (fi.IsDir() || filepath.Base(a.arg) == filepath.Base(arg)) {
+			return a.arg, true
+		}
+	}
+	w.args = append(w.args, walkedArg{arg: arg, fi: fi})
+	return "", false
 }
 
 func (w *walker) skipped(fi os.FileInfo) bool {

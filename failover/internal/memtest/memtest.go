@@ -399,6 +399,26 @@ func (s *Spool) Corrupt(key string) {
 	}
 }
 
+// Redate sets the Stored time of the copy held under key, as a record
+// with a false date would.
+func (s *Spool) Redate(key string, at time.Time) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if c, ok := s.held[key]; ok {
+		c.s.Stored = at
+	}
+}
+
+// Damage marks the copy held under key damaged, as a backup whose record
+// cannot be trusted lists it.
+func (s *Spool) Damage(key string, why error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if c, ok := s.held[key]; ok {
+		c.s.Damaged = why
+	}
+}
+
 // Held returns the copy held under key and its bytes.
 func (s *Spool) Held(key string) (uploader.Spooled, []byte, bool) {
 	s.mu.Lock()
