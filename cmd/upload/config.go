@@ -55,6 +55,10 @@ type targetConfig struct {
 	AccessKeyID, SecretAccessKey, SessionToken string
 	CredSource                                 string
 	Anonymous                                  bool
+	// CredSpec is the credentials: mapping, nil if absent; CredProvider
+	// the chain link that supplies keys at run time (nil: the keys above).
+	CredSpec     *credSpec
+	CredProvider credProvider
 
 	PartSize           int64
 	PartJobs           int
@@ -83,7 +87,7 @@ var providers = []string{"tos", "oss", "obs", "cos", "s3", "local"}
 var (
 	cloudKeys = []string{"name", "provider", "endpoint", "region", "bucket",
 		"access_key_id", "secret_access_key", "session_token", "anonymous",
-		"part_size", "part_jobs", "multipart_threshold", "connect_timeout", "response_timeout"}
+		"part_size", "part_jobs", "multipart_threshold", "connect_timeout", "response_timeout", "credentials"}
 	providerKeys = map[string][]string{
 		"tos":   nil,
 		"oss":   {"signature", "path_style"},
@@ -552,6 +556,8 @@ func (p *cfgParser) targets(n *yaml.Node, cfg *config) {
 					handlers[k] = func(n *yaml.Node) { t.SessionToken, _ = p.str(n, key) }
 				case "anonymous":
 					handlers[k] = func(n *yaml.Node) { t.Anonymous, _ = p.boolean(n, key) }
+				case "credentials":
+					handlers[k] = func(n *yaml.Node) { t.CredSpec = p.credSpec(n, key+".") }
 				case "part_size":
 					handlers[k] = func(n *yaml.Node) { t.PartSize = p.size(n, key) }
 				case "multipart_threshold":
@@ -623,6 +629,10 @@ func slicesContains(s []string, v string) bool {
 // credentials fills in the credentials a target left out from the
 // provider's usual environment variables, and records where they came from.
 func (p *cfgParser) credentials(tn *yaml.Node, t *targetConfig, where string, idVars, secretVars []string) {
+	if t.CredSpec != nil {
+		p.credentialsFromSpec(tn, t, where)
+		return
+	}
 	_, hasID := mapKey(tn, "access_key_id")
 	_, hasSecret := mapKey(tn, "secret_access_key")
 	if t.Anonymous {
@@ -668,8 +678,12 @@ func (p *cfgParser) credentials(tn *yaml.Node, t *targetConfig, where string, id
 		}
 		return
 	}
-	p.errorf(tn, "%sno credentials: set access_key_id and secret_access_key (e.g. ${%s}), export %s, or set anonymous: true",
-		where, credEnv[t.Provider][0][0], envNames(t.Provider))
+	if p.profileFallback(tn, t, where) {
+		return
+	}
+	p.errorf(tn, "%sno credentials: set access_key_id and secret_access_key (e.g. ${%s}), export %s, write a profile in %s, "+
+		"set credentials: {source: instance, role: NAME} on a machine with a role, or set anonymous: true",
+		where, credEnv[t.Provider][0][0], envNames(t.Provider), profileNames(t.Provider))
 }
 
 func source(vars []string) string {
