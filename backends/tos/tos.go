@@ -3,7 +3,8 @@
 //
 // # What it does with the SDK
 //
-// The client is built with tos.NewClientV2, the region, static credentials,
+// The client is built with tos.NewClientV2, the region, the credentials
+// (static, or Options.Credentials through the SDK's tos.Credentials hook),
 // SDK retries off (the failover package owns retries), CRC64 checking on, and
 // the project's HTTP transport ([transport.New]): our connect and response
 // timeouts, stall watchdog and clock-skew probe apply; the SDK's own timeout

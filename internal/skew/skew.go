@@ -10,6 +10,10 @@
 //
 // Backends sign with [Clock.Now]: local time plus the estimate, once the
 // estimate is at least [Options.MinCorrection] and correction is enabled.
+//
+// [Clock.Do] is where every SDK call of a backend runs, so it also carries
+// the backend's [Credentials] when keys may expire: fetched before the
+// call, and after a refusal of expired keys fetched anew for one more call.
 package skew
 
 import (
