@@ -30,7 +30,8 @@ import (
 type sts struct {
 	gw      *gateway.Gateway
 	fetches atomic.Int64
-	fail    atomic.Bool
+	fail    atomic.Bool // the STS answers an error
+	bogus   atomic.Bool // the STS hands out keys the gateway does not know
 	mu      sync.Mutex
 	issued  []gateway.TemporaryCredentials
 }
@@ -41,6 +42,9 @@ func (s *sts) Retrieve(ctx context.Context) (credentials.Value, error) {
 		return credentials.Value{}, &credentials.Error{Link: "test STS", Err: fmt.Errorf("the STS answered HTTP 503")}
 	}
 	c := s.gw.IssueTemporary(0)
+	if s.bogus.Load() {
+		c = gateway.TemporaryCredentials{AccessKey: "STSUNKNOWN" + fmt.Sprint(s.fetches.Load()), SecretKey: "fake-unknown-secret", Token: "fake-unknown-token"}
+	}
 	s.mu.Lock()
 	s.issued = append(s.issued, c)
 	s.mu.Unlock()
@@ -214,48 +218,65 @@ func TestScenarioCredentialsExpire(t *testing.T) {
 }
 
 // TestScenarioCredentialsRefreshFails: when the token expires and the
-// source of new keys fails, the upload fails over with invalid_credentials
-// and a hint naming the link that failed; the breaker opens.
+// source of new keys fails, or gives keys the server refuses too, the
+// upload fails over to the backup with invalid_credentials, the breaker
+// opens, and the error names the link.
 func TestScenarioCredentialsRefreshFails(t *testing.T) {
 	srv := miniotest.Shared(t)
 	for _, provider := range []string{"tos", "oss", "obs", "cos", "s3"} {
-		t.Run(provider, func(t *testing.T) {
-			c := newTokenCloud(t, srv, provider)
-			backup := newBackup(t)
-			u, err := failover.New([]failover.Target{{Backend: c.b}, {Backend: backup}},
-				failover.Options{Breaker: failover.BreakerOptions{OpenTimeout: time.Hour}, Retry: failover.RetryOptions{MaxAttempts: 1}})
-			if err != nil {
-				t.Fatal(err)
-			}
-			t.Cleanup(func() { _ = u.Close() })
-			obj, _ := object(keyf("tokfail/%s/0", provider), 100, 1)
-			if res := mustUpload(t, u, obj); res.Target != c.name {
-				t.Fatalf("first upload went to %s", res.Target)
-			}
-			c.sts.fail.Store(true)
-			c.gw.ExpireToken(c.sts.current().AccessKey)
-			obj, _ = object(keyf("tokfail/%s/1", provider), 100, 2)
-			res := mustUpload(t, u, obj)
-			if !res.BackedUp {
-				t.Fatalf("upload after a failed refresh stored on %s; want the backup", res.Target)
-			}
-			a := res.Attempts[0]
-			e := uploader.AsError(a.Err)
-			if a.Target != c.name || a.Kind != uploader.InvalidCredentials || e == nil {
-				t.Fatalf("first attempt %v", kinds(res.Attempts))
-			}
-			if hints := strings.Join(e.Hints, "\n"); !strings.Contains(hints, "test STS") || !strings.Contains(e.Error(), "fetching new ones failed") {
-				t.Errorf("the error does not name the failing link:\n%s\n%s", e.Error(), hints)
-			}
-			if st := targetStats(t, u, c.name); st.Opens != 1 {
-				t.Errorf("breaker opens %d; want 1", st.Opens)
-			}
-			for _, s := range c.sts.secrets() {
-				if strings.Contains(e.Explain(), s) {
-					t.Fatal("a secret appears in the error")
+		for _, mode := range []string{"source_fails", "new_keys_refused"} {
+			t.Run(provider+"/"+mode, func(t *testing.T) {
+				c := newTokenCloud(t, srv, provider)
+				backup := newBackup(t)
+				u, err := failover.New([]failover.Target{{Backend: c.b}, {Backend: backup}},
+					failover.Options{Breaker: failover.BreakerOptions{OpenTimeout: time.Hour}, Retry: failover.RetryOptions{MaxAttempts: 1}})
+				if err != nil {
+					t.Fatal(err)
 				}
-			}
-		})
+				t.Cleanup(func() { _ = u.Close() })
+				obj, _ := object(keyf("tokfail/%s/%s/0", provider, mode), 100, 1)
+				if res := mustUpload(t, u, obj); res.Target != c.name {
+					t.Fatalf("first upload went to %s", res.Target)
+				}
+				want := "fetching new ones failed"
+				if mode == "source_fails" {
+					c.sts.fail.Store(true)
+				} else {
+					c.sts.bogus.Store(true)
+					want = "refreshed from test STS and refused again"
+				}
+				c.gw.ExpireToken(c.sts.current().AccessKey)
+				obj, _ = object(keyf("tokfail/%s/%s/1", provider, mode), 100, 2)
+				res := mustUpload(t, u, obj)
+				if !res.BackedUp {
+					t.Fatalf("upload after a failed refresh stored on %s; want the backup", res.Target)
+				}
+				var last uploader.Attempt
+				for _, a := range res.Attempts {
+					if a.Target == c.name {
+						last = a
+					}
+				}
+				e := uploader.AsError(last.Err)
+				if last.Kind != uploader.InvalidCredentials || e == nil {
+					t.Fatalf("attempts %v", kinds(res.Attempts))
+				}
+				if text := e.Error() + "\n" + strings.Join(e.Hints, "\n"); !strings.Contains(text, "test STS") || !strings.Contains(text, want) {
+					t.Errorf("the error does not name the failing link (want %q):\n%s", want, text)
+				}
+				if st := targetStats(t, u, c.name); st.Opens != 1 {
+					t.Errorf("breaker opens %d; want 1", st.Opens)
+				}
+				if n := c.sts.fetches.Load(); n != 2 {
+					t.Errorf("the STS was asked %d times; want 2 (one refresh for the refusal)", n)
+				}
+				for _, s := range c.sts.secrets() {
+					if strings.Contains(e.Explain(), s) {
+						t.Fatal("a secret appears in the error")
+					}
+				}
+			})
+		}
 	}
 }
 
