@@ -107,6 +107,9 @@ func TestChainOrder(t *testing.T) {
 			files: files{".aws/credentials": "[default]\naws_access_key_id = AKIAdef\naws_secret_access_key = s\n",
 				".aws/config": "[default]\nregion = eu-west-1\n[profile dev]\naws_access_key_id = AKIAdev\naws_secret_access_key = " + fakeSecret + "\n"},
 			wantID: "AKIAdev", wantSrc: "profile ~/.aws/config [dev]"},
+		{name: "s3 a profile of settings only is passed over", provider: "s3",
+			files: files{".aws/config": "[default]\nregion = eu-west-1\n"}, wantID: "STS.inst", wantTok: fakeToken + "1",
+			wantSrc: "instance role app-role (http://"},
 		{name: "instance role last", provider: "oss", wantID: "STS.inst", wantTok: fakeToken + "1", wantSrc: "instance role app-role (http://"},
 	}
 	for _, tc := range cases {

@@ -118,8 +118,17 @@ func Profile(provider, profile, home string, getenv func(string) (string, bool),
 				tried = append(tried, shown+" (no profile "+name+")")
 				continue
 			}
+			if v.AccessKeyID == "" && v.SecretAccessKey == "" {
+				// A profile of settings only (a region): no keys here.
+				tried = append(tried, shown+" (profile "+name+" holds no keys)")
+				continue
+			}
 			if v.AccessKeyID == "" || v.SecretAccessKey == "" {
-				return Value{}, &Error{Link: link, Err: fmt.Errorf("%s: profile %s has no complete key pair", path, name)}
+				msg := fmt.Sprintf("%s: profile %s has only half a key pair", path, name)
+				if provider == "s3" {
+					msg += " (profiles with role_arn, sso_* or credential_process are not read; use credentials: {source: instance} for web identity)"
+				}
+				return Value{}, &Error{Link: link, Err: errors.New(msg)}
 			}
 			v.Source = link
 			return v, nil
