@@ -185,3 +185,32 @@ func TestInstanceRoleRun(t *testing.T) {
 		}
 	}
 }
+
+// TestDoctorNamesFailingLink: an instance role whose metadata service
+// answers an error fails the keys check, naming the link.
+func TestDoctorNamesFailingLink(t *testing.T) {
+	md := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.WriteHeader(http.StatusInternalServerError)
+		_, _ = w.Write([]byte(`{"TmpSecretKey":"` + credSecret + `"}`))
+	}))
+	defer md.Close()
+	c := newCLI(t)
+	c.config(fmt.Sprintf(`targets:
+  - name: cos-pod
+    provider: cos
+    endpoint: '%s'
+    bucket: bkt-1250000000
+    credentials: {source: instance, role: app-role, metadata_endpoint: '%s'}
+`, deadEndpoint(t), md.URL))
+	r := c.run("doctor")
+	if r.code != exitFailed {
+		t.Errorf("exit %d, want 1", r.code)
+	}
+	want := fmt.Sprintf("FAIL keys: no credentials: instance role app-role (%s): the metadata service answered HTTP 500 — fix instance role app-role (%s) (the link of the cos chain that failed)", md.URL, md.URL)
+	if !strings.Contains(r.stdout, want) {
+		t.Errorf("doctor does not say %q:\n%s", want, r.stdout)
+	}
+	if strings.Contains(r.stdout+r.stderr, credSecret) {
+		t.Error("doctor printed the metadata reply")
+	}
+}
