@@ -195,6 +195,24 @@ func TestScenarioCredentialsExpire(t *testing.T) {
 			if refreshed != 3 {
 				t.Errorf("%d attempts were signed with refreshed keys; want 3", refreshed)
 			}
+			// A fourth expiry met by 8 uploads at once: one refresh for all.
+			c.gw.ExpireToken(c.sts.current().AccessKey)
+			var wg sync.WaitGroup
+			for i := range 8 {
+				wg.Add(1)
+				go func() {
+					defer wg.Done()
+					obj, _ := object(keyf("tok/%s/par%d", provider, i), 2048, uint64(100+i))
+					res, err := tryUpload(u, obj)
+					if err != nil || res.Target != c.name || res.BackedUp {
+						t.Errorf("concurrent upload %d: stored on %q (backed up %v), err %v", i, res.Target, res.BackedUp, err)
+					}
+				}()
+			}
+			wg.Wait()
+			if n := c.sts.fetches.Load(); n != 5 {
+				t.Errorf("after an expiry met by 8 concurrent uploads the STS was asked %d times in all; want 5", n)
+			}
 			st := targetStats(t, u, c.name)
 			if st.Opens != 0 || st.State != failover.Closed {
 				t.Errorf("breaker: %d opens, state %s; want none, closed", st.Opens, st.State)
