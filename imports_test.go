@@ -202,6 +202,15 @@ func checkImports(module string, pkgs map[string]*listedPackage) []string {
 				}
 			}
 
+		case path == mod("credentials"):
+			// Every backend and application imports it: the standard
+			// library only, like uploader.
+			for _, d := range p.Deps {
+				if !isStd(d) {
+					bad("credentials depends on %s; it may use the standard library only", d)
+				}
+			}
+
 		case path == mod("backends/backendtest"):
 			for _, imp := range p.Imports {
 				if !isStd(imp) && imp != mod("uploader") {
@@ -232,15 +241,15 @@ func checkImports(module string, pkgs map[string]*listedPackage) []string {
 			}
 			for _, imp := range p.Imports {
 				switch {
-				case isStd(imp), imp == mod("uploader"), within(imp, mod("internal")), within(imp, path):
+				case isStd(imp), imp == mod("uploader"), imp == mod("credentials"), within(imp, mod("internal")), within(imp, path):
 				case sdk != "" && sdkOf(imp) == name:
 				default:
-					bad("backends/%s imports %s; it may import uploader, internal/ and its own SDK (%s) only", name, imp, orNone(sdk))
+					bad("backends/%s imports %s; it may import uploader, credentials, internal/ and its own SDK (%s) only", name, imp, orNone(sdk))
 				}
 			}
 			seen := map[string]bool{}
 			for _, d := range p.Deps {
-				if isModule(d) && d != mod("uploader") && !within(d, mod("internal")) && !within(d, path) {
+				if isModule(d) && d != mod("uploader") && d != mod("credentials") && !within(d, mod("internal")) && !within(d, path) {
 					bad("backends/%s depends on %s", name, strings.TrimPrefix(d, module+"/"))
 				}
 				if other := sdkOf(d); other != "" && other != name && !seen[other] {

@@ -106,6 +106,9 @@ type Attempt struct {
 	// SkewCorrected reports that the attempt was signed with a corrected time.
 	Skew          time.Duration
 	SkewCorrected bool
+	// CredentialsRefreshed reports that the attempt was signed with keys
+	// fetched anew after the server refused expired temporary keys.
+	CredentialsRefreshed bool
 }
 
 // NewAttempt returns an Attempt for target that started at start and ended

@@ -67,6 +67,8 @@ import (
 
 	cossdk "github.com/tencentyun/cos-go-sdk-v5"
 
+	"github.com/resilient-upload/upload/credentials"
+	"github.com/resilient-upload/upload/internal/creds"
 	"github.com/resilient-upload/upload/internal/diag"
 	"github.com/resilient-upload/upload/internal/skew"
 	"github.com/resilient-upload/upload/internal/transport"
@@ -103,6 +105,11 @@ type Options struct {
 	SecretAccessKey string
 	// SessionToken is the token of temporary credentials, if any.
 	SessionToken string
+	// Credentials, instead of the three fields above, supplies keys that
+	// may expire: they are cached until shortly before their expiry, and
+	// a request refused for an expired token is signed again once with
+	// fresh keys (see package credentials).
+	Credentials credentials.Provider
 	// ConnectTimeout bounds dialing and the TLS handshake. Zero means 10 s.
 	ConnectTimeout time.Duration
 	// ResponseTimeout bounds the wait for a reply's headers, and how long a
@@ -143,6 +150,7 @@ type Backend struct {
 	objectURL string   // the prefix of object URLs in results, ending in "/"
 	pathStyle bool
 	clock     *skew.Clock
+	creds     *creds.Source // nil: static keys or anonymous
 	client    *cossdk.Client
 	threshold int64
 	partSize  int64
@@ -201,6 +209,13 @@ func New(opts Options) (*Backend, error) {
 		b.conc = xfer.DefaultConcurrency
 	}
 	b.clock = skew.New(skew.Options{Disabled: opts.DisableSkewCorrection})
+	if opts.Credentials != nil {
+		if opts.AccessKeyID != "" || opts.SecretAccessKey != "" || opts.SessionToken != "" {
+			return fail("both Credentials and access keys are set; set one")
+		}
+		b.creds = creds.New(opts.Name, Provider, opts.Credentials, nil)
+		b.clock = skew.New(skew.Options{Disabled: opts.DisableSkewCorrection, Credentials: b.creds})
+	}
 
 	var rt http.RoundTripper = transport.New(transport.Options{
 		ConnectTimeout:  opts.ConnectTimeout,
@@ -213,7 +228,7 @@ func New(opts Options) (*Backend, error) {
 		rt = &pathStyle{bucket: opts.Bucket, next: rt}
 	}
 	rt = &signer{
-		id: opts.AccessKeyID, secret: opts.SecretAccessKey, token: opts.SessionToken,
+		id: opts.AccessKeyID, secret: opts.SecretAccessKey, token: opts.SessionToken, creds: b.creds,
 		expiry: opts.SignExpiry, now: b.clock.Now, next: rt,
 	}
 	b.client = cossdk.NewClient(&cossdk.BaseURL{BucketURL: b.bucketURL}, &http.Client{Transport: rt})

@@ -6,6 +6,8 @@ import (
 	"time"
 
 	cossdk "github.com/tencentyun/cos-go-sdk-v5"
+
+	"github.com/resilient-upload/upload/internal/creds"
 )
 
 // signLeeway is how far before the signing time a signature's q-sign-time
@@ -50,6 +52,7 @@ func signCorrection(ctx context.Context) (time.Duration, bool) {
 // access key ID it sends requests unsigned (anonymous).
 type signer struct {
 	id, secret, token string
+	creds             *creds.Source // when set, the keys come from it
 	expiry            time.Duration
 	now               func() time.Time
 	next              http.RoundTripper
@@ -57,7 +60,12 @@ type signer struct {
 
 // RoundTrip signs a copy of req and sends it.
 func (s *signer) RoundTrip(req *http.Request) (*http.Response, error) {
-	if s.id == "" {
+	id, secret, token := s.id, s.secret, s.token
+	if s.creds != nil {
+		v := s.creds.Current()
+		id, secret, token = v.AccessKeyID, v.SecretAccessKey, v.SessionToken
+	}
+	if id == "" {
 		return s.next.RoundTrip(req)
 	}
 	at, ok := signTime(req.Context())
@@ -66,7 +74,7 @@ func (s *signer) RoundTrip(req *http.Request) (*http.Response, error) {
 	}
 	start, end := at.Add(-signLeeway), at.Add(s.expiry)
 	r := req.Clone(req.Context()) // a RoundTripper must not modify req
-	cossdk.AddAuthorizationHeader(s.id, s.secret, s.token, r, &cossdk.AuthTime{
+	cossdk.AddAuthorizationHeader(id, secret, token, r, &cossdk.AuthTime{
 		SignStartTime: start, SignEndTime: end, KeyStartTime: start, KeyEndTime: end,
 	})
 	return s.next.RoundTrip(r)

@@ -59,6 +59,8 @@ import (
 
 	hwobs "github.com/huaweicloud/huaweicloud-sdk-go-obs/obs"
 
+	"github.com/resilient-upload/upload/credentials"
+	"github.com/resilient-upload/upload/internal/creds"
 	"github.com/resilient-upload/upload/internal/diag"
 	"github.com/resilient-upload/upload/internal/errclass"
 	"github.com/resilient-upload/upload/internal/skew"
@@ -117,6 +119,11 @@ type Options struct {
 	AccessKeyID     string
 	SecretAccessKey string
 	SessionToken    string
+	// Credentials, instead of the three fields above, supplies keys that
+	// may expire: they are cached until shortly before their expiry, and
+	// a request refused for an expired token is signed again once with
+	// fresh keys (see package credentials).
+	Credentials credentials.Provider
 	// Signature is the signing algorithm. Default: SignatureV2.
 	Signature Signature
 	// PathStyle addresses buckets as http://host/bucket/key. Default:
@@ -159,6 +166,7 @@ type Backend struct {
 	// newClient returns an SDK client whose requests run under ctx.
 	newClient  func(ctx context.Context) (*hwobs.ObsClient, error)
 	clock      *skew.Clock
+	creds      *creds.Source // nil: static keys or anonymous
 	baseURL    string
 	cfg        diag.Config
 	partSize   int64
@@ -232,6 +240,13 @@ func New(opts Options) (*Backend, error) {
 		b.name = Provider
 	}
 	b.clock = skew.New(skew.Options{Disabled: opts.DisableSkewCorrection, Now: opts.Now})
+	if opts.Credentials != nil {
+		if opts.AccessKeyID != "" || opts.SecretAccessKey != "" || opts.SessionToken != "" {
+			return nil, fmt.Errorf("obs target %q: both Credentials and access keys are set; set one", b.name)
+		}
+		b.creds = creds.New(b.name, Provider, opts.Credentials, opts.Now)
+		b.clock = skew.New(skew.Options{Disabled: opts.DisableSkewCorrection, Now: opts.Now, Credentials: b.creds})
+	}
 	b.httpClient = &http.Client{
 		Transport: transport.Capturing(transport.New(transport.Options{
 			ConnectTimeout:  opts.ConnectTimeout,
@@ -254,7 +269,17 @@ func New(opts Options) (*Backend, error) {
 	}
 	ak, sk := opts.AccessKeyID, opts.SecretAccessKey
 	b.newClient = func(ctx context.Context) (*hwobs.ObsClient, error) {
-		return hwobs.New(ak, sk, ep, append(cfgs[:len(cfgs):len(cfgs)], hwobs.WithRequestContext(ctx))...)
+		ak, sk, cfgs := ak, sk, cfgs[:len(cfgs):len(cfgs)]
+		if b.creds != nil {
+			// The SDK's security providers are unexported; the keys
+			// go in through New and WithSecurityToken on each client.
+			v := b.creds.Cached()
+			ak, sk = v.AccessKeyID, v.SecretAccessKey
+			if v.SessionToken != "" {
+				cfgs = append(cfgs, hwobs.WithSecurityToken(v.SessionToken))
+			}
+		}
+		return hwobs.New(ak, sk, ep, append(cfgs, hwobs.WithRequestContext(ctx))...)
 	}
 	// Check once that the SDK accepts the configuration.
 	if _, err := b.newClient(context.Background()); err != nil {

@@ -58,6 +58,8 @@ import (
 
 	"github.com/aliyun/aliyun-oss-go-sdk/oss"
 
+	"github.com/resilient-upload/upload/credentials"
+	"github.com/resilient-upload/upload/internal/creds"
 	"github.com/resilient-upload/upload/internal/diag"
 	"github.com/resilient-upload/upload/internal/errclass"
 	"github.com/resilient-upload/upload/internal/skew"
@@ -96,6 +98,11 @@ type Options struct {
 	// SessionToken is the STS security token, for temporary credentials.
 	// Default: none.
 	SessionToken string
+	// Credentials, instead of the three fields above, supplies keys that
+	// may expire: they are cached until shortly before their expiry, and
+	// a request refused for an expired token is signed again once with
+	// fresh keys (see package credentials).
+	Credentials credentials.Provider
 	// SignatureVersion is 4 (OSS4-HMAC-SHA256) or 1 (HMAC-SHA1). Default
 	// (0): 4.
 	SignatureVersion int
@@ -141,6 +148,7 @@ type Backend struct {
 	threshold int64
 	cfg       diag.Config
 	clock     *skew.Clock
+	creds     *creds.Source // nil: static keys
 	bucket    *oss.Bucket
 	http      *http.Client
 }
@@ -174,7 +182,10 @@ func New(opts Options) (*Backend, error) {
 	default:
 		return fail("signature version %d is not supported: use 4 (OSS4-HMAC-SHA256, the default) or 1", opts.SignatureVersion)
 	}
-	if opts.AccessKeyID == "" || opts.SecretAccessKey == "" {
+	if opts.Credentials != nil && (opts.AccessKeyID != "" || opts.SecretAccessKey != "" || opts.SessionToken != "") {
+		return fail("both Credentials and access keys are set; set one")
+	}
+	if opts.Credentials == nil && (opts.AccessKeyID == "" || opts.SecretAccessKey == "") {
 		return fail("the access key ID and the secret must both be set: the OSS SDK cannot send anonymous requests")
 	}
 	cfg := diag.Config{Provider: Provider, Endpoint: opts.Endpoint, Region: opts.Region, Bucket: opts.Bucket,
@@ -200,6 +211,13 @@ func New(opts Options) (*Backend, error) {
 	cfg.Endpoint = endpoint
 
 	clock := skew.New(skew.Options{Disabled: opts.DisableSkewCorrection, Now: opts.Now})
+	var src *creds.Source
+	var copts0 []oss.ClientOption
+	if opts.Credentials != nil {
+		src = creds.New(opts.Name, Provider, opts.Credentials, opts.Now)
+		clock = skew.New(skew.Options{Disabled: opts.DisableSkewCorrection, Now: opts.Now, Credentials: src})
+		copts0 = append(copts0, oss.SetCredentialsProvider(sdkCredentials{src}))
+	}
 	rt := transport.Capturing(closeRedirects{transport.New(transport.Options{
 		ConnectTimeout:  opts.ConnectTimeout,
 		ResponseTimeout: opts.ResponseTimeout,
@@ -230,7 +248,7 @@ func New(opts Options) (*Backend, error) {
 	if opts.SessionToken != "" {
 		copts = append(copts, oss.SecurityToken(opts.SessionToken))
 	}
-	client, err := oss.New(endpoint, opts.AccessKeyID, opts.SecretAccessKey, copts...)
+	client, err := oss.New(endpoint, opts.AccessKeyID, opts.SecretAccessKey, append(copts, copts0...)...)
 	if err != nil {
 		return fail("%v", err)
 	}
@@ -251,7 +269,7 @@ func New(opts Options) (*Backend, error) {
 		name: opts.Name, endpoint: endpoint, region: region, bucketNm: opts.Bucket,
 		pathStyle: pathStyle, sigV4: opts.SignatureVersion == 4,
 		partSize: opts.PartSize, partConc: conc, threshold: threshold,
-		cfg: cfg, clock: clock, bucket: bucket, http: hc,
+		cfg: cfg, clock: clock, bucket: bucket, http: hc, creds: src,
 	}, nil
 }
 

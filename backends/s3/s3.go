@@ -55,6 +55,8 @@ import (
 	"github.com/minio/minio-go/v7/pkg/credentials"
 	"github.com/minio/minio-go/v7/pkg/s3utils"
 
+	ucreds "github.com/resilient-upload/upload/credentials"
+	icreds "github.com/resilient-upload/upload/internal/creds"
 	"github.com/resilient-upload/upload/internal/diag"
 	"github.com/resilient-upload/upload/internal/errclass"
 	"github.com/resilient-upload/upload/internal/skew"
@@ -93,6 +95,12 @@ type Options struct {
 	AccessKeyID     string
 	SecretAccessKey string
 	SessionToken    string
+	// Credentials, instead of the three fields above, supplies keys that
+	// may expire: they are cached until shortly before their expiry, and
+	// a request refused for an expired token is signed again once with
+	// fresh keys (see package credentials; [InstanceRole] is minio-go's
+	// IAM provider as one).
+	Credentials ucreds.Provider
 	// PathStyle forces path-style addressing (http://host/bucket/key).
 	// Default: path style for IP-literal and non-AWS endpoints, virtual
 	// hosts for AWS (minio-go's rule).
@@ -137,6 +145,9 @@ type Backend struct {
 	threshold  int64
 	concurrent int
 	closed     atomic.Bool
+
+	// creds supplies the keys; nil: static keys or anonymous.
+	creds *icreds.Source
 }
 
 var (
@@ -188,6 +199,13 @@ func New(opts Options) (*Backend, error) {
 	// Correction is impossible with minio-go (no signing-time hook), so the
 	// clock only measures: Disabled keeps Clock.Do from a useless retry.
 	b.clock = skew.New(skew.Options{Disabled: true, Now: opts.Now})
+	if opts.Credentials != nil {
+		if opts.AccessKeyID != "" || opts.SecretAccessKey != "" || opts.SessionToken != "" {
+			return nil, fmt.Errorf("s3 target %q: both Credentials and access keys are set; set one", b.name)
+		}
+		b.creds = icreds.New(b.name, Provider, opts.Credentials, opts.Now)
+		b.clock = skew.New(skew.Options{Disabled: true, Now: opts.Now, Credentials: b.creds})
+	}
 	rt := transport.Capturing(transport.New(transport.Options{
 		ConnectTimeout:  opts.ConnectTimeout,
 		ResponseTimeout: opts.ResponseTimeout,
@@ -195,6 +213,9 @@ func New(opts Options) (*Backend, error) {
 	}))
 	// Empty keys give anonymous requests (credentials.Static's rule).
 	creds := credentials.NewStaticV4(opts.AccessKeyID, opts.SecretAccessKey, opts.SessionToken)
+	if b.creds != nil {
+		creds = credentials.New(minioProvider{b.creds})
+	}
 	lookup := minio.BucketLookupAuto
 	if opts.PathStyle || isIP(u.Hostname()) {
 		lookup = minio.BucketLookupPath

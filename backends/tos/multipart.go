@@ -49,6 +49,7 @@ type skewLog struct {
 	mu        sync.Mutex
 	refused   *uploader.Attempt
 	corrected bool
+	refreshed bool // a request was signed with refreshed credentials
 }
 
 func (l *skewLog) add(as []uploader.Attempt) {
@@ -62,6 +63,7 @@ func (l *skewLog) add(as []uploader.Attempt) {
 		if a.SkewCorrected {
 			l.corrected = true
 		}
+		l.refreshed = l.refreshed || a.CredentialsRefreshed
 	}
 }
 
@@ -184,7 +186,7 @@ func (b *Backend) putMultipart(ctx context.Context, obj uploader.Object, body io
 			from = log.refused.Start.Add(log.refused.Elapsed)
 		}
 		a := uploader.NewAttempt(b.name, Provider, from, b.clock.LocalNow(), err)
-		a.SkewCorrected = log.corrected
+		a.SkewCorrected, a.CredentialsRefreshed = log.corrected, log.refreshed
 		if off, ok := b.clock.Offset(); ok && a.Skew == 0 && (log.corrected || log.refused != nil) {
 			a.Skew = off
 		}

@@ -3,7 +3,8 @@
 //
 // # What it does with the SDK
 //
-// The client is built with tos.NewClientV2, the region, static credentials,
+// The client is built with tos.NewClientV2, the region, the credentials
+// (static, or Options.Credentials through the SDK's tos.Credentials hook),
 // SDK retries off (the failover package owns retries), CRC64 checking on, and
 // the project's HTTP transport ([transport.New]): our connect and response
 // timeouts, stall watchdog and clock-skew probe apply; the SDK's own timeout
@@ -58,6 +59,8 @@ import (
 
 	tossdk "github.com/volcengine/ve-tos-golang-sdk/v2/tos"
 
+	"github.com/resilient-upload/upload/credentials"
+	"github.com/resilient-upload/upload/internal/creds"
 	"github.com/resilient-upload/upload/internal/diag"
 	"github.com/resilient-upload/upload/internal/errclass"
 	"github.com/resilient-upload/upload/internal/skew"
@@ -98,6 +101,11 @@ type Options struct {
 	// SessionToken is the STS security token, if the credentials are
 	// temporary. Default: none.
 	SessionToken string
+	// Credentials, instead of the three fields above, supplies keys that
+	// may expire: they are cached until shortly before their expiry, and
+	// a request refused for an expired token is signed again once with
+	// fresh keys (see package credentials).
+	Credentials credentials.Provider
 	// ConnectTimeout bounds dialing and the TLS handshake. Default: 10 s.
 	ConnectTimeout time.Duration
 	// ResponseTimeout bounds the wait for a reply once a request is sent,
@@ -135,6 +143,7 @@ type Backend struct {
 	threshold   int64
 
 	clock  *skew.Clock
+	creds  *creds.Source // nil: static keys or anonymous
 	rt     http.RoundTripper
 	client *tossdk.ClientV2
 	target errclass.Target
@@ -214,7 +223,10 @@ func New(opts Options) (*Backend, error) {
 	if err := tossdk.IsValidBucketName(opts.Bucket); err != nil {
 		return fail("bucket %q: %s; use the bucket name as the TOS console shows it", opts.Bucket, clientMessage(err))
 	}
-	anonymous := opts.AccessKeyID == "" && opts.SecretAccessKey == ""
+	if opts.Credentials != nil && (opts.AccessKeyID != "" || opts.SecretAccessKey != "" || opts.SessionToken != "") {
+		return fail("both Credentials and access keys are set; set one")
+	}
+	anonymous := opts.AccessKeyID == "" && opts.SecretAccessKey == "" && opts.Credentials == nil
 	if region == "" && !anonymous {
 		return fail("no region is set and endpoint %s names none; set the region (e.g. cn-beijing): TOS4-HMAC-SHA256 signs with it", host)
 	}
@@ -241,6 +253,12 @@ func New(opts Options) (*Backend, error) {
 		b.threshold = xfer.DefaultThreshold
 	}
 	b.clock = skew.New(skew.Options{Disabled: opts.DisableSkewCorrection})
+	var src *creds.Source
+	if opts.Credentials != nil {
+		src = creds.New(name, Provider, opts.Credentials, nil)
+		b.clock = skew.New(skew.Options{Disabled: opts.DisableSkewCorrection, Credentials: src})
+	}
+	b.creds = src
 	b.target = errclass.Target{Name: name, Provider: Provider, Clock: b.clock, Hints: b.hints}
 
 	b.rt = transport.New(transport.Options{
@@ -256,7 +274,9 @@ func New(opts Options) (*Backend, error) {
 	if region != "" {
 		copts = append(copts, tossdk.WithRegion(region))
 	}
-	if !anonymous {
+	if src != nil {
+		copts = append(copts, tossdk.WithCredentials(sdkCredentials{src}))
+	} else if !anonymous {
 		cred := tossdk.NewStaticCredentials(opts.AccessKeyID, opts.SecretAccessKey)
 		if opts.SessionToken != "" {
 			cred.WithSecurityToken(opts.SessionToken)
@@ -433,9 +453,9 @@ func failLast(as []uploader.Attempt, err error) {
 		return
 	}
 	last := &as[len(as)-1]
-	corrected := last.SkewCorrected
+	corrected, refreshed := last.SkewCorrected, last.CredentialsRefreshed
 	*last = uploader.NewAttempt(last.Target, last.Provider, last.Start, last.Start.Add(last.Elapsed), err)
-	last.SkewCorrected = corrected
+	last.SkewCorrected, last.CredentialsRefreshed = corrected, refreshed
 }
 
 func unquote(etag string) string { return strings.Trim(etag, `"`) }

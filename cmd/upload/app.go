@@ -177,8 +177,10 @@ const configHelp = `Configuration and environment:
   OSS_ACCESS_KEY_ID/OSS_ACCESS_KEY_SECRET (or ALIBABA_CLOUD_ACCESS_KEY_ID/
   ALIBABA_CLOUD_ACCESS_KEY_SECRET), OBS_ACCESS_KEY_ID/OBS_SECRET_ACCESS_KEY,
   COS_SECRETID/COS_SECRETKEY (or TENCENTCLOUD_SECRET_ID/
-  TENCENTCLOUD_SECRET_KEY), AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY. The file's
-  format is in upload --help.`
+  TENCENTCLOUD_SECRET_KEY), AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY (each with
+  its security-token variable), or else from the CLI's profile file; or a
+  target's credentials: {source: instance, role: NAME} (instance role). The
+  file's format is in upload --help.`
 
 const rootHelp = `upload sends files and directories to object storage (Volcengine TOS, Aliyun
 OSS, Huawei OBS, Tencent COS, any S3) through the targets of a configuration
@@ -232,7 +234,9 @@ Configuration:
   Target keys: name, provider, endpoint, region, bucket, access_key_id,
   secret_access_key, session_token, anonymous (true: unsigned requests),
   part_size, part_jobs, multipart_threshold, connect_timeout,
-  response_timeout; oss: signature (v4, v1), path_style; obs: signature (v2,
+  response_timeout, credentials ({source: env|profile|instance|static,
+  profile: NAME, role: NAME, metadata_endpoint: URL}: one link of the
+  provider's chain); oss: signature (v4, v1), path_style; obs: signature (v2,
   v4, obs), path_style, skip_etag_check; cos: path_style, sign_expiry; s3:
   path_style, skip_etag_check; local: path (and name). Sizes are like 16MiB or
   8M, durations like 500ms, 30s, 10m.
@@ -260,16 +264,23 @@ Environment:
   set to "", or '' in the file) is an error naming the variable or key:
   requests are unsigned only with anonymous: true. A cloud
   target without credentials reads, in order:
-    tos  TOS_ACCESS_KEY, TOS_SECRET_KEY; or VOLC_ACCESSKEY, VOLC_SECRETKEY
+    tos  TOS_ACCESS_KEY, TOS_SECRET_KEY (TOS_SECURITY_TOKEN); or
+         VOLC_ACCESSKEY, VOLC_SECRETKEY (VOLC_SESSIONTOKEN)
     oss  OSS_ACCESS_KEY_ID, OSS_ACCESS_KEY_SECRET (OSS_SESSION_TOKEN); or
          ALIBABA_CLOUD_ACCESS_KEY_ID, ALIBABA_CLOUD_ACCESS_KEY_SECRET
          (ALIBABA_CLOUD_SECURITY_TOKEN)
     obs  OBS_ACCESS_KEY_ID, OBS_SECRET_ACCESS_KEY (OBS_SECURITY_TOKEN)
-    cos  COS_SECRETID, COS_SECRETKEY; or TENCENTCLOUD_SECRET_ID,
-         TENCENTCLOUD_SECRET_KEY
+    cos  COS_SECRETID, COS_SECRETKEY (COS_SESSIONTOKEN); or
+         TENCENTCLOUD_SECRET_ID, TENCENTCLOUD_SECRET_KEY
+         (TENCENTCLOUD_SECURITY_TOKEN)
     s3   AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY (AWS_SESSION_TOKEN)
-  and is an error when none is set (write anonymous: true for unsigned
-  requests). XDG_CONFIG_HOME and HOME locate the configuration.
+  then the CLI's profile file (tos ~/.tosutilconfig, ~/.volcengine/config.json;
+  oss ~/.ossutilconfig, ~/.aliyun/config.json; obs ~/.obsutilconfig; cos
+  ~/.cos.yaml; s3 ~/.aws/credentials, ~/.aws/config, with AWS_PROFILE), and
+  is an error when none has keys (write anonymous: true for unsigned
+  requests, or credentials: {source: instance} for the instance role).
+  Keys that expire are fetched again after an expired-token refusal, and
+  the request is retried once ("credentials_refreshed" in the report). XDG_CONFIG_HOME and HOME locate the configuration.
 
 Output:
   Standard output: without --json, "path -> key -> URL" for each file stored;
@@ -277,7 +288,7 @@ Output:
     {"path", "key", "size", "status": "uploaded"|"backed_up"|"failed"|"skipped",
      "target", "provider", "url", "etag", "md5", "attempts": [{"target", "kind",
      "code", "status", "request_id", "skew_ms", "skew_corrected", "start",
-     "elapsed_ms"}], "error"}
+     "elapsed_ms", "credentials_refreshed"}], "error"}
   then {"summary": {...}}: counts per status, bytes, duration, and per target
   the attempts by kind, the error codes, breaker opens, files failed over and
   where they went, the measured clock skew and corrected attempts.

@@ -58,6 +58,10 @@ type targetConfig struct {
 	AccessKeyID, SecretAccessKey, SessionToken string
 	CredSource                                 string
 	Anonymous                                  bool
+	// CredSpec is the credentials: mapping, nil if absent; CredProvider
+	// the chain link that supplies keys at run time (nil: the keys above).
+	CredSpec     *credSpec
+	CredProvider credProvider
 
 	PartSize           int64
 	PartJobs           int
@@ -89,7 +93,7 @@ var providers = []string{"tos", "oss", "obs", "cos", "s3", "local"}
 var (
 	cloudKeys = []string{"name", "provider", "endpoint", "region", "bucket",
 		"access_key_id", "secret_access_key", "session_token", "anonymous",
-		"part_size", "part_jobs", "multipart_threshold", "connect_timeout", "response_timeout"}
+		"part_size", "part_jobs", "multipart_threshold", "connect_timeout", "response_timeout", "credentials"}
 	providerKeys = map[string][]string{
 		"tos":   nil,
 		"oss":   {"signature", "path_style"},
@@ -105,11 +109,11 @@ var (
 // target does not set its credentials: families in order of preference,
 // each {access key ID, secret, session token ("" if none)}.
 var credEnv = map[string][][3]string{
-	"tos": {{"TOS_ACCESS_KEY", "TOS_SECRET_KEY", ""}, {"VOLC_ACCESSKEY", "VOLC_SECRETKEY", ""}},
+	"tos": {{"TOS_ACCESS_KEY", "TOS_SECRET_KEY", "TOS_SECURITY_TOKEN"}, {"VOLC_ACCESSKEY", "VOLC_SECRETKEY", "VOLC_SESSIONTOKEN"}},
 	"oss": {{"OSS_ACCESS_KEY_ID", "OSS_ACCESS_KEY_SECRET", "OSS_SESSION_TOKEN"},
 		{"ALIBABA_CLOUD_ACCESS_KEY_ID", "ALIBABA_CLOUD_ACCESS_KEY_SECRET", "ALIBABA_CLOUD_SECURITY_TOKEN"}},
 	"obs": {{"OBS_ACCESS_KEY_ID", "OBS_SECRET_ACCESS_KEY", "OBS_SECURITY_TOKEN"}},
-	"cos": {{"COS_SECRETID", "COS_SECRETKEY", ""}, {"TENCENTCLOUD_SECRET_ID", "TENCENTCLOUD_SECRET_KEY", ""}},
+	"cos": {{"COS_SECRETID", "COS_SECRETKEY", "COS_SESSIONTOKEN"}, {"TENCENTCLOUD_SECRET_ID", "TENCENTCLOUD_SECRET_KEY", "TENCENTCLOUD_SECURITY_TOKEN"}},
 	"s3":  {{"AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN"}},
 }
 
@@ -575,6 +579,8 @@ func (p *cfgParser) targets(n *yaml.Node, cfg *config) {
 					handlers[k] = func(n *yaml.Node) { t.SessionToken, _ = p.str(n, key) }
 				case "anonymous":
 					handlers[k] = func(n *yaml.Node) { t.Anonymous, _ = p.boolean(n, key) }
+				case "credentials":
+					handlers[k] = func(n *yaml.Node) { t.CredSpec = p.credSpec(n, key+".") }
 				case "part_size":
 					handlers[k] = func(n *yaml.Node) { t.PartSize = p.size(n, key) }
 				case "multipart_threshold":
@@ -647,6 +653,10 @@ func slicesContains(s []string, v string) bool {
 // credentials fills in the credentials a target left out from the
 // provider's usual environment variables, and records where they came from.
 func (p *cfgParser) credentials(tn *yaml.Node, t *targetConfig, where string, idVars, secretVars []string) {
+	if t.CredSpec != nil {
+		p.credentialsFromSpec(tn, t, where)
+		return
+	}
 	_, hasID := mapKey(tn, "access_key_id")
 	_, hasSecret := mapKey(tn, "secret_access_key")
 	if t.Anonymous {
@@ -692,8 +702,12 @@ func (p *cfgParser) credentials(tn *yaml.Node, t *targetConfig, where string, id
 		}
 		return
 	}
-	p.errorf(tn, "%sno credentials: set access_key_id and secret_access_key (e.g. ${%s}), export %s, or set anonymous: true",
-		where, credEnv[t.Provider][0][0], envNames(t.Provider))
+	if p.profileFallback(tn, t, where) {
+		return
+	}
+	p.errorf(tn, "%sno credentials: set access_key_id and secret_access_key (e.g. ${%s}), export %s, write a profile in %s, "+
+		"set credentials: {source: instance, role: NAME} on a machine with a role, or set anonymous: true",
+		where, credEnv[t.Provider][0][0], envNames(t.Provider), profileNames(t.Provider))
 }
 
 func source(vars []string) string {

@@ -57,7 +57,7 @@ func TestConfigErrors(t *testing.T) {
 		{"backup beside a local target", "targets:\n  - {name: a, provider: local, path: x}\nbackup: ./b\n",
 			[]string{`upload.yaml:3: backup: and a local target ("a", line 2) are both set; keep one`}},
 		{"no credentials", "targets:\n  - name: o\n    provider: oss\n    endpoint: oss-cn-hangzhou.aliyuncs.com\n    bucket: b\n",
-			[]string{`upload.yaml:2: targets[0] (o).no credentials: set access_key_id and secret_access_key (e.g. ${OSS_ACCESS_KEY_ID}), export OSS_ACCESS_KEY_ID and OSS_ACCESS_KEY_SECRET, or ALIBABA_CLOUD_ACCESS_KEY_ID and ALIBABA_CLOUD_ACCESS_KEY_SECRET, or set anonymous: true`}},
+			[]string{`upload.yaml:2: targets[0] (o).no credentials: set access_key_id and secret_access_key (e.g. ${OSS_ACCESS_KEY_ID}), export OSS_ACCESS_KEY_ID and OSS_ACCESS_KEY_SECRET, or ALIBABA_CLOUD_ACCESS_KEY_ID and ALIBABA_CLOUD_ACCESS_KEY_SECRET, write a profile in ~/.ossutilconfig or ~/.aliyun/config.json, set credentials: {source: instance, role: NAME} on a machine with a role, or set anonymous: true`}},
 		{"half credentials", "targets:\n  - name: o\n    provider: cos\n    region: ap-guangzhou\n    bucket: b-1250000000\n    access_key_id: AKIDtest\n",
 			[]string{`upload.yaml:2: targets[0] (o).secret_access_key is missing`}},
 		{"duplicate key", "targets:\n  - name: o\n    provider: local\n    path: a\n    path: b\n", []string{`upload.yaml:5: targets[0] (o).path is set twice (first on line 4)`}},

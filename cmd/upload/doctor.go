@@ -300,10 +300,17 @@ func (a *app) diagnose(ctx context.Context, cfg *config, t *targetConfig, timeou
 			add(fromDiag(name, f))
 		}
 	}
-	for i, f := range diag.CheckKeys(dc) {
+	credSource, keyFindings := t.CredSource, diag.CheckKeys
+	if v, cf := doctorCredentials(ctx, t, timeout); cf != nil {
+		add(*cf)
+		keyFindings = func(diag.Config) []diag.Finding { return nil }
+	} else if t.CredProvider != nil {
+		dc.AccessKeyID, dc.Secret, credSource = v.AccessKeyID, v.SecretAccessKey, v.Source
+	}
+	for i, f := range keyFindings(dc) {
 		df := fromDiag(name, f)
-		if i == 0 && t.CredSource != "" {
-			df.Message += " (credentials from " + t.CredSource + ")"
+		if i == 0 && credSource != "" {
+			df.Message += " (credentials from " + credSource + ")"
 		}
 		add(df)
 	}

@@ -51,6 +51,9 @@ type attemptReport struct {
 	SkewCorrected bool    `json:"skew_corrected"`
 	Start         string  `json:"start"`
 	ElapsedMS     float64 `json:"elapsed_ms"`
+	// CredentialsRefreshed: signed with keys fetched anew after the
+	// server refused expired temporary keys ("credentials refreshed").
+	CredentialsRefreshed bool `json:"credentials_refreshed,omitempty"`
 }
 
 func attemptsReport(as []uploader.Attempt) []attemptReport {
@@ -63,7 +66,7 @@ func attemptsReport(as []uploader.Attempt) []attemptReport {
 		out = append(out, attemptReport{Target: a.Target, Kind: kind, Code: a.Code, Status: a.Status,
 			RequestID: a.RequestID, SkewMS: a.Skew.Milliseconds(), SkewCorrected: a.SkewCorrected,
 			Start:     a.Start.UTC().Format(time.RFC3339Nano),
-			ElapsedMS: float64(a.Elapsed.Microseconds()) / 1000})
+			ElapsedMS: float64(a.Elapsed.Microseconds()) / 1000, CredentialsRefreshed: a.CredentialsRefreshed})
 	}
 	return out
 }
@@ -126,6 +129,9 @@ type targetSummary struct {
 	// time.
 	SkewMS        *int64 `json:"skew_ms"`
 	SkewCorrected int    `json:"skew_corrected"`
+	// CredentialsRefreshed counts the attempts signed with credentials
+	// fetched anew after an expired-token refusal.
+	CredentialsRefreshed int `json:"credentials_refreshed"`
 	// trouble counts the failures by vendor code, or kind without one,
 	// for the human summary; refusedThenCorrected the clock-skew refusals
 	// that a corrected attempt got past.
@@ -212,6 +218,8 @@ func (t *tally) add(r *fileReport, res uploader.Result, err error, inBackup bool
 			// tells it with the skew.
 			corrected := a.Kind == uploader.ClockSkew && i+1 < len(res.Attempts) &&
 				res.Attempts[i+1].Target == a.Target && res.Attempts[i+1].SkewCorrected && res.Attempts[i+1].Err == nil
+			// Nor is an expired token that fresh credentials got past.
+			corrected = corrected || refreshedPast(res.Attempts, i)
 			if a.Kind != uploader.Canceled && a.Kind != uploader.Invalid && !corrected {
 				left[a.Target] = true
 			}
@@ -243,6 +251,9 @@ func (t *tally) add(r *fileReport, res uploader.Result, err error, inBackup bool
 		ts.Attempts[kind]++
 		if a.SkewCorrected {
 			ts.SkewCorrected++
+		}
+		if a.CredentialsRefreshed {
+			ts.CredentialsRefreshed++
 		}
 	}
 	for name := range left {
@@ -404,6 +415,9 @@ func targetStory(ts targetSummary, set *targetSet) string {
 	}
 	if n := ts.Attempts["circuit_open"]; n > 0 {
 		trouble = append(trouble, fmt.Sprintf("%d uploads turned away while it was open", n))
+	}
+	if n := ts.CredentialsRefreshed; n > 0 {
+		trouble = append(trouble, fmt.Sprintf("credentials refreshed ×%d after expired-token refusals", n))
 	}
 	if ts.SkewMS != nil && abs(*ts.SkewMS) >= 30_000 {
 		d := time.Duration(*ts.SkewMS) * time.Millisecond

@@ -40,7 +40,7 @@ func newBackend(t *targetConfig, cfg *config, o overrides) (uploader.Backend, er
 	switch t.Provider {
 	case "tos":
 		return ret(tos.New(tos.Options{Name: t.Name, Endpoint: t.Endpoint, Region: t.Region, Bucket: t.Bucket,
-			AccessKeyID: t.AccessKeyID, SecretAccessKey: t.SecretAccessKey, SessionToken: t.SessionToken,
+			AccessKeyID: t.AccessKeyID, SecretAccessKey: t.SecretAccessKey, SessionToken: t.SessionToken, Credentials: t.CredProvider,
 			ConnectTimeout: t.ConnectTimeout, ResponseTimeout: t.ResponseTimeout,
 			PartSize: partSize, PartConcurrency: partJobs, MultipartThreshold: t.MultipartThreshold,
 			DisableSkewCorrection: noSkew}))
@@ -53,28 +53,28 @@ func newBackend(t *targetConfig, cfg *config, o overrides) (uploader.Backend, er
 			sig = 4
 		}
 		return ret(oss.New(oss.Options{Name: t.Name, Endpoint: t.Endpoint, Region: t.Region, Bucket: t.Bucket,
-			AccessKeyID: t.AccessKeyID, SecretAccessKey: t.SecretAccessKey, SessionToken: t.SessionToken,
+			AccessKeyID: t.AccessKeyID, SecretAccessKey: t.SecretAccessKey, SessionToken: t.SessionToken, Credentials: t.CredProvider,
 			SignatureVersion: sig, ForcePathStyle: t.PathStyle,
 			ConnectTimeout: t.ConnectTimeout, ResponseTimeout: t.ResponseTimeout,
 			PartSize: partSize, PartConcurrency: partJobs, MultipartThreshold: t.MultipartThreshold,
 			DisableSkewCorrection: noSkew}))
 	case "obs":
 		return ret(obs.New(obs.Options{Name: t.Name, Endpoint: t.Endpoint, Region: t.Region, Bucket: t.Bucket,
-			AccessKeyID: t.AccessKeyID, SecretAccessKey: t.SecretAccessKey, SessionToken: t.SessionToken,
+			AccessKeyID: t.AccessKeyID, SecretAccessKey: t.SecretAccessKey, SessionToken: t.SessionToken, Credentials: t.CredProvider,
 			Signature: obs.Signature(t.Signature), PathStyle: t.PathStyle, SkipETagCheck: t.SkipETagCheck,
 			ConnectTimeout: t.ConnectTimeout, ResponseTimeout: t.ResponseTimeout,
 			PartSize: partSize, PartConcurrency: partJobs, MultipartThreshold: t.MultipartThreshold,
 			DisableSkewCorrection: noSkew}))
 	case "cos":
 		return ret(cos.New(cos.Options{Name: t.Name, Endpoint: t.Endpoint, Region: t.Region, Bucket: t.Bucket,
-			AccessKeyID: t.AccessKeyID, SecretAccessKey: t.SecretAccessKey, SessionToken: t.SessionToken,
+			AccessKeyID: t.AccessKeyID, SecretAccessKey: t.SecretAccessKey, SessionToken: t.SessionToken, Credentials: t.CredProvider,
 			PathStyle: t.PathStyle, SignExpiry: t.SignExpiry,
 			ConnectTimeout: t.ConnectTimeout, ResponseTimeout: t.ResponseTimeout,
 			PartSize: partSize, PartConcurrency: partJobs, MultipartThreshold: t.MultipartThreshold,
 			DisableSkewCorrection: noSkew}))
 	case "s3":
 		return ret(s3.New(s3.Options{Name: t.Name, Endpoint: t.Endpoint, Region: t.Region, Bucket: t.Bucket,
-			AccessKeyID: t.AccessKeyID, SecretAccessKey: t.SecretAccessKey, SessionToken: t.SessionToken,
+			AccessKeyID: t.AccessKeyID, SecretAccessKey: t.SecretAccessKey, SessionToken: t.SessionToken, Credentials: t.CredProvider,
 			PathStyle: t.PathStyle, SkipETagCheck: t.SkipETagCheck,
 			ConnectTimeout: t.ConnectTimeout, ResponseTimeout: t.ResponseTimeout,
 			PartSize: partSize, PartConcurrency: partJobs, MultipartThreshold: t.MultipartThreshold}))

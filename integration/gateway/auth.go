@@ -53,22 +53,30 @@ func (g *Gateway) verify(x *exchange) *apiError {
 		x.anonymous = true
 		return nil
 	}
+	var e *apiError
 	switch g.opts.Dialect {
 	case TOS:
-		return g.verifyTOS(x, auth)
+		e = g.verifyTOS(x, auth)
 	case OSS:
-		return g.verifyOSS(x, auth)
+		e = g.verifyOSS(x, auth)
 	case COS:
-		return g.verifyCOS(x, auth)
+		e = g.verifyCOS(x, auth)
 	default:
-		return g.verifyOBS(x, auth)
+		e = g.verifyOBS(x, auth)
 	}
+	if e == nil {
+		e = g.checkToken(x)
+	}
+	return e
 }
 
 // secretFor returns the secret of ak, or an InvalidAccessKeyId error.
 func (g *Gateway) secretFor(ak string) (string, *apiError) {
 	if ak != "" && hmac.Equal([]byte(ak), []byte(g.opts.AccessKey)) {
 		return g.opts.SecretKey, nil
+	}
+	if c, ok := g.temporary(ak); ok {
+		return c.SecretKey, nil
 	}
 	return "", newAPIError(http.StatusForbidden, "InvalidAccessKeyId", "")
 }

@@ -116,6 +116,7 @@ type Gateway struct {
 	faults    faultSet
 	stats     stats
 	parts     partCRCs
+	tokens    tokens
 	idPrefix  string
 	idSeq     atomic.Uint64
 

@@ -238,6 +238,11 @@ var keyRules = map[string]struct {
 	"cos": {"AKID", 32, 40, "Tencent Cloud SecretIds"},
 }
 
+// temporaryKeyPrefixes are the access key ID prefixes of temporary keys
+// (STS, instance roles) where they differ from long-term keys: Aliyun
+// "STS.", Volcengine "AKTP".
+var temporaryKeyPrefixes = map[string]string{"oss": "STS.", "tos": "AKTP"}
+
 // Redact returns the access key ID with all but its first four characters
 // hidden, and its length.
 func Redact(id string) string {
@@ -270,6 +275,8 @@ func CheckKeys(c Config) []Finding {
 	if rule, ok := keyRules[c.Provider]; ok {
 		tid := strings.TrimSpace(id)
 		switch {
+		case strings.HasPrefix(tid, temporaryKeyPrefixes[c.Provider]) && temporaryKeyPrefixes[c.Provider] != "":
+			// Temporary keys from the vendor's STS or an instance role.
 		case !strings.HasPrefix(tid, rule.prefix):
 			other := ""
 			for p, r := range keyRules {

@@ -129,3 +129,20 @@ func TestEndpointRegion(t *testing.T) {
 		t.Error("a local endpoint has a region")
 	}
 }
+
+// TestCheckKeysTemporaryPrefixes: keys from Aliyun's STS (STS.) and
+// Volcengine's (AKTP) are not taken for another vendor's.
+func TestCheckKeysTemporaryPrefixes(t *testing.T) {
+	for _, c := range []Config{
+		{Provider: "oss", AccessKeyID: "STS.NUexampleexampleexample", Secret: strings.Repeat("s", 30)},
+		{Provider: "tos", AccessKeyID: "AKTP" + strings.Repeat("x", 40), Secret: strings.Repeat("s", 40)},
+	} {
+		fs := CheckKeys(c)
+		if len(fs) != 1 || !fs[0].OK {
+			t.Errorf("%s temporary key: %v", c.Provider, fs)
+		}
+	}
+	if fs := CheckKeys(Config{Provider: "tos", AccessKeyID: "STS.NUexampleexampleexample", Secret: strings.Repeat("s", 30)}); len(fs) == 0 || fs[0].OK {
+		t.Errorf("an Aliyun STS key on TOS passed: %v", fs)
+	}
+}

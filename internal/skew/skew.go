@@ -13,6 +13,10 @@
 //
 // Backends sign with [Clock.Now]: local time plus the estimate, once the
 // estimate is at least [Options.MinCorrection] and correction is enabled.
+//
+// [Clock.Do] is where every SDK call of a backend runs, so it also carries
+// the backend's [Credentials] when keys may expire: fetched before the
+// call, and after a refusal of expired keys fetched anew for one more call.
 package skew
 
 import (
@@ -39,6 +43,10 @@ type Options struct {
 	Threshold time.Duration
 	// Now returns local time; nil means time.Now. Tests inject a fake clock.
 	Now func() time.Time
+	// Credentials, when set, is consulted around each call of Do: keys
+	// are made ready before the first run, and a refusal of expired keys
+	// gets one refresh and one more run (see [Credentials]).
+	Credentials Credentials
 }
 
 // Clock is the skew estimate of one endpoint. It is safe for concurrent use.
@@ -207,6 +215,13 @@ func (t *Transport) RoundTrip(req *http.Request) (*http.Response, error) {
 // each with the offset measured and whether it was signed with a corrected
 // time, and the last run's error.
 func (c *Clock) Do(ctx context.Context, target, provider string, op func(signAt time.Time) error) ([]uploader.Attempt, error) {
+	if c.opts.Credentials != nil {
+		return c.doRefreshing(ctx, target, provider, op)
+	}
+	return c.do(ctx, target, provider, op)
+}
+
+func (c *Clock) do(ctx context.Context, target, provider string, op func(signAt time.Time) error) ([]uploader.Attempt, error) {
 	run := func(corr time.Duration) (uploader.Attempt, error) {
 		start := c.opts.Now()
 		err := op(start.Add(corr))

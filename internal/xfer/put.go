@@ -122,9 +122,9 @@ func FinishAttempts(target, provider string, attempts []uploader.Attempt, start,
 		return []uploader.Attempt{uploader.NewAttempt(target, provider, start, end, e)}
 	}
 	last := &attempts[len(attempts)-1]
-	corrected, skew := last.SkewCorrected, last.Skew
+	corrected, skew, refreshed := last.SkewCorrected, last.Skew, last.CredentialsRefreshed
 	*last = uploader.NewAttempt(target, provider, last.Start, end, e)
-	last.SkewCorrected = corrected
+	last.SkewCorrected, last.CredentialsRefreshed = corrected, refreshed
 	if last.Skew == 0 {
 		last.Skew = skew
 	}
