@@ -79,6 +79,10 @@ type breaker struct {
 	fatalOpen atomic.Bool
 	reopened  atomic.Bool
 
+	// paced, if set, reports a throttled reply from a target that is
+	// still usable: excluded from every count (see ThrottleOptions).
+	paced func(error) bool
+
 	pendMu  sync.Mutex
 	pending []Event
 	emit    func(Event)
@@ -115,7 +119,9 @@ func excluded(err error) bool {
 	return k.Neutral() || k == uploader.CircuitOpen
 }
 
-func (b *breaker) isExcluded(err error) bool { return excluded(err) }
+func (b *breaker) isExcluded(err error) bool {
+	return excluded(err) || (b.paced != nil && b.paced(err))
+}
 
 func (b *breaker) isSuccessful(err error) bool {
 	ok := err == nil
