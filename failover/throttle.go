@@ -183,14 +183,15 @@ func (u *Uploader) backoff(prev time.Duration, serverError bool) time.Duration {
 
 // queues reports whether an upload that t refused (or whose failure opened
 // t's breaker) should wait for t rather than end: t's breaker is not open
-// on a fatal Kind, and there is no backup for it, or the backup is for
-// outages only and t is throttling.
+// on a fatal Kind, and there is no backup, or the backup is for outages
+// only and t is throttling. Drain never waits: its copy is safe in the
+// backup until a later run.
 func (r *run) queues(t *target) bool {
 	u := r.u
-	if t.br.fatalOpen.Load() {
+	if t.br.fatalOpen.Load() || r.plan.noBackup {
 		return false
 	}
-	if u.backup == nil || r.plan.noBackup {
+	if u.backup == nil {
 		return true
 	}
 	return u.opts.Throttle.BackupForOutagesOnly && t.lim.throttling()

@@ -1,6 +1,7 @@
 package failover_test
 
 import (
+	"context"
 	"fmt"
 	"testing"
 	"time"
@@ -195,5 +196,30 @@ func TestTargetRetryBudget(t *testing.T) {
 	}
 	if res, err := e.upload("d"); err != nil || res.Target != "primary" {
 		t.Fatalf("%v on %q, want the primary after its throttled replies", err, res.Target)
+	}
+}
+
+// TestDrainDoesNotQueue: Drain never waits for an open breaker (the copy
+// is safe in the backup): with the only cloud down, it reports the copies
+// as failed without waiting for a trial.
+func TestDrainDoesNotQueue(t *testing.T) {
+	oneCloud := func(e *env) []failover.Target {
+		return []failover.Target{{Backend: e.clouds[0]}, {Backend: e.spool}}
+	}
+	e := newEnv(t, envConfig{backends: oneCloud, opts: failover.Options{
+		Breaker: failover.BreakerOptions{Consecutive: 1, OpenTimeout: time.Hour}}})
+	always(e.clouds[0], memtest.Fault{Kind: uploader.Unavailable, Status: 503})
+	for _, k := range []string{"a", "b"} {
+		if res, err := e.upload(k); err != nil || !res.BackedUp {
+			t.Fatalf("upload %s: %v, backed up %v", k, err, res.BackedUp)
+		}
+	}
+	start := e.clk.Now()
+	rep, err := e.u.Drain(context.Background(), failover.DrainOptions{})
+	if err == nil || rep.Failed != 2 {
+		t.Fatalf("drain: %v, %d failed; want both failed", err, rep.Failed)
+	}
+	if waited := e.clk.Now().Sub(start); waited >= time.Hour {
+		t.Errorf("drain waited %v for the open breaker", waited)
 	}
 }
