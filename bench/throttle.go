@@ -111,7 +111,7 @@ func renderThrottle(b *strings.Builder, res *results) {
 		p("Not measured: %s.\n\n", strings.TrimSuffix(fr.ThrottleUnavailable, "."))
 		return
 	}
-	p("Each tool uploads %s to one target, alone (no second target, no backup), through the vendor gateway of integration/gateway (OBS dialect, in front of the same MinIO) that answers %.0f%% of the PUTs 503 SlowDown without Retry-After (drawn from the gateway's seeded source), each tool with its defaults; one run each. A run counts only if the tool exits 0 and every file is in MinIO, byte for byte; otherwise the note says what failed (e.g. how many files are missing).\n\n", w.Label(), throttleRate*100)
+	p("Each tool uploads %s to one target, alone (no second target, no backup), through the vendor gateway of integration/gateway (OBS dialect, in front of the same MinIO) that answers %.0f%% of the PUTs 503 SlowDown without Retry-After (drawn from the gateway's seeded source), each tool with the same knobs as in the runs above; one run each. A run counts only if the tool exits 0 and every file is in MinIO, byte for byte; otherwise the note says what failed (e.g. how many files are missing).\n\n", w.Label(), throttleRate*100)
 	p("| Tool | OK runs | Wall s | Files/s | SlowDowns per run |\n|---|---|---|---|---|\n")
 	var notes []string
 	for _, tc := range fr.Throttle {
