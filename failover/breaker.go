@@ -230,22 +230,6 @@ func (b *breaker) state() State {
 	return stateOf(s)
 }
 
-// reopensIn reports whether the breaker refuses calls only for a while
-// after transient failures (not a fatal Kind, and not again after a failed
-// trial), and how long until it lets a trial through (zero when it is
-// half-open with its trials taken).
-func (b *breaker) reopensIn() (time.Duration, bool) {
-	if b.fatalOpen.Load() || b.reopened.Load() {
-		return 0, false
-	}
-	if g := b.gate.Load(); g != 0 {
-		if d := time.Duration(g - b.clock.Now().UnixNano()); d > 0 {
-			return d, true
-		}
-	}
-	return 0, true
-}
-
 // lift ends the open period now (a probe succeeded); it reports whether the
 // breaker was open.
 func (b *breaker) lift() bool {
