@@ -574,11 +574,11 @@ func (r *run) onTarget(t *target) (uploader.Result, verdict, error) {
 			// A breaker this failure opened refuses the retry anyway.
 			return uploader.Result{}, vFailover, err
 		}
-		wait, ok := r.retryWait(t, err, prev)
+		wait, backoff, ok := r.retryWait(t, err, prev)
 		if !ok {
 			return uploader.Result{}, vFailover, err
 		}
-		prev = wait
+		prev = backoff
 		if !r.deadline.IsZero() && !u.clock.Now().Add(wait).Before(r.deadline) {
 			r.why = fmt.Sprintf("upload deadline of %s would pass during the backoff", u.opts.Retry.Deadline)
 			return uploader.Result{}, vFailover, err

@@ -134,13 +134,14 @@ func (r *run) nowhereElse(t *target, k uploader.Kind) bool {
 	return k == uploader.Throttled && u.opts.Throttle.BackupForOutagesOnly && t == u.clouds[len(u.clouds)-1]
 }
 
-// retryWait returns the wait before the next attempt on t after err, prev
-// being the wait before the previous retry here (0: none), or false if the
-// upload should leave t now: a Retry-After above MaxRetryAfter, or the
-// target's retry budget spent, while another target can take the object.
-// With nowhere else to go, a long Retry-After is waited out, and a spent
-// budget is waited for.
-func (r *run) retryWait(t *target, err error, prev time.Duration) (time.Duration, bool) {
+// retryWait returns the wait before the next attempt on t after err, and
+// the backoff part of it (for the next call's prev: a Retry-After makes
+// this wait longer, not the later backoffs), prev being the previous
+// backoff here (0: none); or false if the upload should leave t now: a
+// Retry-After above MaxRetryAfter, or the target's retry budget spent,
+// while another target can take the object. With nowhere else to go, a
+// long Retry-After is waited out, and a spent budget is waited for.
+func (r *run) retryWait(t *target, err error, prev time.Duration) (wait, backoff time.Duration, ok bool) {
 	u := r.u
 	k := uploader.KindOf(err)
 	var ra time.Duration
@@ -148,22 +149,23 @@ func (r *run) retryWait(t *target, err error, prev time.Duration) (time.Duration
 	if e := uploader.AsError(err); e != nil {
 		ra, status = e.RetryAfter, e.Status
 	}
-	wait := u.backoff(prev, status >= 500 && ra <= 0)
+	backoff = u.backoff(prev, status >= 500 && ra <= 0)
+	wait = backoff
 	stay := r.nowhereElse(t, k)
 	if ra > 0 {
 		if ra > u.opts.Retry.MaxRetryAfter && !stay {
-			return 0, false
+			return 0, 0, false
 		}
 		wait = max(wait, ra)
 	}
 	if k != uploader.Throttled && !t.budget.spend() {
 		if !stay {
 			r.why = fmt.Sprintf("the retry budget of %s is spent", t.name)
-			return 0, false
+			return 0, 0, false
 		}
 		wait = max(wait, t.budget.reserve())
 	}
-	return wait, true
+	return wait, backoff, true
 }
 
 // backoff returns the wait before a retry with decorrelated jitter:

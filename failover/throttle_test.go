@@ -223,3 +223,25 @@ func TestDrainDoesNotQueue(t *testing.T) {
 		t.Errorf("drain waited %v for the open breaker", waited)
 	}
 }
+
+// TestRetryAfterDoesNotCompound: a Retry-After makes its own wait longer,
+// not the backoffs after it: with rand 0.5 and BaseDelay 200ms the backoffs
+// are 400ms, 700ms, 1.15s, and each wait is at least the 1s asked for.
+func TestRetryAfterDoesNotCompound(t *testing.T) {
+	oneCloud := func(e *env) []failover.Target { return []failover.Target{{Backend: e.clouds[0]}} }
+	e := newEnv(t, envConfig{backends: oneCloud})
+	for range 3 {
+		e.clouds[0].Script(memtest.Fault{Kind: uploader.Throttled, Status: 503, Code: "SlowDown", RetryAfter: time.Second})
+	}
+	if _, err := e.upload("k"); err != nil {
+		t.Fatal(err)
+	}
+	var got []time.Duration
+	for _, ev := range e.eventsOf(failover.EventRetry) {
+		got = append(got, ev.Wait)
+	}
+	want := []time.Duration{time.Second, time.Second, 1150 * time.Millisecond}
+	if fmt.Sprint(got) != fmt.Sprint(want) {
+		t.Fatalf("waits %v, want %v", got, want)
+	}
+}
