@@ -93,6 +93,7 @@ func TestThrottledSingleTarget(t *testing.T) {
 		r := c.run("--json", "batch")
 		t.Logf("2000 files, 50%% SlowDown: exit %d in %s", r.code, time.Since(start).Round(time.Millisecond))
 		rep := wantAllStored(t, srv, r, tg.bucket, want)
+		t.Logf("the human summary:\n%s", tail(r.stderr, 4))
 		ts := rep.summary.Targets[0]
 		if ts.Attempts["throttled"] == 0 || ts.Attempts["ok"] != 2000 {
 			t.Errorf("primary: attempts %v, want 2000 ok and some throttled", ts.Attempts)
