@@ -30,6 +30,12 @@ type failoverResults struct {
 	Faults            []faultCase
 	FaultsUnavailable string
 	FaultWorkload     workload
+	// Throttle are the runs of each tool alone through a gateway that
+	// throttles half of the PUTs; ThrottleUnavailable says why there are
+	// none.
+	Throttle            []throttleCase
+	ThrottleWorkload    workload
+	ThrottleUnavailable string
 	// RSS is the part size × part jobs sweep of the largest workload.
 	RSSWorkload workload
 	RSS         []rssCase
@@ -79,6 +85,10 @@ func measureFailover(ctx context.Context, client minioClient, e env, conts []con
 		}
 	}
 	fr.Faults, fr.FaultsUnavailable = measureFaults(ctx, client, e, conts, obsExtra, fr.FaultWorkload, warm, min(o.Rounds, 3), o, jsonDir)
+	if ctx.Err() != nil {
+		return fr
+	}
+	measureThrottleInto(ctx, fr, client, e, conts, obsExtra, o, jsonDir)
 	if ctx.Err() != nil {
 		return fr
 	}

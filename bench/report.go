@@ -343,6 +343,7 @@ func renderFailover(b *strings.Builder, res *results) {
 		return
 	}
 	renderFaults(b, res)
+	renderThrottle(b, res)
 	if fr.Unavailable != "" {
 		p("The other failover figures (breaker-open overhead, time to failover, RSS against part size × part jobs) are not measured yet: %s.\n\n", strings.TrimSuffix(fr.Unavailable, "."))
 		return

@@ -79,6 +79,10 @@ type breaker struct {
 	fatalOpen atomic.Bool
 	reopened  atomic.Bool
 
+	// paced, if set, reports a throttled reply from a target that is
+	// still usable: excluded from every count (see ThrottleOptions).
+	paced func(error) bool
+
 	pendMu  sync.Mutex
 	pending []Event
 	// halfOpen is gobreaker's open→half-open change, held back until a
@@ -118,7 +122,9 @@ func excluded(err error) bool {
 	return k.Neutral() || k == uploader.CircuitOpen
 }
 
-func (b *breaker) isExcluded(err error) bool { return excluded(err) }
+func (b *breaker) isExcluded(err error) bool {
+	return excluded(err) || (b.paced != nil && b.paced(err))
+}
 
 func (b *breaker) isSuccessful(err error) bool {
 	ok := err == nil
@@ -247,22 +253,6 @@ func (b *breaker) state() State {
 	s := b.cb.State()
 	b.flush()
 	return stateOf(s)
-}
-
-// reopensIn reports whether the breaker refuses calls only for a while
-// after transient failures (not a fatal Kind, and not again after a failed
-// trial), and how long until it lets a trial through (zero when it is
-// half-open with its trials taken).
-func (b *breaker) reopensIn() (time.Duration, bool) {
-	if b.fatalOpen.Load() || b.reopened.Load() {
-		return 0, false
-	}
-	if g := b.gate.Load(); g != 0 {
-		if d := time.Duration(g - b.clock.Now().UnixNano()); d > 0 {
-			return d, true
-		}
-	}
-	return 0, true
 }
 
 // lift ends the open period now (a probe succeeded); it reports whether the

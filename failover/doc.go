@@ -9,7 +9,7 @@
 //
 // Policies wrap the backend's Put, outermost first:
 //
-//	Failover(targets) → Retry(budget, backoff) → Breaker(gobreaker v2) → stall watchdog → Backend.Put
+//	Failover(targets) → Retry(budget, backoff) → Breaker(gobreaker v2) → Limiter → stall watchdog → Backend.Put
 //
 // Failover walks the cloud targets in order, and goes to the backup only
 // when none stored the object. On each target, Retry makes up to
@@ -40,7 +40,7 @@
 //	AccessDenied        no                         yes              opens at once
 //	BucketNotFound      no                         yes              opens at once
 //	TargetRefused       no                         yes              opens at once
-//	Throttled           yes: backoff, Retry-After  yes, when spent  counts
+//	Throttled           yes: paced (see below)     when unusable    excluded while usable
 //	Unavailable         yes: backoff               yes, when spent  counts
 //	Timeout             yes: Stat, then backoff    yes, when spent  counts
 //	Integrity           once                       yes              counts
@@ -62,18 +62,55 @@
 // where failing over is not possible, MaxAttempts does not apply: it is
 // retried until the Budget or the Deadline is spent, or its breaker opens.
 //
+// Throttled: a throttled reply (429, 503 SlowDown, the vendors' QPS and
+// bandwidth limits) asks for less, it does not say the target is down. It
+// lowers the target's concurrency limit (below), the upload waits its
+// backoff, at least the Retry-After, and tries the same target again; it
+// counts neither toward MaxAttempts, the Budget nor the breaker, as long as
+// the target is usable: some attempt succeeded there within
+// [ThrottleOptions].UnusableAfter (60s). A target that throttled every
+// attempt for that long counts as down: its throttled failures then count
+// like Unavailable ones, and the uploads fail over, to the backup if
+// nothing else takes them, unless [ThrottleOptions].BackupForOutagesOnly.
+//
 // ClockSkew: a backend corrects its signing time and retries once inside
 // Put; a ClockSkew that reaches this package means correction failed or is
 // turned off, so it is treated as fatal. A corrected attempt is reported
 // ([EventSkew], Attempt.SkewCorrected) and is not a failure.
 //
-// Retries wait a jittered exponential backoff on the injected Clock: the
-// n-th wait is d/2 + rand·d/2 with d = min(MaxDelay, BaseDelay·2^(n-1)).
+// Retries wait a backoff with decorrelated jitter on the injected Clock:
+// each wait is min(MaxDelay, base + rand·(3·previous − base)), the
+// previous wait of the first retry being base, where base is FirstDelay
+// (25ms) after a 5xx with no Retry-After and BaseDelay (200ms) otherwise.
 // A Retry-After from the server ([uploader.Error].RetryAfter) is honoured:
 // the wait is at least that long; one above MaxRetryAfter fails over at
-// once. A failure that opens the breaker fails over at once too. No wait or
-// attempt goes past the upload's Deadline; when the Budget or the Deadline
-// is spent, the remaining cloud targets are skipped.
+// once, unless there is nowhere else to go. A failure that opens the
+// breaker fails over at once too. No wait or attempt goes past the
+// upload's Deadline; when the Budget or the Deadline is spent, the
+// remaining cloud targets are skipped.
+//
+// Each cloud target has a retry budget shared by every upload to it
+// ([RetryOptions].TargetRetryRatio, TargetRetryRate): a retry after a
+// failure other than a throttled reply spends one, each first attempt
+// earns 0.2 and time earns 10 per second, up to 10 seconds' worth. When it
+// is spent, an upload that another target or the backup can take fails
+// over at once, so a sick target does not eat the batch; on the last
+// resort the retry waits for the budget instead.
+//
+// # Concurrency limit
+//
+// Each cloud target has one limiter, shared by every upload to it: an
+// attempt takes a slot before Backend.Put and gives it back with its
+// outcome. There is no limit until the target throttles; a throttled reply
+// then sets the limit to the attempts in flight times
+// [ThrottleOptions].Decrease (0.7), once per round (replies to attempts
+// sent before the last decrease do not lower it again), never below
+// MinConcurrency (1); each success raises it by 1/limit, and once it is
+// above the concurrency that was throttled it is lifted. Waiting attempts
+// are served in arrival order. The limit algorithm is the limiter's one
+// replaceable part, so an adaptive one (on latency as well as throttling)
+// drives the same slots. [TargetStats].Throttle reports the limit, the
+// time spent limited, and the attempts in flight and waiting.
 //
 // Cancellation is neutral: the caller's context ending gives Canceled, which
 // is never retried, never counted and never failed over, and the backup is
@@ -141,17 +178,22 @@
 // buckets), open a breaker, so a target that is down opens at once while a
 // few percent of failures in a long batch never do; it stays open 30s, then
 // lets 1 trial through; 3 attempts per target, 10 per upload, backoff from
-// 200ms to 5s, Retry-After honoured up to 30s, an attempt ended after 2
-// minutes without a byte moving (and no wall-clock limit), no
-// upload deadline, no probes.
+// 200ms (25ms after a 5xx) to 5s, Retry-After honoured up to 30s, an
+// attempt ended after 2 minutes without a byte moving (and no wall-clock
+// limit), no upload deadline, no probes.
 //
-// With no backup, an upload that every cloud target refuses with a breaker
-// opened by transient failures does not fail at once: it waits (at most
-// [RetryOptions].OpenWait, 60s by default, and within the Deadline) for the
-// first breaker to let a trial through, and tries again. A breaker opened
-// by a fatal Kind is not waited for (its target needs a fix, not time), nor
-// one whose trial failed after its open period (the target is down): those
-// uploads fail at once, with Kind CircuitOpen, until the breaker closes.
+// With nowhere else to go (no backup, or a backup for outages only and a
+// throttling target), an upload that every cloud target refuses with a
+// breaker opened by transient failures, or whose failure opened one, does
+// not fail: it is queued. It waits for the first breaker to let a trial
+// through, and tries again; when the trial is taken by another upload it
+// looks again after about a second ([DefaultQueuePoll], jittered); a
+// failed trial opens the breaker again and the upload keeps waiting. Only
+// its Deadline, [RetryOptions].OpenWait (both off by default, so that the
+// batch finishes) and the caller's context end the wait. A breaker opened
+// by a fatal Kind is not waited for (its target needs a fix, not time):
+// those uploads fail at once, with Kind CircuitOpen, until it closes.
+// [ThrottleStats].Queued and NextTrial tell how many wait and how long.
 //
 // # Backup and drain
 //

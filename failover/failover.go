@@ -60,6 +60,13 @@ type target struct {
 	skewer   uploader.SkewReporter
 	br       *breaker // nil for the backup
 	c        targetCounters
+
+	// For cloud targets: the limiter and retry budget shared by every
+	// upload to the target, and the uploads queued for its breaker.
+	lim           *limiter
+	budget        *retryBudget
+	unusableAfter time.Duration
+	queued        atomic.Int64
 }
 
 // New returns an Uploader over targets, tried in order; the backup (see
@@ -99,6 +106,8 @@ func New(targets []Target, opts Options) (*Uploader, error) {
 			u.backup, u.spool = t, sp
 		} else {
 			t.br = newBreaker(t.name, u.clock, opts.Breaker, u.emit)
+			t.lim, t.budget = newLimiter(u.clock, opts.Throttle), newRetryBudget(u.clock, opts.Retry)
+			t.unusableAfter, t.br.paced = opts.Throttle.UnusableAfter, t.paced
 			u.clouds = append(u.clouds, t)
 		}
 		u.all = append(u.all, t)
@@ -269,15 +278,22 @@ func (u *Uploader) upload(ctx context.Context, obj uploader.Object, p plan) (upl
 	}
 	var waited time.Duration
 	for {
+		n := len(r.attempts)
 		res, err, done := r.pass()
 		if done {
 			return res, r.honest(err)
+		}
+		if waited > 0 && onlyRefusals(r.attempts[n:]) {
+			r.attempts = r.attempts[:n] // refused again while queued: nothing new to tell
 		}
 		d, ok := r.openWait(waited)
 		if !ok {
 			break
 		}
-		if u.clock.Sleep(ctx, d) != nil {
+		r.queue(+1)
+		slept := u.clock.Sleep(ctx, d)
+		r.queue(-1)
+		if slept != nil {
 			break
 		}
 		waited += d
@@ -295,41 +311,64 @@ func (u *Uploader) upload(ctx context.Context, obj uploader.Object, p plan) (upl
 
 // openWait reports whether the run, having found no cloud target that
 // stored the object, should wait and try them again, and for how long:
-// only without a backup, when every target refused the object with an open
-// breaker that opened on transient failures, within OpenWait (waited so
-// far) and the Deadline. The wait ends when the first such breaker lets a
-// trial through, or after a backoff when it is half-open with its trials
-// taken.
+// when every target refused the object with an open breaker (or failed
+// with the failure that opened it), and at least one of them is worth
+// waiting for (see queues: no backup, or a backup for outages only and a
+// throttling target; never a breaker opened on a fatal Kind), within
+// OpenWait (waited so far, when set) and the Deadline. The wait ends when
+// the first such breaker lets a trial through, or after a jittered poll
+// when it is half-open with its trials taken; a failed trial opens it
+// again and the upload keeps waiting.
 func (r *run) openWait(waited time.Duration) (time.Duration, bool) {
 	u := r.u
-	if u.backup != nil || r.ctx.Err() != nil || u.opts.Retry.OpenWait < 0 || len(r.failures) != len(u.clouds) {
+	if r.ctx.Err() != nil || u.opts.Retry.OpenWait < 0 || len(r.failures) != len(u.clouds) {
 		return 0, false
 	}
 	wait := time.Duration(-1)
 	for i, f := range r.failures {
-		if uploader.KindOf(f.err) != uploader.CircuitOpen {
+		t := u.clouds[i]
+		d, open := t.br.untilTrial()
+		if uploader.KindOf(f.err) != uploader.CircuitOpen && !open {
 			return 0, false
 		}
-		d, ok := u.clouds[i].br.reopensIn()
-		if !ok {
+		if !open || !r.queues(t) {
 			continue
 		}
 		if d <= 0 {
-			d = u.backoff(1)
+			d = u.queuePoll()
 		}
 		if wait < 0 || d < wait {
 			wait = d
 		}
 	}
-	left := u.opts.Retry.OpenWait - waited
-	if !r.deadline.IsZero() {
-		left = min(left, r.deadline.Sub(u.clock.Now()))
-	}
-	if wait < 0 || left <= 0 {
+	if wait < 0 {
 		return 0, false
 	}
-	r.why = fmt.Sprintf("every breaker stayed open for %s", (waited + min(wait, left)).Round(time.Millisecond))
-	return min(wait, left), true
+	bounded, left := false, time.Duration(0)
+	if u.opts.Retry.OpenWait > 0 {
+		bounded, left = true, u.opts.Retry.OpenWait-waited
+	}
+	if !r.deadline.IsZero() {
+		if dl := r.deadline.Sub(u.clock.Now()); !bounded || dl < left {
+			bounded, left = true, dl
+		}
+	}
+	if bounded {
+		if left <= 0 {
+			return 0, false
+		}
+		wait = min(wait, left)
+	}
+	r.why = fmt.Sprintf("every breaker stayed open for %s", (waited + wait).Round(time.Millisecond))
+	return wait, true
+}
+
+// queue counts the run as waiting (+1) or no longer (-1) for every cloud
+// target whose breaker refused it.
+func (r *run) queue(n int64) {
+	for i := range r.failures {
+		r.u.clouds[i].queued.Add(n)
+	}
 }
 
 // pass tries the cloud targets once, in order. done reports that the
@@ -490,6 +529,8 @@ func (r *run) onTarget(t *target) (uploader.Result, verdict, error) {
 		}
 	}
 	tries, integrity, unknown := 0, 0, 0
+	made := 0              // attempts made here, paced ones included
+	var prev time.Duration // the last backoff wait here
 	for {
 		done, berr := t.br.allow()
 		if berr != nil {
@@ -506,7 +547,8 @@ func (r *run) onTarget(t *target) (uploader.Result, verdict, error) {
 		}
 		r.budget--
 		tries++
-		res, err := r.attempt(t)
+		made++
+		res, err := r.limitedAttempt(t, made == 1)
 		done(err)
 		if err == nil {
 			return res, vStored, nil
@@ -529,24 +571,29 @@ func (r *run) onTarget(t *target) (uploader.Result, verdict, error) {
 				return uploader.Result{}, vFailover, err
 			}
 		}
-		if (tries >= u.opts.Retry.MaxAttempts && !r.lastResort(t)) || t.br.gated() || r.spent() {
+		if t.paced(err) {
+			// Throttled by a usable target: slow down, but this is not a
+			// failure of the target, nor one of the upload's attempts.
+			tries--
+			r.budget++
+		}
+		if (tries >= u.opts.Retry.MaxAttempts && !r.nowhereElse(t, k)) || t.br.gated() || r.spent() {
 			// A breaker this failure opened refuses the retry anyway.
 			return uploader.Result{}, vFailover, err
 		}
-		wait := u.backoff(tries)
-		if e := uploader.AsError(err); e != nil && e.RetryAfter > 0 {
-			if e.RetryAfter > u.opts.Retry.MaxRetryAfter {
-				return uploader.Result{}, vFailover, err
-			}
-			wait = max(wait, e.RetryAfter)
+		wait, backoff, ok := r.retryWait(t, err, prev)
+		if !ok {
+			return uploader.Result{}, vFailover, err
 		}
+		prev = backoff
 		if !r.deadline.IsZero() && !u.clock.Now().Add(wait).Before(r.deadline) {
 			r.why = fmt.Sprintf("upload deadline of %s would pass during the backoff", u.opts.Retry.Deadline)
 			return uploader.Result{}, vFailover, err
 		}
 		u.c.retries.Add(1)
+		t.c.retries.Add(1)
 		u.emit(Event{Type: EventRetry, Time: u.clock.Now(), Target: t.name, Key: r.obj.Key,
-			Attempt: tries, Wait: wait, Kind: k, Err: err})
+			Attempt: made, Wait: wait, Kind: k, Err: err})
 		if u.clock.Sleep(r.ctx, wait) != nil {
 			return uploader.Result{}, vStop, canceled(r.ctx, t, r.obj.Key)
 		}
@@ -556,17 +603,6 @@ func (r *run) onTarget(t *target) (uploader.Result, verdict, error) {
 func canceled(ctx context.Context, t *target, key string) error {
 	return &uploader.Error{Kind: uploader.Canceled, Target: t.name, Provider: t.provider, Op: "upload", Key: key,
 		Message: ctx.Err().Error(), Err: ctx.Err()}
-}
-
-// backoff returns the jittered wait after the n-th failed attempt (n >= 1):
-// d = min(MaxDelay, BaseDelay·2^(n-1)), then d/2 + rand·d/2.
-func (u *Uploader) backoff(n int) time.Duration {
-	d := u.opts.Retry.BaseDelay
-	for i := 1; i < n && d < u.opts.Retry.MaxDelay; i++ {
-		d *= 2
-	}
-	d = min(d, u.opts.Retry.MaxDelay)
-	return d/2 + time.Duration(u.opts.Rand()*float64(d/2))
 }
 
 // attempt makes one attempt on t, with the attempt timeout, and records it.

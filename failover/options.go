@@ -13,6 +13,9 @@ type Options struct {
 	Breaker BreakerOptions
 	// Retry sets the retries on one target and the limits of one upload.
 	Retry RetryOptions
+	// Throttle sets what a throttled target does: its concurrency limit,
+	// when it counts as down, and whether the backup is for outages only.
+	Throttle ThrottleOptions
 	// AttemptTimeout, when positive, bounds one attempt (one Backend.Put)
 	// on a cloud target by wall-clock time: an attempt that passes it while
 	// the caller's context is alive fails with Kind Timeout. Zero or a
@@ -123,23 +126,44 @@ type RetryOptions struct {
 	// the backup takes the object. Zero means no deadline but the caller's
 	// context.
 	Deadline time.Duration
-	// BaseDelay is the backoff before the first retry; each later retry
-	// doubles it, up to MaxDelay. The wait is jittered: half of the delay,
-	// plus a random part up to the other half. Zero means 200 milliseconds.
+	// BaseDelay is the base of the backoff between retries on a target,
+	// with decorrelated jitter: each wait is base + rand·(3·previous −
+	// base), at most MaxDelay, the previous wait of the first retry being
+	// base. Zero means 200 milliseconds.
 	BaseDelay time.Duration
-	// MaxDelay caps the backoff delay before jitter. Zero means 5 seconds.
+	// FirstDelay is the base instead of BaseDelay after a server error
+	// (5xx) with no Retry-After, which most often passes at once. Zero
+	// means 25 milliseconds; it is at most BaseDelay.
+	FirstDelay time.Duration
+	// MaxDelay caps the backoff wait. Zero means 5 seconds.
 	MaxDelay time.Duration
+	// TargetRetryRatio and TargetRetryRate set each cloud target's retry
+	// budget, shared by every upload to it: each upload's first attempt on
+	// the target earns TargetRetryRatio of a retry, and time earns
+	// TargetRetryRate retries per second, up to 10 seconds' worth; a retry
+	// after a failure other than a throttled reply spends one. When it is
+	// spent, an upload that another target (or the backup) can take fails
+	// over at once, so a sick target does not eat the batch's time; on the
+	// last resort the retry waits for the budget, which spaces such retries
+	// at TargetRetryRate per second. Zero means 0.2 and 10 per second; a
+	// negative TargetRetryRatio turns the budget off.
+	TargetRetryRatio float64
+	TargetRetryRate  float64
 	// MaxRetryAfter is the longest Retry-After ([uploader.Error.RetryAfter])
 	// honoured by waiting on the same target; a longer one fails over at
 	// once. A Retry-After is honoured by waiting at least that long. Zero
 	// means 30 seconds.
 	MaxRetryAfter time.Duration
-	// OpenWait is the longest an upload waits when every cloud target
-	// refused it with an open breaker, no breaker opened on a fatal Kind,
-	// and there is no backup: rather than fail, the upload waits for the
-	// first breaker to let a trial through and tries again, within the
-	// Deadline. Zero means twice Breaker.OpenTimeout; a negative value
-	// turns waiting off (such uploads fail with Kind CircuitOpen).
+	// OpenWait is the longest an upload waits, queued, when every cloud
+	// target refused it with an open breaker (or its failure opened one),
+	// no breaker opened on a fatal Kind, and it has nowhere else to go (no
+	// backup, or [ThrottleOptions].BackupForOutagesOnly and a throttling
+	// target): rather than fail, it waits for the first breaker to let a
+	// trial through and tries again; a failed trial opens the breaker
+	// again and it keeps waiting. Zero means no limit but the Deadline and
+	// the caller's context, so that a batch with nowhere else to go
+	// finishes; a negative value turns waiting off (such uploads fail with
+	// Kind CircuitOpen).
 	OpenWait time.Duration
 }
 
@@ -170,7 +194,6 @@ const (
 	DefaultConsecutive      = 5
 	DefaultRatio            = 0.5
 	DefaultMinRequests      = 10
-	DefaultOpenWaitFactor   = 2
 	DefaultWindow           = 60 * time.Second
 	DefaultOpenTimeout      = 30 * time.Second
 	DefaultHalfOpenRequests = 1
@@ -242,9 +265,17 @@ func (o Options) withDefaults() Options {
 	if r.MaxDelay < r.BaseDelay {
 		r.MaxDelay = r.BaseDelay
 	}
-	if r.OpenWait == 0 {
-		r.OpenWait = DefaultOpenWaitFactor * b.OpenTimeout
+	if r.FirstDelay <= 0 {
+		r.FirstDelay = DefaultFirstDelay
 	}
+	r.FirstDelay = min(r.FirstDelay, r.BaseDelay)
+	if r.TargetRetryRatio == 0 {
+		r.TargetRetryRatio = DefaultTargetRetryRatio
+	}
+	if r.TargetRetryRate <= 0 {
+		r.TargetRetryRate = DefaultTargetRetryRate
+	}
+	o.Throttle = o.Throttle.withDefaults()
 	if r.MaxRetryAfter <= 0 {
 		r.MaxRetryAfter = DefaultMaxRetryAfter
 	}

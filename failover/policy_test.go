@@ -34,7 +34,11 @@ func TestKindTable(t *testing.T) {
 		{uploader.AccessDenied, 1, true, true, 0, 0},
 		{uploader.BucketNotFound, 1, true, true, 0, 0},
 		{uploader.TargetRefused, 1, true, true, 0, 0},
-		{uploader.Throttled, 3, true, false, 3, 2},
+		// Throttled: paced, not counted, while the target is usable (60s
+		// of nothing but throttled replies on the clock: the backoff waits
+		// of 0.4s, 0.7s, 1.15s, 1.825s, 2.8375s, 4.35625s, then 5s, reach
+		// 60s at the 17th attempt); then counted: 3 attempts and failover.
+		{uploader.Throttled, 19, true, false, 3, 18},
 		{uploader.Unavailable, 3, true, false, 3, 2},
 		{uploader.Timeout, 3, true, false, 3, 2},
 		{uploader.Integrity, 2, true, false, 2, 1},
@@ -198,7 +202,7 @@ func TestTransientTripsAtThresholdWithinWindow(t *testing.T) {
 			if n%2 == 0 {
 				return memtest.Fault{}
 			}
-			return memtest.Fault{Kind: uploader.Throttled, Status: 429}
+			return memtest.Fault{Kind: uploader.Unavailable, Status: 500}
 		})
 		for range 9 {
 			e.upload("k")
@@ -234,7 +238,7 @@ func TestDefaultTripRules(t *testing.T) {
 			if n%2 == 0 {
 				return memtest.Fault{}
 			}
-			return memtest.Fault{Kind: uploader.Throttled, Status: 429}
+			return memtest.Fault{Kind: uploader.Unavailable, Status: 500}
 		})
 		for i := range 11 {
 			e.upload(fmt.Sprintf("k%d", i))
@@ -264,9 +268,11 @@ func TestDefaultTripRules(t *testing.T) {
 }
 
 // TestWaitWhenEveryBreakerIsOpen: with no backup, an upload that every
-// target refuses with a breaker opened by transient failures waits for the
-// first to let a trial through instead of failing; a breaker opened by a
-// fatal Kind is not waited for, and OpenWait bounds the wait.
+// target refuses with a breaker opened by transient failures (or whose
+// failure opened it) is queued: it waits for the first to let a trial
+// through instead of failing, and keeps waiting when a trial fails; a
+// breaker opened by a fatal Kind is not waited for, and OpenWait and the
+// Deadline bound the wait.
 func TestWaitWhenEveryBreakerIsOpen(t *testing.T) {
 	oneCloud := func(e *env) []failover.Target { return []failover.Target{{Backend: e.clouds[0]}} }
 	opts := failover.Options{Retry: failover.RetryOptions{MaxAttempts: 1},
@@ -274,22 +280,19 @@ func TestWaitWhenEveryBreakerIsOpen(t *testing.T) {
 	t.Run("waits-then-stores", func(t *testing.T) {
 		e := newEnv(t, envConfig{opts: opts, backends: oneCloud})
 		e.clouds[0].Script(memtest.Fault{Kind: uploader.Unavailable, Status: 503})
-		if _, err := e.upload("a"); uploader.KindOf(err) != uploader.Unavailable {
-			t.Fatalf("first upload: %v", err)
-		}
-		if s := e.state("primary"); s != failover.Open {
-			t.Fatalf("breaker %v, want open", s)
-		}
 		start := e.clk.Now()
-		res, err := e.upload("b")
+		res, err := e.upload("a")
 		if err != nil || res.Target != "primary" {
-			t.Fatalf("second upload: %v on %q", err, res.Target)
+			t.Fatalf("upload: %v on %q", err, res.Target)
 		}
-		if got := kinds(res.Attempts); len(got) < 2 || got[0] != uploader.CircuitOpen || got[len(got)-1] != uploader.OK {
-			t.Errorf("attempts %v", got)
+		if got := kinds(res.Attempts); !slices.Equal(got, []uploader.Kind{uploader.Unavailable, uploader.OK}) {
+			t.Errorf("attempts %v, want [unavailable ok]", got)
 		}
 		if waited := e.clk.Now().Sub(start); waited < 10*time.Second {
 			t.Errorf("waited %v on the clock, want the open period", waited)
+		}
+		if s := e.state("primary"); s != failover.Closed {
+			t.Errorf("breaker %v after the trial, want closed", s)
 		}
 	})
 	t.Run("fatal-is-not-waited-for", func(t *testing.T) {
@@ -302,21 +305,44 @@ func TestWaitWhenEveryBreakerIsOpen(t *testing.T) {
 			t.Fatalf("err %v after %v", err, e.clk.Now().Sub(start))
 		}
 	})
-	t.Run("still-down-after-the-open-period", func(t *testing.T) {
-		// The trial after the open period fails: the target is down, and
-		// the next uploads fail at once rather than wait again.
+	t.Run("failed-trials-keep-it-waiting", func(t *testing.T) {
+		// The first three trials fail: each opens the breaker again, and
+		// the queued upload waits for the next, then stores.
 		e := newEnv(t, envConfig{opts: opts, backends: oneCloud})
-		always(e.clouds[0], memtest.Fault{Kind: uploader.Unavailable, Status: 503})
-		e.upload("a")
-		if _, err := e.upload("b"); uploader.KindOf(err) != uploader.Unavailable {
-			t.Fatalf("the trial: %v", err) // waited, tried, failed
+		for range 4 {
+			e.clouds[0].Script(memtest.Fault{Kind: uploader.Unavailable, Status: 503})
 		}
 		start := e.clk.Now()
-		if _, err := e.upload("c"); uploader.KindOf(err) != uploader.CircuitOpen || !e.clk.Now().Equal(start) {
-			t.Fatalf("after a failed trial: %v, waited %v", err, e.clk.Now().Sub(start))
+		res, err := e.upload("a")
+		if err != nil || res.Target != "primary" {
+			t.Fatalf("upload: %v on %q", err, res.Target)
 		}
-		if e.clouds[0].Puts() != 2 {
-			t.Fatalf("%d puts, want 2", e.clouds[0].Puts())
+		if e.clouds[0].Puts() != 5 || e.target("primary").Opens != 4 {
+			t.Errorf("%d puts, %d opens; want 5, 4", e.clouds[0].Puts(), e.target("primary").Opens)
+		}
+		if waited := e.clk.Now().Sub(start); waited < 40*time.Second {
+			t.Errorf("waited %v on the clock, want four open periods", waited)
+		}
+		want := concat(repeat(uploader.Unavailable, 4), []uploader.Kind{uploader.OK})
+		if got := kinds(res.Attempts); !slices.Equal(got, want) {
+			t.Errorf("attempts %v, want %v (refusals while queued are not repeated)", got, want)
+		}
+	})
+	t.Run("deadline", func(t *testing.T) {
+		o := opts
+		o.Retry.Deadline = 35 * time.Second
+		e := newEnv(t, envConfig{opts: o, backends: oneCloud})
+		always(e.clouds[0], memtest.Fault{Kind: uploader.Unavailable, Status: 503})
+		start := e.clk.Now()
+		_, err := e.upload("a")
+		if err == nil {
+			t.Fatal("stored on a target that is down")
+		}
+		if waited := e.clk.Now().Sub(start); waited != 35*time.Second {
+			t.Errorf("waited %v, want the 35s deadline", waited)
+		}
+		if e.clouds[0].Puts() != 4 {
+			t.Errorf("%d puts, want 4 (at 0, 10, 20, 30s)", e.clouds[0].Puts())
 		}
 	})
 	t.Run("bounded", func(t *testing.T) {

@@ -12,46 +12,81 @@ import (
 	"github.com/resilient-upload/upload/uploader"
 )
 
-// TestBackoffIsJitteredExponential: the waits double from BaseDelay up to
-// MaxDelay, each d/2 + rand·d/2, with the injected rand; and the clock
-// shows exactly those waits.
-func TestBackoffIsJitteredExponential(t *testing.T) {
-	rnd := []float64{0, 1, 0.5, 0.25, 0}
-	i := 0
-	e := newEnv(t, envConfig{opts: failover.Options{
-		Retry:   failover.RetryOptions{MaxAttempts: 6, Budget: 6, BaseDelay: 100 * time.Millisecond, MaxDelay: 800 * time.Millisecond},
-		Breaker: failover.BreakerOptions{Failures: 10},
-		Rand:    func() float64 { v := rnd[i%len(rnd)]; i++; return v },
-	}})
-	always(e.clouds[0], memtest.Fault{Kind: uploader.Unavailable})
-	before := e.clk.Now()
-	e.upload("k")
-	want := []time.Duration{
-		50 * time.Millisecond,  // d=100ms, rand 0
-		200 * time.Millisecond, // d=200ms, rand 1
-		300 * time.Millisecond, // d=400ms, rand .5
-		500 * time.Millisecond, // d=800ms, rand .25
-		400 * time.Millisecond, // d=800ms (capped), rand 0
+// TestBackoffIsDecorrelatedJitter: each wait is base + rand·(3·previous −
+// base), at most MaxDelay, with the injected rand; base is BaseDelay, or
+// FirstDelay after a 5xx without Retry-After; and the clock shows exactly
+// those waits.
+func TestBackoffIsDecorrelatedJitter(t *testing.T) {
+	rnd := []float64{0, 1, 0.5, 0.25, 0, 1}
+	for _, tc := range []struct {
+		name  string
+		fault memtest.Fault
+		want  []time.Duration
+	}{
+		{"no-reply", memtest.Fault{Kind: uploader.Unavailable}, []time.Duration{
+			100 * time.Millisecond, // prev=base 100ms, rand 0
+			300 * time.Millisecond, // prev 100ms, rand 1: 3·100
+			500 * time.Millisecond, // prev 300ms, rand .5: 100 + .5·800
+			450 * time.Millisecond, // prev 500ms, rand .25: 100 + .25·1400
+			100 * time.Millisecond, // rand 0
+		}},
+		{"5xx", memtest.Fault{Kind: uploader.Unavailable, Status: 503}, []time.Duration{
+			10 * time.Millisecond, // FirstDelay 10ms, rand 0
+			30 * time.Millisecond, // rand 1
+			50 * time.Millisecond, // prev 30ms, rand .5: 10 + .5·80
+			45 * time.Millisecond, // prev 50ms, rand .25: 10 + .25·140
+			10 * time.Millisecond, // rand 0
+		}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			i := 0
+			e := newEnv(t, envConfig{opts: failover.Options{
+				Retry: failover.RetryOptions{MaxAttempts: 6, Budget: 6, BaseDelay: 100 * time.Millisecond,
+					FirstDelay: 10 * time.Millisecond, MaxDelay: 800 * time.Millisecond},
+				Breaker: failover.BreakerOptions{Failures: 10},
+				Rand:    func() float64 { v := rnd[i%len(rnd)]; i++; return v },
+			}})
+			always(e.clouds[0], tc.fault)
+			before := e.clk.Now()
+			e.upload("k")
+			var got []time.Duration
+			for _, ev := range e.eventsOf(failover.EventRetry) {
+				got = append(got, ev.Wait)
+			}
+			if !slices.Equal(got, tc.want) {
+				t.Fatalf("waits %v, want %v", got, tc.want)
+			}
+			var sum time.Duration
+			for _, w := range tc.want {
+				sum += w
+			}
+			if elapsed := e.clk.Now().Sub(before); elapsed != sum {
+				t.Errorf("clock moved %v, want the sum of the waits %v", elapsed, sum)
+			}
+			for _, w := range tc.want {
+				if !slices.Contains(e.clk.Waits(), w) {
+					t.Errorf("no timer of %v on the clock", w)
+				}
+			}
+		})
 	}
-	var got []time.Duration
-	for _, ev := range e.eventsOf(failover.EventRetry) {
-		got = append(got, ev.Wait)
-	}
-	if !slices.Equal(got, want) {
-		t.Fatalf("waits %v, want %v", got, want)
-	}
-	var sum time.Duration
-	for _, w := range want {
-		sum += w
-	}
-	if elapsed := e.clk.Now().Sub(before); elapsed != sum {
-		t.Errorf("clock moved %v, want the sum of the waits %v", elapsed, sum)
-	}
-	for _, w := range want {
-		if !slices.Contains(e.clk.Waits(), w) {
-			t.Errorf("no timer of %v on the clock", w)
+	t.Run("capped", func(t *testing.T) {
+		e := newEnv(t, envConfig{opts: failover.Options{
+			Retry:   failover.RetryOptions{MaxAttempts: 6, Budget: 6, BaseDelay: 100 * time.Millisecond, MaxDelay: 250 * time.Millisecond},
+			Breaker: failover.BreakerOptions{Failures: 10},
+			Rand:    func() float64 { return 1 },
+		}})
+		always(e.clouds[0], memtest.Fault{Kind: uploader.Timeout})
+		e.upload("k")
+		var got []time.Duration
+		for _, ev := range e.eventsOf(failover.EventRetry) {
+			got = append(got, ev.Wait)
 		}
-	}
+		want := []time.Duration{250 * time.Millisecond, 250 * time.Millisecond, 250 * time.Millisecond, 250 * time.Millisecond, 250 * time.Millisecond}
+		if !slices.Equal(got, want) {
+			t.Fatalf("waits %v, want %v (3·100ms capped at 250ms)", got, want)
+		}
+	})
 }
 
 // TestRetryAfterHonoured: a Throttled reply's Retry-After is waited out on
@@ -133,11 +168,11 @@ func TestDeadline(t *testing.T) {
 	if err != nil || !res.BackedUp {
 		t.Fatalf("%v, backed up %v", err, res.BackedUp)
 	}
-	// Waits of 3s (rand .5 of 4s): attempts at 0, 3, 6, 9 on the primary;
-	// the next wait would end at 12 > 10, so it fails over; the secondary's
-	// first attempt at 9; its retry would end past 10: backup.
-	if p, s := e.clouds[0].Puts(), e.clouds[1].Puts(); p != 4 || s != 1 {
-		t.Errorf("puts primary=%d secondary=%d, want 4 and 1", p, s)
+	// Waits of 4s (the cap): attempts at 0, 4, 8 on the primary; the next
+	// wait would end at 12 > 10, so it fails over; the secondary's first
+	// attempt at 8; its retry would end past 10: backup.
+	if p, s := e.clouds[0].Puts(), e.clouds[1].Puts(); p != 3 || s != 1 {
+		t.Errorf("puts primary=%d secondary=%d, want 3 and 1", p, s)
 	}
 	if elapsed := e.clk.Now().Sub(before); elapsed > 10*time.Second {
 		t.Errorf("upload took %v on the clock, past its 10s deadline", elapsed)
@@ -162,9 +197,9 @@ func TestAttemptTimeoutIsTimeoutNotCanceled(t *testing.T) {
 	// The attempt's timer is the only one: advance past it.
 	e.clk.WaitPending(1, nil)
 	e.clk.Advance(time.Minute)
-	// Then the backoff's sleep (150ms): advance past it.
+	// Then the backoff's sleep (400ms): advance past it.
 	if e.clk.WaitSleeping(1, finished) {
-		e.clk.Advance(200 * time.Millisecond)
+		e.clk.Advance(time.Second)
 	}
 	<-finished
 	if err != nil || res.Target != "primary" {

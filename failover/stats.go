@@ -47,6 +47,11 @@ type TargetStats struct {
 	Failures map[uploader.Kind]uint64
 	// Rejections counts the calls the breaker refused (Kind CircuitOpen).
 	Rejections uint64
+	// Retries counts the waits before another attempt on this target.
+	Retries uint64
+	// Throttle is the target's limiter and throttling (zero for the
+	// backup).
+	Throttle ThrottleStats
 	// Opens counts the times the breaker opened.
 	Opens uint64
 	// WindowFailures and WindowOutcomes are the breaker's counts in its
@@ -65,6 +70,7 @@ var numKinds = len(uploader.Kinds()) + 1
 
 type targetCounters struct {
 	attempts, successes, rejections atomic.Uint64
+	retries                         atomic.Uint64
 	failures                        []atomic.Uint64
 	probes, probeFailures           atomic.Uint64
 	skew                            atomic.Int64
@@ -108,6 +114,7 @@ func (u *Uploader) Stats() Stats {
 			Attempts:      t.c.attempts.Load(),
 			Successes:     t.c.successes.Load(),
 			Rejections:    t.c.rejections.Load(),
+			Retries:       t.c.retries.Load(),
 			Probes:        t.c.probes.Load(),
 			ProbeFailures: t.c.probeFailures.Load(),
 			Failures:      map[uploader.Kind]uint64{},
@@ -123,6 +130,7 @@ func (u *Uploader) Stats() Stats {
 			ts.State = t.br.state()
 			ts.Opens = t.br.opens.Load()
 			ts.WindowFailures, ts.WindowOutcomes = t.br.win.counts(now)
+			ts.Throttle = t.throttleStats()
 		}
 		s.Targets = append(s.Targets, ts)
 	}

@@ -11,16 +11,22 @@ import (
 	"github.com/resilient-upload/upload/uploader"
 )
 
+// unavailableBurst is 503 ServiceUnavailable (no throttle code): a target
+// that is down for a while, not one asking to slow down.
+var unavailableBurst = gateway.Respond(503, "ServiceUnavailable")
+
 // slowDownNoWait is 503 SlowDown without Retry-After, so that retries wait
 // only the (short) backoff.
 var slowDownNoWait = gateway.Respond(503, "SlowDown")
 
 // TestScenarioThrottleBurst is scenario 3 of issue 5: the primary TOS region
-// answers 503 SlowDown for a bounded burst. Uploads retry on it (EventRetry,
-// attempts of Kind throttled), then fail over to the secondary when the
-// breaker trips or the attempts on the primary are spent; after the burst,
+// answers 503 for a bounded burst. A 503 ServiceUnavailable burst is an
+// outage: uploads retry on it (EventRetry, attempts of Kind unavailable),
+// then fail over to the secondary when the breaker trips; after the burst,
 // the primary comes back: through the half-open trial once OpenTimeout has
-// passed on the real clock, or at once after a successful health probe.
+// passed on the real clock, or at once after a successful health probe. A
+// 503 SlowDown burst is the server asking for less: uploads wait and retry
+// on the primary, which keeps them, and its breaker never opens.
 func TestScenarioThrottleBurst(t *testing.T) {
 	srv := miniotest.Shared(t)
 	t.Run("breaker_trips_then_half_open", func(t *testing.T) { throttleHalfOpen(t, srv) })
@@ -40,18 +46,18 @@ func burst(t *testing.T, srv *miniotest.Server, action gateway.Action, n int) (p
 	return primary, secondary, fault
 }
 
-// throttledThenTrip uploads the first object into a burst of 3 SlowDowns
-// with a breaker that trips on 3 failures: three throttled attempts (two
+// throttledThenTrip uploads the first object into a burst of 3 503s with a
+// breaker that trips on 3 failures: three unavailable attempts (two
 // retries), the breaker opens, the upload lands on the secondary.
 func throttledThenTrip(t *testing.T, u *failover.Uploader, log *eventLog, primary, secondary *cloud, fault gateway.FaultID) {
 	t.Helper()
 	obj, data := object("burst/first", 8192, 10)
 	res := mustUpload(t, u, obj)
 	wantAttempts(t, "first upload", res.Attempts,
-		"tos-beijing=throttled", "tos-beijing=throttled", "tos-beijing=throttled", "tos-shanghai=ok")
+		"tos-beijing=unavailable", "tos-beijing=unavailable", "tos-beijing=unavailable", "tos-shanghai=ok")
 	for i, a := range res.Attempts[:3] {
-		if a.Status != 503 || a.Code != "SlowDown" {
-			t.Errorf("attempt %d: %d %s, want 503 SlowDown", i, a.Status, a.Code)
+		if a.Status != 503 || a.Code != "ServiceUnavailable" {
+			t.Errorf("attempt %d: %d %s, want 503 ServiceUnavailable", i, a.Status, a.Code)
 		}
 	}
 	wantStored(t, secondary, obj.Key, data)
@@ -59,18 +65,18 @@ func throttledThenTrip(t *testing.T, u *failover.Uploader, log *eventLog, primar
 		t.Errorf("the burst hit %d requests, want 3", hits)
 	}
 	retries := log.find(failover.EventRetry, "tos-beijing", nil)
-	if len(retries) != 2 || retries[0].Kind != uploader.Throttled || retries[0].Attempt != 1 || retries[1].Attempt != 2 {
-		t.Errorf("retry events %+v, want 2 for throttled (attempts 1 and 2)", retries)
+	if len(retries) != 2 || retries[0].Kind != uploader.Unavailable || retries[0].Attempt != 1 || retries[1].Attempt != 2 {
+		t.Errorf("retry events %+v, want 2 for unavailable (attempts 1 and 2)", retries)
 	}
 	opens := log.find(failover.EventBreaker, "tos-beijing", func(ev failover.Event) bool { return ev.To == failover.Open })
-	if len(opens) != 1 || opens[0].Kind != uploader.Throttled {
-		t.Errorf("breaker events %v, want it opened once, for throttled", log.transitions("tos-beijing"))
+	if len(opens) != 1 || opens[0].Kind != uploader.Unavailable {
+		t.Errorf("breaker events %v, want it opened once, for unavailable", log.transitions("tos-beijing"))
 	}
-	if fo := log.find(failover.EventFailover, "tos-beijing", nil); len(fo) != 1 || fo[0].Kind != uploader.Throttled {
-		t.Errorf("failovers %+v, want one for throttled", fo)
+	if fo := log.find(failover.EventFailover, "tos-beijing", nil); len(fo) != 1 || fo[0].Kind != uploader.Unavailable {
+		t.Errorf("failovers %+v, want one for unavailable", fo)
 	}
-	if st := targetStats(t, u, "tos-beijing"); st.Opens != 1 || st.Failures[uploader.Throttled] != 3 {
-		t.Errorf("primary: opens %d, throttled failures %d; want 1, 3", st.Opens, st.Failures[uploader.Throttled])
+	if st := targetStats(t, u, "tos-beijing"); st.Opens != 1 || st.Failures[uploader.Unavailable] != 3 {
+		t.Errorf("primary: opens %d, unavailable failures %d; want 1, 3", st.Opens, st.Failures[uploader.Unavailable])
 	}
 }
 
@@ -91,7 +97,7 @@ func wantBack(t *testing.T, u *failover.Uploader, log *eventLog, primary *cloud)
 }
 
 func throttleHalfOpen(t *testing.T, srv *miniotest.Server) {
-	primary, secondary, fault := burst(t, srv, slowDownNoWait, 3)
+	primary, secondary, fault := burst(t, srv, unavailableBurst, 3)
 	log := newEventLog()
 	u := newFailover(t, []*cloud{primary, secondary}, nil, failover.Options{
 		Breaker: failover.BreakerOptions{Failures: 3, Window: time.Minute, OpenTimeout: 200 * time.Millisecond},
@@ -135,7 +141,7 @@ func throttleHalfOpen(t *testing.T, srv *miniotest.Server) {
 }
 
 func throttleProbe(t *testing.T, srv *miniotest.Server) {
-	primary, secondary, fault := burst(t, srv, slowDownNoWait, 3)
+	primary, secondary, fault := burst(t, srv, unavailableBurst, 3)
 	log := newEventLog()
 	// The open period is an hour: only a probe can bring the primary back
 	// within the test.
@@ -176,46 +182,45 @@ func throttleProbe(t *testing.T, srv *miniotest.Server) {
 }
 
 func throttleAttemptsSpent(t *testing.T, srv *miniotest.Server) {
-	// Two SlowDowns with Retry-After: 1: the upload waits the second the
-	// server asked for, retries once, and fails over when its 2 attempts
-	// on the primary are spent; the breaker (100 failures) never trips.
-	primary, secondary, fault := burst(t, srv, gateway.SlowDown(), 2)
+	// Three SlowDowns with Retry-After: 1, more than the 2 attempts per
+	// target: a throttled target is not down, so the upload waits the
+	// second the server asked for each time and stays on the primary; the
+	// breaker never opens and nothing fails over.
+	primary, secondary, fault := burst(t, srv, gateway.SlowDown(), 3)
 	log := newEventLog()
 	u := newFailover(t, []*cloud{primary, secondary}, nil, failover.Options{
-		Breaker: failover.BreakerOptions{Failures: 100},
-		Retry:   failover.RetryOptions{MaxAttempts: 2, BaseDelay: time.Millisecond, MaxDelay: 5 * time.Millisecond},
+		Retry: failover.RetryOptions{MaxAttempts: 2, BaseDelay: time.Millisecond, MaxDelay: 5 * time.Millisecond},
 	}, log)
 
 	obj, data := object("spent/first", 5000, 12)
 	res := mustUpload(t, u, obj)
-	wantAttempts(t, "first upload", res.Attempts, "tos-beijing=throttled", "tos-beijing=throttled", "tos-shanghai=ok")
-	wantStored(t, secondary, obj.Key, data)
-	if hits := primary.gw.FaultHits(fault); hits != 2 {
-		t.Errorf("the burst hit %d requests, want 2", hits)
+	wantAttempts(t, "first upload", res.Attempts, "tos-beijing=throttled", "tos-beijing=throttled", "tos-beijing=throttled", "tos-beijing=ok")
+	wantStored(t, primary, obj.Key, data)
+	if hits := primary.gw.FaultHits(fault); hits != 3 {
+		t.Errorf("the burst hit %d requests, want 3", hits)
 	}
 	if e := uploader.AsError(res.Attempts[0].Err); e == nil || e.RetryAfter != time.Second {
 		t.Errorf("first attempt's error %v: want RetryAfter 1s", res.Attempts[0].Err)
 	}
 	retries := log.find(failover.EventRetry, "tos-beijing", nil)
-	if len(retries) != 1 || retries[0].Kind != uploader.Throttled || retries[0].Wait < time.Second {
-		t.Errorf("retry events %+v, want one for throttled waiting at least the Retry-After of 1s", retries)
+	if len(retries) != 3 || retries[0].Kind != uploader.Throttled || retries[0].Wait < time.Second {
+		t.Errorf("retry events %+v, want 3 for throttled, each waiting at least the Retry-After of 1s", retries)
 	}
-	if fo := log.find(failover.EventFailover, "tos-beijing", nil); len(fo) != 1 || fo[0].Kind != uploader.Throttled || fo[0].Next != "tos-shanghai" {
-		t.Errorf("failovers %+v, want one for throttled to tos-shanghai", fo)
+	if fo := log.find(failover.EventFailover, "", nil); len(fo) != 0 {
+		t.Errorf("failovers %+v, want none", fo)
 	}
-
-	// The burst is over: the next upload lands on the primary at once.
-	obj, data = object("spent/second", 5000, 13)
-	res = mustUpload(t, u, obj)
-	wantAttempts(t, "second upload", res.Attempts, "tos-beijing=ok")
-	wantStored(t, primary, obj.Key, data)
 	if evs := log.find(failover.EventBreaker, "", nil); len(evs) != 0 {
 		t.Errorf("breaker events %v, want none", log.transitions(""))
 	}
-	if st := targetStats(t, u, "tos-beijing"); st.Opens != 0 || st.State != failover.Closed || st.Failures[uploader.Throttled] != 2 {
-		t.Errorf("primary: opens %d, state %s, throttled %d; want 0, closed, 2", st.Opens, st.State, st.Failures[uploader.Throttled])
+	st := targetStats(t, u, "tos-beijing")
+	if st.Opens != 0 || st.State != failover.Closed || st.Failures[uploader.Throttled] != 3 || st.WindowFailures != 0 {
+		t.Errorf("primary: opens %d, state %s, throttled %d, counted %d; want 0, closed, 3, 0",
+			st.Opens, st.State, st.Failures[uploader.Throttled], st.WindowFailures)
 	}
-	if s := u.Stats(); s.Retries != 1 || s.Failovers != 1 {
-		t.Errorf("stats: retries %d, failovers %d; want 1, 1", s.Retries, s.Failovers)
+	if st.Throttle.Throttled != 3 || st.Throttle.MinLimit != 1 {
+		t.Errorf("primary's limiter: %+v, want 3 throttled replies and a limit of 1", st.Throttle)
+	}
+	if s := u.Stats(); s.Retries != 3 || s.Failovers != 0 {
+		t.Errorf("stats: retries %d, failovers %d; want 3, 0", s.Retries, s.Failovers)
 	}
 }

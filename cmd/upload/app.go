@@ -249,11 +249,19 @@ Configuration:
   breaker: consecutive, failures, ratio, min_requests, window, bucket_period,
   open_timeout, half_open_requests, probe_interval, probe_timeout (default:
   5 failures in a row or half of 10 within a minute open a breaker for 30s).
-  retry: attempts, budget, base_delay, max_delay, max_retry_after, deadline,
+  retry: attempts, budget, base_delay, first_delay (after a 5xx; 25ms),
+  max_delay, max_retry_after, deadline (per file; default none),
   stall_timeout (an attempt in which no byte moved for this long fails;
-  default 2m), attempt_timeout (a wall-clock limit per attempt; default none),
-  open_wait (with no backup, how long an upload waits for a breaker opened by
-  transient failures; default 1m).
+  default 2m), attempt_timeout (a wall-clock limit per attempt; default
+  none), open_wait (with nowhere else to go, how long a file waits for a
+  breaker opened by transient failures; default: no limit but the
+  deadline), target_retry_ratio, target_retry_rate (each target's retry
+  budget, shared by the batch; default 0.2 per first attempt + 10/s).
+  throttle: min_concurrency (1), decrease (0.7), unusable_after (60s: a
+  target throttling every request that long counts as down), backup
+  (always, or outages: files never go to the backup because a target
+  throttles). A throttled target (429, 503 SlowDown, QPS limits) gets fewer
+  files at once and slower retries, never a failed file.
   skew: correct (sign with the server's time when the clock is off; default
   true), report (smallest offset reported).
 

@@ -35,6 +35,7 @@ type config struct {
 
 	Breaker        failover.BreakerOptions
 	Retry          failover.RetryOptions
+	Throttle       failover.ThrottleOptions
 	AttemptTimeout time.Duration
 	// StallTimeout is retry.stall_timeout (failover.Options.StallTimeout).
 	StallTimeout time.Duration
@@ -231,9 +232,40 @@ func parseConfig(file string, data []byte, getenv func(string) (string, bool)) (
 				"max_delay":       func(n *yaml.Node) { r.MaxDelay = p.posDur(n, "retry.max_delay") },
 				"max_retry_after": func(n *yaml.Node) { r.MaxRetryAfter = p.posDur(n, "retry.max_retry_after") },
 				"open_wait":       func(n *yaml.Node) { r.OpenWait = p.posDur(n, "retry.open_wait") },
+				"first_delay":     func(n *yaml.Node) { r.FirstDelay = p.posDur(n, "retry.first_delay") },
+				"target_retry_ratio": func(n *yaml.Node) {
+					r.TargetRetryRatio = p.ratio(n, "retry.target_retry_ratio")
+				},
+				"target_retry_rate": func(n *yaml.Node) {
+					r.TargetRetryRate = float64(p.posInt(n, "retry.target_retry_rate"))
+				},
 				"deadline":        func(n *yaml.Node) { r.Deadline = p.posDur(n, "retry.deadline") },
 				"attempt_timeout": func(n *yaml.Node) { cfg.AttemptTimeout = p.posDur(n, "retry.attempt_timeout") },
 				"stall_timeout":   func(n *yaml.Node) { cfg.StallTimeout = p.posDur(n, "retry.stall_timeout") },
+			})
+		},
+		"throttle": func(n *yaml.Node) {
+			th := &cfg.Throttle
+			p.mapping(n, "throttle.", map[string]func(*yaml.Node){
+				"min_concurrency": func(n *yaml.Node) { th.MinConcurrency = p.posInt(n, "throttle.min_concurrency") },
+				"decrease": func(n *yaml.Node) {
+					if th.Decrease = p.ratio(n, "throttle.decrease"); th.Decrease == 1 {
+						p.errorf(n, "throttle.decrease: 1 would never lower the concurrency; give a fraction below 1 (e.g. 0.7)")
+					}
+				},
+				"unusable_after": func(n *yaml.Node) { th.UnusableAfter = p.posDur(n, "throttle.unusable_after") },
+				"backup": func(n *yaml.Node) {
+					s, ok := p.str(n, "throttle.backup")
+					switch {
+					case !ok:
+					case s == "outages":
+						th.BackupForOutagesOnly = true
+					case s == "always":
+						th.BackupForOutagesOnly = false
+					default:
+						p.errorf(n, "throttle.backup: %q is neither outages (the backup never takes files because a target throttles) nor always (the default)", s)
+					}
+				},
 			})
 		},
 		"skew": func(n *yaml.Node) {
@@ -305,7 +337,7 @@ func (p *cfgParser) mapping(n *yaml.Node, where string, handlers map[string]func
 		}
 		name := strings.TrimSuffix(where, ".")
 		if name == "" {
-			p.errorf(n, "the file must be a mapping of sections (targets:, breaker:, retry:, skew:, backup:)")
+			p.errorf(n, "the file must be a mapping of sections (targets:, breaker:, retry:, throttle:, skew:, backup:)")
 		} else {
 			p.errorf(n, "%s must be a mapping of keys", name)
 		}

@@ -94,13 +94,37 @@ type summaryBody struct {
 	DurationMS   int64 `json:"duration_ms"`
 	// NotStarted counts files found but not started because of an
 	// interruption; OutOfShard the files left to other shards.
-	Interrupted bool            `json:"interrupted"`
-	NotStarted  int             `json:"not_started"`
-	Shard       string          `json:"shard,omitempty"`
-	OutOfShard  int             `json:"out_of_shard"`
-	DryRun      bool            `json:"dry_run"`
-	ExitCode    int             `json:"exit_code"`
-	Targets     []targetSummary `json:"targets"`
+	Interrupted bool   `json:"interrupted"`
+	NotStarted  int    `json:"not_started"`
+	Shard       string `json:"shard,omitempty"`
+	OutOfShard  int    `json:"out_of_shard"`
+	DryRun      bool   `json:"dry_run"`
+	ExitCode    int    `json:"exit_code"`
+	// Retries counts the attempts beyond each file's first (breaker
+	// refusals are not attempts).
+	Retries retriesSummary  `json:"retries"`
+	Targets []targetSummary `json:"targets"`
+}
+
+// retriesSummary: Total retries over all files, FilesRetried the files
+// that needed at least one, MaxPerFile the most one file needed.
+type retriesSummary struct {
+	Total        int `json:"total"`
+	FilesRetried int `json:"files_retried"`
+	MaxPerFile   int `json:"max_per_file"`
+}
+
+// throttleSummary is a throttled target's story: how long its concurrency
+// was limited, its throttled replies, and its concurrency limit (lowest,
+// highest, at the end: 0 when no longer limited); PeakInFlight is the most
+// attempts it had in flight at once.
+type throttleSummary struct {
+	ThrottledMS      int64  `json:"throttled_ms"`
+	ThrottledReplies uint64 `json:"throttled_replies"`
+	MinConcurrency   int    `json:"min_concurrency"`
+	MaxConcurrency   int    `json:"max_concurrency"`
+	LastConcurrency  int    `json:"last_concurrency"`
+	PeakInFlight     int    `json:"peak_in_flight"`
 }
 
 // targetSummary is one target's story.
@@ -120,6 +144,8 @@ type targetSummary struct {
 	Codes    map[string]int `json:"codes"`
 	// BreakerOpens counts the times the breaker opened.
 	BreakerOpens uint64 `json:"breaker_opens"`
+	// Throttle is set when the target throttled this run.
+	Throttle *throttleSummary `json:"throttle"`
 	// FailedOver counts the files that left this target after a failure or
 	// a refusal; FailedOverTo says where they ended ("" = nowhere).
 	FailedOver   int            `json:"failed_over"`
@@ -203,6 +229,17 @@ func (t *tally) add(r *fileReport, res uploader.Result, err error, inBackup bool
 			ts.FilesStored++
 			ts.BytesStored += r.Size
 		}
+	}
+	made := 0
+	for _, a := range res.Attempts {
+		if a.Kind != uploader.CircuitOpen {
+			made++
+		}
+	}
+	if made > 1 {
+		b.Retries.Total += made - 1
+		b.Retries.FilesRetried++
+		b.Retries.MaxPerFile = max(b.Retries.MaxPerFile, made-1)
 	}
 	left := map[string]bool{}
 	for i, a := range res.Attempts {
@@ -294,6 +331,10 @@ func (t *tally) finish(set *targetSet, elapsed time.Duration) summaryBody {
 		}
 		ts.State = st.State.String()
 		ts.BreakerOpens = st.Opens
+		if th := st.Throttle; th.Throttled > 0 {
+			ts.Throttle = &throttleSummary{ThrottledMS: th.ThrottledTime.Milliseconds(), ThrottledReplies: th.Throttled,
+				MinConcurrency: th.MinLimit, MaxConcurrency: th.MaxLimit, LastConcurrency: th.Limit, PeakInFlight: th.PeakInFlight}
+		}
 		if st.SkewKnown {
 			ms := st.Skew.Milliseconds()
 			ts.SkewMS = &ms
@@ -375,6 +416,9 @@ func humanSummary(w io.Writer, b summaryBody, t *tally, set *targetSet) {
 	if b.Shard != "" {
 		fmt.Fprintf(w, "upload: shard %s: %s belong to other shards\n", b.Shard, files(b.OutOfShard))
 	}
+	if r := b.Retries; r.Total > 0 {
+		fmt.Fprintf(w, "upload: retries: %d (%s retried, at most %d for one file)\n", r.Total, files(r.FilesRetried), r.MaxPerFile)
+	}
 	// The failover story: one line per target that had trouble or stored
 	// something.
 	for _, ts := range b.Targets {
@@ -406,6 +450,18 @@ func targetStory(ts targetSummary, set *targetSet) string {
 	var trouble []string
 	for _, label := range sortedKeys(ts.trouble) {
 		trouble = append(trouble, fmt.Sprintf("%s ×%d", label, ts.trouble[label]))
+	}
+	if th := ts.Throttle; th != nil {
+		s := fmt.Sprintf("throttled for %s", formatDuration(time.Duration(th.ThrottledMS)*time.Millisecond))
+		if th.MinConcurrency > 0 {
+			s += fmt.Sprintf(" (concurrency %d to %d", th.MinConcurrency, th.MaxConcurrency)
+			if th.LastConcurrency > 0 {
+				s += fmt.Sprintf(", %d at the end)", th.LastConcurrency)
+			} else {
+				s += ", unlimited again at the end)"
+			}
+		}
+		trouble = append(trouble, s)
 	}
 	switch {
 	case ts.BreakerOpens == 1:

@@ -197,6 +197,7 @@ func failoverOptions(cfg *config) failover.Options {
 	return failover.Options{
 		Breaker:        cfg.Breaker,
 		Retry:          cfg.Retry,
+		Throttle:       cfg.Throttle,
 		AttemptTimeout: cfg.AttemptTimeout,
 		StallTimeout:   cfg.StallTimeout,
 		Probe:          cfg.Probe,

@@ -422,6 +422,14 @@ func (b *batch) finish(r *fileReport, res uploader.Result, err error, inBackup b
 // states is what the display shows of each target.
 func (b *batch) states() []targetState {
 	stored := b.tally.storedCounts()
+	throttles := map[string]failover.ThrottleStats{}
+	if b.set.fo != nil {
+		for _, ts := range b.set.fo.Stats().Targets {
+			if th := ts.Throttle; th.Limit > 0 || th.Queued > 0 {
+				throttles[ts.Name] = th
+			}
+		}
+	}
 	out := make([]targetState, 0, len(b.set.descs))
 	for _, d := range b.set.descs {
 		n := stored[d.Name]
@@ -442,6 +450,9 @@ func (b *batch) states() []targetState {
 			default:
 				st = "ok"
 			}
+			if th, ok := throttles[d.Name]; ok {
+				st = throttleState(th, s)
+			}
 			st += fmt.Sprintf(", %d stored", n)
 		default:
 			st = fmt.Sprintf("ok, %d stored", n)
@@ -456,4 +467,22 @@ func (b *batch) states() []targetState {
 func (s *targetSet) knows(rec stateRecord) bool {
 	d, ok := s.describe(rec.Target)
 	return ok && d.Provider == rec.Provider && d.Endpoint == rec.Endpoint && d.Bucket == rec.Bucket
+}
+
+// throttleState is a throttled target's state for the progress display:
+// "throttled: 3 in flight, waiting 4s (12 files queued)" for the trial of
+// its open breaker, or "throttled: 3 in flight (limit 3, 5 waiting)".
+func throttleState(th failover.ThrottleStats, s failover.State) string {
+	st := fmt.Sprintf("throttled: %d in flight", th.InFlight)
+	switch {
+	case th.Queued > 0 && s != failover.Closed:
+		st += fmt.Sprintf(", waiting %s (%s queued)", formatDuration(th.NextTrial.Round(time.Second)), files(th.Queued))
+	case th.Limit > 0:
+		st += fmt.Sprintf(" (limit %d", th.Limit)
+		if th.Waiting > 0 {
+			st += fmt.Sprintf(", %d waiting", th.Waiting)
+		}
+		st += ")"
+	}
+	return st
 }

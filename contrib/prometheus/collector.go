@@ -57,6 +57,7 @@ type Collector struct {
 	attempts, successes, failures       *prom.Desc
 	rejections, opens, state            *prom.Desc
 	probes, skew                        *prom.Desc
+	throttled, limit, inFlight, queued  *prom.Desc
 }
 
 var _ prom.Collector = (*Collector)(nil)
@@ -87,13 +88,18 @@ func NewCollector(src StatsSource, opts Options) *Collector {
 		state:        d("target_breaker_state", "State of the target's circuit breaker: 0 closed, 1 half-open, 2 open.", t...),
 		probes:       d("target_probes_total", "Health probes of the open target, by result.", "target", "provider", "result"),
 		skew:         d("target_clock_skew_seconds", "Last measured offset of the target's clock from the local one (server minus local).", t...),
+		throttled:    d("target_throttled_seconds_total", "Time the target's concurrency was limited after throttled replies.", t...),
+		limit:        d("target_concurrency_limit", "The target's concurrency limit now; 0 when it has none.", t...),
+		inFlight:     d("target_in_flight", "Attempts in flight on the target now.", t...),
+		queued:       d("target_queued", "Uploads waiting for the target's open breaker to let a trial through.", t...),
 	}
 }
 
 // Describe sends the descriptors of every metric.
 func (c *Collector) Describe(ch chan<- *prom.Desc) {
 	for _, d := range []*prom.Desc{c.uploads, c.failovers, c.retries, c.landed, c.drainRuns, c.drainObjects,
-		c.attempts, c.successes, c.failures, c.rejections, c.opens, c.state, c.probes, c.skew} {
+		c.attempts, c.successes, c.failures, c.rejections, c.opens, c.state, c.probes, c.skew,
+		c.throttled, c.limit, c.inFlight, c.queued} {
 		ch <- d
 	}
 }
@@ -136,6 +142,11 @@ func (c *Collector) Collect(ch chan<- prom.Metric) {
 		if t.SkewKnown {
 			ch <- prom.MustNewConstMetric(c.skew, prom.GaugeValue, t.Skew.Seconds(), t.Name, t.Provider)
 		}
+		th := t.Throttle
+		ch <- prom.MustNewConstMetric(c.throttled, prom.CounterValue, th.ThrottledTime.Seconds(), t.Name, t.Provider)
+		ch <- prom.MustNewConstMetric(c.limit, prom.GaugeValue, float64(th.Limit), t.Name, t.Provider)
+		ch <- prom.MustNewConstMetric(c.inFlight, prom.GaugeValue, float64(th.InFlight), t.Name, t.Provider)
+		ch <- prom.MustNewConstMetric(c.queued, prom.GaugeValue, float64(th.Queued), t.Name, t.Provider)
 	}
 }
 

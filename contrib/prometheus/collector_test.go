@@ -160,6 +160,33 @@ x_target_breaker_state{job="batch",provider="obs",target="obs"} 0
 	}
 }
 
+// TestCollectorThrottle: a throttled target's time limited, concurrency
+// limit, attempts in flight and queued uploads.
+func TestCollectorThrottle(t *testing.T) {
+	src := fixed{Targets: []failover.TargetStats{
+		{Name: "tos", Provider: "tos", Throttle: failover.ThrottleStats{Limit: 3, InFlight: 2, Queued: 7, ThrottledTime: 90 * time.Second}},
+	}}
+	c := uploadprom.NewCollector(src, uploadprom.Options{})
+	want := `
+# HELP upload_target_throttled_seconds_total Time the target's concurrency was limited after throttled replies.
+# TYPE upload_target_throttled_seconds_total counter
+upload_target_throttled_seconds_total{provider="tos",target="tos"} 90
+# HELP upload_target_concurrency_limit The target's concurrency limit now; 0 when it has none.
+# TYPE upload_target_concurrency_limit gauge
+upload_target_concurrency_limit{provider="tos",target="tos"} 3
+# HELP upload_target_in_flight Attempts in flight on the target now.
+# TYPE upload_target_in_flight gauge
+upload_target_in_flight{provider="tos",target="tos"} 2
+# HELP upload_target_queued Uploads waiting for the target's open breaker to let a trial through.
+# TYPE upload_target_queued gauge
+upload_target_queued{provider="tos",target="tos"} 7
+`
+	if err := testutil.CollectAndCompare(c, strings.NewReader(want), "upload_target_throttled_seconds_total",
+		"upload_target_concurrency_limit", "upload_target_in_flight", "upload_target_queued"); err != nil {
+		t.Error(err)
+	}
+}
+
 // TestCollectorIsConsistent: a pedantic registry accepts the collector
 // (every metric collected is described, no duplicate series), and the
 // metric names pass the Prometheus lint.
