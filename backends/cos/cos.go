@@ -7,11 +7,16 @@
 // <bucket>-<appid>.cos.<region>.myqcloud.com; the bucket name always carries
 // its -APPID suffix. [New] derives that host from Bucket and Region when
 // Endpoint is empty, or from an endpoint of the form cos.<region>.myqcloud.com
-// (a bucket domain naming the same bucket is accepted too). Any other
-// endpoint is not COS: a local one (an IP literal or localhost, such as the
-// test gateway) is addressed path-style, http://host:port/<bucket>/<key>, and
-// so is any endpoint when [Options.PathStyle] is set; another domain without
-// PathStyle is taken for a domain bound to the bucket, keys at its root.
+// (a bucket domain naming the same bucket is accepted too), or
+// cos.<region>.tencentcos.cn, or the internal
+// cos-internal.<region>.tencentcos.cn, or the global acceleration endpoint
+// cos.accelerate.myqcloud.com (which names no region: Region must be set).
+// Any other endpoint is not COS: with [Options.CustomDomain] it is a domain
+// bound to the bucket, keys at its root; a local one (an IP literal or
+// localhost, such as the test gateway) is addressed path-style,
+// http://host:port/<bucket>/<key>, and so is any endpoint when
+// [Options.PathStyle] is set; another domain without PathStyle is taken for
+// a domain bound to the bucket too.
 // The SDK itself cannot address path-style (it drops the path of its bucket
 // URL), so a RoundTripper puts the bucket in front of every request path.
 //
@@ -86,14 +91,22 @@ type Options struct {
 	// Name is the target's name in results and errors. Empty means "cos".
 	Name string
 	// Endpoint is the COS endpoint, cos.<region>.myqcloud.com (scheme
-	// optional, https by default), or a non-COS endpoint such as a local
-	// gateway (http://127.0.0.1:9000). Empty means the bucket's own host,
-	// built from Bucket and Region (https).
+	// optional, https by default), cos.<region>.tencentcos.cn, the
+	// internal cos-internal.<region>.tencentcos.cn, the acceleration
+	// endpoint cos.accelerate.myqcloud.com, or a non-COS endpoint such as
+	// a local gateway (http://127.0.0.1:9000) or a custom domain. Empty
+	// means the bucket's own host, built from Bucket and Region (https).
 	Endpoint string
 	// Region is the COS region, such as ap-guangzhou. It is required when
-	// Endpoint is empty; otherwise it may be empty, and must not contradict
-	// the endpoint.
+	// Endpoint is empty or the acceleration endpoint; otherwise it may be
+	// empty, and must not contradict the endpoint.
 	Region string
+	// CustomDomain says Endpoint is a custom domain bound to the bucket
+	// (`cname: true`): the SDK's base URL is the domain, keys at its root.
+	// Not with PathStyle, nor with a COS endpoint. Default: off (a domain
+	// that is not COS's is still taken for a custom one, unless it is
+	// local or PathStyle is set).
+	CustomDomain bool
 	// Bucket is the bucket's full name with its -APPID suffix, as the COS
 	// console shows it (e.g. photos-1250000000). Required.
 	Bucket string
@@ -226,7 +239,7 @@ func New(opts Options) (*Backend, error) {
 
 func (o Options) diagConfig() diag.Config {
 	return diag.Config{Provider: Provider, Endpoint: o.Endpoint, Region: o.Region, Bucket: o.Bucket,
-		AccessKeyID: o.AccessKeyID, Secret: o.SecretAccessKey}
+		AccessKeyID: o.AccessKeyID, Secret: o.SecretAccessKey, CustomDomain: o.CustomDomain}
 }
 
 // resolveEndpoint sets the bucket URL, the object URL prefix, the region and
@@ -257,19 +270,27 @@ func (b *Backend) resolveEndpoint() error {
 		return fmt.Errorf("endpoint %q has a path or query; give only the scheme and host (the bucket is set separately)", o.Endpoint)
 	}
 	b.endpoint = u.Host
-	if r, ok := diag.EndpointRegion(Provider, o.Endpoint); ok {
+	return b.resolveForm(u)
+}
+
+// resolveForm sets the addressing for the endpoint u, by its form: a COS
+// endpoint (public, internal, acceleration, or a bucket domain under one)
+// addresses the bucket at <bucket>.<endpoint>; any other is a custom
+// domain, or path-style when local or asked for.
+func (b *Backend) resolveForm(u *url.URL) error {
+	o := b.opts
+	e := diag.ParseEndpoint(Provider, o.Endpoint)
+	switch e.Form {
+	case diag.FormPublic, diag.FormInternal, diag.FormAccelerate, diag.FormBucket:
 		if o.PathStyle {
 			return fmt.Errorf("PathStyle is set but %s is a COS endpoint, which serves a bucket only at its own host; unset PathStyle", u.Hostname())
 		}
-		// cos.<region>.<domain> or <bucket>.cos.<region>.<domain>: the
-		// bucket's host is <bucket>.cos.<region>.<domain>.
-		h := strings.ToLower(u.Hostname())
-		if i := strings.Index(h, "cos."+r+"."); i > 0 {
-			h = h[i:]
+		b.region = e.Region
+		if b.region == "" {
+			b.region = o.Region // the acceleration endpoint names none
 		}
-		b.region = r
-		b.endpoint = h
-		host := o.Bucket + "." + h
+		b.endpoint = e.Base
+		host := o.Bucket + "." + e.Base
 		if p := u.Port(); p != "" {
 			host += ":" + p
 		}
@@ -277,9 +298,12 @@ func (b *Backend) resolveEndpoint() error {
 		b.objectURL = b.bucketURL.String() + "/"
 		return nil
 	}
+	if o.CustomDomain && o.PathStyle {
+		return fmt.Errorf("CustomDomain and PathStyle are both set: a custom domain serves the bucket at its root; unset one")
+	}
 	root := &url.URL{Scheme: u.Scheme, Host: u.Host}
 	b.bucketURL = root
-	if o.PathStyle || diag.IsLocal(o.Endpoint) {
+	if !o.CustomDomain && (o.PathStyle || diag.IsLocal(o.Endpoint)) {
 		b.pathStyle = true
 		b.objectURL = root.String() + "/" + o.Bucket + "/"
 	} else {

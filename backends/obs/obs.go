@@ -104,7 +104,10 @@ type Options struct {
 	// with or without a scheme (default https), or a local
 	// "http://127.0.0.1:PORT". A bucket domain
 	// (<bucket>.obs.<region>.myhuaweicloud.com) is refused: the SDK adds the
-	// bucket itself and OBS answers SignatureDoesNotMatch. Required.
+	// bucket itself and OBS answers SignatureDoesNotMatch. Inside a Huawei
+	// Cloud VPC the same obs.<region>.myhuaweicloud.com name reaches OBS
+	// over the intranet. A custom domain bound to the bucket needs
+	// CustomDomain. Required.
 	Endpoint string
 	// Region is the signing region (used by V4). Default: the region the
 	// endpoint names, else DefaultRegion. A region that contradicts the
@@ -123,6 +126,10 @@ type Options struct {
 	// virtual hosts (bucket.host) for domain endpoints; IP endpoints are
 	// always path style (the SDK's rule).
 	PathStyle bool
+	// CustomDomain says Endpoint is a custom domain bound to the bucket
+	// (`cname: true`): requests go to it with the key at its root (the
+	// SDK's WithCustomDomainName). Not with PathStyle. Default: off.
+	CustomDomain bool
 	// ConnectTimeout bounds dialing and the TLS handshake. Default: 10 s.
 	ConnectTimeout time.Duration
 	// ResponseTimeout bounds the wait for a reply's headers and the time a
@@ -202,6 +209,10 @@ func New(opts Options) (*Backend, error) {
 	}
 	cfg := diag.Config{Provider: Provider, Endpoint: opts.Endpoint, Region: region, Bucket: opts.Bucket,
 		AccessKeyID: opts.AccessKeyID, Secret: opts.SecretAccessKey}
+	cfg.CustomDomain = opts.CustomDomain
+	if opts.CustomDomain && opts.PathStyle {
+		return nil, errors.New("obs: CustomDomain and PathStyle are both set: a custom domain serves the bucket at its root; unset one")
+	}
 	if err := diag.Validate(cfg); err != nil {
 		return nil, fmt.Errorf("obs: %w", err)
 	}
@@ -248,6 +259,7 @@ func New(opts Options) (*Backend, error) {
 		hwobs.WithRegion(region),
 		hwobs.WithPathStyle(opts.PathStyle),
 		hwobs.WithMaxRetryCount(0), // one try: the failover layer owns retries
+		hwobs.WithCustomDomainName(opts.CustomDomain),
 	)
 	if opts.SessionToken != "" {
 		cfgs = append(cfgs, hwobs.WithSecurityToken(opts.SessionToken))
@@ -260,7 +272,9 @@ func New(opts Options) (*Backend, error) {
 	if _, err := b.newClient(context.Background()); err != nil {
 		return nil, fmt.Errorf("obs: endpoint %q: %w", opts.Endpoint, err)
 	}
-	if opts.PathStyle || net.ParseIP(u.Hostname()) != nil {
+	if opts.CustomDomain {
+		b.baseURL = u.Scheme + "://" + u.Host
+	} else if opts.PathStyle || net.ParseIP(u.Hostname()) != nil {
 		b.baseURL = u.Scheme + "://" + u.Host + "/" + opts.Bucket
 	} else {
 		b.baseURL = u.Scheme + "://" + opts.Bucket + "." + u.Host

@@ -94,9 +94,14 @@ type Options struct {
 	SecretAccessKey string
 	SessionToken    string
 	// PathStyle forces path-style addressing (http://host/bucket/key).
-	// Default: path style for IP-literal and non-AWS endpoints, virtual
-	// hosts for AWS (minio-go's rule).
+	// Default: path style for IP-literal and other endpoints, virtual
+	// hosts for AWS (minio-go's rule) and for the S3-compatible endpoints
+	// of COS, TOS, OSS and OBS, which serve buckets at virtual hosts only
+	// (COS refuses path style for buckets made since 2024-01-01).
 	PathStyle bool
+	// VirtualHost forces virtual-host addressing (bucket.host/key) on any
+	// endpoint (`virtual_host: true`). Not with PathStyle.
+	VirtualHost bool
 	// ConnectTimeout bounds dialing and the TLS handshake. Default: 10 s.
 	ConnectTimeout time.Duration
 	// ResponseTimeout bounds the wait for a reply's headers and the time a
@@ -162,6 +167,10 @@ func New(opts Options) (*Backend, error) {
 		u.Scheme = "http"
 	}
 	fromURL := s3utils.GetRegionFromURL(u)
+	if fromURL == "" {
+		// The S3-compatible endpoints of the vendors name their region too.
+		fromURL, _ = diag.EndpointRegion(Provider, opts.Endpoint)
+	}
 	region := opts.Region
 	switch {
 	case region == "" && fromURL != "":
@@ -195,9 +204,9 @@ func New(opts Options) (*Backend, error) {
 	}))
 	// Empty keys give anonymous requests (credentials.Static's rule).
 	creds := credentials.NewStaticV4(opts.AccessKeyID, opts.SecretAccessKey, opts.SessionToken)
-	lookup := minio.BucketLookupAuto
-	if opts.PathStyle || isIP(u.Hostname()) {
-		lookup = minio.BucketLookupPath
+	lookup, err := bucketLookup(opts, u)
+	if err != nil {
+		return nil, fmt.Errorf("s3: %w", err)
 	}
 	mo := &minio.Options{
 		Creds:        creds,
@@ -214,7 +223,7 @@ func New(opts Options) (*Backend, error) {
 	}
 	b.core = minio.Core{Client: b.client}
 
-	if lookup == minio.BucketLookupPath || !s3utils.IsVirtualHostSupported(u, opts.Bucket) {
+	if lookup == minio.BucketLookupPath || lookup == minio.BucketLookupAuto && !s3utils.IsVirtualHostSupported(u, opts.Bucket) {
 		b.baseURL = u.Scheme + "://" + u.Host + "/" + opts.Bucket
 	} else {
 		b.baseURL = u.Scheme + "://" + opts.Bucket + "." + u.Host
@@ -230,6 +239,24 @@ func New(opts Options) (*Backend, error) {
 		b.concurrent = xfer.DefaultConcurrency
 	}
 	return b, nil
+}
+
+// bucketLookup returns how to address the bucket at u: path style when
+// asked for or on an IP literal, virtual hosts when asked for or on a
+// vendor's S3-compatible endpoint, else minio-go's rule.
+func bucketLookup(opts Options, u url.URL) (minio.BucketLookupType, error) {
+	_, _, vendor := diag.S3Compatible(u.Hostname())
+	switch {
+	case opts.PathStyle && opts.VirtualHost:
+		return 0, errors.New("PathStyle and VirtualHost are both set: unset one")
+	case opts.VirtualHost:
+		return minio.BucketLookupDNS, nil
+	case opts.PathStyle || isIP(u.Hostname()):
+		return minio.BucketLookupPath, nil
+	case vendor:
+		return minio.BucketLookupDNS, nil
+	}
+	return minio.BucketLookupAuto, nil
 }
 
 // parseEndpoint returns the host[:port] minio-go wants and whether to use
