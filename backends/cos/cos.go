@@ -41,13 +41,18 @@
 //
 // A single PUT carries Content-MD5 (the caller's [uploader.Object.MD5] if
 // given), so COS refuses a body that differs, and the returned ETag is
-// compared with the MD5. The SDK's CRC64 check stays on: it compares the
+// compared with the MD5 (not when the reply says the object is encrypted
+// with cos/kms or a customer key: then the ETag is not the MD5). The SDK's
+// CRC64 check stays on: it compares the
 // x-cos-hash-crc64ecma of each PUT and UploadPart reply with what was sent,
 // and a mismatch is Kind Integrity. A multipart upload's parts carry their
 // Content-MD5; after completion, the object's CRC64 that COS returns is
 // compared with the one combined from the parts' (which catches parts
 // assembled out of order), and the stored size is checked with a HEAD. An
-// object that fails these checks is deleted.
+// object that fails these checks is deleted. A HEAD refused with 403 (a key
+// that may write but not read, as COS's sample upload policy grants) is no
+// failure and no reason to delete: the upload is "not verified by
+// reading" (Result.Unverified).
 //
 // # Retries
 //
@@ -398,7 +403,7 @@ func (b *Backend) putSingle(ctx context.Context, obj uploader.Object, res upload
 			return b.classify(sctx, "put", obj.Key, err)
 		}
 		etag, version = unquote(resp.Header.Get("ETag")), resp.Header.Get("X-Cos-Version-Id")
-		if plainMD5(etag) && !strings.EqualFold(etag, xfer.Hex(sum)) {
+		if plainMD5(etag) && xfer.ETagIsMD5(resp.Header) && !strings.EqualFold(etag, xfer.Hex(sum)) {
 			return b.integrity("put", obj.Key, resp.Header, "the server's ETag %s is not the MD5 %s of the bytes sent", etag, xfer.Hex(sum))
 		}
 		return nil
@@ -458,8 +463,12 @@ func (b *Backend) putMultipart(ctx context.Context, obj uploader.Object, res upl
 		err = s.verifyCRC(parts)
 		if err == nil {
 			err = b.verifySize(ctx, obj.Key, obj.Size)
+			if err != nil && xfer.ReadRefused(err) {
+				res.Unverified = xfer.Unverified(err, s.crcChecked)
+				err = nil
+			}
 		}
-		if err != nil {
+		if err != nil && uploader.KindOf(err) == uploader.Integrity {
 			// The object is visible but wrong: remove it.
 			dctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 30*time.Second)
 			if derr := b.Delete(dctx, obj.Key); derr != nil {
@@ -521,6 +530,8 @@ type session struct {
 	// Set by Complete.
 	etag, version string
 	crc           string // the whole object's x-cos-hash-crc64ecma
+	// crcChecked: verifyCRC compared the object's CRC64 with the parts'.
+	crcChecked bool
 }
 
 // verifyCRC compares the CRC-64 that COS returned for the whole object with
@@ -547,6 +558,7 @@ func (s *session) verifyCRC(parts []xfer.Part) error {
 	if got != want {
 		return s.b.integrity("complete_multipart", s.key, nil, "the server's CRC64 %d of the assembled object differs from %d, that of the parts sent in order", got, want)
 	}
+	s.crcChecked = true
 	return nil
 }
 
@@ -578,7 +590,7 @@ func (s *session) UploadPart(ctx context.Context, p xfer.Part, body io.ReadSeeke
 		if etag == "" {
 			return s.b.invalidReply("upload_part", s.key, fmt.Sprintf("the reply to part %d holds no ETag", p.Number))
 		}
-		if p.MD5 != nil && plainMD5(etag) && !strings.EqualFold(etag, xfer.Hex(p.MD5)) {
+		if p.MD5 != nil && plainMD5(etag) && xfer.ETagIsMD5(resp.Header) && !strings.EqualFold(etag, xfer.Hex(p.MD5)) {
 			return s.b.integrity("upload_part", s.key, resp.Header, "part %d: the server's ETag %s is not the MD5 %s of the bytes sent", p.Number, etag, xfer.Hex(p.MD5))
 		}
 		return nil

@@ -42,8 +42,9 @@ func realWorldObjects(prefix string) []uploader.Object {
 // policy: HEAD and GET answered 403 AccessDenied): a single PUT and a
 // multipart upload both succeed, store the bytes sent, delete nothing, and
 // a multipart upload whose verifying HEAD was refused says so in
-// Result.Unverified ("not verified by reading"); a single PUT, verified by
-// its own reply, sends no HEAD.
+// Result.Unverified ("not verified by reading"), after the complete reply
+// verified it (CRC-64 or composite ETag); a single PUT, verified by its own
+// reply, sends no HEAD.
 func CheckLeastPrivilege(t *testing.T, e *Env, b uploader.Backend) {
 	t.Helper()
 	e.Gateway.SetPolicy(gateway.WriteOnly())
@@ -67,6 +68,8 @@ func CheckLeastPrivilege(t *testing.T, e *Env, b uploader.Backend) {
 		switch {
 		case heads > 0 && !strings.Contains(res.Unverified, "not verified by reading"):
 			t.Errorf("%s: %d HEADs refused, but Result.Unverified is %q", obj.Key, heads, res.Unverified)
+		case heads > 0 && !strings.Contains(res.Unverified, "verified by the write's replies"):
+			t.Errorf("%s: the write's replies (CRC-64 or composite ETag) did not verify the object: %q", obj.Key, res.Unverified)
 		case heads == 0 && res.Unverified != "":
 			t.Errorf("%s: no HEAD was sent, but Result.Unverified is %q", obj.Key, res.Unverified)
 		}
