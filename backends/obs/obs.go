@@ -16,8 +16,17 @@
 // A single PUT streams the body from an [io.SectionReader] with its
 // Content-MD5; above the multipart threshold [xfer.Upload] sends the parts in
 // parallel, each streamed from its SectionReader with its own Content-MD5,
-// and aborts the upload on any failure. After a multipart upload the stored
-// size is checked with a HEAD. The SDK has no CRC64.
+// and aborts the upload on any failure. The SDK has no CRC64: after a
+// multipart upload the complete reply's ETag is checked against the
+// composite of the parts' MD5s, and the stored size with a HEAD; a HEAD
+// refused with 403 (a key that may write but not read) is no failure, the
+// result says "not verified by reading" ([uploader.Result.Unverified]). A
+// single PUT's ETag is compared with the MD5 only when the reply names no
+// server-side encryption (under SSE the ETag is not the MD5).
+//
+// Endpoints: obs.<region>.myhuaweicloud.com (the same name inside a VPC);
+// Options.CustomDomain addresses a domain bound to the bucket with the
+// SDK's WithCustomDomainName.
 //
 // # Signatures and clock skew
 //

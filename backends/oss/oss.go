@@ -34,7 +34,17 @@
 // with the MD5 too. Every PUT and part is also checked against the server's
 // CRC64 (x-oss-hash-crc64ecma) by the SDK, and a completed multipart upload
 // against the CRC64 combined from its parts, or its size when the server sends
-// no CRC64. An object found corrupt after it was stored is deleted.
+// no CRC64; a HEAD refused with 403 (a key that may write but not read) is no
+// failure, the result says "not verified by reading"
+// ([uploader.Result.Unverified]). Under KMS encryption (the reply's
+// x-oss-server-side-encryption: KMS) no ETag is compared with an MD5. An
+// object found corrupt after it was stored is deleted.
+//
+// Endpoints: oss-<region>.aliyuncs.com, the internal
+// oss-<region>-internal.aliyuncs.com, and the acceleration endpoints
+// oss-accelerate.aliyuncs.com and oss-accelerate-overseas.aliyuncs.com,
+// which name no region (Options.Region must be set for V4). Options.CNAME
+// addresses a custom domain bound to the bucket (the SDK's UseCname).
 //
 // # Errors
 //

@@ -13,6 +13,19 @@
 // payload is not SHA-256-hashed (UNSIGNED-PAYLOAD): the signed Content-MD5
 // protects the body, at a fraction of the CPU.
 //
+// A multipart upload is verified by the complete reply's composite ETag
+// (the MD5 of the parts' MD5s, "-", the count) and the stored size (HEAD);
+// a HEAD refused with 403 (a key that may write but not read) is no
+// failure, the result says "not verified by reading"
+// ([uploader.Result.Unverified]). No ETag is compared with an MD5 when the
+// reply names SSE-KMS or SSE-C.
+//
+// Addressing: virtual hosts for AWS (minio-go's rule) and for the
+// S3-compatible endpoints of COS, TOS (tos-s3-*), OSS and OBS, whose region
+// is also derived from the host (COS refuses path style for buckets made
+// since 2024-01-01); path style for IP literals and other hosts, unless
+// Options.VirtualHost is set.
+//
 // minio-go's retries are off (Options.MaxRetries = 1, and bodies are handed
 // over without their Seek method, so minio-go could not rewind them anyway):
 // the failover layer owns retries. minio-go still waits up to 200 ms after a

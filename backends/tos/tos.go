@@ -22,8 +22,13 @@
 // Content-MD5; a larger one goes in parallel parts (package xfer), each with
 // its Content-MD5, read from the file through [io.SectionReader]s, so memory
 // stays near PartSize × PartConcurrency. A failed multipart upload is
-// aborted. After completing, the stored size is checked with a HEAD, and the
-// combined CRC64 of the parts against the server's when both are known.
+// aborted. After completing, the combined CRC64 of the parts is checked
+// against the server's when both are known, and the stored size with a
+// HEAD. A HEAD refused with 403 (a key that may write but not read) is no
+// failure: the result says "not verified by reading"
+// ([uploader.Result.Unverified]) and nothing is deleted. A PUT's or part's
+// ETag is compared with its MD5 only when the reply names no server-side
+// encryption.
 //
 // # Addressing
 //
@@ -31,6 +36,13 @@
 // endpoint's host is an IP literal, and virtual-host URLs
 // (bucket.host/key) otherwise. A local gateway must therefore be given as
 // http://127.0.0.1:PORT; "localhost" is refused with that advice.
+//
+// Endpoints: tos-<region>.volces.com, the internal tos-<region>.ivolces.com
+// (the region is derived from either), and the acceleration endpoint
+// tos-accelerate.volces.com, which names no region: Options.Region must be
+// set, it is never derived. A custom domain bound to the bucket
+// (Options.CustomDomain) is addressed with the SDK's WithCustomDomain, keys
+// at its root.
 //
 // # Errors
 //
