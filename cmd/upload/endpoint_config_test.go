@@ -1,6 +1,8 @@
 package main
 
 import (
+	"context"
+	"net"
 	"strings"
 	"testing"
 
@@ -51,4 +53,41 @@ targets:
 	if err == nil || !strings.Contains(err.Error(), "acceleration endpoint") || !strings.Contains(err.Error(), "oss-acc") {
 		t.Errorf("an acceleration endpoint without a region: %v", err)
 	}
+}
+
+// TestDoctorEndpointForms: doctor knows the acceleration endpoints (a
+// region must be set; none is read from them) and refuses cname on a
+// vendor's own endpoint. (Only targets refused before any request: the
+// others would look up real hosts; construction tests cover them.)
+func TestDoctorEndpointForms(t *testing.T) {
+	c := newCLI(t)
+	c.env["ID"], c.env["SECRET"] = "AKLTtestkey0123456789", secretValue
+	c.config(`targets:
+  - {name: acc-noregion, provider: tos, endpoint: tos-accelerate.volces.com, bucket: bkt, access_key_id: '${ID}', secret_access_key: '${SECRET}'}
+  - {name: oss-acc, provider: oss, endpoint: oss-accelerate-overseas.aliyuncs.com, bucket: bkt, access_key_id: LTAIdoctortest, secret_access_key: '${SECRET}'}
+  - {name: cname-vendor, provider: tos, endpoint: tos-cn-beijing.volces.com, cname: true, bucket: bkt, access_key_id: '${ID}', secret_access_key: '${SECRET}'}
+`)
+	c.mod = func(a *app) {
+		a.lookupHost = func(ctx context.Context, host string) ([]string, error) {
+			return nil, &net.DNSError{Err: "no such host", Name: host, IsNotFound: true}
+		}
+	}
+	r := c.run("doctor")
+	if r.code != exitFailed {
+		t.Errorf("exit %d, want 1", r.code)
+	}
+	for _, w := range []string{
+		"FAIL region: tos-accelerate.volces.com is the global acceleration endpoint, which names no region — set the region of the bucket (e.g. cn-beijing)",
+		"FAIL region: oss-accelerate-overseas.aliyuncs.com is the global acceleration endpoint, which names no region",
+		"FAIL endpoint: cname is set but tos-cn-beijing.volces.com is TOS's public endpoint",
+		"upload doctor: 3 of 3 targets fail",
+	} {
+		if !strings.Contains(r.stdout, w) {
+			t.Errorf("doctor does not say %q", w)
+		}
+	}
+	if strings.Contains(r.stdout, `"accelerate`) {
+		t.Errorf("doctor read a region from an acceleration endpoint:\n%s", r.stdout)
+	}
+	t.Logf("doctor:\n%s", r.stdout)
 }
