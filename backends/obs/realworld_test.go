@@ -28,3 +28,8 @@ func TestKMSEncryptedBucketThroughGateway(t *testing.T) {
 		})
 	}
 }
+
+// TestCompositeETag: a multipart upload is verified by the complete
+// reply's composite ETag: a wrong one is Integrity (the object removed),
+// the right one stands when the HEAD is refused.
+func TestCompositeETag(t *testing.T) { gatewayharness.CheckCompositeETag(t, fakeBackend) }

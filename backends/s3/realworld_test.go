@@ -23,3 +23,8 @@ func TestKMSEncryptedBucketThroughGateway(t *testing.T) {
 	b, e := viaGateway(t, nil)
 	gatewayharness.CheckKMSEncryption(t, e, b)
 }
+
+// TestCompositeETag: a multipart upload is verified by the complete
+// reply's composite ETag: a wrong one is Integrity (the object removed),
+// the right one stands when the HEAD is refused.
+func TestCompositeETag(t *testing.T) { gatewayharness.CheckCompositeETag(t, fakeBackend) }

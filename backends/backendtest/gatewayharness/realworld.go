@@ -6,7 +6,10 @@ import (
 	"crypto/md5"
 	"encoding/hex"
 	"io"
+	"net/http"
+	"strconv"
 	"strings"
+	"sync/atomic"
 	"testing"
 
 	"github.com/resilient-upload/upload/integration/gateway"
@@ -112,5 +115,69 @@ func CheckKMSEncryption(t *testing.T, e *Env, b uploader.Backend) {
 		if n := e.Gateway.Count(gateway.OpDelete); n != 0 {
 			t.Errorf("%s: %d DELETEs after a successful upload", obj.Key, n)
 		}
+	}
+}
+
+// compositeHandler answers a multipart upload of key "k" like S3, its
+// complete reply carrying the ETag etag; a HEAD gets headStatus (with the
+// size when 200). It counts the DELETEs of objects in deletes.
+func compositeHandler(etag string, size int64, headStatus int, deletes *atomic.Int64) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		q := r.URL.Query()
+		switch {
+		case r.Method == http.MethodPost && q.Has("uploads"):
+			_, _ = io.WriteString(w, `<InitiateMultipartUploadResult><Bucket>bkt</Bucket><Key>k</Key><UploadId>UP1</UploadId></InitiateMultipartUploadResult>`)
+		case r.Method == http.MethodPut && q.Has("uploadId"):
+			w.Header().Set("ETag", `"part`+q.Get("partNumber")+`"`)
+		case r.Method == http.MethodPost && q.Has("uploadId"):
+			_, _ = io.WriteString(w, `<CompleteMultipartUploadResult><Bucket>bkt</Bucket><Key>k</Key><ETag>&#34;`+etag+`&#34;</ETag></CompleteMultipartUploadResult>`)
+		case r.Method == http.MethodHead && headStatus != http.StatusOK:
+			w.WriteHeader(headStatus)
+		case r.Method == http.MethodHead:
+			w.Header().Set("Content-Length", strconv.FormatInt(size, 10))
+			w.Header().Set("ETag", `"`+etag+`"`)
+		case r.Method == http.MethodDelete:
+			if !q.Has("uploadId") {
+				deletes.Add(1)
+			}
+			w.WriteHeader(http.StatusNoContent)
+		default:
+			w.WriteHeader(http.StatusOK)
+		}
+	}
+}
+
+// CheckCompositeETag checks the verification of a multipart upload by the
+// complete reply's ETag, for the backends without CRC-64 (s3, obs): an
+// ETag of the S3 composite form that is not the MD5 of the parts' MD5s
+// fails with Integrity and the object is deleted; the right one passes
+// even when the HEAD that follows is refused with 403, and the result
+// says "not verified by reading; verified by the write's replies".
+func CheckCompositeETag(t *testing.T, newB FakeBackend) {
+	t.Helper()
+	const size = 2*PartSize + PartSize/5
+	obj := Zeroes("k", size)
+	whole := md5.New()
+	for off := int64(0); off < size; off += PartSize {
+		sum := md5.Sum(make([]byte, min(PartSize, size-off)))
+		whole.Write(sum[:])
+	}
+	right := hex.EncodeToString(whole.Sum(nil)) + "-3"
+
+	var deletes atomic.Int64
+	wrong := NewFake(t, compositeHandler("0123456789abcdef0123456789abcdef-3", size, http.StatusOK, &deletes))
+	_, err := newB(t, wrong.URL, false).Put(context.Background(), obj)
+	if e := uploader.AsError(err); e == nil || e.Kind != uploader.Integrity || !strings.Contains(e.Message, "ETag") || deletes.Load() != 1 {
+		t.Fatalf("a wrong composite ETag: %v, %d deletes; want integrity and 1 delete", err, deletes.Load())
+	}
+
+	deletes.Store(0)
+	good := NewFake(t, compositeHandler(right, size, http.StatusForbidden, &deletes))
+	res, err := newB(t, good.URL, false).Put(context.Background(), obj)
+	if err != nil || deletes.Load() != 0 {
+		t.Fatalf("the right composite ETag and a refused HEAD: %v, %d deletes", err, deletes.Load())
+	}
+	if !strings.Contains(res.Unverified, "not verified by reading") || !strings.Contains(res.Unverified, "verified by the write's replies") {
+		t.Errorf("Result.Unverified = %q", res.Unverified)
 	}
 }
