@@ -126,6 +126,17 @@
 //	                |                     | no ETag-equals-MD5  | equals-MD5 check    | single or part      | composite skipped
 //	                |                     | check               | (any SSE)           |                     |
 //
+//	drain to a      | copy moved and      | same                | same                | same                | (not run)
+//	write-only key  | removed: verified   |                     |                     |                     |
+//	(SkipStaleCheck)| by the upload's MD5 |                     |                     |                     |
+//
+// The last row is TestScenarioLeastPrivilegeDrain: a multipart upload backed
+// up while the cloud answered 503, then drained to it with a write-only key.
+// Drain's stale-overwrite check needs a Stat, so it must be skipped
+// (DrainOptions.SkipStaleCheck); its verification takes the MD5 the backend
+// returns, checked before the parts were sent (before, COS and OSS
+// returned none and Drain's HEAD was refused).
+//
 // "Unverified" is [uploader.Result.Unverified]: "not verified by reading",
 // never a failure. Before these changes the HEAD's 403 was access_denied
 // (TOS, OBS, COS, S3: the breaker opened and the file went to the

@@ -6,6 +6,7 @@ package integration_test
 // Uploader.
 
 import (
+	"context"
 	"strings"
 	"testing"
 	"time"
@@ -141,6 +142,44 @@ func TestScenarioKMSBucket(t *testing.T) {
 			}
 			if n := secondary.gw.Count(gateway.OpAny); n != 0 {
 				t.Errorf("the secondary saw %d requests", n)
+			}
+		})
+	}
+}
+
+// TestScenarioLeastPrivilegeDrain: with every cloud refusing (503), a
+// multipart upload goes to the local backup; then the cloud comes back
+// with a key that may write but not read, and Drain (with SkipStaleCheck:
+// the stale-overwrite check needs read permission) moves the copy there
+// and removes it: the upload's MD5, checked before the parts were sent,
+// verifies it without a read back. Before, COS and OSS returned no MD5
+// for a multipart upload, so Drain's HEAD was refused and the copy stayed.
+func TestScenarioLeastPrivilegeDrain(t *testing.T) {
+	srv := miniotest.Shared(t)
+	for _, d := range gateway.Dialects {
+		t.Run(string(d), func(t *testing.T) {
+			region := map[gateway.Dialect]string{gateway.TOS: "cn-beijing", gateway.OSS: "cn-hangzhou"}[d]
+			c := newCloud(t, srv, cloudSpec{dialect: d, name: string(d) + "-only", region: region})
+			withSmallParts(t, c)
+			backup := newBackup(t)
+			u := newFailover(t, []*cloud{c}, backup, failover.Options{Retry: failover.RetryOptions{MaxAttempts: 1}}, nil)
+			c.gw.Inject(gateway.Fault{Action: gateway.Respond(503, "ServiceUnavailable"), Times: 1000})
+			obj, data := object("lp/drained", 2*smallPart+1, 3)
+			if res := mustUpload(t, u, obj); !res.BackedUp {
+				t.Fatalf("not backed up: %+v", res)
+			}
+			c.gw.ClearFaults()
+			c.gw.SetPolicy(gateway.WriteOnly())
+			rep, err := u.Drain(context.Background(), failover.DrainOptions{SkipStaleCheck: true})
+			if err != nil || len(rep.Items) != 1 {
+				t.Fatalf("Drain: %v, %+v", err, rep)
+			}
+			if it := rep.Items[0]; it.Outcome != failover.DrainStored || !it.Removed || it.Target != c.spec.name {
+				t.Fatalf("drained item %+v", it)
+			}
+			wantStored(t, c, obj.Key, data)
+			if n := len(spooled(t, backup)); n != 0 {
+				t.Errorf("%d copies left in the backup", n)
 			}
 		})
 	}

@@ -488,6 +488,11 @@ func (b *Backend) putMultipart(ctx context.Context, obj uploader.Object, res upl
 	last := &res.Attempts[len(res.Attempts)-1]
 	last.Elapsed = b.clock.LocalNow().Sub(last.Start)
 	res.Target, res.URL, res.ETag, res.Size, res.VersionID = b.name, b.objectURLOf(obj.Key), s.etag, obj.Size, s.version
+	if obj.MD5 != nil {
+		// The body was checked against it before the parts were sent, so
+		// a caller (drain) needs no read back to know the stored MD5.
+		res.MD5 = xfer.Hex(obj.MD5)
+	}
 	return res, nil
 }
 

@@ -217,6 +217,11 @@ func (b *Backend) putMultipart(ctx context.Context, obj uploader.Object, body io
 	}
 	res.Target, res.URL, res.ETag = b.name, b.ObjectURL(obj.Key), s.etag
 	res.Size, res.VersionID, res.Unverified = obj.Size, s.versionID, s.unverified
+	if obj.MD5 != nil {
+		// The body was checked against it before the parts were sent, so
+		// a caller (drain) needs no read back to know the stored MD5.
+		res.MD5 = xfer.Hex(obj.MD5)
+	}
 	return res, nil
 }
 
