@@ -133,9 +133,12 @@ type Options struct {
 	// reported either way.
 	DisableSkewCorrection bool
 	// SkipETagCheck turns off the comparison of a single PUT's ETag with the
-	// MD5 of the bytes sent. Set it for buckets whose ETags are not MD5s:
-	// AWS buckets encrypted with SSE-KMS or SSE-C. The server's Content-MD5
-	// check stays on. Default: the check is on.
+	// MD5 of the bytes sent, and of a multipart upload's ETag with the
+	// parts' composite, for stores whose ETags are not MD5s and do not say
+	// so. A reply that names SSE-KMS or SSE-C
+	// (x-amz-server-side-encryption: aws:kms, or the customer algorithm)
+	// skips the comparison by itself. The server's Content-MD5 check stays
+	// on. Default: the check is on.
 	SkipETagCheck bool
 	// Now returns local time; nil means time.Now. Tests inject a clock.
 	Now func() time.Time
