@@ -110,4 +110,49 @@
 //     503s, 500s, resets, cut replies (the object stored, the reply lost)
 //     and signature refusals: every object is exactly where its Result
 //     says, verified by checksum, and none is lost or stored twice.
+//
+// # Real clouds: least privilege and KMS-encrypted buckets
+//
+// TestScenarioLeastPrivilege and TestScenarioKMSBucket run the failover
+// Uploader over a primary and a secondary of each vendor (5 MiB parts), a
+// single PUT of 64 KiB and a three-part upload each; the backends' own
+// TestLeastPrivilegeThroughGateway and TestKMSEncryptedBucketThroughGateway
+// do the same for one backend, the s3 backend included (through the OBS
+// dialect, which speaks AWS V4). The primary's gateway answers with
+// [gateway.WriteOnly] (HEAD and GET refused with the vendor's 403
+// AccessDenied, as a key that may write but not read gets) or with
+// SetKMSEncryption (the vendor's server-side-encryption header, ETags that
+// are not MD5s).
+//
+//	scenario        | TOS                 | OSS                 | OBS                 | COS                 | S3
+//	----------------+---------------------+---------------------+---------------------+---------------------+---------------------
+//	least privilege | stays on primary;   | stays on primary;   | stays on primary;   | stays on primary;   | stored; composite
+//	(write-only)    | complete's CRC-64   | complete's CRC-64   | composite ETag      | complete's CRC-64   | ETag verified; HEAD
+//	                | verified; HEAD 403: | verified, no HEAD   | verified; HEAD 403: | verified; HEAD 403: | 403: unverified,
+//	                | unverified, no      | sent                | unverified, no      | unverified, nothing | no DELETE
+//	                | DELETE, breaker     |                     | DELETE, breaker     | deleted, breaker    |
+//	                | closed              |                     | closed              | closed              |
+//	KMS bucket      | stays on primary    | stays on primary    | stays on primary    | stays on primary    | stored (no
+//	(SSE-KMS)       | (x-tos-server-side- | (x-oss-server-side- | (aws:kms; x-obs-:   | (cos/kms): no ETag- | aws:kms): no ETag-
+//	                | encryption: kms)    | encryption: KMS):   | kms): no ETag-      | equals-MD5 check,   | equals-MD5 check,
+//	                |                     | no ETag-equals-MD5  | equals-MD5 check    | single or part      | composite skipped
+//	                |                     | check               | (any SSE)           |                     |
+//
+//	drain to a      | copy moved and      | same                | same                | same                | (not run)
+//	write-only key  | removed: verified   |                     |                     |                     |
+//	(SkipStaleCheck)| by the upload's MD5 |                     |                     |                     |
+//
+// The last row is TestScenarioLeastPrivilegeDrain: a multipart upload backed
+// up while the cloud answered 503, then drained to it with a write-only key.
+// Drain's stale-overwrite check needs a Stat, so it must be skipped
+// (DrainOptions.SkipStaleCheck); its verification takes the MD5 the backend
+// returns, checked before the parts were sent (before, COS and OSS
+// returned none and Drain's HEAD was refused).
+//
+// "Unverified" is [uploader.Result.Unverified]: "not verified by reading",
+// never a failure. Before these changes the HEAD's 403 was access_denied
+// (TOS, OBS, COS, S3: the breaker opened and the file went to the
+// secondary; COS deleted what it had stored), and OBS, OSS and COS (and S3
+// without SkipETagCheck) failed every single PUT to a KMS bucket with
+// integrity.
 package integration

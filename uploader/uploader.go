@@ -82,6 +82,14 @@ type Result struct {
 	// BackedUp reports that the object is only in the local backup, not on a
 	// cloud target: nothing is lost, and a drain will move it.
 	BackedUp bool
+	// Unverified, when not empty, says why the stored object could not be
+	// read back to check it: "not verified by reading" (a key that may
+	// write but not read gets 403 to the HEAD after a multipart upload).
+	// The upload succeeded all the same: the server accepted every
+	// request, and what its replies carry was checked (Content-MD5, the
+	// CRC-64 of TOS, OSS and COS, the composite ETag of S3 and OBS). Empty
+	// when the backend read the object back, or needed not.
+	Unverified string
 	// Attempts lists every try, in order, breaker rejections included.
 	Attempts []Attempt
 }

@@ -7,11 +7,16 @@
 // <bucket>-<appid>.cos.<region>.myqcloud.com; the bucket name always carries
 // its -APPID suffix. [New] derives that host from Bucket and Region when
 // Endpoint is empty, or from an endpoint of the form cos.<region>.myqcloud.com
-// (a bucket domain naming the same bucket is accepted too). Any other
-// endpoint is not COS: a local one (an IP literal or localhost, such as the
-// test gateway) is addressed path-style, http://host:port/<bucket>/<key>, and
-// so is any endpoint when [Options.PathStyle] is set; another domain without
-// PathStyle is taken for a domain bound to the bucket, keys at its root.
+// (a bucket domain naming the same bucket is accepted too), or
+// cos.<region>.tencentcos.cn, or the internal
+// cos-internal.<region>.tencentcos.cn, or the global acceleration endpoint
+// cos.accelerate.myqcloud.com (which names no region: Region must be set).
+// Any other endpoint is not COS: with [Options.CustomDomain] it is a domain
+// bound to the bucket, keys at its root; a local one (an IP literal or
+// localhost, such as the test gateway) is addressed path-style,
+// http://host:port/<bucket>/<key>, and so is any endpoint when
+// [Options.PathStyle] is set; another domain without PathStyle is taken for
+// a domain bound to the bucket too.
 // The SDK itself cannot address path-style (it drops the path of its bucket
 // URL), so a RoundTripper puts the bucket in front of every request path.
 //
@@ -36,13 +41,18 @@
 //
 // A single PUT carries Content-MD5 (the caller's [uploader.Object.MD5] if
 // given), so COS refuses a body that differs, and the returned ETag is
-// compared with the MD5. The SDK's CRC64 check stays on: it compares the
+// compared with the MD5 (not when the reply says the object is encrypted
+// with cos/kms or a customer key: then the ETag is not the MD5). The SDK's
+// CRC64 check stays on: it compares the
 // x-cos-hash-crc64ecma of each PUT and UploadPart reply with what was sent,
 // and a mismatch is Kind Integrity. A multipart upload's parts carry their
 // Content-MD5; after completion, the object's CRC64 that COS returns is
 // compared with the one combined from the parts' (which catches parts
 // assembled out of order), and the stored size is checked with a HEAD. An
-// object that fails these checks is deleted.
+// object that fails these checks is deleted. A HEAD refused with 403 (a key
+// that may write but not read, as COS's sample upload policy grants) is no
+// failure and no reason to delete: the upload is "not verified by
+// reading" (Result.Unverified).
 //
 // # Retries
 //
@@ -88,14 +98,22 @@ type Options struct {
 	// Name is the target's name in results and errors. Empty means "cos".
 	Name string
 	// Endpoint is the COS endpoint, cos.<region>.myqcloud.com (scheme
-	// optional, https by default), or a non-COS endpoint such as a local
-	// gateway (http://127.0.0.1:9000). Empty means the bucket's own host,
-	// built from Bucket and Region (https).
+	// optional, https by default), cos.<region>.tencentcos.cn, the
+	// internal cos-internal.<region>.tencentcos.cn, the acceleration
+	// endpoint cos.accelerate.myqcloud.com, or a non-COS endpoint such as
+	// a local gateway (http://127.0.0.1:9000) or a custom domain. Empty
+	// means the bucket's own host, built from Bucket and Region (https).
 	Endpoint string
 	// Region is the COS region, such as ap-guangzhou. It is required when
-	// Endpoint is empty; otherwise it may be empty, and must not contradict
-	// the endpoint.
+	// Endpoint is empty or the acceleration endpoint; otherwise it may be
+	// empty, and must not contradict the endpoint.
 	Region string
+	// CustomDomain says Endpoint is a custom domain bound to the bucket
+	// (`cname: true`): the SDK's base URL is the domain, keys at its root.
+	// Not with PathStyle, nor with a COS endpoint. Default: off (a domain
+	// that is not COS's is still taken for a custom one, unless it is
+	// local or PathStyle is set).
+	CustomDomain bool
 	// Bucket is the bucket's full name with its -APPID suffix, as the COS
 	// console shows it (e.g. photos-1250000000). Required.
 	Bucket string
@@ -241,7 +259,7 @@ func New(opts Options) (*Backend, error) {
 
 func (o Options) diagConfig() diag.Config {
 	return diag.Config{Provider: Provider, Endpoint: o.Endpoint, Region: o.Region, Bucket: o.Bucket,
-		AccessKeyID: o.AccessKeyID, Secret: o.SecretAccessKey}
+		AccessKeyID: o.AccessKeyID, Secret: o.SecretAccessKey, CustomDomain: o.CustomDomain}
 }
 
 // resolveEndpoint sets the bucket URL, the object URL prefix, the region and
@@ -272,19 +290,27 @@ func (b *Backend) resolveEndpoint() error {
 		return fmt.Errorf("endpoint %q has a path or query; give only the scheme and host (the bucket is set separately)", o.Endpoint)
 	}
 	b.endpoint = u.Host
-	if r, ok := diag.EndpointRegion(Provider, o.Endpoint); ok {
+	return b.resolveForm(u)
+}
+
+// resolveForm sets the addressing for the endpoint u, by its form: a COS
+// endpoint (public, internal, acceleration, or a bucket domain under one)
+// addresses the bucket at <bucket>.<endpoint>; any other is a custom
+// domain, or path-style when local or asked for.
+func (b *Backend) resolveForm(u *url.URL) error {
+	o := b.opts
+	e := diag.ParseEndpoint(Provider, o.Endpoint)
+	switch e.Form {
+	case diag.FormPublic, diag.FormInternal, diag.FormAccelerate, diag.FormBucket:
 		if o.PathStyle {
 			return fmt.Errorf("PathStyle is set but %s is a COS endpoint, which serves a bucket only at its own host; unset PathStyle", u.Hostname())
 		}
-		// cos.<region>.<domain> or <bucket>.cos.<region>.<domain>: the
-		// bucket's host is <bucket>.cos.<region>.<domain>.
-		h := strings.ToLower(u.Hostname())
-		if i := strings.Index(h, "cos."+r+"."); i > 0 {
-			h = h[i:]
+		b.region = e.Region
+		if b.region == "" {
+			b.region = o.Region // the acceleration endpoint names none
 		}
-		b.region = r
-		b.endpoint = h
-		host := o.Bucket + "." + h
+		b.endpoint = e.Base
+		host := o.Bucket + "." + e.Base
 		if p := u.Port(); p != "" {
 			host += ":" + p
 		}
@@ -292,9 +318,12 @@ func (b *Backend) resolveEndpoint() error {
 		b.objectURL = b.bucketURL.String() + "/"
 		return nil
 	}
+	if o.CustomDomain && o.PathStyle {
+		return fmt.Errorf("CustomDomain and PathStyle are both set: a custom domain serves the bucket at its root; unset one")
+	}
 	root := &url.URL{Scheme: u.Scheme, Host: u.Host}
 	b.bucketURL = root
-	if o.PathStyle || diag.IsLocal(o.Endpoint) {
+	if !o.CustomDomain && (o.PathStyle || diag.IsLocal(o.Endpoint)) {
 		b.pathStyle = true
 		b.objectURL = root.String() + "/" + o.Bucket + "/"
 	} else {
@@ -389,7 +418,7 @@ func (b *Backend) putSingle(ctx context.Context, obj uploader.Object, res upload
 			return b.classify(sctx, "put", obj.Key, err)
 		}
 		etag, version = unquote(resp.Header.Get("ETag")), resp.Header.Get("X-Cos-Version-Id")
-		if plainMD5(etag) && !strings.EqualFold(etag, xfer.Hex(sum)) {
+		if plainMD5(etag) && xfer.ETagIsMD5(resp.Header) && !strings.EqualFold(etag, xfer.Hex(sum)) {
 			return b.integrity("put", obj.Key, resp.Header, "the server's ETag %s is not the MD5 %s of the bytes sent", etag, xfer.Hex(sum))
 		}
 		return nil
@@ -449,8 +478,12 @@ func (b *Backend) putMultipart(ctx context.Context, obj uploader.Object, res upl
 		err = s.verifyCRC(parts)
 		if err == nil {
 			err = b.verifySize(ctx, obj.Key, obj.Size)
+			if err != nil && xfer.ReadRefused(err) {
+				res.Unverified = xfer.Unverified(err, s.crcChecked)
+				err = nil
+			}
 		}
-		if err != nil {
+		if err != nil && uploader.KindOf(err) == uploader.Integrity {
 			// The object is visible but wrong: remove it.
 			dctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 30*time.Second)
 			if derr := b.Delete(dctx, obj.Key); derr != nil {
@@ -470,6 +503,11 @@ func (b *Backend) putMultipart(ctx context.Context, obj uploader.Object, res upl
 	last := &res.Attempts[len(res.Attempts)-1]
 	last.Elapsed = b.clock.LocalNow().Sub(last.Start)
 	res.Target, res.URL, res.ETag, res.Size, res.VersionID = b.name, b.objectURLOf(obj.Key), s.etag, obj.Size, s.version
+	if obj.MD5 != nil {
+		// The body was checked against it before the parts were sent, so
+		// a caller (drain) needs no read back to know the stored MD5.
+		res.MD5 = xfer.Hex(obj.MD5)
+	}
 	return res, nil
 }
 
@@ -512,6 +550,8 @@ type session struct {
 	// Set by Complete.
 	etag, version string
 	crc           string // the whole object's x-cos-hash-crc64ecma
+	// crcChecked: verifyCRC compared the object's CRC64 with the parts'.
+	crcChecked bool
 }
 
 // verifyCRC compares the CRC-64 that COS returned for the whole object with
@@ -538,6 +578,7 @@ func (s *session) verifyCRC(parts []xfer.Part) error {
 	if got != want {
 		return s.b.integrity("complete_multipart", s.key, nil, "the server's CRC64 %d of the assembled object differs from %d, that of the parts sent in order", got, want)
 	}
+	s.crcChecked = true
 	return nil
 }
 
@@ -569,7 +610,7 @@ func (s *session) UploadPart(ctx context.Context, p xfer.Part, body io.ReadSeeke
 		if etag == "" {
 			return s.b.invalidReply("upload_part", s.key, fmt.Sprintf("the reply to part %d holds no ETag", p.Number))
 		}
-		if p.MD5 != nil && plainMD5(etag) && !strings.EqualFold(etag, xfer.Hex(p.MD5)) {
+		if p.MD5 != nil && plainMD5(etag) && xfer.ETagIsMD5(resp.Header) && !strings.EqualFold(etag, xfer.Hex(p.MD5)) {
 			return s.b.integrity("upload_part", s.key, resp.Header, "part %d: the server's ETag %s is not the MD5 %s of the bytes sent", p.Number, etag, xfer.Hex(p.MD5))
 		}
 		return nil

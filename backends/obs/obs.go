@@ -16,8 +16,17 @@
 // A single PUT streams the body from an [io.SectionReader] with its
 // Content-MD5; above the multipart threshold [xfer.Upload] sends the parts in
 // parallel, each streamed from its SectionReader with its own Content-MD5,
-// and aborts the upload on any failure. After a multipart upload the stored
-// size is checked with a HEAD. The SDK has no CRC64.
+// and aborts the upload on any failure. The SDK has no CRC64: after a
+// multipart upload the complete reply's ETag is checked against the
+// composite of the parts' MD5s, and the stored size with a HEAD; a HEAD
+// refused with 403 (a key that may write but not read) is no failure, the
+// result says "not verified by reading" ([uploader.Result.Unverified]). A
+// single PUT's ETag is compared with the MD5 only when the reply names no
+// server-side encryption (under SSE the ETag is not the MD5).
+//
+// Endpoints: obs.<region>.myhuaweicloud.com (the same name inside a VPC);
+// Options.CustomDomain addresses a domain bound to the bucket with the
+// SDK's WithCustomDomainName.
 //
 // # Signatures and clock skew
 //
@@ -106,7 +115,10 @@ type Options struct {
 	// with or without a scheme (default https), or a local
 	// "http://127.0.0.1:PORT". A bucket domain
 	// (<bucket>.obs.<region>.myhuaweicloud.com) is refused: the SDK adds the
-	// bucket itself and OBS answers SignatureDoesNotMatch. Required.
+	// bucket itself and OBS answers SignatureDoesNotMatch. Inside a Huawei
+	// Cloud VPC the same obs.<region>.myhuaweicloud.com name reaches OBS
+	// over the intranet. A custom domain bound to the bucket needs
+	// CustomDomain. Required.
 	Endpoint string
 	// Region is the signing region (used by V4). Default: the region the
 	// endpoint names, else DefaultRegion. A region that contradicts the
@@ -130,6 +142,10 @@ type Options struct {
 	// virtual hosts (bucket.host) for domain endpoints; IP endpoints are
 	// always path style (the SDK's rule).
 	PathStyle bool
+	// CustomDomain says Endpoint is a custom domain bound to the bucket
+	// (`cname: true`): requests go to it with the key at its root (the
+	// SDK's WithCustomDomainName). Not with PathStyle. Default: off.
+	CustomDomain bool
 	// ConnectTimeout bounds dialing and the TLS handshake. Default: 10 s.
 	ConnectTimeout time.Duration
 	// ResponseTimeout bounds the wait for a reply's headers and the time a
@@ -148,9 +164,11 @@ type Options struct {
 	// reported. Default: correction on.
 	DisableSkewCorrection bool
 	// SkipETagCheck turns off the comparison of a single PUT's ETag with the
-	// MD5 of the bytes sent, for buckets whose ETags are not MD5s
-	// (server-side encryption with KMS). The server's Content-MD5 check
-	// stays on. Default: the check is on.
+	// MD5 of the bytes sent, and of a multipart upload's ETag with the
+	// parts' composite, for stores whose ETags are not MD5s and do not say
+	// so. A reply that names a server-side encryption skips the comparison
+	// by itself. The server's Content-MD5 check stays on. Default: the
+	// check is on.
 	SkipETagCheck bool
 	// Now returns local time; nil means time.Now. Tests inject a clock.
 	Now func() time.Time
@@ -210,6 +228,10 @@ func New(opts Options) (*Backend, error) {
 	}
 	cfg := diag.Config{Provider: Provider, Endpoint: opts.Endpoint, Region: region, Bucket: opts.Bucket,
 		AccessKeyID: opts.AccessKeyID, Secret: opts.SecretAccessKey}
+	cfg.CustomDomain = opts.CustomDomain
+	if opts.CustomDomain && opts.PathStyle {
+		return nil, errors.New("obs: CustomDomain and PathStyle are both set: a custom domain serves the bucket at its root; unset one")
+	}
 	if err := diag.Validate(cfg); err != nil {
 		return nil, fmt.Errorf("obs: %w", err)
 	}
@@ -263,6 +285,7 @@ func New(opts Options) (*Backend, error) {
 		hwobs.WithRegion(region),
 		hwobs.WithPathStyle(opts.PathStyle),
 		hwobs.WithMaxRetryCount(0), // one try: the failover layer owns retries
+		hwobs.WithCustomDomainName(opts.CustomDomain),
 	)
 	if opts.SessionToken != "" {
 		cfgs = append(cfgs, hwobs.WithSecurityToken(opts.SessionToken))
@@ -285,7 +308,9 @@ func New(opts Options) (*Backend, error) {
 	if _, err := b.newClient(context.Background()); err != nil {
 		return nil, fmt.Errorf("obs: endpoint %q: %w", opts.Endpoint, err)
 	}
-	if opts.PathStyle || net.ParseIP(u.Hostname()) != nil {
+	if opts.CustomDomain {
+		b.baseURL = u.Scheme + "://" + u.Host
+	} else if opts.PathStyle || net.ParseIP(u.Hostname()) != nil {
 		b.baseURL = u.Scheme + "://" + u.Host + "/" + opts.Bucket
 	} else {
 		b.baseURL = u.Scheme + "://" + opts.Bucket + "." + u.Host

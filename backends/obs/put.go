@@ -66,8 +66,13 @@ func (b *Backend) do(ctx context.Context, op, key string, rewind func() error, f
 // with a corrected signing time after a clock-skew refusal: a single PUT
 // with Content-MD5 up to the multipart threshold, else a parallel multipart
 // upload with a Content-MD5 per part, aborted on any failure. A single PUT
-// is verified by the server's Content-MD5 check and its ETag; a multipart
-// upload by the stored size. An object that fails verification is removed.
+// is verified by the server's Content-MD5 check and its ETag (unless the
+// reply says the object is encrypted: then the ETag is not the MD5); a
+// multipart upload by its composite ETag (the MD5 of the parts' MD5s, "-",
+// the count) and the stored size (HEAD). A HEAD refused with 403 (a key
+// that may write but not read) leaves the upload "not verified by reading"
+// (Result.Unverified), never failed. An object that fails verification is
+// removed.
 func (b *Backend) Put(ctx context.Context, obj uploader.Object) (uploader.Result, error) {
 	start := b.clock.LocalNow()
 	fail := func(attempts []uploader.Attempt, err *uploader.Error) (uploader.Result, error) {
@@ -112,6 +117,7 @@ func (b *Backend) putSingle(ctx context.Context, obj uploader.Object, body uploa
 	counted := xfer.Counting(io.NewSectionReader(body, 0, obj.Size), prog.Func())
 	rewind := func() error { _, err := counted.Seek(0, io.SeekStart); return err }
 	var etag, version string
+	var encrypted bool
 	attempts, err := b.do(ctx, "put", obj.Key, rewind, func(cl *hwobs.ObsClient, name, value string) (*xfer.Source, error) {
 		in := &hwobs.PutObjectInput{}
 		in.Bucket, in.Key = b.opts.Bucket, obj.Key
@@ -128,13 +134,14 @@ func (b *Backend) putSingle(ctx context.Context, obj uploader.Object, body uploa
 			return src, err
 		}
 		etag, version = strings.Trim(out.ETag, `"`), out.VersionId
+		encrypted = out.SseHeader != nil
 		return src, nil
 	})
 	res := uploader.Result{Key: obj.Key, Provider: Provider, Attempts: attempts}
 	if err != nil {
 		return res, uploader.AsError(err)
 	}
-	if !b.opts.SkipETagCheck && xfer.IsMD5Hex(etag) && !strings.EqualFold(etag, xfer.Hex(sum)) {
+	if !b.opts.SkipETagCheck && !encrypted && xfer.IsMD5Hex(etag) && !strings.EqualFold(etag, xfer.Hex(sum)) {
 		b.removeAfterFailure(ctx, obj.Key)
 		return res, &uploader.Error{Kind: uploader.Integrity, Target: b.name, Provider: Provider, Op: "verify", Key: obj.Key,
 			Message: fmt.Sprintf("the server's ETag %s is not the MD5 %s of the bytes sent; the object was removed (if the bucket encrypts with KMS, set SkipETagCheck)", etag, xfer.Hex(sum))}
@@ -172,10 +179,29 @@ func (b *Backend) putMultipart(ctx context.Context, obj uploader.Object, body up
 		return res, uploader.AsError(err)
 	}
 	s := &session{b: b, key: obj.Key, id: id, prog: prog}
-	if _, err := xfer.Upload(ctx, body, obj.Size, s, xfer.Options{PartSize: b.partSize, Concurrency: b.concurrent, ContentMD5: true}); err != nil {
+	parts, err := xfer.Upload(ctx, body, obj.Size, s, xfer.Options{PartSize: b.partSize, Concurrency: b.concurrent, ContentMD5: true})
+	if err != nil {
 		return res, xfer.WithAbortNote(b.classify(ctx, "put", obj.Key, err, nil), err)
 	}
+	// The complete reply's ETag: the parts' composite, unless encrypted.
+	checked := false
+	if !b.opts.SkipETagCheck && !s.encrypted {
+		var mismatch string
+		if mismatch, checked = xfer.CheckCompositeETag(s.etag, parts); mismatch != "" {
+			b.removeAfterFailure(ctx, obj.Key)
+			return res, &uploader.Error{Kind: uploader.Integrity, Target: b.name, Provider: Provider, Op: "verify", Key: obj.Key,
+				Message: mismatch + "; the object was removed"}
+		}
+	}
 	st, serr := b.stat(ctx, "verify", obj.Key)
+	if serr != nil && xfer.ReadRefused(serr) {
+		res.Target, res.URL, res.ETag, res.Size, res.VersionID = b.name, b.objectURL(obj.Key), s.etag, obj.Size, s.version
+		res.Unverified = xfer.Unverified(serr, checked)
+		if obj.MD5 != nil {
+			res.MD5 = xfer.Hex(obj.MD5)
+		}
+		return res, nil
+	}
 	if serr != nil {
 		return res, serr
 	}
@@ -197,6 +223,7 @@ type session struct {
 	key, id       string
 	prog          *xfer.Tally
 	etag, version string
+	encrypted     bool // the complete reply names a server-side encryption
 }
 
 func (s *session) UploadPart(ctx context.Context, p xfer.Part, body io.ReadSeeker) (string, error) {
@@ -229,6 +256,7 @@ func (s *session) Complete(ctx context.Context, parts []xfer.Part) error {
 			return nil, err
 		}
 		s.etag, s.version = strings.Trim(out.ETag, `"`), out.VersionId
+		s.encrypted = out.SseHeader != nil
 		return nil, nil
 	})
 	return err

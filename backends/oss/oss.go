@@ -34,7 +34,17 @@
 // with the MD5 too. Every PUT and part is also checked against the server's
 // CRC64 (x-oss-hash-crc64ecma) by the SDK, and a completed multipart upload
 // against the CRC64 combined from its parts, or its size when the server sends
-// no CRC64. An object found corrupt after it was stored is deleted.
+// no CRC64; a HEAD refused with 403 (a key that may write but not read) is no
+// failure, the result says "not verified by reading"
+// ([uploader.Result.Unverified]). Under KMS encryption (the reply's
+// x-oss-server-side-encryption: KMS) no ETag is compared with an MD5. An
+// object found corrupt after it was stored is deleted.
+//
+// Endpoints: oss-<region>.aliyuncs.com, the internal
+// oss-<region>-internal.aliyuncs.com, and the acceleration endpoints
+// oss-accelerate.aliyuncs.com and oss-accelerate-overseas.aliyuncs.com,
+// which name no region (Options.Region must be set for V4). Options.CNAME
+// addresses a custom domain bound to the bucket (the SDK's UseCname).
 //
 // # Errors
 //
@@ -79,7 +89,11 @@ const MaxSinglePut = 5 << 30
 type Options struct {
 	// Name is the target's name in results and errors. Default: "oss".
 	Name string
-	// Endpoint is the OSS endpoint, e.g. "oss-cn-hangzhou.aliyuncs.com". No
+	// Endpoint is the OSS endpoint, e.g. "oss-cn-hangzhou.aliyuncs.com",
+	// the internal oss-<region>-internal.aliyuncs.com, or an acceleration
+	// endpoint (oss-accelerate.aliyuncs.com,
+	// oss-accelerate-overseas.aliyuncs.com), which names no region: Region
+	// must then be set. A custom domain bound to the bucket needs CNAME. No
 	// scheme means https (the SDK itself would use http); "http://" must be
 	// written out. It must not name the bucket
 	// (bucket.oss-cn-hangzhou.aliyuncs.com is refused) nor hold a path.
@@ -110,6 +124,10 @@ type Options struct {
 	// instead of the host (bucket.host/key). Default: false; endpoints that
 	// are IP literals or localhost always use path style.
 	ForcePathStyle bool
+	// CNAME says Endpoint is a custom domain bound to the bucket (`cname:
+	// true`): requests go to it with the key at its root (the SDK's
+	// UseCname). V4 signing then needs Region. Default: off.
+	CNAME bool
 	// ConnectTimeout bounds dialing and the TLS handshake. Default: 10 s.
 	ConnectTimeout time.Duration
 	// ResponseTimeout bounds the wait for a reply's headers, and how long a
@@ -142,6 +160,7 @@ type Backend struct {
 	region    string
 	bucketNm  string
 	pathStyle bool
+	cname     bool // a custom domain: keys at the host's root
 	sigV4     bool
 	partSize  int64
 	partConc  int
@@ -190,6 +209,10 @@ func New(opts Options) (*Backend, error) {
 	}
 	cfg := diag.Config{Provider: Provider, Endpoint: opts.Endpoint, Region: opts.Region, Bucket: opts.Bucket,
 		AccessKeyID: opts.AccessKeyID, Secret: opts.SecretAccessKey}
+	cfg.CustomDomain = opts.CNAME
+	if opts.CNAME && opts.ForcePathStyle {
+		return fail("CNAME and ForcePathStyle are both set: a custom domain serves the bucket at its root; unset one")
+	}
 	if err := diag.Validate(cfg); err != nil {
 		return fail("%v", err)
 	}
@@ -228,10 +251,11 @@ func New(opts Options) (*Backend, error) {
 		// A signed request is valid only for the host it was signed for.
 		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
 	}
-	pathStyle := opts.ForcePathStyle || diag.IsLocal(endpoint)
+	pathStyle := (opts.ForcePathStyle || diag.IsLocal(endpoint)) && !opts.CNAME
 	copts := []oss.ClientOption{
 		oss.HTTPClient(hc),
 		oss.ForcePathStyle(pathStyle),
+		oss.UseCname(opts.CNAME),
 		oss.EnableCRC(true),
 		// Content-MD5 is computed per request by the backend; the SDK's
 		// EnableMD5 would spool bodies to memory or temporary files.
@@ -267,7 +291,7 @@ func New(opts Options) (*Backend, error) {
 	}
 	return &Backend{
 		name: opts.Name, endpoint: endpoint, region: region, bucketNm: opts.Bucket,
-		pathStyle: pathStyle, sigV4: opts.SignatureVersion == 4,
+		pathStyle: pathStyle, cname: opts.CNAME, sigV4: opts.SignatureVersion == 4,
 		partSize: opts.PartSize, partConc: conc, threshold: threshold,
 		cfg: cfg, clock: clock, bucket: bucket, http: hc, creds: src,
 	}, nil
@@ -338,7 +362,9 @@ func (b *Backend) Close() error {
 // scheme://endpoint/bucket/key in path style.
 func (b *Backend) ObjectURL(key string) string {
 	u, _ := url.Parse(b.endpoint)
-	if b.pathStyle {
+	if b.cname {
+		u.Path = "/" + key
+	} else if b.pathStyle {
 		u.Path = "/" + b.bucketNm + "/" + key
 	} else {
 		u.Host = b.bucketNm + "." + u.Host

@@ -116,7 +116,9 @@ func (b *Backend) putSingle(ctx context.Context, obj uploader.Object, body io.Re
 		return res, err
 	}
 	etag := trimETag(h.Get(oss.HTTPHeaderEtag))
-	if isMD5ETag(etag) && !strings.EqualFold(etag, xfer.Hex(sum)) {
+	// Under KMS encryption (x-oss-server-side-encryption: KMS) the ETag is
+	// not the MD5; the server checked Content-MD5 and the SDK the CRC64.
+	if isMD5ETag(etag) && xfer.ETagIsMD5(h) && !strings.EqualFold(etag, xfer.Hex(sum)) {
 		b.discard(ctx, obj.Key)
 		err := &uploader.Error{Kind: uploader.Integrity, Target: b.name, Provider: Provider, Op: "put", Key: obj.Key,
 			RequestID: h.Get(oss.HTTPHeaderOssRequestID),
@@ -214,7 +216,12 @@ func (b *Backend) putMultipart(ctx context.Context, obj uploader.Object, body io
 		return res, err
 	}
 	res.Target, res.URL, res.ETag = b.name, b.ObjectURL(obj.Key), s.etag
-	res.Size, res.VersionID = obj.Size, s.versionID
+	res.Size, res.VersionID, res.Unverified = obj.Size, s.versionID, s.unverified
+	if obj.MD5 != nil {
+		// The body was checked against it before the parts were sent, so
+		// a caller (drain) needs no read back to know the stored MD5.
+		res.MD5 = xfer.Hex(obj.MD5)
+	}
 	return res, nil
 }
 
@@ -232,6 +239,9 @@ type session struct {
 	etag      string
 	versionID string
 	completed atomic.Bool // the upload was completed: nothing is left to abort
+	// unverified is Result.Unverified: the HEAD that was to check the
+	// size was refused (403).
+	unverified string
 }
 
 // UploadPart sends part p. It reads the part from the session's body (not
@@ -260,7 +270,7 @@ func (s *session) UploadPart(ctx context.Context, p xfer.Part, _ io.ReadSeeker) 
 		s.noCRC = true
 	}
 	s.mu.Unlock()
-	if etag := trimETag(up.ETag); isMD5ETag(etag) && !strings.EqualFold(etag, xfer.Hex(p.MD5)) {
+	if etag := trimETag(up.ETag); isMD5ETag(etag) && xfer.ETagIsMD5(h) && !strings.EqualFold(etag, xfer.Hex(p.MD5)) {
 		return "", &uploader.Error{Kind: uploader.Integrity, Target: s.b.name, Provider: Provider, Op: "upload_part", Key: s.key,
 			RequestID: h.Get(oss.HTTPHeaderOssRequestID),
 			Message:   fmt.Sprintf("part %d: the server's ETag %s is not the MD5 %s of the bytes sent", p.Number, etag, xfer.Hex(p.MD5))}
@@ -270,7 +280,9 @@ func (s *session) UploadPart(ctx context.Context, p xfer.Part, _ io.ReadSeeker) 
 
 // Complete assembles the parts, then verifies the object: its CRC64 against
 // the parts' combined CRC64, or, when the server sent no CRC64, its size
-// (HEAD). An object that fails is deleted.
+// (HEAD). An object that fails is deleted. A HEAD refused with 403 (a key
+// that may write but not read) is no failure and no reason to delete: the
+// upload is "not verified by reading".
 func (s *session) Complete(ctx context.Context, parts []xfer.Part) error {
 	ups := make([]oss.UploadPart, len(parts))
 	var size int64
@@ -305,6 +317,10 @@ func (s *session) Complete(ctx context.Context, parts []xfer.Part) error {
 		return nil
 	}
 	info, err := s.b.Stat(ctx, s.key)
+	if err != nil && xfer.ReadRefused(err) {
+		s.unverified = xfer.Unverified(err, false)
+		return nil
+	}
 	if err != nil {
 		return err
 	}

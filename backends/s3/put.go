@@ -19,8 +19,13 @@ import (
 // Content-MD5 up to the multipart threshold, else a parallel multipart
 // upload with a Content-MD5 per part, aborted on any failure. A single PUT
 // is verified by the server's Content-MD5 check and by its ETag (unless
-// SkipETagCheck); a multipart upload by the stored size (HEAD after
-// complete). An object that fails verification is removed.
+// SkipETagCheck, or the reply says the object is encrypted with SSE-KMS or
+// SSE-C: then the ETag is not the MD5); a multipart upload by its composite
+// ETag (the MD5 of the parts' MD5s, "-", the count; not under SSE-KMS) and
+// the stored size (HEAD after complete). A HEAD refused with 403 (a key
+// that may write but not read) leaves the upload "not verified by
+// reading" (Result.Unverified), never failed. An object that fails
+// verification is removed.
 func (b *Backend) Put(ctx context.Context, obj uploader.Object) (uploader.Result, error) {
 	start := b.clock.LocalNow()
 	fail := func(attempts []uploader.Attempt, err *uploader.Error) (uploader.Result, error) {
@@ -75,6 +80,7 @@ func (b *Backend) putSingle(ctx context.Context, obj uploader.Object, body uploa
 	counted := xfer.Counting(io.NewSectionReader(body, 0, obj.Size), prog.Func())
 	opts := b.putOptions(obj)
 	var info minio.UploadInfo
+	plainETag := true
 	attempts, err := b.clock.Do(ctx, b.name, Provider, func(time.Time) error {
 		if _, err := counted.Seek(0, io.SeekStart); err != nil {
 			return b.readError("put", obj.Key, err)
@@ -86,13 +92,14 @@ func (b *Backend) putSingle(ctx context.Context, obj uploader.Object, body uploa
 		if err != nil {
 			return b.classify(ctx, "put", obj.Key, err, c, src)
 		}
+		plainETag = xfer.ETagIsMD5(c.Header())
 		return nil
 	})
 	res := uploader.Result{Key: obj.Key, Provider: Provider, Attempts: attempts}
 	if err != nil {
 		return res, uploader.AsError(err)
 	}
-	if !b.opts.SkipETagCheck && xfer.IsMD5Hex(info.ETag) && !strings.EqualFold(info.ETag, xfer.Hex(sum)) {
+	if !b.opts.SkipETagCheck && plainETag && xfer.IsMD5Hex(info.ETag) && !strings.EqualFold(info.ETag, xfer.Hex(sum)) {
 		e := &uploader.Error{Kind: uploader.Integrity, Target: b.name, Provider: Provider, Op: "verify", Key: obj.Key,
 			Message: fmt.Sprintf("the server's ETag %s is not the MD5 %s of the bytes sent; the object was removed (if the bucket encrypts with SSE-KMS or SSE-C, set SkipETagCheck)", info.ETag, xfer.Hex(sum))}
 		b.removeAfterFailure(ctx, obj.Key)
@@ -130,10 +137,25 @@ func (b *Backend) putMultipart(ctx context.Context, obj uploader.Object, body up
 		return res, uploader.AsError(err)
 	}
 	s := &session{b: b, key: obj.Key, id: id, prog: prog}
-	if _, err := xfer.Upload(ctx, body, obj.Size, s, xfer.Options{PartSize: b.partSize, Concurrency: b.concurrent, ContentMD5: true}); err != nil {
+	parts, err := xfer.Upload(ctx, body, obj.Size, s, xfer.Options{PartSize: b.partSize, Concurrency: b.concurrent, ContentMD5: true})
+	if err != nil {
 		return res, xfer.WithAbortNote(b.classify(ctx, "put", obj.Key, err, nil, nil), err)
 	}
+	// The complete reply's ETag: the parts' composite, unless encrypted.
+	checked := false
+	if !b.opts.SkipETagCheck && s.plainETag {
+		var mismatch string
+		if mismatch, checked = xfer.CheckCompositeETag(s.info.ETag, parts); mismatch != "" {
+			b.removeAfterFailure(ctx, obj.Key)
+			return res, &uploader.Error{Kind: uploader.Integrity, Target: b.name, Provider: Provider, Op: "verify", Key: obj.Key,
+				Message: mismatch + "; the object was removed"}
+		}
+	}
 	st, serr := b.stat(ctx, "verify", obj.Key)
+	if serr != nil && xfer.ReadRefused(serr) {
+		res.Unverified = xfer.Unverified(serr, checked)
+		st, serr = uploader.ObjectInfo{Size: obj.Size}, nil
+	}
 	if serr != nil {
 		return res, serr
 	}
@@ -156,6 +178,9 @@ type session struct {
 	id   string
 	prog *xfer.Tally
 	info minio.UploadInfo
+	// plainETag: the complete reply named no SSE-KMS or SSE-C, so its ETag
+	// is the parts' composite.
+	plainETag bool
 }
 
 func (s *session) UploadPart(ctx context.Context, p xfer.Part, body io.ReadSeeker) (string, error) {
@@ -189,7 +214,7 @@ func (s *session) Complete(ctx context.Context, parts []xfer.Part) error {
 		if err != nil {
 			return s.b.classify(ctx, "complete_multipart", s.key, err, c, nil)
 		}
-		s.info = info
+		s.info, s.plainETag = info, xfer.ETagIsMD5(c.Header())
 		return nil
 	})
 	return err

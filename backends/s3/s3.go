@@ -13,6 +13,19 @@
 // payload is not SHA-256-hashed (UNSIGNED-PAYLOAD): the signed Content-MD5
 // protects the body, at a fraction of the CPU.
 //
+// A multipart upload is verified by the complete reply's composite ETag
+// (the MD5 of the parts' MD5s, "-", the count) and the stored size (HEAD);
+// a HEAD refused with 403 (a key that may write but not read) is no
+// failure, the result says "not verified by reading"
+// ([uploader.Result.Unverified]). No ETag is compared with an MD5 when the
+// reply names SSE-KMS or SSE-C.
+//
+// Addressing: virtual hosts for AWS (minio-go's rule) and for the
+// S3-compatible endpoints of COS, TOS (tos-s3-*), OSS and OBS, whose region
+// is also derived from the host (COS refuses path style for buckets made
+// since 2024-01-01); path style for IP literals and other hosts, unless
+// Options.VirtualHost is set.
+//
 // minio-go's retries are off (Options.MaxRetries = 1, and bodies are handed
 // over without their Seek method, so minio-go could not rewind them anyway):
 // the failover layer owns retries. minio-go still waits up to 200 ms after a
@@ -102,9 +115,14 @@ type Options struct {
 	// IAM provider as one).
 	Credentials ucreds.Provider
 	// PathStyle forces path-style addressing (http://host/bucket/key).
-	// Default: path style for IP-literal and non-AWS endpoints, virtual
-	// hosts for AWS (minio-go's rule).
+	// Default: path style for IP-literal and other endpoints, virtual
+	// hosts for AWS (minio-go's rule) and for the S3-compatible endpoints
+	// of COS, TOS, OSS and OBS, which serve buckets at virtual hosts only
+	// (COS refuses path style for buckets made since 2024-01-01).
 	PathStyle bool
+	// VirtualHost forces virtual-host addressing (bucket.host/key) on any
+	// endpoint (`virtual_host: true`). Not with PathStyle.
+	VirtualHost bool
 	// ConnectTimeout bounds dialing and the TLS handshake. Default: 10 s.
 	ConnectTimeout time.Duration
 	// ResponseTimeout bounds the wait for a reply's headers and the time a
@@ -123,9 +141,12 @@ type Options struct {
 	// reported either way.
 	DisableSkewCorrection bool
 	// SkipETagCheck turns off the comparison of a single PUT's ETag with the
-	// MD5 of the bytes sent. Set it for buckets whose ETags are not MD5s:
-	// AWS buckets encrypted with SSE-KMS or SSE-C. The server's Content-MD5
-	// check stays on. Default: the check is on.
+	// MD5 of the bytes sent, and of a multipart upload's ETag with the
+	// parts' composite, for stores whose ETags are not MD5s and do not say
+	// so. A reply that names SSE-KMS or SSE-C
+	// (x-amz-server-side-encryption: aws:kms, or the customer algorithm)
+	// skips the comparison by itself. The server's Content-MD5 check stays
+	// on. Default: the check is on.
 	SkipETagCheck bool
 	// Now returns local time; nil means time.Now. Tests inject a clock.
 	Now func() time.Time
@@ -173,6 +194,10 @@ func New(opts Options) (*Backend, error) {
 		u.Scheme = "http"
 	}
 	fromURL := s3utils.GetRegionFromURL(u)
+	if fromURL == "" {
+		// The S3-compatible endpoints of the vendors name their region too.
+		fromURL, _ = diag.EndpointRegion(Provider, opts.Endpoint)
+	}
 	region := opts.Region
 	switch {
 	case region == "" && fromURL != "":
@@ -216,9 +241,9 @@ func New(opts Options) (*Backend, error) {
 	if b.creds != nil {
 		creds = credentials.New(minioProvider{b.creds})
 	}
-	lookup := minio.BucketLookupAuto
-	if opts.PathStyle || isIP(u.Hostname()) {
-		lookup = minio.BucketLookupPath
+	lookup, err := bucketLookup(opts, u)
+	if err != nil {
+		return nil, fmt.Errorf("s3: %w", err)
 	}
 	mo := &minio.Options{
 		Creds:        creds,
@@ -235,7 +260,7 @@ func New(opts Options) (*Backend, error) {
 	}
 	b.core = minio.Core{Client: b.client}
 
-	if lookup == minio.BucketLookupPath || !s3utils.IsVirtualHostSupported(u, opts.Bucket) {
+	if lookup == minio.BucketLookupPath || lookup == minio.BucketLookupAuto && !s3utils.IsVirtualHostSupported(u, opts.Bucket) {
 		b.baseURL = u.Scheme + "://" + u.Host + "/" + opts.Bucket
 	} else {
 		b.baseURL = u.Scheme + "://" + opts.Bucket + "." + u.Host
@@ -251,6 +276,24 @@ func New(opts Options) (*Backend, error) {
 		b.concurrent = xfer.DefaultConcurrency
 	}
 	return b, nil
+}
+
+// bucketLookup returns how to address the bucket at u: path style when
+// asked for or on an IP literal, virtual hosts when asked for or on a
+// vendor's S3-compatible endpoint, else minio-go's rule.
+func bucketLookup(opts Options, u url.URL) (minio.BucketLookupType, error) {
+	_, _, vendor := diag.S3Compatible(u.Hostname())
+	switch {
+	case opts.PathStyle && opts.VirtualHost:
+		return 0, errors.New("PathStyle and VirtualHost are both set: unset one")
+	case opts.VirtualHost:
+		return minio.BucketLookupDNS, nil
+	case opts.PathStyle || isIP(u.Hostname()):
+		return minio.BucketLookupPath, nil
+	case vendor:
+		return minio.BucketLookupDNS, nil
+	}
+	return minio.BucketLookupAuto, nil
 }
 
 // parseEndpoint returns the host[:port] minio-go wants and whether to use

@@ -240,13 +240,16 @@ func (b *Backend) putMultipart(ctx context.Context, obj uploader.Object, body io
 	}
 
 	// Verify what was assembled: the combined CRC64 where the server sent
-	// one, and the size with a HEAD.
+	// one, and the size with a HEAD. A key that may write but not read gets
+	// 403 to the HEAD: that is no failure, the upload is "not verified by
+	// reading" (Result.Unverified), and nothing is deleted.
 	out := s.out
 	res.ETag, res.VersionID = out.ETag, out.VersionID
 	if obj.MD5 != nil {
 		res.MD5 = xfer.Hex(obj.MD5)
 	}
-	if want, ok := s.combinedCRC(parts); ok && out.HashCrc64ecma != 0 && out.HashCrc64ecma != want {
+	want, known := s.combinedCRC(parts)
+	if known && out.HashCrc64ecma != 0 && out.HashCrc64ecma != want {
 		e := &uploader.Error{Kind: uploader.Integrity, Target: b.name, Provider: Provider, Op: "complete_multipart", Key: obj.Key,
 			RequestID: out.RequestID,
 			Message:   fmt.Sprintf("the assembled object's CRC64 is %d, the parts' combined CRC64 is %d", out.HashCrc64ecma, want)}
@@ -254,6 +257,10 @@ func (b *Backend) putMultipart(ctx context.Context, obj uploader.Object, body io
 		return finish(e)
 	}
 	info, err := b.stat(ctx, obj.Key, log)
+	if err != nil && xfer.ReadRefused(err) {
+		res.Unverified = xfer.Unverified(err, known && out.HashCrc64ecma != 0)
+		return finish(nil)
+	}
 	if err != nil {
 		e := uploader.AsError(err)
 		e.Op = "verify"

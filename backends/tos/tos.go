@@ -23,8 +23,13 @@
 // Content-MD5; a larger one goes in parallel parts (package xfer), each with
 // its Content-MD5, read from the file through [io.SectionReader]s, so memory
 // stays near PartSize × PartConcurrency. A failed multipart upload is
-// aborted. After completing, the stored size is checked with a HEAD, and the
-// combined CRC64 of the parts against the server's when both are known.
+// aborted. After completing, the combined CRC64 of the parts is checked
+// against the server's when both are known, and the stored size with a
+// HEAD. A HEAD refused with 403 (a key that may write but not read) is no
+// failure: the result says "not verified by reading"
+// ([uploader.Result.Unverified]) and nothing is deleted. A PUT's or part's
+// ETag is compared with its MD5 only when the reply names no server-side
+// encryption.
 //
 // # Addressing
 //
@@ -32,6 +37,13 @@
 // endpoint's host is an IP literal, and virtual-host URLs
 // (bucket.host/key) otherwise. A local gateway must therefore be given as
 // http://127.0.0.1:PORT; "localhost" is refused with that advice.
+//
+// Endpoints: tos-<region>.volces.com, the internal tos-<region>.ivolces.com
+// (the region is derived from either), and the acceleration endpoint
+// tos-accelerate.volces.com, which names no region: Options.Region must be
+// set, it is never derived. A custom domain bound to the bucket
+// (Options.CustomDomain) is addressed with the SDK's WithCustomDomain, keys
+// at its root.
 //
 // # Errors
 //
@@ -83,14 +95,23 @@ type Options struct {
 	Name string
 	// Endpoint is the TOS endpoint, e.g. "tos-cn-beijing.volces.com" or
 	// "https://tos-cn-beijing.volces.com"; without a scheme, https is used.
+	// The internal endpoint tos-<region>.ivolces.com works from inside
+	// Volcengine; the acceleration endpoint tos-accelerate.volces.com
+	// names no region, so Region must then be set. A custom domain bound
+	// to the bucket needs CustomDomain.
 	// A local gateway must be an IP literal, e.g. "http://127.0.0.1:9000"
 	// (the SDK uses path-style addressing only for IP hosts). TOS's
 	// S3-compatible endpoints (tos-s3-*) and bucket domains are refused.
 	Endpoint string
 	// Region is the TOS region, e.g. "cn-beijing". Default: the region the
-	// endpoint names (tos-<region>.volces.com). Required with credentials on
-	// any other endpoint, since TOS4-HMAC-SHA256 signs with it.
+	// endpoint names (tos-<region>.volces.com or .ivolces.com). Required
+	// with the acceleration endpoint, and with credentials on any other
+	// endpoint, since TOS4-HMAC-SHA256 signs with it.
 	Region string
+	// CustomDomain says Endpoint is a custom domain bound to the bucket
+	// (a CNAME, `cname: true`): requests go to it with the key at its root
+	// (the SDK's WithCustomDomain), and Region must be set. Default: off.
+	CustomDomain bool
 	// Bucket is the bucket name.
 	Bucket string
 	// AccessKeyID and SecretAccessKey are the credentials (the access key ID
@@ -134,6 +155,7 @@ type Backend struct {
 	scheme    string
 	host      string // host[:port]
 	pathStyle bool
+	custom    bool // a custom domain: keys at the host's root
 	region    string
 	bucket    string
 	cfg       diag.Config
@@ -205,7 +227,7 @@ func New(opts Options) (*Backend, error) {
 		return fail("endpoint %s is a bucket domain, not an endpoint: the SDK puts the bucket in front of the endpoint itself; "+
 			"set the endpoint to %s and the bucket to %q", host, m[2], m[1])
 	}
-	if host == "localhost" || strings.HasSuffix(host, ".localhost") {
+	if (host == "localhost" || strings.HasSuffix(host, ".localhost")) && !opts.CustomDomain {
 		return fail("endpoint %s: the TOS SDK addresses buckets path-style only on an IP literal and would send requests to %s.%s; "+
 			"use http://127.0.0.1:%s instead", host, opts.Bucket, host, portOr(u.Port(), "PORT"))
 	}
@@ -217,6 +239,7 @@ func New(opts Options) (*Backend, error) {
 		Provider: Provider, Endpoint: ep, Region: region, Bucket: opts.Bucket,
 		AccessKeyID: opts.AccessKeyID, Secret: opts.SecretAccessKey,
 	}
+	cfg.CustomDomain = opts.CustomDomain
 	if err := diag.Validate(cfg); err != nil {
 		return fail("%v", err)
 	}
@@ -243,6 +266,7 @@ func New(opts Options) (*Backend, error) {
 		region:    region, bucket: opts.Bucket, cfg: cfg,
 		partSize: opts.PartSize, concurrency: opts.PartConcurrency, threshold: opts.MultipartThreshold,
 	}
+	b.custom = opts.CustomDomain
 	if b.partSize == 0 {
 		b.partSize = xfer.DefaultPartSize
 	}
@@ -270,6 +294,9 @@ func New(opts Options) (*Backend, error) {
 		tossdk.WithHTTPTransport(b.rt),
 		tossdk.WithMaxRetryCount(0),
 		tossdk.WithEnableCRC(true),
+	}
+	if opts.CustomDomain {
+		copts = append(copts, tossdk.WithCustomDomain(true))
 	}
 	if region != "" {
 		copts = append(copts, tossdk.WithRegion(region))
@@ -332,7 +359,9 @@ func (b *Backend) Skew() (time.Duration, bool) { return b.clock.Offset() }
 // addresses it, else virtual-host style.
 func (b *Backend) objectURL(key string) string {
 	u := url.URL{Scheme: b.scheme, Host: b.host, Path: "/" + b.bucket + "/" + key}
-	if !b.pathStyle {
+	if b.custom {
+		u.Path = "/" + key
+	} else if !b.pathStyle {
 		u = url.URL{Scheme: b.scheme, Host: b.bucket + "." + b.host, Path: "/" + key}
 	}
 	return u.String()

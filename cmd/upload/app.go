@@ -236,9 +236,13 @@ Configuration:
   part_size, part_jobs, multipart_threshold, connect_timeout,
   response_timeout, credentials ({source: env|profile|instance|static,
   profile: NAME, role: NAME, metadata_endpoint: URL}: one link of the
-  provider's chain); oss: signature (v4, v1), path_style; obs: signature (v2,
-  v4, obs), path_style, skip_etag_check; cos: path_style, sign_expiry; s3:
-  path_style, skip_etag_check; local: path (and name). Sizes are like 16MiB or
+  provider's chain); tos: cname; oss: signature (v4, v1), path_style, cname;
+  obs: signature (v2, v4, obs), path_style, skip_etag_check, cname; cos:
+  path_style, sign_expiry, cname; s3: path_style, skip_etag_check,
+  virtual_host; local: path (and name). cname: true says the endpoint is a
+  custom domain bound to the bucket. An acceleration endpoint
+  (tos-accelerate.volces.com, oss-accelerate(-overseas).aliyuncs.com,
+  cos.accelerate.myqcloud.com) needs the region set. Sizes are like 16MiB or
   8M, durations like 500ms, 30s, 10m.
   backup: DIR adds a local backup target named "backup" (instead of a local
   target). A relative path: or backup: is relative to the directory of the

@@ -73,6 +73,9 @@ type targetConfig struct {
 	Signature          string
 	PathStyle          bool
 	SkipETagCheck      bool
+	// CNAME: the endpoint is a custom domain bound to the bucket (tos,
+	// oss, obs, cos). VirtualHost: address buckets as bucket.host (s3).
+	CNAME, VirtualHost bool
 	// Path is the directory of a local target.
 	Path string
 	// LiteralSecret names the key holding a secret written in the file
@@ -96,11 +99,11 @@ var (
 		"access_key_id", "secret_access_key", "session_token", "anonymous",
 		"part_size", "part_jobs", "multipart_threshold", "connect_timeout", "response_timeout", "credentials"}
 	providerKeys = map[string][]string{
-		"tos":   nil,
-		"oss":   {"signature", "path_style"},
-		"obs":   {"signature", "path_style", "skip_etag_check"},
-		"cos":   {"path_style", "sign_expiry"},
-		"s3":    {"path_style", "skip_etag_check"},
+		"tos":   {"cname"},
+		"oss":   {"signature", "path_style", "cname"},
+		"obs":   {"signature", "path_style", "skip_etag_check", "cname"},
+		"cos":   {"path_style", "sign_expiry", "cname"},
+		"s3":    {"path_style", "skip_etag_check", "virtual_host"},
 		"local": {"path"},
 	}
 	signatures = map[string][]string{"oss": {"v4", "v1"}, "obs": {"v2", "v4", "obs"}}
@@ -629,6 +632,10 @@ func (p *cfgParser) targets(n *yaml.Node, cfg *config) {
 					handlers[k] = func(n *yaml.Node) { t.PathStyle, _ = p.boolean(n, key) }
 				case "skip_etag_check":
 					handlers[k] = func(n *yaml.Node) { t.SkipETagCheck, _ = p.boolean(n, key) }
+				case "cname":
+					handlers[k] = func(n *yaml.Node) { t.CNAME, _ = p.boolean(n, key) }
+				case "virtual_host":
+					handlers[k] = func(n *yaml.Node) { t.VirtualHost, _ = p.boolean(n, key) }
 				case "signature":
 					handlers[k] = func(n *yaml.Node) {
 						s, ok := p.str(n, key)

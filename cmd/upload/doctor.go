@@ -274,6 +274,7 @@ func (a *app) diagnose(ctx context.Context, cfg *config, t *targetConfig, timeou
 	name := t.Name
 	dc := diag.Config{Provider: t.Provider, Endpoint: t.Endpoint, Region: t.Region, Bucket: t.Bucket,
 		AccessKeyID: t.AccessKeyID, Secret: t.SecretAccessKey}
+	dc.CustomDomain = t.CNAME
 	var fs []finding
 	add := func(f finding) { f.Target = name; fs = append(fs, f) }
 

@@ -36,6 +36,9 @@ type fileReport struct {
 	MD5      string          `json:"md5"`
 	Attempts []attemptReport `json:"attempts"`
 	Error    *string         `json:"error"`
+	// Unverified is uploader.Result.Unverified: present only when the
+	// stored object could not be read back ("not verified by reading").
+	Unverified string `json:"unverified,omitempty"`
 }
 
 // attemptReport is one try of one upload. Kind is "ok" for the success.

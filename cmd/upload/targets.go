@@ -43,7 +43,7 @@ func newBackend(t *targetConfig, cfg *config, o overrides) (uploader.Backend, er
 			AccessKeyID: t.AccessKeyID, SecretAccessKey: t.SecretAccessKey, SessionToken: t.SessionToken, Credentials: t.CredProvider,
 			ConnectTimeout: t.ConnectTimeout, ResponseTimeout: t.ResponseTimeout,
 			PartSize: partSize, PartConcurrency: partJobs, MultipartThreshold: t.MultipartThreshold,
-			DisableSkewCorrection: noSkew}))
+			DisableSkewCorrection: noSkew, CustomDomain: t.CNAME}))
 	case "oss":
 		sig := 0
 		switch t.Signature {
@@ -57,27 +57,27 @@ func newBackend(t *targetConfig, cfg *config, o overrides) (uploader.Backend, er
 			SignatureVersion: sig, ForcePathStyle: t.PathStyle,
 			ConnectTimeout: t.ConnectTimeout, ResponseTimeout: t.ResponseTimeout,
 			PartSize: partSize, PartConcurrency: partJobs, MultipartThreshold: t.MultipartThreshold,
-			DisableSkewCorrection: noSkew}))
+			DisableSkewCorrection: noSkew, CNAME: t.CNAME}))
 	case "obs":
 		return ret(obs.New(obs.Options{Name: t.Name, Endpoint: t.Endpoint, Region: t.Region, Bucket: t.Bucket,
 			AccessKeyID: t.AccessKeyID, SecretAccessKey: t.SecretAccessKey, SessionToken: t.SessionToken, Credentials: t.CredProvider,
 			Signature: obs.Signature(t.Signature), PathStyle: t.PathStyle, SkipETagCheck: t.SkipETagCheck,
 			ConnectTimeout: t.ConnectTimeout, ResponseTimeout: t.ResponseTimeout,
 			PartSize: partSize, PartConcurrency: partJobs, MultipartThreshold: t.MultipartThreshold,
-			DisableSkewCorrection: noSkew}))
+			DisableSkewCorrection: noSkew, CustomDomain: t.CNAME}))
 	case "cos":
 		return ret(cos.New(cos.Options{Name: t.Name, Endpoint: t.Endpoint, Region: t.Region, Bucket: t.Bucket,
 			AccessKeyID: t.AccessKeyID, SecretAccessKey: t.SecretAccessKey, SessionToken: t.SessionToken, Credentials: t.CredProvider,
 			PathStyle: t.PathStyle, SignExpiry: t.SignExpiry,
 			ConnectTimeout: t.ConnectTimeout, ResponseTimeout: t.ResponseTimeout,
 			PartSize: partSize, PartConcurrency: partJobs, MultipartThreshold: t.MultipartThreshold,
-			DisableSkewCorrection: noSkew}))
+			DisableSkewCorrection: noSkew, CustomDomain: t.CNAME}))
 	case "s3":
 		return ret(s3.New(s3.Options{Name: t.Name, Endpoint: t.Endpoint, Region: t.Region, Bucket: t.Bucket,
 			AccessKeyID: t.AccessKeyID, SecretAccessKey: t.SecretAccessKey, SessionToken: t.SessionToken, Credentials: t.CredProvider,
 			PathStyle: t.PathStyle, SkipETagCheck: t.SkipETagCheck,
 			ConnectTimeout: t.ConnectTimeout, ResponseTimeout: t.ResponseTimeout,
-			PartSize: partSize, PartConcurrency: partJobs, MultipartThreshold: t.MultipartThreshold}))
+			PartSize: partSize, PartConcurrency: partJobs, MultipartThreshold: t.MultipartThreshold, VirtualHost: t.VirtualHost}))
 	case "local":
 		return ret(local.New(local.Options{Dir: t.Path, Name: t.Name}))
 	}

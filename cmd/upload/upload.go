@@ -358,6 +358,7 @@ func (b *batch) one(ctx context.Context, job fileJob) {
 		r.Status = statusBackedUp
 	}
 	r.Target, r.Provider, r.URL, r.ETag, r.MD5 = res.Target, res.Provider, res.URL, res.ETag, res.MD5
+	r.Unverified = res.Unverified
 	if r.MD5 == "" && obj.MD5 != nil {
 		r.MD5 = hex.EncodeToString(obj.MD5)
 	}

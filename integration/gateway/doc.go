@@ -154,6 +154,22 @@
 // two units of a Times budget; a PUT or POST whose body was sent is not
 // re-sent.
 //
+// # Policies and encryption
+//
+// Options.Policy (or [Gateway.SetPolicy]) says what the key may do:
+// [WriteOnly] is a key that may upload but not read, as least-privilege
+// upload policies grant (COS's sample upload policy): HEAD and GET of an
+// object are refused with 403 AccessDenied in the vendor's dialect, after
+// the signature is checked; every write passes. Options.KMSEncryption (or
+// [Gateway.SetKMSEncryption]) answers as a bucket encrypted by default with
+// a KMS key: the vendor's server-side-encryption header
+// (x-tos-server-side-encryption: kms, x-oss-server-side-encryption: KMS,
+// x-cos-server-side-encryption: cos/kms, OBS's x-amz-...: aws:kms or, for
+// the native signature, x-obs-...: kms) on the replies to PUT, parts,
+// initiate, complete, HEAD and GET, and ETags that are not MD5s (each hex
+// digit XOR 8, in the Etag header and a complete result); the part ETags a
+// client sends back in a complete request are changed back for MinIO.
+//
 // # Counters
 //
 // [Gateway.Count] counts requests per [Op] as they arrive; [Gateway.CountOutcome]

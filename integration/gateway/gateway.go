@@ -100,6 +100,14 @@ type Options struct {
 	// Seed seeds the random source of probabilistic faults, so that runs
 	// repeat. Default: 1.
 	Seed int64
+	// Policy is what the key may do (see [WriteOnly]); a request it
+	// denies gets 403 AccessDenied. Default: everything is allowed.
+	// [Gateway.SetPolicy] changes it.
+	Policy Policy
+	// KMSEncryption answers as a bucket encrypted by default with a KMS
+	// key: the vendor's server-side-encryption header on writes and reads,
+	// and ETags that are not MD5s. [Gateway.SetKMSEncryption] changes it.
+	KMSEncryption bool
 	// Logf, when set, receives one line per request (method, path,
 	// operation, outcome, status). It never receives credentials.
 	Logf func(format string, args ...any)
@@ -117,6 +125,8 @@ type Gateway struct {
 	stats     stats
 	parts     partCRCs
 	tokens    tokens
+	policy    policyState
+	kms       atomic.Bool
 	idPrefix  string
 	idSeq     atomic.Uint64
 
@@ -178,6 +188,8 @@ func New(opts Options) (*Gateway, error) {
 	g.faults.init(opts.Seed)
 	g.stats.init()
 	g.parts.init()
+	g.policy.set(opts.Policy)
+	g.kms.Store(opts.KMSEncryption)
 	return g, nil
 }
 
@@ -326,6 +338,10 @@ func (g *Gateway) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if e := g.unsupported(x); e != nil {
+		g.reject(w, x, e)
+		return
+	}
+	if e := g.denied(x); e != nil {
 		g.reject(w, x, e)
 		return
 	}

@@ -28,6 +28,9 @@ type Config struct {
 	Bucket      string
 	AccessKeyID string
 	Secret      string
+	// CustomDomain says the endpoint is a domain bound to the bucket
+	// (CNAME, `cname: true`), not the vendor's endpoint.
+	CustomDomain bool
 }
 
 // Finding is one diagnosis: what was checked, whether it passed, and if not
@@ -76,52 +79,16 @@ func IsLocal(endpoint string) bool {
 	return h == "localhost" || net.ParseIP(h) != nil || strings.HasSuffix(h, ".localhost")
 }
 
-var (
-	// tos-cn-beijing.volces.com, tos-cn-beijing.ivolces.com (internal)
-	tosHost   = regexp.MustCompile(`^tos-([a-z0-9-]+?)\.i?volces\.com$`)
-	tosS3Host = regexp.MustCompile(`^tos-s3-([a-z0-9-]+?)\.i?volces\.com$`)
-	// oss-cn-hangzhou.aliyuncs.com, oss-cn-hangzhou-internal.aliyuncs.com
-	ossHost = regexp.MustCompile(`^oss-([a-z0-9-]+?)(-internal)?\.aliyuncs\.com$`)
-	// obs.cn-north-4.myhuaweicloud.com
-	obsHost = regexp.MustCompile(`^obs\.([a-z0-9-]+)\.myhuaweicloud\.com$`)
-	// cos.ap-guangzhou.myqcloud.com, <bucket>-<appid>.cos.ap-guangzhou.myqcloud.com
-	cosHost       = regexp.MustCompile(`^(?:([a-z0-9-]+)\.)?cos\.([a-z0-9-]+)\.(?:myqcloud\.com|tencentcos\.cn)$`)
-	cosBucketName = regexp.MustCompile(`^[a-z0-9-]+-[0-9]{5,}$`)
-)
+// cosBucketName is COS's bucket name: the name, "-", the APPID.
+var cosBucketName = regexp.MustCompile(`^[a-z0-9-]+-[0-9]{5,}$`)
 
 // EndpointRegion returns the region an endpoint names, if it is one of the
-// vendor's public endpoint forms.
+// vendor's endpoint forms that name one (public, internal, S3-compatible,
+// or a bucket domain under one of them; see [ParseEndpoint]). An
+// acceleration endpoint names none: the region is never derived from it.
 func EndpointRegion(provider, endpoint string) (string, bool) {
-	h := Host(endpoint)
-	switch provider {
-	case "tos":
-		if m := tosS3Host.FindStringSubmatch(h); m != nil {
-			return m[1], true
-		}
-		if m := tosHost.FindStringSubmatch(h); m != nil {
-			return m[1], true
-		}
-	case "oss":
-		hh := h
-		if i := strings.Index(hh, ".oss-"); i >= 0 {
-			hh = hh[i+1:]
-		}
-		if m := ossHost.FindStringSubmatch(hh); m != nil && m[1] != "accelerate" {
-			return m[1], true
-		}
-	case "obs":
-		hh := h
-		if i := strings.Index(hh, ".obs."); i >= 0 {
-			hh = hh[i+1:]
-		}
-		if m := obsHost.FindStringSubmatch(hh); m != nil {
-			return m[1], true
-		}
-	case "cos":
-		// cos.accelerate.myqcloud.com is the global acceleration endpoint.
-		if m := cosHost.FindStringSubmatch(h); m != nil && m[2] != "accelerate" {
-			return m[2], true
-		}
+	if r := ParseEndpoint(provider, endpoint).Region; r != "" {
+		return r, true
 	}
 	return "", false
 }
@@ -146,47 +113,67 @@ func CheckEndpoint(c Config) []Finding {
 		add(Finding{Check: "endpoint", OK: true, Message: "local endpoint " + Host(c.Endpoint) + "; vendor endpoint rules not applied"})
 		return fs
 	}
-	h := Host(c.Endpoint)
+	e := ParseEndpoint(c.Provider, c.Endpoint)
+	h := e.Host
+	if c.CustomDomain {
+		if e.Form == FormOther {
+			add(Finding{Check: "endpoint", OK: true, Message: h + " is a custom domain bound to the bucket (cname)"})
+		} else {
+			add(Finding{Check: "endpoint", Fatal: true,
+				Message: fmt.Sprintf("cname is set but %s is %s's %s endpoint, not a domain bound to the bucket", h, strings.ToUpper(c.Provider), e.Form),
+				Remedy:  "unset cname, or set the endpoint to the custom domain bound to the bucket"})
+		}
+		return fs
+	}
+	if e.Form == FormAccelerate && c.Region == "" {
+		add(Finding{Check: "region", Fatal: true,
+			Message: h + " is the global acceleration endpoint, which names no region",
+			Remedy:  "set the region of the bucket (e.g. " + exampleRegion(c.Provider) + "); it is never derived from an acceleration endpoint"})
+	}
+	other := func(what string) {
+		add(Finding{Check: "endpoint", Message: h + " is not " + what + " endpoint: " + endpointExamples[c.Provider],
+			Remedy: "check the endpoint in the console (e.g. " + exampleEndpoint(c.Provider) + "); for a custom domain bound to the bucket, set cname: true"})
+	}
 	switch c.Provider {
 	case "tos":
-		if i := strings.Index(h, ".tos-"); i > 0 && strings.HasSuffix(h, "volces.com") {
+		switch {
+		case e.Form == FormBucket:
 			add(Finding{Check: "endpoint", Fatal: true,
 				Message: h + " is a bucket domain, not an endpoint: the SDK adds the bucket itself and signs for the wrong host",
-				Remedy:  "set the endpoint to " + strings.Replace(h[i+1:], "tos-s3-", "tos-", 1) + " and the bucket separately"})
-		} else if tosS3Host.MatchString(h) {
+				Remedy:  "set the endpoint to " + strings.Replace(e.Base, "tos-s3-", "tos-", 1) + " and the bucket separately"})
+		case e.Form == FormS3:
 			add(Finding{Check: "endpoint", Fatal: true,
 				Message: fmt.Sprintf("%s is TOS's S3-compatible endpoint; the TOS SDK signs with TOS4-HMAC-SHA256 and this endpoint expects AWS signatures", h),
 				Remedy:  "use " + strings.Replace(h, "tos-s3-", "tos-", 1) + ", or configure this target with provider s3"})
-		} else if !tosHost.MatchString(h) {
-			add(Finding{Check: "endpoint", Message: h + " is not a TOS endpoint of the form tos-<region>.volces.com",
-				Remedy: "check the endpoint in the TOS console (e.g. tos-cn-beijing.volces.com)"})
+		case e.Form == FormOther:
+			other("a TOS")
 		}
 	case "oss":
-		if strings.HasSuffix(h, ".aliyuncs.com") && strings.Contains(h, ".oss-") {
+		switch e.Form {
+		case FormBucket:
 			add(Finding{Check: "endpoint", Fatal: true,
 				Message: h + " is a bucket domain, not an endpoint: the SDK adds the bucket itself and signs for the wrong host",
-				Remedy:  "set the endpoint to " + h[strings.Index(h, ".oss-")+1:] + " and the bucket separately"})
-		} else if !ossHost.MatchString(h) && h != "oss-accelerate.aliyuncs.com" {
-			add(Finding{Check: "endpoint", Message: h + " is not an OSS endpoint of the form oss-<region>.aliyuncs.com",
-				Remedy: "check the endpoint in the OSS console (e.g. oss-cn-hangzhou.aliyuncs.com)"})
+				Remedy:  "set the endpoint to " + e.Base + " and the bucket separately"})
+		case FormOther:
+			other("an OSS")
 		}
 	case "obs":
-		if strings.HasSuffix(h, ".myhuaweicloud.com") && strings.Contains(h, ".obs.") {
+		switch e.Form {
+		case FormBucket:
 			add(Finding{Check: "endpoint", Fatal: true,
 				Message: h + " is a bucket domain (bucketname.obs.<region>.myhuaweicloud.com), not an endpoint: OBS answers SignatureDoesNotMatch",
-				Remedy:  "set the endpoint to " + h[strings.Index(h, ".obs.")+1:] + " and the bucket separately"})
-		} else if !obsHost.MatchString(h) {
-			add(Finding{Check: "endpoint", Message: h + " is not an OBS endpoint of the form obs.<region>.myhuaweicloud.com",
-				Remedy: "check the endpoint in the OBS console (e.g. obs.cn-north-4.myhuaweicloud.com)"})
+				Remedy:  "set the endpoint to " + e.Base + " and the bucket separately"})
+		case FormOther:
+			other("an OBS")
 		}
 	case "cos":
-		if m := cosHost.FindStringSubmatch(h); m == nil {
-			add(Finding{Check: "endpoint", Message: h + " is not a COS endpoint of the form cos.<region>.myqcloud.com",
-				Remedy: "check the endpoint in the COS console (e.g. cos.ap-guangzhou.myqcloud.com)"})
-		} else if m[1] != "" && c.Bucket != "" && m[1] != c.Bucket {
+		switch {
+		case e.Form == FormOther:
+			other("a COS")
+		case e.Form == FormBucket && c.Bucket != "" && e.Bucket != c.Bucket:
 			add(Finding{Check: "endpoint", Fatal: true,
-				Message: fmt.Sprintf("the endpoint names bucket %q but the bucket is %q", m[1], c.Bucket),
-				Remedy:  "set the endpoint to cos." + m[2] + ".myqcloud.com"})
+				Message: fmt.Sprintf("the endpoint names bucket %q but the bucket is %q", e.Bucket, c.Bucket),
+				Remedy:  "set the endpoint to " + e.Base})
 		}
 	}
 	if r, ok := EndpointRegion(c.Provider, c.Endpoint); ok && c.Region != "" && r != c.Region {
@@ -198,6 +185,20 @@ func CheckEndpoint(c Config) []Finding {
 		add(Finding{Check: "endpoint", OK: true, Message: h + " has the vendor's endpoint form"})
 	}
 	return fs
+}
+
+func exampleRegion(provider string) string {
+	switch provider {
+	case "tos":
+		return "cn-beijing"
+	case "oss":
+		return "cn-hangzhou"
+	case "obs":
+		return "cn-north-4"
+	case "cos":
+		return "ap-guangzhou"
+	}
+	return "us-east-1"
 }
 
 func exampleEndpoint(provider string) string {
