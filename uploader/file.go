@@ -31,9 +31,12 @@ import (
 // same checks. [File.MD5] returns it: the digest of the bytes read for the
 // upload, not of the file as it is afterwards.
 //
-// File cannot see a rewrite that keeps the size and lands within the file
-// system's timestamp granularity of the previous write, unless two complete
-// reads of it disagree ([File.Check] reports that).
+// The checks rest on the file system's timestamps. File cannot see a
+// rewrite that keeps the size and lands within the timestamp granularity of
+// the previous write (file systems with coarse timestamps), nor a single
+// write in progress while the file is opened, read and checked, unless two
+// complete reads of it disagree ([File.Check] reports that). Replacing a
+// file by renaming a new one over it is always seen.
 type File struct {
 	key, path string
 	id        fileID
@@ -131,12 +134,12 @@ func (f *File) Check() error {
 	return nil
 }
 
-// ErrChanged is the Code of the *Error that says a file changed while it was
-// being uploaded (Kind Invalid).
-const ErrChanged = "FileChanged"
+// CodeFileChanged is the Code of the *Error that says a file changed while
+// it was being uploaded (Kind Invalid).
+const CodeFileChanged = "FileChanged"
 
 func (f *File) changed(why string) *Error {
-	return &Error{Kind: Invalid, Op: "read", Key: f.key, Code: ErrChanged,
+	return &Error{Kind: Invalid, Op: "read", Key: f.key, Code: CodeFileChanged,
 		Message: fmt.Sprintf("%s changed while being uploaded (%s)", f.path, why)}
 }
 
@@ -164,7 +167,15 @@ func (f *File) open() (Body, error) {
 		fd.Close()
 		return nil, f.changed(why)
 	}
-	return &fileBody{f: f, fd: fd, h: md5.New()}, nil
+	b := &fileBody{f: f, fd: fd, h: md5.New()}
+	if f.id.size == 0 {
+		// Nothing will be read: the body is complete as opened.
+		if err := b.hash(nil, 0); err != nil {
+			fd.Close()
+			return nil, err
+		}
+	}
+	return b, nil
 }
 
 // fileBody is one open of a File: reads checked against its version, and

@@ -164,3 +164,22 @@ func TestFileReplaced(t *testing.T) {
 		t.Errorf("Open after the rename: %v", err)
 	}
 }
+
+// TestFileEmpty: an empty file's MD5 is known once its body is opened (no
+// read is ever made of it).
+func TestFileEmpty(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "e")
+	writeFile(t, path, nil)
+	f, err := uploader.NewFile("k", path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, err := f.Object().Open()
+	if err != nil {
+		t.Fatal(err)
+	}
+	body.Close()
+	if want := md5.Sum(nil); !bytes.Equal(f.MD5(), want[:]) {
+		t.Errorf("MD5 %x, want %x", f.MD5(), want)
+	}
+}

@@ -46,8 +46,8 @@ type Object struct {
 	// differs; the failure has Kind Integrity.
 	MD5 []byte
 	// Open returns a new Body for one attempt. The caller of Open closes it.
-	// Open may fail with an *Error of Kind Invalid, for instance when the file
-	// behind the body changed since the Object was made.
+	// Open, and the Body's reads, may fail with an *Error of Kind Invalid,
+	// for instance when the file behind the body changed (see [File]).
 	Open func() (Body, error)
 }
 
