@@ -12,6 +12,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -23,26 +24,57 @@ import (
 )
 
 // rewriteEnds overwrites the first and last n bytes of the file at path in
-// place (same size), pins a modification time distinct from the first
-// write's (a rewrite may land in the same file-system tick), and returns the
-// new contents.
-func rewriteEnds(t *testing.T, path string, n int) []byte {
-	t.Helper()
+// place (same size), sets its modification time to at (distinct from any
+// earlier write's: a rewrite may land in the same file-system tick), and
+// returns the new contents. It is called from gateway handlers, which may
+// outlive the test, so it reports errors instead of failing t.
+func rewriteEnds(path string, n int, at time.Time) ([]byte, error) {
 	cur, err := os.ReadFile(path)
-	must(t, err)
+	if err != nil {
+		return nil, err
+	}
 	f, err := os.OpenFile(path, os.O_WRONLY, 0)
-	must(t, err)
+	if err != nil {
+		return nil, err
+	}
 	patch := bytes.Repeat([]byte("NEW!"), n/4)
 	_, err = f.WriteAt(patch, 0)
-	must(t, err)
-	_, err = f.WriteAt(patch, int64(len(cur)-n))
-	must(t, err)
-	must(t, f.Close())
-	later := time.Date(2030, 1, 1, 0, 0, 0, 0, time.UTC)
-	must(t, os.Chtimes(path, later, later))
+	if err == nil {
+		_, err = f.WriteAt(patch, int64(len(cur)-n))
+	}
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	if err == nil {
+		err = os.Chtimes(path, at, at)
+	}
 	copy(cur, patch)
 	copy(cur[len(cur)-n:], patch)
-	return cur
+	return cur, err
+}
+
+// handlerErrs collects the errors of gateway handlers, for the test to
+// check once the command has returned.
+type handlerErrs struct {
+	mu   sync.Mutex
+	errs []error
+}
+
+func (h *handlerErrs) add(err error) {
+	if err != nil {
+		h.mu.Lock()
+		h.errs = append(h.errs, err)
+		h.mu.Unlock()
+	}
+}
+
+func (h *handlerErrs) check(t *testing.T) {
+	t.Helper()
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	for _, err := range h.errs {
+		t.Errorf("rewriting the file: %v", err)
+	}
 }
 
 // keyHashHex is the hex SHA-256 of key: the name of its copy in the local
@@ -83,11 +115,14 @@ func TestRewrittenMidMultipart(t *testing.T) {
 	must(t, os.Chtimes(path, old, old))
 
 	var part2 atomic.Int32
-	var newer []byte
+	var herrs handlerErrs
+	var newest atomic.Pointer[[]byte]
 	gw, url := startGateway(t, srv, gateway.TOS, func(gw *gateway.Gateway, h http.Handler) http.Handler {
 		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 			if r.Method == http.MethodPut && r.URL.Query().Get("partNumber") == "2" && part2.Add(1) == 1 {
-				newer = rewriteEnds(t, path, part)
+				b, err := rewriteEnds(path, part, time.Date(2030, 1, 1, 0, 0, 0, 0, time.UTC))
+				herrs.add(err)
+				newest.Store(&b)
 			}
 			h.ServeHTTP(w, r)
 		})
@@ -96,9 +131,11 @@ func TestRewrittenMidMultipart(t *testing.T) {
 	c.env["GW_AK"], c.env["GW_SK"] = ak, sk
 	c.config(fmt.Sprintf("targets:\n  - {name: tos, provider: tos, endpoint: '%s', region: cn-beijing, bucket: %s, access_key_id: '${GW_AK}', secret_access_key: '${GW_SK}', multipart_threshold: 5MiB}\nretry: {attempts: 1}\n", url, bucket))
 	r := c.run("--json", "--state", "st", "--part-size", "5MiB", "--part-jobs", "1", "d")
-	if part2.Load() == 0 {
+	herrs.check(t)
+	if part2.Load() == 0 || newest.Load() == nil {
 		t.Fatalf("part 2 never reached the gateway: exit %d\n%s", r.code, r.stderr)
 	}
+	newer := *newest.Load()
 	got := getObject(t, srv, bucket, "big")
 	if !bytes.Equal(got, newer) {
 		oldBody := bytes.Repeat([]byte("old."), 3*part/4)
@@ -109,8 +146,8 @@ func TestRewrittenMidMultipart(t *testing.T) {
 	if r.code != exitOK || rep.summary.Uploaded != 1 {
 		t.Fatalf("exit %d, %+v\n%s", r.code, rep.summary, r.stderr)
 	}
-	if a := rep.byKey["big"].Attempts; len(a) < 2 || a[0].Kind != "invalid" || a[0].Code != "FileChanged" || a[len(a)-1].Kind != "ok" {
-		t.Errorf("attempts %+v: want the try that saw the change (invalid, FileChanged), then the one that stored the file", a)
+	if a := rep.byKey["big"].Attempts; len(a) < 2 || a[0].Kind != "invalid" || a[len(a)-1].Kind != "ok" {
+		t.Errorf("attempts %+v: want the try that saw the change (invalid), then the one that stored the file", a)
 	}
 	if f := rep.byKey["big"]; f.MD5 != md5hex(newer) {
 		t.Errorf("report MD5 %s, want %s (the bytes stored)", f.MD5, md5hex(newer))
@@ -136,13 +173,14 @@ func TestRewrittenUntilGivenUp(t *testing.T) {
 	must(t, os.MkdirAll(filepath.Dir(path), 0o755))
 	must(t, os.WriteFile(path, bytes.Repeat([]byte("old."), 3*part/4), 0o644))
 	var n atomic.Int64
+	var herrs handlerErrs
 	gw, url := startGateway(t, srv, gateway.TOS, func(gw *gateway.Gateway, h http.Handler) http.Handler {
 		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 			if r.Method == http.MethodPut && r.URL.Query().Get("partNumber") == "2" {
-				rewriteEnds(t, path, part)
 				// A distinct time on every rewrite.
 				at := time.Date(2030, 1, 1, 0, 0, 0, 0, time.UTC).Add(time.Duration(n.Add(1)) * time.Hour)
-				must(t, os.Chtimes(path, at, at))
+				_, err := rewriteEnds(path, part, at)
+				herrs.add(err)
 			}
 			h.ServeHTTP(w, r)
 		})
@@ -151,6 +189,7 @@ func TestRewrittenUntilGivenUp(t *testing.T) {
 	c.env["GW_AK"], c.env["GW_SK"] = ak, sk
 	c.config(fmt.Sprintf("targets:\n  - {name: tos, provider: tos, endpoint: '%s', region: cn-beijing, bucket: %s, access_key_id: '${GW_AK}', secret_access_key: '${GW_SK}', multipart_threshold: 5MiB}\nretry: {attempts: 1}\n", url, bucket))
 	r := c.run("--json", "--state", "st", "--part-size", "5MiB", "--part-jobs", "1", "d")
+	herrs.check(t)
 	rep := parseReport(t, r.stdout)
 	if r.code != exitFailed || rep.summary.Failed != 1 {
 		t.Fatalf("exit %d, %+v\n%s", r.code, rep.summary, r.stderr)
@@ -267,5 +306,51 @@ func TestLocalJournalDoesNotSkipCloud(t *testing.T) {
 	r = c.run("--json", "--state", "st", "batch")
 	if rep := parseReport(t, r.stdout); r.code != exitOK || rep.summary.Skipped != 4 {
 		t.Errorf("second run: exit %d, %+v", r.code, rep.summary)
+	}
+}
+
+// TestChangedAfterEveryComplete: a file that changes after each try has
+// sent its last part (the gateway rewrites it when the complete request
+// arrives) is stored whole each time, but is not the file that is there
+// after: after three tries it fails naming the file, and the object the
+// last try stored is deleted; nothing stays as the answer for a file
+// reported failed.
+func TestChangedAfterEveryComplete(t *testing.T) {
+	srv := miniotest.Shared(t)
+	bucket := srv.NewBucket(t, "aftercomplete")
+	c := newCLI(t)
+	const part = 5 << 20
+	path := filepath.Join(c.dir, "d", "big")
+	must(t, os.MkdirAll(filepath.Dir(path), 0o755))
+	must(t, os.WriteFile(path, bytes.Repeat([]byte("old."), 2*part/4), 0o644))
+	var completes atomic.Int64
+	var herrs handlerErrs
+	gw, url := startGateway(t, srv, gateway.TOS, func(gw *gateway.Gateway, h http.Handler) http.Handler {
+		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			if r.Method == http.MethodPost && r.URL.Query().Has("uploadId") {
+				at := time.Date(2030, 1, 1, 0, 0, 0, 0, time.UTC).Add(time.Duration(completes.Add(1)) * time.Hour)
+				_, err := rewriteEnds(path, 4, at)
+				herrs.add(err)
+			}
+			h.ServeHTTP(w, r)
+		})
+	})
+	ak, sk := gw.Credentials()
+	c.env["GW_AK"], c.env["GW_SK"] = ak, sk
+	c.config(fmt.Sprintf("targets:\n  - {name: tos, provider: tos, endpoint: '%s', region: cn-beijing, bucket: %s, access_key_id: '${GW_AK}', secret_access_key: '${GW_SK}', multipart_threshold: 5MiB}\nretry: {attempts: 1}\n", url, bucket))
+	r := c.run("--json", "--state", "st", "--part-size", "5MiB", "d")
+	herrs.check(t)
+	rep := parseReport(t, r.stdout)
+	if r.code != exitFailed || rep.summary.Failed != 1 || completes.Load() != maxChangedTries {
+		t.Fatalf("exit %d, %d completes, %+v\n%s", r.code, completes.Load(), rep.summary, r.stderr)
+	}
+	if f := rep.byKey["big"]; f.Error == nil || !strings.Contains(*f.Error, "d/big changed while being uploaded") {
+		t.Errorf("report line %+v", f)
+	}
+	if got := listBucket(t, srv, bucket); len(got) != 0 {
+		t.Errorf("MinIO holds %v after the file was failed", got)
+	}
+	if keys := journalKeys(t, "st"); keys["big"] {
+		t.Errorf("the journal records a file that was not stored")
 	}
 }
