@@ -13,6 +13,10 @@ import (
 	"time"
 
 	"github.com/resilient-upload/upload/backends/backendtest"
+	"github.com/resilient-upload/upload/backends/cos"
+	"github.com/resilient-upload/upload/backends/obs"
+	"github.com/resilient-upload/upload/backends/oss"
+	"github.com/resilient-upload/upload/backends/tos"
 	"github.com/resilient-upload/upload/failover"
 	"github.com/resilient-upload/upload/integration/gateway"
 	"github.com/resilient-upload/upload/integration/miniotest"
@@ -20,42 +24,83 @@ import (
 )
 
 // TestFileChangedDuringPutEveryDialect: through each vendor's SDK and
-// gateway, a file rewritten in place after the first bytes of its PUT were
-// sent fails the attempt with Kind Invalid ("changed while being
-// uploaded", naming the file; not unavailable, which would count against
-// the target's breaker), and nothing is stored under the key.
+// gateway, a file rewritten in place after the first bytes of its upload
+// were sent, as one PUT (1 MiB) or in parts (10 MiB in 5 MiB parts), fails
+// the attempt with Kind Invalid ("changed while being uploaded", naming the
+// file; not unavailable, which would count against the target's breaker),
+// and nothing is stored under the key.
 func TestFileChangedDuringPutEveryDialect(t *testing.T) {
 	srv := miniotest.Shared(t)
 	for i, d := range gateway.Dialects {
 		t.Run(string(d), func(t *testing.T) {
 			c := newCloud(t, srv, cloudSpec{dialect: d, name: string(d) + "-changed", region: "cn-north-4", seed: int64(40 + i)})
-			path := filepath.Join(t.TempDir(), "f")
-			data := backendtest.Data(1<<20, uint64(i))
-			if err := os.WriteFile(path, data, 0o644); err != nil {
-				t.Fatal(err)
-			}
-			obj, err := uploader.FileObject("changed/f", path)
-			if err != nil {
-				t.Fatal(err)
-			}
-			var once atomic.Bool
-			ctx := uploader.WithProgress(context.Background(), func(n int64) {
-				if n > 0 && once.CompareAndSwap(false, true) {
-					rewriteInPlace(t, path, 2030)
-				}
-			})
-			_, err = c.b.Put(ctx, obj)
-			if !once.Load() {
-				t.Fatalf("no progress was reported (err %v)", err)
-			}
-			if uploader.KindOf(err) != uploader.Invalid || !strings.Contains(err.Error(), "changed while being uploaded") || !strings.Contains(err.Error(), path) {
-				t.Fatalf("Put of a file rewritten while sent: %v (kind %s); want invalid, changed while being uploaded, naming %s", err, uploader.KindOf(err), path)
-			}
-			if _, ok := c.read(t, "changed/f"); ok {
-				t.Errorf("an object was stored")
+			for _, tc := range []struct {
+				name string
+				size int
+				b    uploader.Backend
+			}{{"single", 1 << 20, c.b}, {"multipart", 10 << 20, multipartBackend(t, c)}} {
+				t.Run(tc.name, func(t *testing.T) {
+					path := filepath.Join(t.TempDir(), "f")
+					if err := os.WriteFile(path, backendtest.Data(int64(tc.size), uint64(i)), 0o644); err != nil {
+						t.Fatal(err)
+					}
+					key := "changed/" + tc.name
+					obj, err := uploader.FileObject(key, path)
+					if err != nil {
+						t.Fatal(err)
+					}
+					var once atomic.Bool
+					ctx := uploader.WithProgress(context.Background(), func(n int64) {
+						if n > 0 && once.CompareAndSwap(false, true) {
+							rewriteInPlace(t, path, 2030)
+						}
+					})
+					_, err = tc.b.Put(ctx, obj)
+					if !once.Load() {
+						t.Fatalf("no progress was reported (err %v)", err)
+					}
+					if uploader.KindOf(err) != uploader.Invalid || !strings.Contains(err.Error(), "changed while being uploaded") || !strings.Contains(err.Error(), path) {
+						t.Fatalf("Put of a file rewritten while sent: %v (kind %s); want invalid, changed while being uploaded, naming %s", err, uploader.KindOf(err), path)
+					}
+					if _, ok := c.read(t, key); ok {
+						t.Errorf("an object was stored")
+					}
+				})
 			}
 		})
 	}
+}
+
+// multipartBackend returns a second backend over c's gateway and bucket
+// that uploads anything over 5 MiB in 5 MiB parts, two at a time.
+func multipartBackend(t *testing.T, c *cloud) uploader.Backend {
+	t.Helper()
+	ak, sk := c.gw.Credentials()
+	const part, threshold, jobs = 5 << 20, 5 << 20, 2
+	var b uploader.Backend
+	var err error
+	name := c.spec.name + "-mp"
+	switch c.spec.dialect {
+	case gateway.TOS:
+		b, err = tos.New(tos.Options{Name: name, Endpoint: c.gw.URL(), Region: c.spec.region, Bucket: c.bucket, AccessKeyID: ak, SecretAccessKey: sk,
+			ResponseTimeout: scenarioResponseTimeout, PartSize: part, MultipartThreshold: threshold, PartConcurrency: jobs})
+	case gateway.OSS:
+		b, err = oss.New(oss.Options{Name: name, Endpoint: c.gw.URL(), Region: c.spec.region, Bucket: c.bucket, AccessKeyID: ak, SecretAccessKey: sk,
+			ResponseTimeout: scenarioResponseTimeout, PartSize: part, MultipartThreshold: threshold, PartConcurrency: jobs})
+	case gateway.OBS:
+		b, err = obs.New(obs.Options{Name: name, Endpoint: c.gw.URL(), Region: c.spec.region, Bucket: c.bucket, AccessKeyID: ak, SecretAccessKey: sk,
+			ResponseTimeout: scenarioResponseTimeout, PartSize: part, MultipartThreshold: threshold, PartConcurrency: jobs})
+	case gateway.COS:
+		b, err = cos.New(cos.Options{Name: name, Endpoint: c.gw.URL(), Region: c.spec.region, Bucket: c.bucket, AccessKeyID: ak, SecretAccessKey: sk,
+			ResponseTimeout: scenarioResponseTimeout, PartSize: part, MultipartThreshold: threshold, PartConcurrency: jobs})
+	default:
+		t.Fatalf("no backend for dialect %q", c.spec.dialect)
+	}
+	if err != nil {
+		t.Fatalf("backend %s: %v", name, err)
+	}
+	t.Cleanup(func() { _ = b.Close() })
+	return b
 }
 
 // rewriteInPlace flips every byte of the file at path in place (same size)
