@@ -3,10 +3,6 @@ package integration_test
 import (
 	"testing"
 
-	"github.com/resilient-upload/upload/backends/cos"
-	"github.com/resilient-upload/upload/backends/obs"
-	"github.com/resilient-upload/upload/backends/oss"
-	"github.com/resilient-upload/upload/backends/tos"
 	"github.com/resilient-upload/upload/failover"
 	"github.com/resilient-upload/upload/integration/gateway"
 	"github.com/resilient-upload/upload/integration/miniotest"
@@ -25,38 +21,8 @@ const (
 // objects above landedThreshold in parts of landedPart bytes; it replaces
 // c.b and is closed in t.Cleanup.
 func multipartBackend(t testing.TB, c *cloud) uploader.Backend {
-	t.Helper()
-	ak, sk := c.gw.Credentials()
-	var (
-		b   uploader.Backend
-		err error
-	)
-	switch c.spec.dialect {
-	case gateway.TOS:
-		b, err = tos.New(tos.Options{Name: c.spec.name, Endpoint: c.gw.URL(), Region: c.spec.region, Bucket: c.bucket,
-			AccessKeyID: ak, SecretAccessKey: sk, ResponseTimeout: scenarioResponseTimeout,
-			MultipartThreshold: landedThreshold, PartSize: landedPart})
-	case gateway.OSS:
-		b, err = oss.New(oss.Options{Name: c.spec.name, Endpoint: c.gw.URL(), Region: c.spec.region, Bucket: c.bucket,
-			AccessKeyID: ak, SecretAccessKey: sk, ResponseTimeout: scenarioResponseTimeout,
-			MultipartThreshold: landedThreshold, PartSize: landedPart})
-	case gateway.OBS:
-		b, err = obs.New(obs.Options{Name: c.spec.name, Endpoint: c.gw.URL(), Region: c.spec.region, Bucket: c.bucket,
-			AccessKeyID: ak, SecretAccessKey: sk, ResponseTimeout: scenarioResponseTimeout,
-			MultipartThreshold: landedThreshold, PartSize: landedPart})
-	case gateway.COS:
-		b, err = cos.New(cos.Options{Name: c.spec.name, Endpoint: c.gw.URL(), Region: c.spec.region, Bucket: c.bucket,
-			AccessKeyID: ak, SecretAccessKey: sk, ResponseTimeout: scenarioResponseTimeout,
-			MultipartThreshold: landedThreshold, PartSize: landedPart})
-	default:
-		t.Fatalf("no backend for dialect %q", c.spec.dialect)
-	}
-	if err != nil {
-		t.Fatalf("backend %s: %v", c.spec.name, err)
-	}
-	t.Cleanup(func() { _ = b.Close() })
-	c.b = b
-	return b
+	c.b = partedBackend(t, c, c.spec.name, landedThreshold, landedPart, 0)
+	return c.b
 }
 
 // landedSpecs are the clouds the landed scenarios run on, one per dialect.

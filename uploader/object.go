@@ -10,7 +10,6 @@ import (
 	"strconv"
 	"strings"
 	"sync"
-	"time"
 	"unicode/utf8"
 )
 
@@ -47,8 +46,8 @@ type Object struct {
 	// differs; the failure has Kind Integrity.
 	MD5 []byte
 	// Open returns a new Body for one attempt. The caller of Open closes it.
-	// Open may fail with an *Error of Kind Invalid, for instance when the file
-	// behind the body changed since the Object was made.
+	// Open, and the Body's reads, may fail with an *Error of Kind Invalid,
+	// for instance when the file behind the body changed (see [File]).
 	Open func() (Body, error)
 }
 
@@ -125,48 +124,20 @@ func ValidateKey(key string) error {
 }
 
 // FileObject returns an Object for the regular file at path, stored under
-// key. Every attempt re-opens the file; if its size or modification time
-// changed since FileObject, Open fails with Kind Invalid, so a file being
-// rewritten is never stored half old, half new.
+// key: [NewFile] then [File.Object]. Every attempt re-opens the file, and
+// the body hands out the bytes of the version FileObject saw only: a file
+// changed before or while it is read fails the read with Kind Invalid, so it
+// is never stored half old, half new. Use NewFile to learn the MD5 of the
+// bytes read and to check the file after the upload.
 //
 // A path that is missing, unreadable, a directory or not a regular file gives
 // an *Error of Kind Invalid that names the path.
 func FileObject(key, path string) (Object, error) {
-	fi, err := os.Stat(path)
+	f, err := NewFile(key, path)
 	if err != nil {
-		return Object{}, fileError(key, path, err)
+		return Object{}, err
 	}
-	if !fi.Mode().IsRegular() {
-		what := "not a regular file"
-		if fi.IsDir() {
-			what = "a directory"
-		}
-		return Object{}, &Error{Kind: Invalid, Op: "open", Key: key,
-			Message: fmt.Sprintf("%s is %s", path, what)}
-	}
-	size, mtime := fi.Size(), fi.ModTime()
-	return Object{
-		Key:  key,
-		Size: size,
-		Open: func() (Body, error) {
-			f, err := os.Open(path)
-			if err != nil {
-				return nil, fileError(key, path, err)
-			}
-			fi, err := f.Stat()
-			if err != nil {
-				f.Close()
-				return nil, fileError(key, path, err)
-			}
-			if fi.Size() != size || !fi.ModTime().Equal(mtime) {
-				f.Close()
-				return nil, &Error{Kind: Invalid, Op: "open", Key: key,
-					Message: fmt.Sprintf("%s changed since it was queued (size %d -> %d, modified %s)",
-						path, size, fi.Size(), fi.ModTime().Format(time.RFC3339Nano))}
-			}
-			return f, nil
-		},
-	}, nil
+	return f.Object(), nil
 }
 
 func fileError(key, path string, err error) error {

@@ -70,8 +70,13 @@ func (b *Backend) classify(ctx context.Context, op, key string, err error, sg si
 				Message: "the TOS SDK refused the request: " + strings.TrimSpace(ce.Message), Err: err}
 		}
 		// TosClientError has no Unwrap: its Cause is the transport's
-		// error (a *url.Error around a net, TLS or context error).
+		// error (a *url.Error around a net, TLS or context error, or
+		// around the body's own error when reading it failed).
 		cause = ce.Cause
+		if e := uploader.AsError(cause); e != nil {
+			b.own(e)
+			return e
+		}
 	}
 	if ctx == nil {
 		if errors.Is(cause, context.Canceled) {

@@ -309,11 +309,15 @@ Output:
   kind, what to check.
 
 Resume (--state FILE):
-  An append-only journal of the files stored: key, size, mtime, MD5, target.
-  A rerun skips a file whose key, size, mtime and MD5 match a record on a
-  target still configured, even if it went to another target after a
-  failover; files only in the local backup are skipped too, and counted as
-  such. Interrupting (Ctrl-C, SIGTERM) stops starting new files, lets those
+  An append-only journal of the files stored: key, size, mtime, target and
+  the MD5 of the bytes stored. A rerun skips a file whose key, size, mtime
+  and MD5 match a record on a target still configured, even if it went to
+  another target after a failover. A record of the local directory counts
+  only while its copy is there and reads back whole; a copy that is gone
+  counts only if a cloud holds the object with that MD5 (drained); a
+  record made while the local directory was the only target never counts
+  once a cloud is configured. Files only in the local backup are skipped
+  and counted as such. Interrupting (Ctrl-C, SIGTERM) stops starting new files, lets those
   in flight finish and records them; a second interrupt aborts them.
 
 Sharding (--shard I/N):

@@ -67,8 +67,10 @@ type nopDisplay struct{ w io.Writer }
 func (d nopDisplay) Writer() io.Writer { return d.w }
 func (d nopDisplay) Stop()             {}
 
-// lineDisplay prints a plain line every interval, for logs and pipes.
+// lineDisplay prints a plain line every interval, for logs and pipes. Its
+// lines and those written through Writer are serialized by mu.
 type lineDisplay struct {
+	mu       sync.Mutex
 	w        io.Writer
 	m        *meter
 	what     string
@@ -89,7 +91,10 @@ func newLineDisplay(w io.Writer, m *meter, what string, every time.Duration, sta
 		for {
 			select {
 			case <-t.C:
-				fmt.Fprintln(d.w, d.line())
+				line := d.line()
+				d.mu.Lock()
+				fmt.Fprintln(d.w, line)
+				d.mu.Unlock()
 			case <-d.stopCh:
 				return
 			}
@@ -131,7 +136,16 @@ func (d *lineDisplay) line() string {
 	return s
 }
 
-func (d *lineDisplay) Writer() io.Writer { return d.w }
+func (d *lineDisplay) Writer() io.Writer { return lockedWriter{d} }
+
+// lockedWriter writes to a lineDisplay's writer under its lock.
+type lockedWriter struct{ d *lineDisplay }
+
+func (w lockedWriter) Write(p []byte) (int, error) {
+	w.d.mu.Lock()
+	defer w.d.mu.Unlock()
+	return w.d.w.Write(p)
+}
 
 func (d *lineDisplay) Stop() {
 	d.stopOnce.Do(func() { close(d.stopCh) })

@@ -300,21 +300,21 @@ func (b *batch) one(ctx context.Context, job fileJob) {
 		fail(fmt.Errorf("the key is refused: %w", err))
 		return
 	}
-	fi, err := os.Stat(job.path)
-	if err != nil {
+	if _, err := os.Stat(job.path); err != nil {
 		fail(statError(job.path, err))
 		return
 	}
-	obj, err := uploader.FileObject(job.key, job.path)
+	file, err := uploader.NewFile(job.key, job.path)
 	if err != nil {
 		fail(err)
 		return
 	}
+	obj := file.Object()
 	if obj.Size != r.Size {
 		b.meter.bytesTotal.Add(obj.Size - r.Size)
 		r.Size, fp.size = obj.Size, obj.Size
 	}
-	mtime := fi.ModTime().UnixNano()
+	mtime := file.ModTime().UnixNano()
 	if b.j != nil {
 		if rec, ok := b.j.lookup(job.key); ok && rec.Size == obj.Size && rec.MtimeNS == mtime && b.set.knows(rec) {
 			sum, err := fileMD5(ctx, job.path)
@@ -323,15 +323,11 @@ func (b *batch) one(ctx context.Context, job fileJob) {
 				return
 			}
 			if hex.EncodeToString(sum) == rec.MD5 {
-				r.Status, r.Target, r.Provider, r.URL, r.MD5 = statusSkipped, rec.Target, rec.Provider, rec.URL, rec.MD5
-				inBackup := false
-				if rec.BackedUp && b.set.isBackup(rec.Target) {
-					if _, err := b.set.backup.Stat(ctx, job.key); err == nil {
-						inBackup = true
-					}
+				if c, ok := b.checkClaim(ctx, job.key, rec); ok {
+					r.Status, r.Target, r.Provider, r.URL, r.MD5 = statusSkipped, c.target, c.provider, c.url, rec.MD5
+					b.finish(r, uploader.Result{}, nil, c.inBackup, fp)
+					return
 				}
-				b.finish(r, uploader.Result{}, nil, inBackup, fp)
-				return
 			}
 			obj.MD5 = sum
 		}
@@ -344,7 +340,7 @@ func (b *batch) one(ctx context.Context, job fileJob) {
 		b.finish(r, uploader.Result{}, nil, false, fp)
 		return
 	}
-	res, err := b.set.u.Upload(uploader.WithProgress(ctx, fp.add), obj)
+	res, file, err := b.uploadFile(ctx, file, obj.MD5, r, fp)
 	r.Attempts = attemptsReport(res.Attempts)
 	if err != nil {
 		if ctx.Err() != nil && uploader.KindOf(err) == uploader.Canceled {
@@ -357,23 +353,17 @@ func (b *batch) one(ctx context.Context, job fileJob) {
 	if b.set.isBackup(res.Target) {
 		r.Status = statusBackedUp
 	}
+	// The digest of the bytes stored: the server's (single PUT, verified
+	// against the bytes read), else the MD5 of the bytes read for the upload
+	// that stored the object. Never a hash of the file made afterwards.
 	r.Target, r.Provider, r.URL, r.ETag, r.MD5 = res.Target, res.Provider, res.URL, res.ETag, res.MD5
 	r.Unverified = res.Unverified
-	if r.MD5 == "" && obj.MD5 != nil {
-		r.MD5 = hex.EncodeToString(obj.MD5)
+	if r.MD5 == "" && file.MD5() != nil {
+		r.MD5 = hex.EncodeToString(file.MD5())
 	}
-	if b.j != nil {
-		sum := r.MD5
-		if sum == "" {
-			// A multipart upload: no MD5 came back; hash the file for the
-			// journal (a file changed meanwhile has another mtime, so the
-			// rerun uploads it again).
-			if s, err := fileMD5(context.WithoutCancel(ctx), job.path); err == nil {
-				sum = hex.EncodeToString(s)
-			}
-		}
+	if b.j != nil && r.MD5 != "" {
 		d, _ := b.set.describe(res.Target)
-		b.j.add(stateRecord{Key: job.key, Path: job.path, Size: obj.Size, MtimeNS: mtime, MD5: sum,
+		b.j.add(stateRecord{Key: job.key, Path: job.path, Size: file.Size(), MtimeNS: file.ModTime().UnixNano(), MD5: r.MD5,
 			Target: res.Target, Provider: res.Provider, Endpoint: d.Endpoint, Bucket: d.Bucket, URL: res.URL,
 			BackedUp: r.Status == statusBackedUp, Time: b.a.now().UTC().Format("2006-01-02T15:04:05.000Z07:00")})
 	}
