@@ -141,12 +141,12 @@ func (a *app) commands(ctx context.Context) *cobra.Command {
 	pf.BoolVar(&common.quiet, "quiet", false, "no progress and no summary; errors still go to standard error")
 
 	fl := root.Flags()
-	fl.StringVar(&uf.prefix, "prefix", "", "prepend `P` to every key, as is (end it with / for a directory)")
+	fl.StringVar(&uf.prefix, "prefix", "", "put every key under `P`, joined like a directory: --prefix backups/2026 index.html is backups/2026/index.html")
 	fl.IntVar(&uf.jobs, "jobs", 16, "upload `N` files at once")
 	fl.StringVar(&uf.partSize, "part-size", "", "multipart part `SIZE`, e.g. 16MiB or 8M, 5MiB to 5GiB (default: each target's part_size, else 16MiB)")
 	fl.IntVar(&uf.partJobs, "part-jobs", 0, "send `N` parts of one file at once (default: each target's part_jobs, else 4)")
 	fl.StringVar(&uf.state, "state", "", "resume journal `FILE`: a rerun skips files stored already (same size, mtime and MD5)")
-	fl.BoolVar(&uf.dryRun, "dry-run", false, "check the configuration and the files, and list what would be uploaded; upload nothing")
+	fl.BoolVar(&uf.dryRun, "dry-run", false, "check the configuration and the files, and list each file that would be uploaded (PATH -> TARGET KEY SIZE); write nothing anywhere")
 	fl.StringVar(&uf.shard, "shard", "", "upload only shard `I/N` of the files (I from 0 to N-1), by the FNV-1a hash of the key")
 	root.Flags().SortFlags = false
 
@@ -185,7 +185,9 @@ Paths:
   ends them.
 
 Keys:
-  --prefix, as is, then the path relative to the PATH argument, with "/" on
+  --prefix joined like a directory (exactly one "/" between it and the rest,
+  whether or not it ends with "/"), then the path relative to the PATH
+  argument, with "/" on
   every system (a file argument's key is its base name; a path from standard
   input is used as written, cleaned, without a leading "./" or "/"). A key a
   provider would refuse (empty, "..", control characters, over 1024 bytes) or
@@ -251,9 +253,12 @@ Environment:
   requests). XDG_CONFIG_HOME and HOME locate the configuration.
 
 Output:
-  Standard output: without --json, "path -> key -> URL" for each file stored;
-  with --json, one JSON object per file:
-    {"path", "key", "size", "status": "uploaded"|"backed_up"|"failed"|"skipped",
+  Standard output: without --json, "path -> key -> URL" for each file stored
+  (with --dry-run, "path -> target key size" for each file that would be
+  uploaded, size in bytes, target the first in failover order); with
+  --json, one JSON object per file:
+    {"path", "key", "size", "status": "uploaded"|"backed_up"|"failed"|"skipped"|
+     "would_upload" (--dry-run; skipped is for files already stored),
      "target", "provider", "url", "etag", "md5", "attempts": [{"target", "kind",
      "code", "status", "request_id", "skew_ms", "skew_corrected", "start",
      "elapsed_ms"}], "error"}

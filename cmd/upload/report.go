@@ -19,7 +19,9 @@ const (
 	statusUploaded = "uploaded"  // stored on a cloud target (or the only, local, target)
 	statusBackedUp = "backed_up" // only in the local backup: nothing lost, run upload drain
 	statusFailed   = "failed"    // stored nowhere
-	statusSkipped  = "skipped"   // already stored (--state), or --dry-run
+	statusSkipped  = "skipped"   // already stored (--state)
+	// statusWouldUpload is --dry-run's: the file would be uploaded.
+	statusWouldUpload = "would_upload"
 )
 
 // fileReport is one line of the --json report: exactly these keys, for
@@ -82,13 +84,17 @@ type summaryBody struct {
 	BackedUp int `json:"backed_up"`
 	Failed   int `json:"failed"`
 	Skipped  int `json:"skipped"`
+	// WouldUpload counts --dry-run's would-be uploads.
+	WouldUpload int `json:"would_upload"`
 	// SkippedInBackup counts the skipped files that are still only in the
 	// local backup.
 	SkippedInBackup int `json:"skipped_in_backup"`
 	// Bytes were stored by this run; BytesSkipped were already stored.
 	Bytes        int64 `json:"bytes"`
 	BytesSkipped int64 `json:"bytes_skipped"`
-	DurationMS   int64 `json:"duration_ms"`
+	// BytesWouldUpload is what --dry-run would upload.
+	BytesWouldUpload int64 `json:"bytes_would_upload"`
+	DurationMS       int64 `json:"duration_ms"`
 	// NotStarted counts files found but not started because of an
 	// interruption; OutOfShard the files left to other shards.
 	Interrupted bool            `json:"interrupted"`
@@ -180,6 +186,9 @@ func (t *tally) add(r *fileReport, res uploader.Result, err error, inBackup bool
 		if len(t.failures) < 10 {
 			t.failures = append(t.failures, r.Path)
 		}
+	case statusWouldUpload:
+		b.WouldUpload++
+		b.BytesWouldUpload += r.Size
 	case statusSkipped:
 		b.Skipped++
 		b.BytesSkipped += r.Size
@@ -333,7 +342,7 @@ func humanSummary(w io.Writer, b summaryBody, t *tally, set *targetSet) {
 		}
 	}
 	if b.DryRun {
-		fmt.Fprintf(w, "upload: dry run, nothing was uploaded: %s (%s) would be uploaded", files(b.Skipped-t.journaled), formatBytes(b.BytesSkipped-t.journaledBytes))
+		fmt.Fprintf(w, "upload: dry run, nothing was uploaded: %s (%s) would be uploaded", files(b.WouldUpload), formatBytes(b.BytesWouldUpload))
 		if t.journaled > 0 {
 			fmt.Fprintf(w, ", %d are already stored (--state)", t.journaled)
 		}

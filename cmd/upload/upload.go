@@ -58,6 +58,7 @@ func (a *app) runUpload(ctx context.Context, f *uploadFlags, args []string) erro
 	}
 	var o overrides
 	o.PartJobs = f.partJobs
+	o.NoCreate = f.dryRun
 	if f.partSize != "" {
 		n, err := parseSize(f.partSize)
 		if err != nil {
@@ -88,15 +89,22 @@ func (a *app) runUpload(ctx context.Context, f *uploadFlags, args []string) erro
 	}
 	defer set.close()
 	var j *journal
-	if f.state != "" {
+	var stateInfo os.FileInfo
+	if f.state != "" && f.dryRun {
+		var cleanup func()
+		if j, stateInfo, cleanup, err = openJournalCopy(f.state, a.now()); err != nil {
+			return &configError{[]string{err.Error()}}
+		}
+		defer cleanup()
+	} else if f.state != "" {
 		if j, err = openJournal(f.state, a.now()); err != nil {
 			return &configError{[]string{err.Error()}}
 		}
-		if j.ignored > 0 {
+		if j != nil && j.ignored > 0 {
 			fmt.Fprintf(a.stderr, "upload: --state %s: %d unreadable lines ignored\n", f.state, j.ignored)
 		}
 	}
-	b := &batch{a: a, f: f, set: set, j: j, shard: sh, tally: newTally(set),
+	b := &batch{a: a, f: f, set: set, j: j, stateInfo: stateInfo, shard: sh, tally: newTally(set),
 		meter: &meter{start: a.now()}, keys: map[string]string{}}
 	code := b.run(ctx, args)
 	return &exitError{code}
@@ -104,14 +112,16 @@ func (a *app) runUpload(ctx context.Context, f *uploadFlags, args []string) erro
 
 // batch is one run of the upload command.
 type batch struct {
-	a     *app
-	f     *uploadFlags
-	set   *targetSet
-	j     *journal
-	shard shard
-	tally *tally
-	meter *meter
-	json  *jsonWriter
+	a   *app
+	f   *uploadFlags
+	set *targetSet
+	j   *journal
+	// stateInfo is the --state file when j reads a copy of it (--dry-run).
+	stateInfo os.FileInfo
+	shard     shard
+	tally     *tally
+	meter     *meter
+	json      *jsonWriter
 
 	mu      sync.Mutex // guards disp and the writes through it
 	disp    display
@@ -188,6 +198,9 @@ func (b *batch) run(ctx context.Context, args []string) int {
 		if fi, err := b.j.f.Stat(); err == nil {
 			skip = append(skip, fi)
 		}
+	}
+	if b.stateInfo != nil {
+		skip = append(skip, b.stateInfo)
 	}
 	jobs := make(chan fileJob, 64)
 	w := &walker{prefix: b.f.prefix, stdin: a.stdin, skip: skip, note: b.note, out: jobs}
@@ -328,11 +341,7 @@ func (b *batch) one(ctx context.Context, job fileJob) {
 		}
 	}
 	if b.f.dryRun {
-		r.Status = statusSkipped
-		if obj.MD5 != nil {
-			r.MD5 = hex.EncodeToString(obj.MD5)
-		}
-		b.finish(r, uploader.Result{}, nil, false, fp)
+		b.planned(r, obj, fp)
 		return
 	}
 	res, err := b.set.u.Upload(uploader.WithProgress(ctx, fp.add), obj)
@@ -395,10 +404,13 @@ func (b *batch) finish(r *fileReport, res uploader.Result, err error, inBackup b
 		b.json.write(r)
 		return
 	}
-	if b.f.quiet || (r.Status != statusUploaded && r.Status != statusBackedUp) {
+	if b.f.quiet || (r.Status != statusUploaded && r.Status != statusBackedUp && r.Status != statusWouldUpload) {
 		return
 	}
 	line := fmt.Sprintf("%s -> %s -> %s\n", r.Path, r.Key, r.URL)
+	if r.Status == statusWouldUpload {
+		line = plannedLine(r)
+	}
 	if b.liveOut {
 		b.mu.Lock()
 		io.WriteString(b.disp.Writer(), line)

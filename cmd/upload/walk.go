@@ -90,13 +90,13 @@ func (w *walker) stdinList(ctx context.Context) {
 		fi, err := os.Stat(p)
 		switch {
 		case err != nil:
-			w.send(ctx, fileJob{path: p, key: w.prefix + key, err: statError(p, err)})
+			w.send(ctx, fileJob{path: p, key: joinKey(w.prefix, key), err: statError(p, err)})
 		case fi.IsDir():
-			w.send(ctx, fileJob{path: p, key: w.prefix + key, err: errors.New("is a directory; paths read from standard input must be files (give directories as arguments)")})
+			w.send(ctx, fileJob{path: p, key: joinKey(w.prefix, key), err: errors.New("is a directory; paths read from standard input must be files (give directories as arguments)")})
 		case w.skipped(fi):
 			w.note("%s: skipped (the upload state file)", p)
 		default:
-			w.send(ctx, w.fileJob(p, w.prefix+key, fi))
+			w.send(ctx, w.fileJob(p, joinKey(w.prefix, key), fi))
 		}
 	}
 	if err := sc.Err(); err != nil {
@@ -109,7 +109,7 @@ func (w *walker) stdinList(ctx context.Context) {
 func (w *walker) arg(ctx context.Context, arg string) {
 	fi, err := os.Stat(arg)
 	if err != nil {
-		w.send(ctx, fileJob{path: arg, key: w.prefix + filepath.Base(arg), err: statError(arg, err)})
+		w.send(ctx, fileJob{path: arg, key: joinKey(w.prefix, filepath.Base(arg)), err: statError(arg, err)})
 		return
 	}
 	if !fi.IsDir() {
@@ -117,7 +117,7 @@ func (w *walker) arg(ctx context.Context, arg string) {
 			w.note("%s: skipped (the upload state file)", arg)
 			return
 		}
-		w.send(ctx, w.fileJob(arg, w.prefix+filepath.Base(arg), fi))
+		w.send(ctx, w.fileJob(arg, joinKey(w.prefix, filepath.Base(arg)), fi))
 		return
 	}
 	w.dir(ctx, arg, "", []os.FileInfo{fi})
@@ -143,14 +143,14 @@ func (w *walker) dir(ctx context.Context, p, rel string, stack []os.FileInfo) bo
 		crel := path.Join(rel, e.Name())
 		fi, err := os.Stat(cp) // follows symbolic links
 		if err != nil {
-			if !w.send(ctx, fileJob{path: cp, key: w.prefix + crel, err: statError(cp, err)}) {
+			if !w.send(ctx, fileJob{path: cp, key: joinKey(w.prefix, crel), err: statError(cp, err)}) {
 				return false
 			}
 			continue
 		}
 		if fi.IsDir() {
 			if loop := ancestor(stack, fi); loop >= 0 {
-				if !w.send(ctx, fileJob{path: cp, key: w.prefix + crel,
+				if !w.send(ctx, fileJob{path: cp, key: joinKey(w.prefix, crel),
 					err: fmt.Errorf("symbolic link loop: it leads back to a directory above it; not followed")}) {
 					return false
 				}
@@ -165,7 +165,7 @@ func (w *walker) dir(ctx context.Context, p, rel string, stack []os.FileInfo) bo
 			w.note("%s: skipped (the upload state file)", cp)
 			continue
 		}
-		if !w.send(ctx, w.fileJob(cp, w.prefix+crel, fi)) {
+		if !w.send(ctx, w.fileJob(cp, joinKey(w.prefix, crel), fi)) {
 			return false
 		}
 	}

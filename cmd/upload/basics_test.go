@@ -1,0 +1,158 @@
+package main
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/resilient-upload/upload/integration/miniotest"
+)
+
+// execCLI runs the command as a child process (see cliCommand) in dir,
+// with stdin, and returns its exit status and output.
+func execCLI(t *testing.T, dir string, env map[string]string, stdin string, args ...string) result {
+	t.Helper()
+	cmd := cliCommand(t, dir, env, args...)
+	cmd.Stdin = strings.NewReader(stdin)
+	var out, errb strings.Builder
+	cmd.Stdout, cmd.Stderr = &out, &errb
+	err := cmd.Run()
+	code := 0
+	var ee *exec.ExitError
+	switch {
+	case errors.As(err, &ee):
+		code = ee.ExitCode()
+	case err != nil:
+		t.Fatalf("running upload %v: %v", args, err)
+	}
+	return result{code: code, stdout: out.String(), stderr: errb.String()}
+}
+
+// TestPrefixJoinsLikeDirectory: --prefix and the relative key meet with
+// exactly one "/", whether or not the prefix ends with one.
+func TestPrefixJoinsLikeDirectory(t *testing.T) {
+	dir := t.TempDir()
+	writeTree(t, dir, map[string]string{"index.html": "<p>", "site/a/b.txt": "b"})
+	for _, tc := range []struct {
+		prefix string
+		args   []string
+		want   []string
+	}{
+		{"backups/2026", []string{"index.html"}, []string{"backups/2026/index.html"}},
+		{"backups/2026/", []string{"index.html"}, []string{"backups/2026/index.html"}},
+		{"backups//", []string{"site"}, []string{"backups/a/b.txt"}},
+		{"p", []string{"-"}, []string{"p/site/a/b.txt"}},
+	} {
+		args := append([]string{"--json", "--dry-run", "--prefix", tc.prefix}, tc.args...)
+		r := execCLI(t, dir, nil, "./site/a/b.txt\n", args...)
+		rep := parseReport(t, r.stdout)
+		got := keys(rep.byKey)
+		if r.code != exitOK || strings.Join(got, ",") != strings.Join(tc.want, ",") {
+			t.Errorf("--prefix %q %v: exit %d, keys %q, want %q\n%s", tc.prefix, tc.args, r.code, got, tc.want, r.stderr)
+		}
+	}
+	// A real upload to the default local store keeps the joined key.
+	r := execCLI(t, dir, nil, "", "--json", "--prefix", "backups/2026", "index.html")
+	if _, ok := readLocal(t, filepath.Join(dir, "uploads"), "backups/2026/index.html"); r.code != exitOK || !ok {
+		t.Errorf("upload --prefix backups/2026 index.html: exit %d, stored under backups/2026/index.html: %v\n%s", r.code, ok, r.stderr)
+	}
+}
+
+// TestDryRunListsAndWritesNothing: a dry run lists each planned upload
+// (path -> target key size; status would_upload in --json), tells files
+// already stored (skipped) apart, and creates nothing: no ./uploads, no
+// state file.
+func TestDryRunListsAndWritesNothing(t *testing.T) {
+	dir := t.TempDir()
+	writeTree(t, dir, map[string]string{"d/a.txt": "a", "d/sub/b.bin": "bb"})
+	r := execCLI(t, dir, nil, "", "--dry-run", "--state", "st", "d")
+	if r.code != exitOK {
+		t.Fatalf("exit %d\n%s", r.code, r.stderr)
+	}
+	for _, w := range []string{"d/a.txt -> local a.txt 1\n", "d/sub/b.bin -> local sub/b.bin 2\n"} {
+		if !strings.Contains(r.stdout, w) {
+			t.Errorf("the dry run does not list %q:\n%s", w, r.stdout)
+		}
+	}
+	for _, p := range []string{"uploads", "st"} {
+		if _, err := os.Stat(filepath.Join(dir, p)); !errors.Is(err, os.ErrNotExist) {
+			t.Errorf("the dry run created %s (%v)", p, err)
+		}
+	}
+	r = execCLI(t, dir, nil, "", "--dry-run", "--json", "d")
+	rep := parseReport(t, r.stdout)
+	for _, k := range []string{"a.txt", "sub/b.bin"} {
+		if f := rep.byKey[k]; f.Status != statusWouldUpload || f.Target != "local" {
+			t.Errorf("%s: status %q target %q, want would_upload on local", k, f.Status, f.Target)
+		}
+	}
+	if rep.summary.Skipped != 0 || rep.summary.WouldUpload != 2 {
+		t.Errorf("summary %+v", rep.summary)
+	}
+	if _, err := os.Stat(filepath.Join(dir, "uploads")); !errors.Is(err, os.ErrNotExist) {
+		t.Errorf("the --json dry run created ./uploads (%v)", err)
+	}
+
+	// After a real upload with --state, the dry run calls a's copy skipped
+	// and lists only the changed file; the journal is left as it was.
+	if r := execCLI(t, dir, nil, "", "--state", "st", "d"); r.code != exitOK {
+		t.Fatalf("upload: exit %d\n%s", r.code, r.stderr)
+	}
+	before, err := os.ReadFile(filepath.Join(dir, "st"))
+	must(t, err)
+	writeTree(t, dir, map[string]string{"d/sub/b.bin": "changed"})
+	r = execCLI(t, dir, nil, "", "--dry-run", "--json", "--state", "st", "d")
+	rep = parseReport(t, r.stdout)
+	if rep.byKey["a.txt"].Status != statusSkipped || rep.byKey["sub/b.bin"].Status != statusWouldUpload {
+		t.Errorf("dry run after an upload: a.txt %q, sub/b.bin %q", rep.byKey["a.txt"].Status, rep.byKey["sub/b.bin"].Status)
+	}
+	after, err := os.ReadFile(filepath.Join(dir, "st"))
+	must(t, err)
+	if string(before) != string(after) {
+		t.Errorf("the dry run changed the journal")
+	}
+}
+
+// TestDoctorBucketAndKeyForm: doctor does not call a missing bucket
+// reachable, and does not warn about the length of an S3 (MinIO) secret,
+// a format no vendor defines.
+func TestDoctorBucketAndKeyForm(t *testing.T) {
+	srv := miniotest.Shared(t)
+	bucket := srv.NewBucket(t, "doc")
+	dir := t.TempDir()
+	env := map[string]string{"MINIO_AK": srv.AccessKey, "MINIO_SK": srv.SecretKey, "SHORT_SK": "short"}
+	writeTree(t, dir, map[string]string{"upload.yaml": fmt.Sprintf(`targets:
+  - {name: present, provider: s3, endpoint: '%s', bucket: %s, access_key_id: '${MINIO_AK}', secret_access_key: '${MINIO_SK}'}
+  - {name: missing, provider: s3, endpoint: '%s', bucket: no-such-bucket-here, access_key_id: '${MINIO_AK}', secret_access_key: '${MINIO_SK}'}
+  - {name: shortkey, provider: s3, endpoint: '%s', bucket: %s, access_key_id: '${MINIO_AK}', secret_access_key: '${SHORT_SK}'}
+`, srv.URL, bucket, srv.URL, srv.URL, bucket)})
+	r := execCLI(t, dir, env, "", "doctor")
+	t.Logf("doctor:\n%s", r.stdout)
+	if r.code != exitFailed {
+		t.Errorf("exit %d, want 1", r.code)
+	}
+	section := func(name string) string {
+		i := strings.Index(r.stdout, name+" (")
+		j := strings.Index(r.stdout[max(i, 0):], "=> "+name)
+		if i < 0 || j < 0 {
+			t.Fatalf("no section for %s", name)
+		}
+		return r.stdout[i : i+j]
+	}
+	if s := section("present"); !strings.Contains(s, "ok   bucket: bucket") {
+		t.Errorf("present: the bucket check does not pass:\n%s", s)
+	}
+	if s := section("missing"); strings.Contains(s, "reachable") || !strings.Contains(s, "FAIL bucket:") || !strings.Contains(s, "NoSuchBucket") {
+		t.Errorf("missing: the bucket check does not fail with NoSuchBucket:\n%s", s)
+	}
+	if s := section("shortkey"); strings.Contains(s, "secret is only") {
+		t.Errorf("shortkey: a secret-length warning for an S3 key:\n%s", s)
+	}
+	if strings.Contains(r.stdout+r.stderr, srv.SecretKey) {
+		t.Error("doctor printed a secret")
+	}
+}
