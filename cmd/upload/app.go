@@ -121,13 +121,16 @@ func (a *app) commands(ctx context.Context) *cobra.Command {
 		Long:  rootHelp,
 		Args:  cobra.ArbitraryArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
+			if err := commandSuggestion(cmd, args); err != nil {
+				return err
+			}
 			uf.commonFlags = common
 			return a.runUpload(ctx, uf, args)
 		},
+		Version:               readBuildInfo().short(),
 		SilenceErrors:         true,
 		SilenceUsage:          true,
 		DisableFlagsInUseLine: true,
-		CompletionOptions:     cobra.CompletionOptions{DisableDefaultCmd: true},
 	}
 	root.SetIn(a.stdin)
 	root.SetOut(a.stdout)
@@ -152,6 +155,9 @@ func (a *app) commands(ctx context.Context) *cobra.Command {
 
 	root.AddCommand(a.doctorCommand(ctx, &common), a.drainCommand(ctx, &common))
 	root.AddCommand(a.gatewayCommand(ctx, &common))
+	root.AddCommand(a.versionCommand())
+	root.SetVersionTemplate("{{.Version}}\n")
+	root.SuggestionsMinimumDistance = 2
 	return root
 }
 
@@ -181,8 +187,10 @@ Paths:
   not followed. Named pipes, sockets and devices are reported, not read.
   Empty files are uploaded. "-" reads paths from standard input, one per
   line; each must be a file. A file named like a command (doctor, drain,
-  help) is given as ./doctor. Flags may come before or after the paths; "--"
-  ends them.
+  gateway, version, completion, help) is given as ./doctor; a first PATH
+  that does not exist but is close to a command name ("upload docter") is a
+  usage error that suggests the command. Flags may come before or after the
+  paths; "--" ends them.
 
 Keys:
   --prefix joined like a directory (exactly one "/" between it and the rest,

@@ -156,3 +156,42 @@ func TestDoctorBucketAndKeyForm(t *testing.T) {
 		t.Error("doctor printed a secret")
 	}
 }
+
+// TestConventions: --version and upload version tell the module, the Go
+// and SDK versions from the build information; upload completion writes
+// each shell's script; a first argument that is no file but is close to
+// a command name is a usage error with a suggestion, not a file stored
+// nowhere. A real file of that name is still uploaded.
+func TestConventions(t *testing.T) {
+	dir := t.TempDir()
+	r := execCLI(t, dir, nil, "", "--version")
+	if r.code != exitOK || !strings.HasPrefix(r.stdout, "upload ") || !strings.Contains(r.stdout, "go1.") {
+		t.Errorf("--version: exit %d\n%s%s", r.code, r.stdout, r.stderr)
+	}
+	r = execCLI(t, dir, nil, "", "version")
+	for _, w := range []string{"upload ", "go: go1.", "github.com/volcengine/ve-tos-golang-sdk/v2 v", "github.com/aliyun/aliyun-oss-go-sdk v",
+		"github.com/huaweicloud/huaweicloud-sdk-go-obs v", "github.com/tencentyun/cos-go-sdk-v5 v", "github.com/minio/minio-go/v7 v"} {
+		if r.code != exitOK || !strings.Contains(r.stdout, w) {
+			t.Errorf("upload version: exit %d, does not say %q:\n%s%s", r.code, w, r.stdout, r.stderr)
+		}
+	}
+	for shell, w := range map[string]string{"bash": "complete -o default -F __start_upload upload", "zsh": "#compdef upload",
+		"fish": "complete -c upload", "powershell": "Register-ArgumentCompleter"} {
+		if r := execCLI(t, dir, nil, "", "completion", shell); r.code != exitOK || !strings.Contains(r.stdout, w) {
+			t.Errorf("upload completion %s: exit %d, no %q\n%s", shell, r.code, w, r.stderr)
+		}
+	}
+	for arg, w := range map[string]string{"docter": "did you mean \"doctor\"?", "drian": "did you mean \"drain\"?", "versoin": "did you mean \"version\"?"} {
+		r := execCLI(t, dir, nil, "", arg)
+		if r.code != exitUsage || !strings.Contains(r.stderr, w) || strings.Contains(r.stderr, "stored nowhere") {
+			t.Errorf("upload %s: exit %d, want 2 and %q:\n%s", arg, r.code, w, r.stderr)
+		}
+	}
+	if _, err := os.Stat(filepath.Join(dir, "uploads")); !errors.Is(err, os.ErrNotExist) {
+		t.Errorf("a mistyped command created ./uploads (%v)", err)
+	}
+	writeTree(t, dir, map[string]string{"docter": "a file"})
+	if r := execCLI(t, dir, nil, "", "--json", "docter"); r.code != exitOK || parseReport(t, r.stdout).byKey["docter"].Status != statusUploaded {
+		t.Errorf("upload docter (a file): exit %d\n%s", r.code, r.stderr)
+	}
+}
