@@ -151,6 +151,11 @@ func (a *app) commands(ctx context.Context) *cobra.Command {
 	fl.StringVar(&uf.state, "state", "", "resume journal `FILE`: a rerun skips files stored already (same size, mtime and MD5)")
 	fl.BoolVar(&uf.dryRun, "dry-run", false, "check the configuration and the files, and list each file that would be uploaded (PATH -> TARGET KEY SIZE); write nothing anywhere")
 	fl.StringVar(&uf.shard, "shard", "", "upload only shard `I/N` of the files (I from 0 to N-1), by the FNV-1a hash of the key")
+	fl.StringArrayVar(&uf.include, "include", nil, "upload only files matching `GLOB` (repeatable; ** crosses directories; see Filters)")
+	fl.StringArrayVar(&uf.exclude, "exclude", nil, "leave out files matching `GLOB` (repeatable; wins over --include)")
+	fl.StringArrayVar(&uf.excludeFrom, "exclude-from", nil, "leave out files matching the globs in `FILE`, one a line (repeatable)")
+	fl.StringVar(&uf.minSize, "min-size", "", "leave out files smaller than `SIZE` (e.g. 1KiB, 10M)")
+	fl.StringVar(&uf.maxSize, "max-size", "", "leave out files larger than `SIZE` (e.g. 5GiB, 100MB)")
 	root.Flags().SortFlags = false
 
 	root.AddCommand(a.doctorCommand(ctx, &common), a.drainCommand(ctx, &common))
@@ -200,6 +205,8 @@ Keys:
   input is used as written, cleaned, without a leading "./" or "/"). A key a
   provider would refuse (empty, "..", control characters, over 1024 bytes) or
   a key two files share is an error for that file.
+
+` + filterHelp + `
 
 Configuration:
   --config FILE; else ./upload.yaml; else $XDG_CONFIG_HOME/upload/config.yaml

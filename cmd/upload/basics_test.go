@@ -195,3 +195,65 @@ func TestConventions(t *testing.T) {
 		t.Errorf("upload docter (a file): exit %d\n%s", r.code, r.stderr)
 	}
 }
+
+// TestFilters: --include, --exclude (with **), --exclude-from, --min-size
+// and --max-size select the same files in a directory walk and in a list
+// read from standard input, with the documented precedence; a dry run
+// shows the selection; mistakes are usage errors naming the flag.
+func TestFilters(t *testing.T) {
+	dir := t.TempDir()
+	writeTree(t, dir, map[string]string{
+		"site/index.html": "<html>", "site/.DS_Store": "junk", "site/css/a.css": "body{}",
+		"site/node_modules/x/y.js": "js", "site/logs/2026/01/a.log": "log", "site/logs/keep.txt": "keep",
+		"site/big.html": strings.Repeat("b", 3000), "site/empty.html": "", "site/draft.tmp.html": "<p>",
+		"ignore.txt": "# comments and blank lines are skipped\n\nnode_modules\n*.tmp.html\n",
+	})
+	filters := func(ignore string) []string {
+		return []string{"--dry-run", "--json", "--include", "*.html", "--include", "logs/**", "--exclude", ".DS_Store",
+			"--exclude", "logs/**/*.log", "--exclude-from", ignore, "--min-size", "1", "--max-size", "2KiB"}
+	}
+	args := filters("ignore.txt")
+	want := "index.html,logs/keep.txt"
+	r := execCLI(t, dir, nil, "", append(args, "site")...)
+	rep := parseReport(t, r.stdout)
+	if got := strings.Join(keys(rep.byKey), ","); r.code != exitOK || got != want {
+		t.Errorf("directory walk: exit %d, keys %s, want %s\n%s", r.code, got, want, r.stderr)
+	}
+	// node_modules is not walked: its file is not counted.
+	if rep.summary.Filtered != 6 || rep.summary.WouldUpload != 2 {
+		t.Errorf("summary: filtered %d would_upload %d, want 6 and 2", rep.summary.Filtered, rep.summary.WouldUpload)
+	}
+	// The same list on standard input, relative to the walk's root.
+	var list strings.Builder
+	for _, rel := range []string{"index.html", ".DS_Store", "css/a.css", "node_modules/x/y.js", "logs/2026/01/a.log",
+		"logs/keep.txt", "big.html", "empty.html", "draft.tmp.html"} {
+		list.WriteString(rel + "\n")
+	}
+	r = execCLI(t, filepath.Join(dir, "site"), nil, list.String(), append(filters("../ignore.txt"), "-")...)
+	rep = parseReport(t, r.stdout)
+	if rep.summary.Filtered != 7 {
+		t.Errorf("standard input: filtered %d, want 7", rep.summary.Filtered)
+	}
+	if got := strings.Join(keys(rep.byKey), ","); r.code != exitOK || got != want {
+		t.Errorf("standard input: exit %d, keys %s, want %s\n%s", r.code, got, want, r.stderr)
+	}
+	// Without --json the dry run lists the selection.
+	r = execCLI(t, dir, nil, "", "--dry-run", "--exclude", "**/*.log", "--exclude", "node_modules", "--exclude", ".DS_Store", "--prefix", "www", "site")
+	if !strings.Contains(r.stdout, "site/css/a.css -> local www/css/a.css 6\n") || strings.Contains(r.stdout, ".log") ||
+		strings.Contains(r.stdout, "y.js") || !strings.Contains(r.stderr, "2 files left out by the filters") {
+		t.Errorf("dry run listing:\n%s\n%s", r.stdout, r.stderr)
+	}
+	for _, tc := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"--include", "[a-", "site"}, `--include "[a-": not a valid glob`},
+		{[]string{"--exclude-from", "nope.txt", "site"}, "--exclude-from nope.txt: no such file"},
+		{[]string{"--min-size", "2K", "--max-size", "1K", "site"}, "--max-size 1K is below --min-size 2K"},
+		{[]string{"--max-size", "lots", "site"}, "--max-size"},
+	} {
+		if r := execCLI(t, dir, nil, "", tc.args...); r.code != exitUsage || !strings.Contains(r.stderr, tc.want) {
+			t.Errorf("upload %q: exit %d, want 2 and %q:\n%s", tc.args, r.code, tc.want, r.stderr)
+		}
+	}
+}

@@ -97,13 +97,16 @@ type summaryBody struct {
 	DurationMS       int64 `json:"duration_ms"`
 	// NotStarted counts files found but not started because of an
 	// interruption; OutOfShard the files left to other shards.
-	Interrupted bool            `json:"interrupted"`
-	NotStarted  int             `json:"not_started"`
-	Shard       string          `json:"shard,omitempty"`
-	OutOfShard  int             `json:"out_of_shard"`
-	DryRun      bool            `json:"dry_run"`
-	ExitCode    int             `json:"exit_code"`
-	Targets     []targetSummary `json:"targets"`
+	Interrupted bool   `json:"interrupted"`
+	NotStarted  int    `json:"not_started"`
+	Shard       string `json:"shard,omitempty"`
+	OutOfShard  int    `json:"out_of_shard"`
+	// Filtered counts the files the filters left out (--include,
+	// --exclude, --exclude-from, --min-size, --max-size).
+	Filtered int             `json:"filtered"`
+	DryRun   bool            `json:"dry_run"`
+	ExitCode int             `json:"exit_code"`
+	Targets  []targetSummary `json:"targets"`
 }
 
 // targetSummary is one target's story.
@@ -349,6 +352,9 @@ func humanSummary(w io.Writer, b summaryBody, t *tally, set *targetSet) {
 		if b.Failed > 0 {
 			fmt.Fprintf(w, ", %d cannot be uploaded (named above)", b.Failed)
 		}
+		if b.Filtered > 0 {
+			fmt.Fprintf(w, ", %s left out by the filters", files(b.Filtered))
+		}
 		fmt.Fprintln(w)
 		if b.Shard != "" {
 			fmt.Fprintf(w, "upload: shard %s: %s belong to other shards\n", b.Shard, files(b.OutOfShard))
@@ -367,6 +373,9 @@ func humanSummary(w io.Writer, b summaryBody, t *tally, set *targetSet) {
 		fmt.Fprintf(w, ", %s/s", formatBytes(int64(float64(b.Bytes)/(float64(b.DurationMS)/1000))))
 	}
 	fmt.Fprintln(w, ")")
+	if b.Filtered > 0 {
+		fmt.Fprintf(w, "upload: %s left out by the filters\n", files(b.Filtered))
+	}
 	if b.Interrupted {
 		fmt.Fprintf(w, "upload: interrupted: %s found were not started; run the same command again (with --state, what is stored is skipped)\n", files(b.NotStarted))
 	}

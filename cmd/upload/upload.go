@@ -24,6 +24,8 @@ type uploadFlags struct {
 	state    string
 	dryRun   bool
 	shard    string
+	filterFlags
+	filter *filter
 }
 
 // The exit statuses.
@@ -79,6 +81,11 @@ func (a *app) runUpload(ctx context.Context, f *uploadFlags, args []string) erro
 	if err := f.checkProgress(); err != nil {
 		return err
 	}
+	flt, err := newFilter(f.filterFlags)
+	if err != nil {
+		return err
+	}
+	f.filter = flt
 	cfg, err := a.loadConfig(f.config)
 	if err != nil {
 		return err
@@ -129,6 +136,7 @@ type batch struct {
 
 	keys       map[string]string
 	outOfShard int
+	filtered   int
 	notStarted int
 	inflight   atomic.Int64
 }
@@ -203,7 +211,7 @@ func (b *batch) run(ctx context.Context, args []string) int {
 		skip = append(skip, b.stateInfo)
 	}
 	jobs := make(chan fileJob, 64)
-	w := &walker{prefix: b.f.prefix, stdin: a.stdin, skip: skip, note: b.note, out: jobs}
+	w := &walker{prefix: b.f.prefix, stdin: a.stdin, skip: skip, note: b.note, out: jobs, skipDir: b.f.filter.skipsDir}
 	go w.run(soft, args)
 
 	sem := make(chan struct{}, b.f.jobs)
@@ -213,6 +221,10 @@ func (b *batch) run(ctx context.Context, args []string) int {
 			if job.err == nil && job.key != "" && b.shard.includes(job.key) {
 				b.notStarted++
 			}
+			continue
+		}
+		if job.key != "" && !b.f.filter.selects(relKey(b.f.prefix, job.key), jobSize(job)) {
+			b.filtered++
 			continue
 		}
 		if job.key != "" && !b.shard.includes(job.key) {
@@ -268,6 +280,7 @@ func (b *batch) run(ctx context.Context, args []string) int {
 	body.Interrupted = interrupted.Load()
 	body.NotStarted = b.notStarted
 	body.OutOfShard = b.outOfShard
+	body.Filtered = b.filtered
 	body.Shard = b.shard.String()
 	body.DryRun = b.f.dryRun
 	code := exitOK

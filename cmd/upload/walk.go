@@ -35,6 +35,9 @@ type walker struct {
 	skip []os.FileInfo
 	note func(format string, args ...any)
 	out  chan<- fileJob
+	// skipDir, if set, says which directories (relative to the argument)
+	// the filters exclude: they are not entered.
+	skipDir func(rel string) bool
 }
 
 // run walks every argument in order, then closes the channel. It stops
@@ -149,6 +152,9 @@ func (w *walker) dir(ctx context.Context, p, rel string, stack []os.FileInfo) bo
 			continue
 		}
 		if fi.IsDir() {
+			if w.skipDir != nil && w.skipDir(crel) {
+				continue
+			}
 			if loop := ancestor(stack, fi); loop >= 0 {
 				if !w.send(ctx, fileJob{path: cp, key: joinKey(w.prefix, crel),
 					err: fmt.Errorf("symbolic link loop: it leads back to a directory above it; not followed")}) {
