@@ -156,6 +156,8 @@ func (a *app) commands(ctx context.Context) *cobra.Command {
 	fl.StringArrayVar(&uf.excludeFrom, "exclude-from", nil, "leave out files matching the globs in `FILE`, one a line (repeatable)")
 	fl.StringVar(&uf.minSize, "min-size", "", "leave out files smaller than `SIZE` (e.g. 1KiB, 10M)")
 	fl.StringVar(&uf.maxSize, "max-size", "", "leave out files larger than `SIZE` (e.g. 5GiB, 100MB)")
+	fl.StringVar(&uf.contentType, "content-type", "", "store every file with Content-Type `TYPE` (default: from the file's extension, e.g. text/html for .html; none for an unknown one)")
+	fl.StringArrayVar(&uf.metadata, "metadata", nil, "store user metadata `KEY=VALUE` with every file (repeatable; x-amz-meta-KEY, x-oss-meta-KEY...)")
 	root.Flags().SortFlags = false
 
 	root.AddCommand(a.doctorCommand(ctx, &common), a.drainCommand(ctx, &common))

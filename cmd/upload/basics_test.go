@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"os"
@@ -8,6 +9,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/minio/minio-go/v7"
 
 	"github.com/resilient-upload/upload/integration/miniotest"
 )
@@ -253,6 +256,54 @@ func TestFilters(t *testing.T) {
 		{[]string{"--max-size", "lots", "site"}, "--max-size"},
 	} {
 		if r := execCLI(t, dir, nil, "", tc.args...); r.code != exitUsage || !strings.Contains(r.stderr, tc.want) {
+			t.Errorf("upload %q: exit %d, want 2 and %q:\n%s", tc.args, r.code, tc.want, r.stderr)
+		}
+	}
+}
+
+// TestContentTypeAndMetadata: the Content-Type comes from the extension
+// (none for an unknown one) unless --content-type overrides it, and
+// --metadata is stored; a HEAD on MinIO shows both.
+func TestContentTypeAndMetadata(t *testing.T) {
+	srv := miniotest.Shared(t)
+	bucket := srv.NewBucket(t, "ctype")
+	dir := t.TempDir()
+	env := map[string]string{"MINIO_AK": srv.AccessKey, "MINIO_SK": srv.SecretKey}
+	writeTree(t, dir, map[string]string{
+		"upload.yaml":     fmt.Sprintf("targets:\n  - {name: minio, provider: s3, endpoint: '%s', bucket: %s, access_key_id: '${MINIO_AK}', secret_access_key: '${MINIO_SK}'}\n", srv.URL, bucket),
+		"site/index.html": "<p>", "site/style.css": "p{}", "site/data.zzunknown": "?",
+	})
+	if r := execCLI(t, dir, env, "", "--metadata", "Owner=ops", "--metadata", "build=42", "site"); r.code != exitOK {
+		t.Fatalf("exit %d\n%s", r.code, r.stderr)
+	}
+	head := func(key string) minio.ObjectInfo {
+		oi, err := srv.Client().StatObject(context.Background(), bucket, key, minio.StatObjectOptions{})
+		must(t, err)
+		return oi
+	}
+	// An unknown extension gets no type from us: minio-go's default.
+	for key, want := range map[string]string{"index.html": "text/html; charset=utf-8", "style.css": "text/css; charset=utf-8",
+		"data.zzunknown": "application/octet-stream"} {
+		oi := head(key)
+		if oi.ContentType != want || oi.UserMetadata["Owner"] != "ops" || oi.UserMetadata["Build"] != "42" {
+			t.Errorf("%s: Content-Type %q metadata %v, want %q with owner=ops, build=42", key, oi.ContentType, oi.UserMetadata, want)
+		}
+	}
+	if r := execCLI(t, dir, env, "", "--content-type", "text/plain", "--prefix", "plain", "site/index.html"); r.code != exitOK {
+		t.Fatalf("exit %d\n%s", r.code, r.stderr)
+	}
+	if ct := head("plain/index.html").ContentType; ct != "text/plain" {
+		t.Errorf("--content-type text/plain: stored as %q", ct)
+	}
+	for _, tc := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"--metadata", "novalue", "site"}, `--metadata "novalue": want KEY=VALUE`},
+		{[]string{"--metadata", "a b=c", "site"}, "the key may hold only"},
+		{[]string{"--metadata", "k=\x01", "site"}, "printable ASCII"},
+	} {
+		if r := execCLI(t, dir, env, "", tc.args...); r.code != exitUsage || !strings.Contains(r.stderr, tc.want) {
 			t.Errorf("upload %q: exit %d, want 2 and %q:\n%s", tc.args, r.code, tc.want, r.stderr)
 		}
 	}

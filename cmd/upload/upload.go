@@ -26,6 +26,8 @@ type uploadFlags struct {
 	shard    string
 	filterFlags
 	filter *filter
+	attrFlags
+	attrs *attrs
 }
 
 // The exit statuses.
@@ -86,6 +88,9 @@ func (a *app) runUpload(ctx context.Context, f *uploadFlags, args []string) erro
 		return err
 	}
 	f.filter = flt
+	if f.attrs, err = newAttrs(f.attrFlags); err != nil {
+		return err
+	}
 	cfg, err := a.loadConfig(f.config)
 	if err != nil {
 		return err
@@ -327,6 +332,7 @@ func (b *batch) one(ctx context.Context, job fileJob) {
 		fail(err)
 		return
 	}
+	b.f.attrs.apply(&obj)
 	if obj.Size != r.Size {
 		b.meter.bytesTotal.Add(obj.Size - r.Size)
 		r.Size, fp.size = obj.Size, obj.Size
