@@ -278,7 +278,8 @@ Output:
      "would_upload" (--dry-run; skipped is for files already stored),
      "target", "provider", "url", "etag", "md5", "attempts": [{"target", "kind",
      "code", "status", "request_id", "skew_ms", "skew_corrected", "start",
-     "elapsed_ms"}], "error"}
+     "elapsed_ms"}], "error": null or {"kind", "code", "status", "message",
+     "request_id", "hints"}}
   then {"summary": {...}}: counts per status, bytes, duration, and per target
   the attempts by kind, the error codes, breaker opens, files failed over and
   where they went, the measured clock skew and corrected attempts.

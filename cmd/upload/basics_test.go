@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"os"
@@ -306,5 +307,67 @@ func TestContentTypeAndMetadata(t *testing.T) {
 		if r := execCLI(t, dir, env, "", tc.args...); r.code != exitUsage || !strings.Contains(r.stderr, tc.want) {
 			t.Errorf("upload %q: exit %d, want 2 and %q:\n%s", tc.args, r.code, tc.want, r.stderr)
 		}
+	}
+}
+
+// TestReportErrorObject: a failed file's "error" in --json is an object
+// {kind, code, status, message, request_id, hints}: the server's code,
+// status and request ID for a refusal (a wrong secret on MinIO), the kind
+// "invalid" for a file that cannot be read. A successful attempt on MinIO
+// carries the reply's status and request ID.
+func TestReportErrorObject(t *testing.T) {
+	srv := miniotest.Shared(t)
+	bucket := srv.NewBucket(t, "errobj")
+	dir := t.TempDir()
+	env := map[string]string{"MINIO_AK": srv.AccessKey, "MINIO_SK": srv.SecretKey, "BAD_SK": "not-the-minio-secret-0123456789"}
+	conf := func(secretVar string) {
+		writeTree(t, dir, map[string]string{"upload.yaml": fmt.Sprintf("targets:\n  - {name: minio, provider: s3, endpoint: '%s', bucket: %s, access_key_id: '${MINIO_AK}', secret_access_key: '${%s}'}\nretry: {attempts: 1}\n", srv.URL, bucket, secretVar)})
+	}
+	writeTree(t, dir, map[string]string{"f.txt": "x"})
+	conf("BAD_SK")
+	r := execCLI(t, dir, env, "", "--json", "f.txt", "missing.txt")
+	if r.code != exitFailed {
+		t.Fatalf("exit %d, want 1\n%s", r.code, r.stderr)
+	}
+	var raw map[string]map[string]any
+	for _, line := range strings.Split(strings.TrimSpace(r.stdout), "\n") {
+		var probe struct {
+			Key   string         `json:"key"`
+			Error map[string]any `json:"error"`
+		}
+		must(t, json.Unmarshal([]byte(line), &probe))
+		if probe.Key != "" {
+			if raw == nil {
+				raw = map[string]map[string]any{}
+			}
+			raw[probe.Key] = probe.Error
+		}
+	}
+	for key, e := range raw {
+		if got := strings.Join(keys(e), ","); got != "code,hints,kind,message,request_id,status" {
+			t.Errorf("%s: error has keys %s", key, got)
+		}
+	}
+	rep := parseReport(t, r.stdout)
+	if e := rep.byKey["f.txt"].Error; e == nil || e.Kind != "signature_mismatch" || e.Code != "SignatureDoesNotMatch" || e.Status != 403 ||
+		e.RequestID == "" || len(e.Hints) == 0 || !strings.Contains(e.Message, "SignatureDoesNotMatch") {
+		t.Errorf("refused file: error %+v", e)
+	}
+	if e := rep.byKey["missing.txt"].Error; e == nil || e.Kind != "invalid" || e.Status != 0 || !strings.Contains(e.Message, "no such file") || e.Hints == nil {
+		t.Errorf("missing file: error %+v", e)
+	}
+	if strings.Contains(r.stdout+r.stderr, "not-the-minio-secret") {
+		t.Error("the report holds the secret")
+	}
+
+	conf("MINIO_SK")
+	r = execCLI(t, dir, env, "", "--json", "f.txt")
+	rep = parseReport(t, r.stdout)
+	f := rep.byKey["f.txt"]
+	if r.code != exitOK || f.Error != nil || len(f.Attempts) != 1 {
+		t.Fatalf("upload: exit %d, %+v\n%s", r.code, f, r.stderr)
+	}
+	if a := f.Attempts[0]; a.Kind != "ok" || a.Status != 200 || a.RequestID == "" {
+		t.Errorf("successful attempt: %+v, want status 200 and a request ID", a)
 	}
 }

@@ -199,9 +199,9 @@ func (a *app) runDrain(ctx context.Context, common commonFlags, df *drainFlags) 
 			body.Skipped++
 		}
 		if it.Err != nil {
-			r.Error = strPtr(errText(it.Err))
+			r.Error = newErrorReport(it.Err, nil)
 			if it.Outcome == failover.DrainFailed {
-				fmt.Fprintf(a.stderr, "upload drain: %s (%s): %s\n", it.Key, r.Path, *r.Error)
+				fmt.Fprintf(a.stderr, "upload drain: %s (%s): %s\n", it.Key, r.Path, r.Error.Message)
 			}
 		}
 		t.add(r, uploader.Result{Target: it.Target, Attempts: it.Attempts}, it.Err, false)

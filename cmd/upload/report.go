@@ -37,7 +37,7 @@ type fileReport struct {
 	ETag     string          `json:"etag"`
 	MD5      string          `json:"md5"`
 	Attempts []attemptReport `json:"attempts"`
-	Error    *string         `json:"error"`
+	Error    *errorReport    `json:"error"`
 }
 
 // attemptReport is one try of one upload. Kind is "ok" for the success.

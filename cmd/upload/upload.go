@@ -414,9 +414,9 @@ func (b *batch) finish(r *fileReport, res uploader.Result, err error, inBackup b
 	b.meter.filesDone.Add(1)
 	if err != nil {
 		r.Status = statusFailed
-		r.Error = strPtr(errText(err))
+		r.Error = newErrorReport(err, res.Attempts)
 		b.meter.failed.Add(1)
-		b.say("%s: %s", r.Path, *r.Error)
+		b.say("%s: %s", r.Path, r.Error.Message)
 	}
 	b.tally.add(r, res, err, inBackup)
 	if b.json != nil {
