@@ -13,6 +13,7 @@ import (
 
 	"github.com/minio/minio-go/v7"
 
+	"github.com/resilient-upload/upload/integration/gateway"
 	"github.com/resilient-upload/upload/integration/miniotest"
 )
 
@@ -369,5 +370,51 @@ func TestReportErrorObject(t *testing.T) {
 	}
 	if a := f.Attempts[0]; a.Kind != "ok" || a.Status != 200 || a.RequestID == "" {
 		t.Errorf("successful attempt: %+v, want status 200 and a request ID", a)
+	}
+}
+
+// TestDoctorMissingBucketDialects: through the OSS, OBS and COS dialects
+// of the gateway, doctor's bucket check lists one key, so a missing
+// bucket fails with NoSuchBucket and an existing one passes.
+func TestDoctorMissingBucketDialects(t *testing.T) {
+	srv := miniotest.Shared(t)
+	dir := t.TempDir()
+	env := map[string]string{}
+	var conf strings.Builder
+	conf.WriteString("targets:\n")
+	for _, d := range []struct {
+		dialect  gateway.Dialect
+		provider string
+		extra    string
+	}{{gateway.OSS, "oss", "region: cn-hangzhou"}, {gateway.OBS, "obs", "path_style: true"}, {gateway.COS, "cos", "region: ap-guangzhou, path_style: true"}} {
+		gw, url := startGateway(t, srv, d.dialect, nil)
+		ak, sk := gw.Credentials()
+		env[strings.ToUpper(d.provider)+"_GW_AK"], env[strings.ToUpper(d.provider)+"_GW_SK"] = ak, sk
+		present := d.provider + "-doc-1250000000"
+		must(t, srv.MakeBucket(context.Background(), present))
+		t.Cleanup(func() { srv.RemoveBucket(context.Background(), present) })
+		for name, bucket := range map[string]string{"present": present, "missing": "no-such-bucket-1250000000"} {
+			fmt.Fprintf(&conf, "  - {name: %s-%s, provider: %s, endpoint: '%s', bucket: %s, %s, access_key_id: '${%s_GW_AK}', secret_access_key: '${%s_GW_SK}'}\n",
+				d.provider, name, d.provider, url, bucket, d.extra, strings.ToUpper(d.provider), strings.ToUpper(d.provider))
+		}
+	}
+	writeTree(t, dir, map[string]string{"upload.yaml": conf.String()})
+	r := execCLI(t, dir, env, "", "doctor")
+	t.Logf("doctor:\n%s%s", r.stdout, r.stderr)
+	for _, p := range []string{"oss", "obs", "cos"} {
+		sec := func(name string) string {
+			i := strings.Index(r.stdout, name+" (")
+			j := strings.Index(r.stdout[max(i, 0):], "=> "+name)
+			if i < 0 || j < 0 {
+				t.Fatalf("no section for %s", name)
+			}
+			return r.stdout[i : i+j]
+		}
+		if s := sec(p + "-present"); !strings.Contains(s, "ok   bucket: bucket") || !strings.Contains(s, "exists and can be listed") {
+			t.Errorf("%s-present: the bucket check does not pass:\n%s", p, s)
+		}
+		if s := sec(p + "-missing"); !strings.Contains(s, "FAIL bucket:") || !strings.Contains(s, "NoSuchBucket") {
+			t.Errorf("%s-missing: the bucket check does not fail with NoSuchBucket:\n%s", p, s)
+		}
 	}
 }

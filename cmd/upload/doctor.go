@@ -37,10 +37,10 @@ the causes of signature failures, most likely first:
   secret      lengths (only where the vendor defines a format); whitespace; a
               secret that looks already base64-decoded
   region      the region against the one the endpoint names
-  bucket      the bucket exists and may be listed: a one-key LIST (s3);
-              elsewhere a HEAD of a random missing key must answer 404
-              (403 or NoSuchBucket: it is not; a HEAD cannot tell a missing
-              bucket, so the put decides)
+  bucket      the bucket exists and may be listed: a one-key LIST (oss,
+              obs, cos, s3); on tos a HEAD of a random missing key must
+              answer 404 (a HEAD cannot tell a missing bucket, so the put
+              decides)
   put_delete  a tiny object is put and deleted
 A local target gets a put and delete in its directory. Secrets are never
 printed: only an access key's first four characters and lengths.
