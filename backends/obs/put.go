@@ -111,7 +111,8 @@ func (b *Backend) putSingle(ctx context.Context, obj uploader.Object, body uploa
 	}
 	counted := xfer.Counting(io.NewSectionReader(body, 0, obj.Size), prog.Func())
 	rewind := func() error { _, err := counted.Seek(0, io.SeekStart); return err }
-	var etag, version string
+	var etag, version, requestID string
+	var status int
 	attempts, err := b.do(ctx, "put", obj.Key, rewind, func(cl *hwobs.ObsClient, name, value string) (*xfer.Source, error) {
 		in := &hwobs.PutObjectInput{}
 		in.Bucket, in.Key = b.opts.Bucket, obj.Key
@@ -128,6 +129,7 @@ func (b *Backend) putSingle(ctx context.Context, obj uploader.Object, body uploa
 			return src, err
 		}
 		etag, version = strings.Trim(out.ETag, `"`), out.VersionId
+		status, requestID = out.StatusCode, out.RequestId
 		return src, nil
 	})
 	res := uploader.Result{Key: obj.Key, Provider: Provider, Attempts: attempts}
@@ -141,6 +143,7 @@ func (b *Backend) putSingle(ctx context.Context, obj uploader.Object, body uploa
 	}
 	res.Target, res.URL, res.ETag, res.MD5 = b.name, b.objectURL(obj.Key), etag, xfer.Hex(sum)
 	res.Size, res.VersionID = obj.Size, version
+	xfer.RecordReply(res.Attempts, status, requestID)
 	return res, nil
 }
 

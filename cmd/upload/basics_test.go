@@ -418,3 +418,34 @@ func TestDoctorMissingBucketDialects(t *testing.T) {
 		}
 	}
 }
+
+// TestSuccessfulAttemptReply: on every cloud dialect, the successful
+// attempt of a single PUT carries the reply's status and request ID.
+func TestSuccessfulAttemptReply(t *testing.T) {
+	srv := miniotest.Shared(t)
+	dir := t.TempDir()
+	writeTree(t, dir, map[string]string{"f.txt": "hello"})
+	for _, d := range []struct {
+		dialect  gateway.Dialect
+		provider string
+		extra    string
+	}{{gateway.TOS, "tos", "region: cn-beijing"}, {gateway.OSS, "oss", "region: cn-hangzhou"}, {gateway.OBS, "obs", "path_style: true"},
+		{gateway.COS, "cos", "region: ap-guangzhou, path_style: true"}} {
+		gw, url := startGateway(t, srv, d.dialect, nil)
+		ak, sk := gw.Credentials()
+		bucket := d.provider + "-reply-1250000000"
+		must(t, srv.MakeBucket(context.Background(), bucket))
+		t.Cleanup(func() { srv.RemoveBucket(context.Background(), bucket) })
+		writeTree(t, dir, map[string]string{"upload.yaml": fmt.Sprintf("targets:\n  - {name: gw, provider: %s, endpoint: '%s', bucket: %s, %s, access_key_id: '${GW_AK}', secret_access_key: '${GW_SK}'}\n",
+			d.provider, url, bucket, d.extra)})
+		r := execCLI(t, dir, map[string]string{"GW_AK": ak, "GW_SK": sk}, "", "--json", "f.txt")
+		f := parseReport(t, r.stdout).byKey["f.txt"]
+		if r.code != exitOK || len(f.Attempts) == 0 {
+			t.Errorf("%s: exit %d, %+v\n%s", d.provider, r.code, f, r.stderr)
+			continue
+		}
+		if a := f.Attempts[len(f.Attempts)-1]; a.Kind != "ok" || a.Status != 200 || a.RequestID == "" {
+			t.Errorf("%s: successful attempt %+v, want status 200 and a request ID", d.provider, a)
+		}
+	}
+}
