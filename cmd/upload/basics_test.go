@@ -449,3 +449,19 @@ func TestSuccessfulAttemptReply(t *testing.T) {
 		}
 	}
 }
+
+// TestVersionText: the commit line of upload version and --version, from
+// the version control settings a release build carries.
+func TestVersionText(t *testing.T) {
+	bi := buildInfo{Module: "github.com/resilient-upload/upload", Version: "v1.2.3", Revision: "0123456789abcdef0123",
+		Time: "2026-12-01T10:00:00Z", Modified: true, Go: "go1.26.0", SDKs: [][2]string{{"github.com/minio/minio-go/v7", "v7.4.1"}}}
+	var b strings.Builder
+	bi.write(&b)
+	want := "upload github.com/resilient-upload/upload v1.2.3\ncommit: 0123456789abcdef0123 (2026-12-01T10:00:00Z) with local changes\ngo: go1.26.0\nsdks:\n  github.com/minio/minio-go/v7 v7.4.1\n"
+	if b.String() != want {
+		t.Errorf("upload version:\n%s\nwant:\n%s", b.String(), want)
+	}
+	if got := bi.short(); got != "upload v1.2.3 (0123456789ab, modified) go1.26.0" {
+		t.Errorf("--version: %q", got)
+	}
+}

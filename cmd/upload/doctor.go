@@ -469,13 +469,11 @@ func randomKey(what string) string {
 	return ".upload-doctor/" + what + "-" + hex.EncodeToString(b[:])
 }
 
-// checkBucket Stats a random missing key: 404 NoSuchKey means the bucket
-// is there and the credentials may read it.
+// checkBucket lists one key of the bucket where the backend can
+// (uploader.BucketChecker): a missing bucket fails with NoSuchBucket. Else
+// it Stats a random missing key: a 404 says the endpoint and credentials
+// answer, though a HEAD reply (no body) cannot tell a missing bucket.
 func (a *app) checkBucket(ctx context.Context, b uploader.Backend, t *targetConfig, timeout time.Duration) finding {
-	st, ok := b.(uploader.Stater)
-	if !ok {
-		return finding{Check: "bucket", Status: "warn", Message: "not checked: this backend cannot stat objects"}
-	}
 	ctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
 	if bc, ok := b.(uploader.BucketChecker); ok {
@@ -483,6 +481,10 @@ func (a *app) checkBucket(ctx context.Context, b uploader.Backend, t *targetConf
 			return errFinding("bucket", err)
 		}
 		return finding{Check: "bucket", Status: "ok", Message: fmt.Sprintf("bucket %q exists and can be listed (a one-key LIST answered)", t.Bucket)}
+	}
+	st, ok := b.(uploader.Stater)
+	if !ok {
+		return finding{Check: "bucket", Status: "warn", Message: "not checked: this backend can neither list the bucket nor stat objects"}
 	}
 	_, err := st.Stat(ctx, randomKey("absent"))
 	switch {
