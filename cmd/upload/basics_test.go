@@ -120,6 +120,17 @@ func TestDryRunListsAndWritesNothing(t *testing.T) {
 	if string(before) != string(after) {
 		t.Errorf("the dry run changed the journal")
 	}
+
+	// A cloud target with a local backup: the plan names the cloud target,
+	// and the backup directory is not created.
+	writeTree(t, dir, map[string]string{"upload.yaml": "targets:\n  - {name: cloud, provider: s3, endpoint: 'http://127.0.0.1:9', bucket: bkt, anonymous: true}\nbackup: ./bk\n"})
+	r = execCLI(t, dir, nil, "", "--dry-run", "d")
+	if r.code != exitOK || !strings.Contains(r.stdout, "d/a.txt -> cloud a.txt 1\n") {
+		t.Errorf("dry run with a cloud target: exit %d\n%s%s", r.code, r.stdout, r.stderr)
+	}
+	if _, err := os.Stat(filepath.Join(dir, "bk")); !errors.Is(err, os.ErrNotExist) {
+		t.Errorf("the dry run created the backup directory (%v)", err)
+	}
 }
 
 // TestDoctorBucketAndKeyForm: doctor does not call a missing bucket
