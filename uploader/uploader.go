@@ -200,6 +200,16 @@ type PartSizer interface {
 	PartSize(size int64) int64
 }
 
+// BucketChecker is implemented by backends that can check the bucket
+// itself (a one-key LIST), where a HEAD of a missing key cannot tell a
+// missing bucket from a missing key (a HEAD reply has no body).
+type BucketChecker interface {
+	// CheckBucket returns nil if the bucket exists and the credentials may
+	// list it, else an *Error (Code "NoSuchBucket", Kind BucketNotFound,
+	// for a missing bucket).
+	CheckBucket(ctx context.Context) error
+}
+
 // Getter is implemented by backends that can read an object back.
 type Getter interface {
 	// Get returns a reader of the object's bytes; the caller closes it.

@@ -401,7 +401,8 @@ func (b *Backend) putSingle(ctx context.Context, obj uploader.Object, res upload
 	// The progress reader lives across both attempts: rewinding it for the
 	// corrected one reports the bytes of the first as negative progress.
 	counted := xfer.Counting(sec, xfer.Progress(ctx))
-	var etag, version string
+	var etag, version, requestID string
+	var status int
 	attempts, err := b.clock.Do(ctx, b.name, Provider, func(signAt time.Time) error {
 		sctx := b.signed(ctx, signAt)
 		if _, err := counted.Seek(0, io.SeekStart); err != nil {
@@ -418,6 +419,7 @@ func (b *Backend) putSingle(ctx context.Context, obj uploader.Object, res upload
 			return b.classify(sctx, "put", obj.Key, err)
 		}
 		etag, version = unquote(resp.Header.Get("ETag")), resp.Header.Get("X-Cos-Version-Id")
+		status, requestID = resp.StatusCode, resp.Header.Get("X-Cos-Request-Id")
 		if plainMD5(etag) && xfer.ETagIsMD5(resp.Header) && !strings.EqualFold(etag, xfer.Hex(sum)) {
 			return b.integrity("put", obj.Key, resp.Header, "the server's ETag %s is not the MD5 %s of the bytes sent", etag, xfer.Hex(sum))
 		}
@@ -428,6 +430,7 @@ func (b *Backend) putSingle(ctx context.Context, obj uploader.Object, res upload
 		return res, err
 	}
 	res.Target, res.URL, res.ETag, res.MD5, res.Size, res.VersionID = b.name, b.objectURLOf(obj.Key), etag, xfer.Hex(sum), obj.Size, version
+	xfer.RecordReply(res.Attempts, status, requestID)
 	return res, nil
 }
 

@@ -110,6 +110,11 @@ type Options struct {
 	Dir string
 	// Name is the target name in Results and errors. Empty means "local".
 	Name string
+	// NoCreate makes New neither create the directory nor sweep it, for a
+	// caller that must write nothing (a dry run). A path that exists and
+	// is not a directory is still refused; a missing one is not an error,
+	// and a Put then fails as it would on a directory removed meanwhile.
+	NoCreate bool
 	// FileMode is the permission of the data and record files written (set
 	// with chmod, so the umask does not narrow it). Zero means 0o600: a
 	// backup holds other people's data and nobody else needs to read it.
@@ -228,6 +233,14 @@ func New(opts Options) (*Backend, error) {
 	}
 	b.root = root
 	b.objects = filepath.Join(root, "objects")
+	if opts.NoCreate {
+		if fi, err := os.Stat(root); err == nil && !fi.IsDir() {
+			return nil, b.errorf(uploader.Invalid, "open", "", nil, "%s is not a directory", root)
+		} else if err != nil && !errors.Is(err, os.ErrNotExist) {
+			return nil, b.fsError("open", "", root, err)
+		}
+		return b, nil
+	}
 	for _, d := range []string{root, b.objects} {
 		if err := os.MkdirAll(d, b.dirMode); err != nil {
 			return nil, b.fsError("open", "", d, err)

@@ -116,7 +116,8 @@ func (b *Backend) putSingle(ctx context.Context, obj uploader.Object, body uploa
 	}
 	counted := xfer.Counting(io.NewSectionReader(body, 0, obj.Size), prog.Func())
 	rewind := func() error { _, err := counted.Seek(0, io.SeekStart); return err }
-	var etag, version string
+	var etag, version, requestID string
+	var status int
 	var encrypted bool
 	attempts, err := b.do(ctx, "put", obj.Key, rewind, func(cl *hwobs.ObsClient, name, value string) (*xfer.Source, error) {
 		in := &hwobs.PutObjectInput{}
@@ -135,6 +136,7 @@ func (b *Backend) putSingle(ctx context.Context, obj uploader.Object, body uploa
 		}
 		etag, version = strings.Trim(out.ETag, `"`), out.VersionId
 		encrypted = out.SseHeader != nil
+		status, requestID = out.StatusCode, out.RequestId
 		return src, nil
 	})
 	res := uploader.Result{Key: obj.Key, Provider: Provider, Attempts: attempts}
@@ -148,6 +150,7 @@ func (b *Backend) putSingle(ctx context.Context, obj uploader.Object, body uploa
 	}
 	res.Target, res.URL, res.ETag, res.MD5 = b.name, b.objectURL(obj.Key), etag, xfer.Hex(sum)
 	res.Size, res.VersionID = obj.Size, version
+	xfer.RecordReply(res.Attempts, status, requestID)
 	return res, nil
 }
 

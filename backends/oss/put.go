@@ -91,6 +91,7 @@ func (b *Backend) putSingle(ctx context.Context, obj uploader.Object, body io.Re
 	extra := append(objectOptions(obj), oss.ContentMD5(xfer.Base64(sum)))
 	prog := newProgressRun(ctx)
 	var h http.Header
+	var status int
 	attempts, err := b.clock.Do(ctx, b.name, Provider, func(signAt time.Time) error {
 		var err error
 		h, err = b.call(ctx, "put", obj.Key, signAt, func(opts []oss.Option) error {
@@ -103,6 +104,9 @@ func (b *Backend) putSingle(ctx context.Context, obj uploader.Object, body io.Re
 			resp, err := b.bucket.DoPutObject(req, opts)
 			if resp != nil && resp.Body != nil {
 				resp.Body.Close()
+			}
+			if err == nil && resp != nil {
+				status = resp.StatusCode
 			}
 			return err
 		}, extra...)
@@ -128,6 +132,7 @@ func (b *Backend) putSingle(ctx context.Context, obj uploader.Object, body io.Re
 	}
 	res.Target, res.URL, res.ETag, res.MD5 = b.name, b.ObjectURL(obj.Key), etag, xfer.Hex(sum)
 	res.Size, res.VersionID = obj.Size, oss.GetVersionId(h)
+	xfer.RecordReply(res.Attempts, status, h.Get(oss.HTTPHeaderOssRequestID))
 	return res, nil
 }
 

@@ -81,6 +81,7 @@ func (b *Backend) putSingle(ctx context.Context, obj uploader.Object, body uploa
 	opts := b.putOptions(obj)
 	var info minio.UploadInfo
 	plainETag := true
+	var reply *transport.Capture
 	attempts, err := b.clock.Do(ctx, b.name, Provider, func(time.Time) error {
 		if _, err := counted.Seek(0, io.SeekStart); err != nil {
 			return b.readError("put", obj.Key, err)
@@ -93,11 +94,15 @@ func (b *Backend) putSingle(ctx context.Context, obj uploader.Object, body uploa
 			return b.classify(ctx, "put", obj.Key, err, c, src)
 		}
 		plainETag = xfer.ETagIsMD5(c.Header())
+		reply = c
 		return nil
 	})
 	res := uploader.Result{Key: obj.Key, Provider: Provider, Attempts: attempts}
 	if err != nil {
 		return res, uploader.AsError(err)
+	}
+	if n := len(res.Attempts); n > 0 && reply != nil && reply.Status() != 0 {
+		res.Attempts[n-1].Status, res.Attempts[n-1].RequestID = reply.Status(), reply.Header().Get("X-Amz-Request-Id")
 	}
 	if !b.opts.SkipETagCheck && plainETag && xfer.IsMD5Hex(info.ETag) && !strings.EqualFold(info.ETag, xfer.Hex(sum)) {
 		e := &uploader.Error{Kind: uploader.Integrity, Target: b.name, Provider: Provider, Op: "verify", Key: obj.Key,

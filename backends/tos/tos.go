@@ -462,6 +462,7 @@ func (b *Backend) putSingle(ctx context.Context, obj uploader.Object, body io.Re
 		failLast(res.Attempts, err)
 		return err
 	}
+	xfer.RecordReply(res.Attempts, out.StatusCode, out.RequestID)
 	return nil
 }
 

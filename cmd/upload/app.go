@@ -131,13 +131,16 @@ func (a *app) commands(ctx context.Context) *cobra.Command {
 		Long:  rootHelp,
 		Args:  cobra.ArbitraryArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
+			if err := commandSuggestion(cmd, args); err != nil {
+				return err
+			}
 			uf.commonFlags = common
 			return a.runUpload(ctx, uf, args)
 		},
+		Version:               readBuildInfo().short(),
 		SilenceErrors:         true,
 		SilenceUsage:          true,
 		DisableFlagsInUseLine: true,
-		CompletionOptions:     cobra.CompletionOptions{DisableDefaultCmd: true},
 	}
 	root.SetIn(a.stdin)
 	root.SetOut(a.stdout)
@@ -152,18 +155,28 @@ func (a *app) commands(ctx context.Context) *cobra.Command {
 	pf.BoolVar(&a.strictPerms, "strict-perms", false, "refuse (exit 2) a configuration file that holds literal secrets and that group or others can read")
 
 	fl := root.Flags()
-	fl.StringVar(&uf.prefix, "prefix", "", "prepend `P` to every key, as is (end it with / for a directory)")
+	fl.StringVar(&uf.prefix, "prefix", "", "put every key under `P`, joined like a directory: --prefix backups/2026 index.html is backups/2026/index.html")
 	fl.IntVar(&uf.jobs, "jobs", 16, "upload `N` files at once")
 	fl.StringVar(&uf.partSize, "part-size", "", "multipart part `SIZE`, e.g. 16MiB or 8M, 5MiB to 5GiB (default: each target's part_size, else 16MiB)")
 	fl.IntVar(&uf.partJobs, "part-jobs", 0, "send `N` parts of one file at once (default: each target's part_jobs, else 4)")
 	fl.StringVar(&uf.state, "state", "", "resume journal `FILE`: a rerun skips files stored already (same size, mtime and MD5)")
-	fl.BoolVar(&uf.dryRun, "dry-run", false, "check the configuration and the files, and list what would be uploaded; upload nothing")
+	fl.BoolVar(&uf.dryRun, "dry-run", false, "check the configuration and the files, and list each file that would be uploaded (PATH -> TARGET KEY SIZE); write nothing anywhere")
 	fl.DurationVar(&uf.stallTimeout, "stall-timeout", 0, "give up an attempt when no byte moved for `D`, e.g. 2m (default: retry.stall_timeout, else 2m); a slow upload that moves is never cut")
 	fl.StringVar(&uf.shard, "shard", "", "upload only shard `I/N` of the files (I from 0 to N-1), by the FNV-1a hash of the key")
+	fl.StringArrayVar(&uf.include, "include", nil, "upload only files matching `GLOB` (repeatable; ** crosses directories; see Filters)")
+	fl.StringArrayVar(&uf.exclude, "exclude", nil, "leave out files matching `GLOB` (repeatable; wins over --include)")
+	fl.StringArrayVar(&uf.excludeFrom, "exclude-from", nil, "leave out files matching the globs in `FILE`, one a line (repeatable)")
+	fl.StringVar(&uf.minSize, "min-size", "", "leave out files smaller than `SIZE` (e.g. 1KiB, 10M)")
+	fl.StringVar(&uf.maxSize, "max-size", "", "leave out files larger than `SIZE` (e.g. 5GiB, 100MB)")
+	fl.StringVar(&uf.contentType, "content-type", "", "store every file with Content-Type `TYPE` (default: from the file's extension, e.g. text/html for .html; none for an unknown one)")
+	fl.StringArrayVar(&uf.metadata, "metadata", nil, "store user metadata `KEY=VALUE` with every file (repeatable; x-amz-meta-KEY, x-oss-meta-KEY...)")
 	root.Flags().SortFlags = false
 
 	root.AddCommand(a.doctorCommand(ctx, &common), a.drainCommand(ctx, &common))
 	root.AddCommand(a.gatewayCommand(ctx, &common))
+	root.AddCommand(a.versionCommand())
+	root.SetVersionTemplate("{{.Version}}\n")
+	root.SuggestionsMinimumDistance = 2
 	return root
 }
 
@@ -196,15 +209,21 @@ Paths:
   Empty files are uploaded. The same directory or file given twice (d d/
   ./d) is walked once. "-" reads paths from standard input, one per
   line; each must be a file. A file named like a command (doctor, drain,
-  help) is given as ./doctor. Flags may come before or after the paths; "--"
-  ends them.
+  gateway, version, completion, help) is given as ./doctor; a first PATH
+  that does not exist but is close to a command name ("upload docter") is a
+  usage error that suggests the command. Flags may come before or after the
+  paths; "--" ends them.
 
 Keys:
-  --prefix, as is, then the path relative to the PATH argument, with "/" on
+  --prefix joined like a directory (exactly one "/" between it and the rest,
+  whether or not it ends with "/"), then the path relative to the PATH
+  argument, with "/" on
   every system (a file argument's key is its base name; a path from standard
   input is used as written, cleaned, without a leading "./" or "/"). A key a
   provider would refuse (empty, "..", control characters, over 1024 bytes) or
   a key two files share is an error for that file.
+
+` + filterHelp + `
 
 Configuration:
   --config FILE; else ./upload.yaml; else $XDG_CONFIG_HOME/upload/config.yaml
@@ -295,12 +314,16 @@ Environment:
   the request is retried once ("credentials_refreshed" in the report). XDG_CONFIG_HOME and HOME locate the configuration.
 
 Output:
-  Standard output: without --json, "path -> key -> URL" for each file stored;
-  with --json, one JSON object per file:
-    {"path", "key", "size", "status": "uploaded"|"backed_up"|"failed"|"skipped",
+  Standard output: without --json, "path -> key -> URL" for each file stored
+  (with --dry-run, "path -> target key size" for each file that would be
+  uploaded, size in bytes, target the first in failover order); with
+  --json, one JSON object per file:
+    {"path", "key", "size", "status": "uploaded"|"backed_up"|"failed"|"skipped"|
+     "would_upload" (--dry-run; skipped is for files already stored),
      "target", "provider", "url", "etag", "md5", "attempts": [{"target", "kind",
      "code", "status", "request_id", "skew_ms", "skew_corrected", "start",
-     "elapsed_ms", "credentials_refreshed"}], "error"}
+     "elapsed_ms", "credentials_refreshed"}], "error": null or {"kind", "code",
+     "status", "message", "request_id", "hints"}}
   then {"summary": {...}}: counts per status, bytes, duration, and per target
   the attempts by kind, the error codes, breaker opens, files failed over and
   where they went, the measured clock skew and corrected attempts.

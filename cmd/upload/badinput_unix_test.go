@@ -75,7 +75,7 @@ func TestBadInput(t *testing.T) {
 	}
 	for p, msg := range wantErr {
 		f, ok := byPath[p]
-		if !ok || f.Status != statusFailed || f.Error == nil || !strings.Contains(*f.Error, msg) {
+		if !ok || f.Status != statusFailed || f.Error == nil || !strings.Contains(f.Error.Message, msg) {
 			t.Errorf("%s: %+v, want failed with %q", p, f, msg)
 			continue
 		}

@@ -412,7 +412,7 @@ func TestDryRun(t *testing.T) {
 		t.Errorf("exit %d, want 1 (missing is reported)", r.code)
 	}
 	rep := parseReport(t, r.stdout)
-	if !rep.summary.DryRun || rep.summary.Skipped != 2 || rep.summary.Uploaded != 0 || rep.summary.Failed != 1 {
+	if !rep.summary.DryRun || rep.summary.WouldUpload != 2 || rep.summary.Skipped != 0 || rep.summary.Uploaded != 0 || rep.summary.Failed != 1 {
 		t.Errorf("summary %+v", rep.summary)
 	}
 	if !strings.Contains(r.stderr, "dry run, nothing was uploaded: 2 files (3 B) would be uploaded") {

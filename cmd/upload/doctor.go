@@ -34,10 +34,13 @@ the causes of signature failures, most likely first:
               (the OBS trap: bucket.obs.<region>.myhuaweicloud.com answers
               SignatureDoesNotMatch), TOS's S3-compatible tos-s3-* endpoint
   access_key  the key's form: AKLT (TOS), LTAI (OSS), AKID (COS) prefixes and
-  secret      lengths; whitespace; a secret that looks already base64-decoded
+  secret      lengths (only where the vendor defines a format); whitespace; a
+              secret that looks already base64-decoded
   region      the region against the one the endpoint names
-  bucket      the bucket is reachable: a HEAD of a random missing key must
-              answer 404 NoSuchKey (403 or NoSuchBucket: it is not)
+  bucket      the bucket exists and may be listed: a one-key LIST (oss,
+              obs, cos, s3); on tos a HEAD of a random missing key must
+              answer 404 (a HEAD cannot tell a missing bucket, so the put
+              decides)
   put_delete  a tiny object is put and deleted
   secret      (a warning) the configuration file holds a literal secret and
               group or others can read it: chmod 600
@@ -483,24 +486,31 @@ func randomKey(what string) string {
 	return ".upload-doctor/" + what + "-" + hex.EncodeToString(b[:])
 }
 
-// checkBucket Stats a random missing key: 404 NoSuchKey means the bucket
-// is there and the credentials may read it.
+// checkBucket lists one key of the bucket where the backend can
+// (uploader.BucketChecker): a missing bucket fails with NoSuchBucket. Else
+// it Stats a random missing key: a 404 says the endpoint and credentials
+// answer, though a HEAD reply (no body) cannot tell a missing bucket.
 func (a *app) checkBucket(ctx context.Context, b uploader.Backend, t *targetConfig, timeout time.Duration) finding {
-	st, ok := b.(uploader.Stater)
-	if !ok {
-		return finding{Check: "bucket", Status: "warn", Message: "not checked: this backend cannot stat objects"}
-	}
 	ctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
+	if bc, ok := b.(uploader.BucketChecker); ok {
+		if err := bc.CheckBucket(ctx); err != nil {
+			return errFinding("bucket", err)
+		}
+		return finding{Check: "bucket", Status: "ok", Message: fmt.Sprintf("bucket %q exists and can be listed (a one-key LIST answered)", t.Bucket)}
+	}
+	st, ok := b.(uploader.Stater)
+	if !ok {
+		return finding{Check: "bucket", Status: "warn", Message: "not checked: this backend can neither list the bucket nor stat objects"}
+	}
 	_, err := st.Stat(ctx, randomKey("absent"))
 	switch {
 	case err == nil:
-		return finding{Check: "bucket", Status: "ok", Message: fmt.Sprintf("bucket %q is reachable", t.Bucket)}
+		return finding{Check: "bucket", Status: "ok", Message: fmt.Sprintf("bucket %q answers", t.Bucket)}
 	case uploader.IsNotFound(err):
-		msg := fmt.Sprintf("bucket %q is reachable (a HEAD of a missing key answered 404 NoSuchKey)", t.Bucket)
-		if t.Provider == "obs" {
-			msg += "; OBS answers a HEAD in a missing bucket the same way, so the put below decides"
-		}
+		// A HEAD reply has no body: a missing bucket may answer it the
+		// same way as a missing key.
+		msg := fmt.Sprintf("bucket %q answers a HEAD of a missing key with 404 (a HEAD cannot tell a missing bucket from a missing key, so the put below decides)", t.Bucket)
 		return finding{Check: "bucket", Status: "ok", Message: msg}
 	}
 	return errFinding("bucket", err)

@@ -227,16 +227,16 @@ func (a *app) runDrain(ctx context.Context, common commonFlags, df *drainFlags) 
 			body.Skipped++
 		}
 		if it.Err != nil {
-			r.Error = strPtr(errText(it.Err))
+			r.Error = newErrorReport(it.Err, nil)
 			switch it.Outcome {
 			case failover.DrainFailed:
-				fmt.Fprintf(a.stderr, "upload drain: %s: %s\n", copyName(it.Key, r.Path), safeText(*r.Error))
+				fmt.Fprintf(a.stderr, "upload drain: %s: %s\n", copyName(it.Key, r.Path), safeText(r.Error.Message))
 			case failover.DrainStored, failover.DrainAlreadyStored, failover.DrainSuperseded:
 				// On a cloud now, but still in the backup: the removal
 				// failed.
 				body.NotRemoved++
 				notRemovedNames = append(notRemovedNames, copyName(it.Key, r.Path))
-				fmt.Fprintf(a.stderr, "upload drain: %s: stored on %s, but not removed from the backup: %s\n", copyName(it.Key, r.Path), it.Target, safeText(*r.Error))
+				fmt.Fprintf(a.stderr, "upload drain: %s: stored on %s, but not removed from the backup: %s\n", copyName(it.Key, r.Path), it.Target, safeText(r.Error.Message))
 			}
 		}
 		t.add(r, uploader.Result{Target: it.Target, Attempts: it.Attempts}, it.Err, false)

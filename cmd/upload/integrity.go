@@ -27,6 +27,7 @@ func (b *batch) uploadFile(ctx context.Context, file *uploader.File, hint []byte
 	var attempts []uploader.Attempt
 	for try := 1; ; try++ {
 		obj := file.Object()
+		b.f.attrs.apply(&obj)
 		obj.MD5 = hint
 		res, err := b.set.u.Upload(uploader.WithProgress(ctx, fp.add), obj)
 		attempts = append(attempts, res.Attempts...)

@@ -194,7 +194,7 @@ func TestRewrittenUntilGivenUp(t *testing.T) {
 	if r.code != exitFailed || rep.summary.Failed != 1 {
 		t.Fatalf("exit %d, %+v\n%s", r.code, rep.summary, r.stderr)
 	}
-	if f := rep.byKey["big"]; f.Error == nil || !strings.Contains(*f.Error, "d/big") || !strings.Contains(*f.Error, "changed while being uploaded") {
+	if f := rep.byKey["big"]; f.Error == nil || !strings.Contains(f.Error.Message, "d/big") || !strings.Contains(f.Error.Message, "changed while being uploaded") {
 		t.Errorf("report line %+v", f)
 	}
 	if !strings.Contains(r.stderr, "changed while being uploaded") {
@@ -344,7 +344,7 @@ func TestChangedAfterEveryComplete(t *testing.T) {
 	if r.code != exitFailed || rep.summary.Failed != 1 || completes.Load() != maxChangedTries {
 		t.Fatalf("exit %d, %d completes, %+v\n%s", r.code, completes.Load(), rep.summary, r.stderr)
 	}
-	if f := rep.byKey["big"]; f.Error == nil || !strings.Contains(*f.Error, "d/big changed while being uploaded") {
+	if f := rep.byKey["big"]; f.Error == nil || !strings.Contains(f.Error.Message, "d/big changed while being uploaded") {
 		t.Errorf("report line %+v", f)
 	}
 	if got := listBucket(t, srv, bucket); len(got) != 0 {

@@ -9,6 +9,8 @@
 //	upload [flags] PATH...
 //	upload doctor [flags]
 //	upload drain [flags]
+//	upload version
+//	upload completion bash|zsh|fish|powershell
 //
 // `upload --help` documents the flags, the configuration file, the
 // environment, the report and the exit statuses (0 all on a cloud target, 3

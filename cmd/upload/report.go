@@ -19,7 +19,9 @@ const (
 	statusUploaded = "uploaded"  // stored on a cloud target (or the only, local, target)
 	statusBackedUp = "backed_up" // only in the local backup: nothing lost, run upload drain
 	statusFailed   = "failed"    // stored nowhere
-	statusSkipped  = "skipped"   // already stored (--state), or --dry-run
+	statusSkipped  = "skipped"   // already stored (--state)
+	// statusWouldUpload is --dry-run's: the file would be uploaded.
+	statusWouldUpload = "would_upload"
 )
 
 // fileReport is one line of the --json report: exactly these keys, for
@@ -35,7 +37,7 @@ type fileReport struct {
 	ETag     string          `json:"etag"`
 	MD5      string          `json:"md5"`
 	Attempts []attemptReport `json:"attempts"`
-	Error    *string         `json:"error"`
+	Error    *errorReport    `json:"error"`
 	// Unverified is uploader.Result.Unverified: present only when the
 	// stored object could not be read back ("not verified by reading").
 	Unverified string `json:"unverified,omitempty"`
@@ -88,21 +90,28 @@ type summaryBody struct {
 	BackedUp int `json:"backed_up"`
 	Failed   int `json:"failed"`
 	Skipped  int `json:"skipped"`
+	// WouldUpload counts --dry-run's would-be uploads.
+	WouldUpload int `json:"would_upload"`
 	// SkippedInBackup counts the skipped files that are still only in the
 	// local backup.
 	SkippedInBackup int `json:"skipped_in_backup"`
 	// Bytes were stored by this run; BytesSkipped were already stored.
 	Bytes        int64 `json:"bytes"`
 	BytesSkipped int64 `json:"bytes_skipped"`
-	DurationMS   int64 `json:"duration_ms"`
+	// BytesWouldUpload is what --dry-run would upload.
+	BytesWouldUpload int64 `json:"bytes_would_upload"`
+	DurationMS       int64 `json:"duration_ms"`
 	// NotStarted counts files found but not started because of an
 	// interruption; OutOfShard the files left to other shards.
 	Interrupted bool   `json:"interrupted"`
 	NotStarted  int    `json:"not_started"`
 	Shard       string `json:"shard,omitempty"`
 	OutOfShard  int    `json:"out_of_shard"`
-	DryRun      bool   `json:"dry_run"`
-	ExitCode    int    `json:"exit_code"`
+	// Filtered counts the files the filters left out (--include,
+	// --exclude, --exclude-from, --min-size, --max-size).
+	Filtered int  `json:"filtered"`
+	DryRun   bool `json:"dry_run"`
+	ExitCode int  `json:"exit_code"`
 	// Retries counts the attempts beyond each file's first (breaker
 	// refusals are not attempts).
 	Retries retriesSummary  `json:"retries"`
@@ -215,6 +224,9 @@ func (t *tally) add(r *fileReport, res uploader.Result, err error, inBackup bool
 		if len(t.failures) < 10 {
 			t.failures = append(t.failures, shown(r.Path))
 		}
+	case statusWouldUpload:
+		b.WouldUpload++
+		b.BytesWouldUpload += r.Size
 	case statusSkipped:
 		b.Skipped++
 		b.BytesSkipped += r.Size
@@ -388,12 +400,15 @@ func humanSummary(w io.Writer, b summaryBody, t *tally, set *targetSet) {
 		}
 	}
 	if b.DryRun {
-		fmt.Fprintf(w, "upload: dry run, nothing was uploaded: %s (%s) would be uploaded", files(b.Skipped-t.journaled), formatBytes(b.BytesSkipped-t.journaledBytes))
+		fmt.Fprintf(w, "upload: dry run, nothing was uploaded: %s (%s) would be uploaded", files(b.WouldUpload), formatBytes(b.BytesWouldUpload))
 		if t.journaled > 0 {
 			fmt.Fprintf(w, ", %d are already stored (--state)", t.journaled)
 		}
 		if b.Failed > 0 {
 			fmt.Fprintf(w, ", %d cannot be uploaded (named above)", b.Failed)
+		}
+		if b.Filtered > 0 {
+			fmt.Fprintf(w, ", %s left out by the filters", files(b.Filtered))
 		}
 		fmt.Fprintln(w)
 		if b.Shard != "" {
@@ -413,6 +428,9 @@ func humanSummary(w io.Writer, b summaryBody, t *tally, set *targetSet) {
 		fmt.Fprintf(w, ", %s/s", formatBytes(int64(float64(b.Bytes)/(float64(b.DurationMS)/1000))))
 	}
 	fmt.Fprintln(w, ")")
+	if b.Filtered > 0 {
+		fmt.Fprintf(w, "upload: %s left out by the filters\n", files(b.Filtered))
+	}
 	if b.Interrupted {
 		fmt.Fprintf(w, "upload: interrupted: %s found were not started; run the same command again (with --state, what is stored is skipped)\n", files(b.NotStarted))
 	}

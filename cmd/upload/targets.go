@@ -20,6 +20,9 @@ import (
 type overrides struct {
 	PartSize int64
 	PartJobs int
+	// NoCreate builds local targets without creating their directories
+	// (--dry-run writes nothing).
+	NoCreate bool
 }
 
 // newBackend builds the backend of one target: the one place that names
@@ -79,7 +82,7 @@ func newBackend(t *targetConfig, cfg *config, o overrides) (uploader.Backend, er
 			ConnectTimeout: t.ConnectTimeout, ResponseTimeout: t.ResponseTimeout,
 			PartSize: partSize, PartConcurrency: partJobs, MultipartThreshold: t.MultipartThreshold, VirtualHost: t.VirtualHost}))
 	case "local":
-		return ret(local.New(local.Options{Dir: t.Path, Name: t.Name}))
+		return ret(local.New(local.Options{Dir: t.Path, Name: t.Name, NoCreate: o.NoCreate}))
 	}
 	return nil, fmt.Errorf("unknown provider %q", t.Provider)
 }

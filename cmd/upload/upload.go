@@ -27,6 +27,10 @@ type uploadFlags struct {
 	shard    string
 	// stallTimeout is --stall-timeout; zero leaves retry.stall_timeout.
 	stallTimeout time.Duration
+	filterFlags
+	filter *filter
+	attrFlags
+	attrs *attrs
 }
 
 // The exit statuses.
@@ -61,6 +65,7 @@ func (a *app) runUpload(ctx context.Context, f *uploadFlags, args []string) erro
 	}
 	var o overrides
 	o.PartJobs = f.partJobs
+	o.NoCreate = f.dryRun
 	if f.partSize != "" {
 		n, err := parseSize(f.partSize)
 		if err != nil {
@@ -84,6 +89,14 @@ func (a *app) runUpload(ctx context.Context, f *uploadFlags, args []string) erro
 	if f.stallTimeout < 0 {
 		return &usageError{fmt.Sprintf("--stall-timeout %s: a positive duration, like 2m", f.stallTimeout)}
 	}
+	flt, err := newFilter(f.filterFlags)
+	if err != nil {
+		return err
+	}
+	f.filter = flt
+	if f.attrs, err = newAttrs(f.attrFlags); err != nil {
+		return err
+	}
 	cfg, err := a.loadConfig(f.config)
 	if err != nil {
 		return err
@@ -97,15 +110,22 @@ func (a *app) runUpload(ctx context.Context, f *uploadFlags, args []string) erro
 	}
 	defer set.close()
 	var j *journal
-	if f.state != "" {
+	var stateInfo os.FileInfo
+	if f.state != "" && f.dryRun {
+		var cleanup func()
+		if j, stateInfo, cleanup, err = openJournalCopy(f.state, a.now()); err != nil {
+			return &configError{[]string{err.Error()}}
+		}
+		defer cleanup()
+	} else if f.state != "" {
 		if j, err = openJournal(f.state, a.now()); err != nil {
 			return &configError{[]string{err.Error()}}
 		}
-		if j.ignored > 0 {
+		if j != nil && j.ignored > 0 {
 			fmt.Fprintf(a.stderr, "upload: --state %s: %d unreadable lines ignored\n", shown(f.state), j.ignored)
 		}
 	}
-	b := &batch{a: a, f: f, set: set, j: j, shard: sh, tally: newTally(set),
+	b := &batch{a: a, f: f, set: set, j: j, stateInfo: stateInfo, shard: sh, tally: newTally(set),
 		meter: &meter{start: a.now()}, keys: map[string]string{}}
 	code := b.run(ctx, args)
 	return &exitError{code}
@@ -113,14 +133,16 @@ func (a *app) runUpload(ctx context.Context, f *uploadFlags, args []string) erro
 
 // batch is one run of the upload command.
 type batch struct {
-	a     *app
-	f     *uploadFlags
-	set   *targetSet
-	j     *journal
-	shard shard
-	tally *tally
-	meter *meter
-	json  *jsonWriter
+	a   *app
+	f   *uploadFlags
+	set *targetSet
+	j   *journal
+	// stateInfo is the --state file when j reads a copy of it (--dry-run).
+	stateInfo os.FileInfo
+	shard     shard
+	tally     *tally
+	meter     *meter
+	json      *jsonWriter
 
 	mu      sync.Mutex // guards disp and the writes through it
 	disp    display
@@ -128,6 +150,7 @@ type batch struct {
 
 	keys       map[string]string
 	outOfShard int
+	filtered   int
 	notStarted int
 	inflight   atomic.Int64
 }
@@ -198,8 +221,11 @@ func (b *batch) run(ctx context.Context, args []string) int {
 			skip = append(skip, fi)
 		}
 	}
+	if b.stateInfo != nil {
+		skip = append(skip, b.stateInfo)
+	}
 	jobs := make(chan fileJob, 64)
-	w := &walker{prefix: b.f.prefix, stdin: a.stdin, skip: skip, note: b.note, out: jobs}
+	w := &walker{prefix: b.f.prefix, stdin: a.stdin, skip: skip, note: b.note, out: jobs, skipDir: b.f.filter.skipsDir}
 	go w.run(soft, args)
 
 	sem := make(chan struct{}, b.f.jobs)
@@ -209,6 +235,10 @@ func (b *batch) run(ctx context.Context, args []string) int {
 			if job.err == nil && job.key != "" && b.shard.includes(job.key) {
 				b.notStarted++
 			}
+			continue
+		}
+		if job.key != "" && !b.f.filter.selects(relKey(b.f.prefix, job.key), jobSize(job)) {
+			b.filtered++
 			continue
 		}
 		if job.key != "" && !b.shard.includes(job.key) {
@@ -264,6 +294,7 @@ func (b *batch) run(ctx context.Context, args []string) int {
 	body.Interrupted = interrupted.Load()
 	body.NotStarted = b.notStarted
 	body.OutOfShard = b.outOfShard
+	body.Filtered = b.filtered
 	body.Shard = b.shard.String()
 	body.DryRun = b.f.dryRun
 	code := exitOK
@@ -310,6 +341,7 @@ func (b *batch) one(ctx context.Context, job fileJob) {
 		return
 	}
 	obj := file.Object()
+	b.f.attrs.apply(&obj)
 	if obj.Size != r.Size {
 		b.meter.bytesTotal.Add(obj.Size - r.Size)
 		r.Size, fp.size = obj.Size, obj.Size
@@ -333,11 +365,7 @@ func (b *batch) one(ctx context.Context, job fileJob) {
 		}
 	}
 	if b.f.dryRun {
-		r.Status = statusSkipped
-		if obj.MD5 != nil {
-			r.MD5 = hex.EncodeToString(obj.MD5)
-		}
-		b.finish(r, uploader.Result{}, nil, false, fp)
+		b.planned(r, obj, fp)
 		return
 	}
 	res, file, err := b.uploadFile(ctx, file, obj.MD5, r, fp)
@@ -386,19 +414,22 @@ func (b *batch) finish(r *fileReport, res uploader.Result, err error, inBackup b
 	b.meter.filesDone.Add(1)
 	if err != nil {
 		r.Status = statusFailed
-		r.Error = strPtr(errText(err))
+		r.Error = newErrorReport(err, res.Attempts)
 		b.meter.failed.Add(1)
-		b.say("%s: %s", shown(r.Path), safeText(*r.Error))
+		b.say("%s: %s", shown(r.Path), safeText(r.Error.Message))
 	}
 	b.tally.add(r, res, err, inBackup)
 	if b.json != nil {
 		b.json.write(r)
 		return
 	}
-	if b.f.quiet || (r.Status != statusUploaded && r.Status != statusBackedUp) {
+	if b.f.quiet || (r.Status != statusUploaded && r.Status != statusBackedUp && r.Status != statusWouldUpload) {
 		return
 	}
 	line := fmt.Sprintf("%s -> %s -> %s\n", shown(r.Path), shown(r.Key), shown(r.URL))
+	if r.Status == statusWouldUpload {
+		line = plannedLine(r)
+	}
 	if b.liveOut {
 		b.mu.Lock()
 		io.WriteString(b.disp.Writer(), line)

@@ -38,6 +38,9 @@ type walker struct {
 	// args are the arguments walked so far, to walk each file or
 	// directory once however it is written (d, d/, ./d).
 	args []walkedArg
+	// skipDir, if set, says which directories (relative to the argument)
+	// the filters exclude: they are not entered.
+	skipDir func(rel string) bool
 }
 
 // run walks every argument in order, then closes the channel. It stops
@@ -93,13 +96,13 @@ func (w *walker) stdinList(ctx context.Context) {
 		fi, err := os.Stat(p)
 		switch {
 		case err != nil:
-			w.send(ctx, fileJob{path: p, key: w.prefix + key, err: statError(p, err)})
+			w.send(ctx, fileJob{path: p, key: joinKey(w.prefix, key), err: statError(p, err)})
 		case fi.IsDir():
-			w.send(ctx, fileJob{path: p, key: w.prefix + key, err: errors.New("is a directory; paths read from standard input must be files (give directories as arguments)")})
+			w.send(ctx, fileJob{path: p, key: joinKey(w.prefix, key), err: errors.New("is a directory; paths read from standard input must be files (give directories as arguments)")})
 		case w.skipped(fi):
 			w.note("%s: skipped (the upload state file)", shown(p))
 		default:
-			w.send(ctx, w.fileJob(p, w.prefix+key, fi))
+			w.send(ctx, w.fileJob(p, joinKey(w.prefix, key), fi))
 		}
 	}
 	if err := sc.Err(); err != nil {
@@ -112,7 +115,7 @@ func (w *walker) stdinList(ctx context.Context) {
 func (w *walker) arg(ctx context.Context, arg string) {
 	fi, err := os.Stat(arg)
 	if err != nil {
-		w.send(ctx, fileJob{path: arg, key: w.prefix + filepath.Base(arg), err: statError(arg, err)})
+		w.send(ctx, fileJob{path: arg, key: joinKey(w.prefix, filepath.Base(arg)), err: statError(arg, err)})
 		return
 	}
 	if first, dup := w.seenArg(arg, fi); dup {
@@ -124,7 +127,7 @@ func (w *walker) arg(ctx context.Context, arg string) {
 			w.note("%s: skipped (the upload state file)", shown(arg))
 			return
 		}
-		w.send(ctx, w.fileJob(arg, w.prefix+filepath.Base(arg), fi))
+		w.send(ctx, w.fileJob(arg, joinKey(w.prefix, filepath.Base(arg)), fi))
 		return
 	}
 	w.dir(ctx, arg, "", []os.FileInfo{fi})
@@ -150,14 +153,17 @@ func (w *walker) dir(ctx context.Context, p, rel string, stack []os.FileInfo) bo
 		crel := path.Join(rel, e.Name())
 		fi, err := os.Stat(cp) // follows symbolic links
 		if err != nil {
-			if !w.send(ctx, fileJob{path: cp, key: w.prefix + crel, err: statError(cp, err)}) {
+			if !w.send(ctx, fileJob{path: cp, key: joinKey(w.prefix, crel), err: statError(cp, err)}) {
 				return false
 			}
 			continue
 		}
 		if fi.IsDir() {
+			if w.skipDir != nil && w.skipDir(crel) {
+				continue
+			}
 			if loop := ancestor(stack, fi); loop >= 0 {
-				if !w.send(ctx, fileJob{path: cp, key: w.prefix + crel,
+				if !w.send(ctx, fileJob{path: cp, key: joinKey(w.prefix, crel),
 					err: fmt.Errorf("symbolic link loop: it leads back to a directory above it; not followed")}) {
 					return false
 				}
@@ -172,7 +178,7 @@ func (w *walker) dir(ctx context.Context, p, rel string, stack []os.FileInfo) bo
 			w.note("%s: skipped (the upload state file)", shown(cp))
 			continue
 		}
-		if !w.send(ctx, w.fileJob(cp, w.prefix+crel, fi)) {
+		if !w.send(ctx, w.fileJob(cp, joinKey(w.prefix, crel), fi)) {
 			return false
 		}
 	}

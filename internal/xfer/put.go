@@ -123,8 +123,14 @@ func FinishAttempts(target, provider string, attempts []uploader.Attempt, start,
 	}
 	last := &attempts[len(attempts)-1]
 	corrected, skew, refreshed := last.SkewCorrected, last.Skew, last.CredentialsRefreshed
+	status, requestID := last.Status, last.RequestID
 	*last = uploader.NewAttempt(target, provider, last.Start, end, e)
 	last.SkewCorrected, last.CredentialsRefreshed = corrected, refreshed
+	if e == nil {
+		// A success keeps the reply's status and request ID, where the
+		// backend recorded them.
+		last.Status, last.RequestID = status, requestID
+	}
 	if last.Skew == 0 {
 		last.Skew = skew
 	}
