@@ -18,7 +18,7 @@ import (
 	"testing"
 )
 
-// The import rules of ARCHITECTURE.md, checked over `go list -deps -json
+// The import rules of the layout (README "Layout"), checked over `go list -deps -json
 // ./...`. Packages that do not exist yet are simply absent from the listing;
 // a rule fails only on a violation.
 

@@ -111,7 +111,7 @@ func TestKindJSONRoundTrip(t *testing.T) {
 	}
 }
 
-// TestKindPolicy pins the table of ARCHITECTURE.md: which kinds open a
+// TestKindPolicy pins the policy of the Kinds (failover package doc): which kinds open a
 // breaker at once, which may pass by themselves, which say nothing about the
 // target.
 func TestKindPolicy(t *testing.T) {

@@ -208,7 +208,7 @@ var obsBucket = regexp.MustCompile(`^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$`)
 
 // New returns a Backend for opts. It refuses, with a message that says what
 // to change: a missing endpoint or bucket; a bucket domain given as the
-// endpoint (seed 002: OBS answers SignatureDoesNotMatch); an endpoint with a
+// endpoint (OBS answers SignatureDoesNotMatch, as its signature troubleshooting guide says); an endpoint with a
 // path, or an IPv6 literal (the SDK splits host:port on ':'); a region that
 // contradicts the endpoint; an unknown signature, or the OBS signature
 // where the SDK would silently sign V2 (path style); a bucket name OBS

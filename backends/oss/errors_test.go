@@ -38,7 +38,7 @@ func testBackend(t *testing.T, mod func(*Options)) *Backend {
 }
 
 // sigBody is an OSS SignatureDoesNotMatch body, shaped like the one in the
-// vendor's troubleshooting page (seed 001), with fake values.
+// vendor's signature troubleshooting page, with fake values.
 const sigBody = `<?xml version="1.0" encoding="UTF-8"?>
 <Error>
   <Code>SignatureDoesNotMatch</Code>

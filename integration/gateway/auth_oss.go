@@ -48,7 +48,7 @@ func (g *Gateway) verifyOSS(x *exchange, auth string) *apiError {
 	return malformed("unsupported OSS authorization scheme")
 }
 
-// verifyOSS1: string to sign (seed 001) = VERB\nContent-MD5\nContent-Type\n
+// verifyOSS1: string to sign (OSS signature troubleshooting guide) = VERB\nContent-MD5\nContent-Type\n
 // Date\n + "x-oss-name:value\n" for each x-oss- header (sorted, first value)
 // + canonical resource "/bucket/key[?sub]" with the signed subresources
 // sorted ("k" or "k=v", raw values).

@@ -40,7 +40,7 @@
 // with the vendor's algorithm, as the vendor's SDK computes it:
 //
 //   - TOS: TOS4-HMAC-SHA256 (Authorization header, X-Tos-Date).
-//   - OSS: V1 "OSS ak:sig" (HMAC-SHA1 over the string to sign of seed 001,
+//   - OSS: V1 "OSS ak:sig" (HMAC-SHA1 over the string to sign of the OSS troubleshooting guide,
 //     Date) and OSS4-HMAC-SHA256 (x-oss-date or Date). OSS2 is refused.
 //   - OBS: AWS V2 "AWS ak:sig", native "OBS ak:sig" (V2 with x-obs- headers)
 //     and AWS4-HMAC-SHA256 (X-Amz-Date, or Date as the OBS SDK allows).

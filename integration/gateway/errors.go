@@ -55,7 +55,7 @@ var defaultMessages = map[string]string{
 
 // knownEC are the detailed codes documented by the vendors (TOS: volcengine
 // docs 6349, error pages 0002-00000018 and 0002-00000024; OSS: the
-// SignatureDoesNotMatch sample of seed 001 and error page 0002-00000504).
+// SignatureDoesNotMatch sample of the OSS troubleshooting guide and error page 0002-00000504).
 // Codes whose EC is not documented get none.
 var knownEC = map[Dialect]map[string]string{
 	TOS: {"SignatureDoesNotMatch": "0002-00000024", "RequestTimeTooSkewed": "0002-00000018"},

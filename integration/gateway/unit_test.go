@@ -191,7 +191,7 @@ func TestNamedAction(t *testing.T) {
 }
 
 func TestHexBytes(t *testing.T) {
-	// The StringToSignBytes form of seed 001: upper-case hex, space after each.
+	// The StringToSignBytes form of the OSS troubleshooting guide: upper-case hex, space after each.
 	if got := hexBytes("PUT\n"); got != "50 55 54 0A " {
 		t.Fatalf("hexBytes = %q", got)
 	}

@@ -161,7 +161,7 @@ func TestWireFormatOfErrors(t *testing.T) {
 	}
 }
 
-// TestOSSStringToSign pins the SignatureDoesNotMatch body of seed 001: the
+// TestOSSStringToSign pins the SignatureDoesNotMatch body of the OSS signature troubleshooting guide: the
 // gateway's StringToSign, its bytes, the key and the signature provided.
 func TestOSSStringToSign(t *testing.T) {
 	st := newStub(t)
