@@ -19,7 +19,7 @@ func TestNewRefusesMistakes(t *testing.T) {
 		mod  func(*Options)
 		want []string
 	}{
-		// Seed 002: a bucket domain as the endpoint gives SignatureDoesNotMatch.
+		// The OBS guide: a bucket domain as the endpoint gives SignatureDoesNotMatch.
 		{"bucket domain", func(o *Options) { o.Endpoint = "https://bkt.obs.cn-north-4.myhuaweicloud.com" },
 			[]string{"bkt.obs.cn-north-4.myhuaweicloud.com is a bucket domain", "not an endpoint", "set the endpoint to obs.cn-north-4.myhuaweicloud.com and the bucket separately"}},
 		{"bucket domain without scheme", func(o *Options) { o.Endpoint = "mybucket.obs.ap-southeast-1.myhuaweicloud.com" },

@@ -1,5 +1,5 @@
 // Package diag knows the configuration mistakes behind most signature
-// failures on TOS, OSS, OBS and COS (the seeds' troubleshooting lists): an
+// failures on TOS, OSS, OBS and COS (the vendors' signature troubleshooting guides): an
 // endpoint of the wrong form, a region that contradicts the endpoint, an
 // access key of another vendor, a secret with whitespace or already
 // decoded, a drifting clock. Backends use it to refuse a bad configuration
