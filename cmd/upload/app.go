@@ -301,6 +301,9 @@ Output:
      "target", "provider", "url", "etag", "md5", "attempts": [{"target", "kind",
      "code", "status", "request_id", "skew_ms", "skew_corrected", "start",
      "elapsed_ms", "credentials_refreshed"}], "error"}
+  and, only when they apply, "unverified" (stored, but it could not be read
+  back) and "may_have_landed": TARGET (interrupted after its bytes were sent:
+  it may have been stored on TARGET nonetheless);
   then {"summary": {...}}: counts per status, bytes, duration, and per target
   the attempts by kind, the error codes, breaker opens, files failed over and
   where they went, the measured clock skew and corrected attempts.
