@@ -7,12 +7,14 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/minio/minio-go/v7/pkg/signer"
 	cos "github.com/tencentyun/cos-go-sdk-v5"
+	"github.com/volcengine/ve-tos-golang-sdk/v2/tos"
 )
 
 // controlled is a TOS and an OSS gateway (in front of an upstream nobody
@@ -432,6 +434,16 @@ func TestControlTemporaryCredentials(t *testing.T) {
 		expStatus int
 		expCode   string
 	}{
+		{TOS, func(r *http.Request, ak, sk, token string, at time.Time) *http.Request {
+			cred := tos.NewStaticCredentials(ak, sk)
+			cred.WithSecurityToken(token)
+			signed := tos.NewSignV4(cred, "cn-beijing").SignHeader(&tos.Request{Scheme: "http", Method: r.Method,
+				Host: r.URL.Host, Path: r.URL.Path, Query: url.Values{}, Header: r.Header, RequestDate: at.UTC()})
+			for k, v := range signed {
+				r.Header[k] = v
+			}
+			return r
+		}, 403, "ExpiredToken"},
 		{COS, func(r *http.Request, ak, sk, token string, at time.Time) *http.Request {
 			cos.AddAuthorizationHeader(ak, sk, token, r, &cos.AuthTime{
 				SignStartTime: at, SignEndTime: at.Add(time.Hour), KeyStartTime: at, KeyEndTime: at.Add(time.Hour)})
