@@ -324,6 +324,9 @@ Output:
      "code", "status", "request_id", "skew_ms", "skew_corrected", "start",
      "elapsed_ms", "credentials_refreshed"}], "error": null or {"kind", "code",
      "status", "message", "request_id", "hints"}}
+  and, only when they apply, "unverified" (stored, but it could not be read
+  back) and "may_have_landed": TARGET (interrupted after its bytes were sent:
+  it may have been stored on TARGET nonetheless);
   then {"summary": {...}}: counts per status, bytes, duration, and per target
   the attempts by kind, the error codes, breaker opens, files failed over and
   where they went, the measured clock skew and corrected attempts.

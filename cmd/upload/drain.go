@@ -228,6 +228,7 @@ func (a *app) runDrain(ctx context.Context, common commonFlags, df *drainFlags) 
 		}
 		if it.Err != nil {
 			r.Error = newErrorReport(it.Err, nil)
+			r.MayHaveLanded = mayHaveLanded(it.Err)
 			switch it.Outcome {
 			case failover.DrainFailed:
 				fmt.Fprintf(a.stderr, "upload drain: %s: %s\n", copyName(it.Key, r.Path), safeText(r.Error.Message))

@@ -30,7 +30,8 @@ application using those vendors' SDKs (in any language) can be tested without
 a cloud: each emulator checks the vendor's signature and signed time, and
 answers in the vendor's error dialect. An HTTP control API injects faults
 (errors with vendor codes, SlowDown, resets, stalls, latency, truncated
-replies), moves each emulator's clock and reads its request counters.
+replies), moves each emulator's clock, issues and expires temporary
+credentials (keys with a security token) and reads its request counters.
 
 It starts the pinned MinIO (installing it with "go install" when missing, a
 few minutes once) with a temporary data directory, or uses one already

@@ -2,20 +2,31 @@
 // TOS, Aliyun OSS, Huawei OBS, Tencent COS, any S3) through the targets of a
 // configuration file, in failover order, with circuit breakers, retries,
 // clock-skew correction and a local backup; `upload doctor` diagnoses the
-// targets and `upload drain` moves the local backup to the clouds.
+// targets, `upload drain` moves the local backup to the clouds, and
+// `upload gateway` runs TOS, OSS, OBS and COS emulators over MinIO on this
+// machine, with an HTTP control API, to test applications without a cloud.
 //
 // Usage:
 //
 //	upload [flags] PATH...
-//	upload doctor [flags]
-//	upload drain [flags]
+//	upload doctor [--target NAME] [--timeout D]
+//	upload drain [--jobs N] [--max-failures N]
+//	upload drain --check
+//	upload gateway [--bucket NAME]... [--listen HOST[:PORT]] [--minio URL] [--minio-region REGION] [--verbose]
 //	upload version
 //	upload completion bash|zsh|fish|powershell
 //
-// `upload --help` documents the flags, the configuration file, the
-// environment, the report and the exit statuses (0 all on a cloud target, 3
-// some only in the local backup, 1 some stored nowhere, 2 usage or
-// configuration error, 130 interrupted).
+// The flags of an upload: --prefix P, --jobs N, --part-size SIZE,
+// --part-jobs N, --state FILE, --dry-run, --stall-timeout D, --shard I/N,
+// --include GLOB, --exclude GLOB, --exclude-from FILE, --min-size SIZE,
+// --max-size SIZE, --content-type TYPE, --metadata KEY=VALUE, --version.
+// Every command takes --config FILE, --json, --progress MODE, --quiet and
+// --strict-perms.
+//
+// `upload --help` (and `upload COMMAND --help`) documents the flags, the
+// configuration file, the environment, the report and the exit statuses (0
+// all on a cloud target, 3 some only in the local backup, 1 some stored
+// nowhere, 2 usage or configuration error, 130 interrupted).
 package main
 
 import (

@@ -18,7 +18,7 @@ import (
 const (
 	statusUploaded = "uploaded"  // stored on a cloud target (or the only, local, target)
 	statusBackedUp = "backed_up" // only in the local backup: nothing lost, run upload drain
-	statusFailed   = "failed"    // stored nowhere
+	statusFailed   = "failed"    // stored nowhere (but see fileReport.MayHaveLanded)
 	statusSkipped  = "skipped"   // already stored (--state)
 	// statusWouldUpload is --dry-run's: the file would be uploaded.
 	statusWouldUpload = "would_upload"
@@ -41,6 +41,10 @@ type fileReport struct {
 	// Unverified is uploader.Result.Unverified: present only when the
 	// stored object could not be read back ("not verified by reading").
 	Unverified string `json:"unverified,omitempty"`
+	// MayHaveLanded names the target where a failed (interrupted) upload
+	// may nevertheless have been stored whole: uploader.Error.MayHaveLanded.
+	// Present only then; Error says so too.
+	MayHaveLanded string `json:"may_have_landed,omitempty"`
 }
 
 // attemptReport is one try of one upload. Kind is "ok" for the success.
@@ -189,6 +193,9 @@ type tally struct {
 	firstErr map[string]*uploader.Error
 	errOrder []string
 	failures []string
+	// landed are the failed files that may have been stored nonetheless
+	// (fileReport.MayHaveLanded), by target.
+	landed map[string]int
 	// journaled counts the files --state found stored already (and their
 	// bytes), to tell them apart from --dry-run's would-be uploads.
 	journaled      int
@@ -221,6 +228,13 @@ func (t *tally) add(r *fileReport, res uploader.Result, err error, inBackup bool
 		b.Bytes += r.Size
 	case statusFailed:
 		b.Failed++
+		if r.MayHaveLanded != "" {
+			if t.landed == nil {
+				t.landed = map[string]int{}
+			}
+			t.landed[r.MayHaveLanded]++
+			break
+		}
 		if len(t.failures) < 10 {
 			t.failures = append(t.failures, shown(r.Path))
 		}
@@ -454,8 +468,22 @@ func humanSummary(w io.Writer, b summaryBody, t *tally, set *targetSet) {
 		}
 		fmt.Fprintf(w, "upload: %s only in the local backup%s (nothing is lost): run `upload drain` (with the same --config) when the clouds are back\n", are(n), dir)
 	}
-	if b.Failed > 0 {
-		fmt.Fprintf(w, "upload: %s stored nowhere (each is named above with its error)", were(b.Failed))
+	t.mu.Lock()
+	landed, nLanded := map[string]int{}, 0
+	for name, n := range t.landed {
+		landed[name] = n
+		nLanded += n
+	}
+	t.mu.Unlock()
+	for _, name := range sortedKeys(landed) {
+		if n := landed[name]; n == 1 {
+			fmt.Fprintf(w, "upload: 1 file may have been stored on %s although its upload was interrupted (named above): read it back to know, or run again to upload it\n", name)
+		} else {
+			fmt.Fprintf(w, "upload: %d files may have been stored on %s although their uploads were interrupted (named above): read them back to know, or run again to upload them\n", n, name)
+		}
+	}
+	if n := b.Failed - nLanded; n > 0 {
+		fmt.Fprintf(w, "upload: %s stored nowhere (each is named above with its error)", were(n))
 		if len(t.failures) > 0 {
 			fmt.Fprintf(w, ", e.g. %s", strings.Join(t.failures[:min(3, len(t.failures))], ", "))
 		}
@@ -617,6 +645,9 @@ func aheadBehind(d time.Duration) string {
 
 // errText is the one-line error of a file for the report.
 func errText(err error) string {
+	if t := mayHaveLanded(err); t != "" {
+		return fmt.Sprintf("interrupted after its bytes were sent: it may have been stored on %s nonetheless (read it back to know, or run again to upload it)", t)
+	}
 	if errors.Is(err, errInterrupted) {
 		return "interrupted before it was stored (run again to upload it)"
 	}
@@ -624,6 +655,18 @@ func errText(err error) string {
 }
 
 var errInterrupted = errors.New("interrupted")
+
+// mayHaveLanded names the target where the upload that failed with err may
+// nevertheless have been stored ([uploader.Error].MayHaveLanded), "" if none.
+func mayHaveLanded(err error) string {
+	if ue := uploader.AsError(err); ue != nil && ue.MayHaveLanded {
+		if ue.Target == "" {
+			return "its target"
+		}
+		return ue.Target
+	}
+	return ""
+}
 
 // storedCounts returns the files stored so far on each target.
 func (t *tally) storedCounts() map[string]int {

@@ -372,7 +372,7 @@ func (b *batch) one(ctx context.Context, job fileJob) {
 	r.Attempts = attemptsReport(res.Attempts)
 	if err != nil {
 		if ctx.Err() != nil && uploader.KindOf(err) == uploader.Canceled {
-			err = fmt.Errorf("%w: %v", errInterrupted, err)
+			err = interrupted(err)
 		}
 		b.finish(r, res, err, false, fp)
 		return
@@ -400,10 +400,14 @@ func (b *batch) one(ctx context.Context, job fileJob) {
 
 func fileErr(path string, err error) error {
 	if errors.Is(err, context.Canceled) {
-		return fmt.Errorf("%w: %v", errInterrupted, err)
+		return interrupted(err)
 	}
 	return statError(path, err)
 }
+
+// interrupted marks err, the failure of an upload the user interrupted;
+// err stays in the chain ([uploader.Error].MayHaveLanded is read from it).
+func interrupted(err error) error { return fmt.Errorf("%w: %w", errInterrupted, err) }
 
 // finish records a file's outcome: the counters, the error line, the
 // report line and the human line.
@@ -415,6 +419,7 @@ func (b *batch) finish(r *fileReport, res uploader.Result, err error, inBackup b
 	if err != nil {
 		r.Status = statusFailed
 		r.Error = newErrorReport(err, res.Attempts)
+		r.MayHaveLanded = mayHaveLanded(err)
 		b.meter.failed.Add(1)
 		b.say("%s: %s", shown(r.Path), safeText(r.Error.Message))
 	}

@@ -55,7 +55,8 @@ const maxControlRequest = 1 << 20
 //	GET    /v1/{dialect}/counts              requests per operation and outcome
 //	DELETE /v1/{dialect}/counts              reset counts and records; "all" too
 //	GET    /v1/{dialect}/records             the last requests (up to 1000)
-//	POST   /v1/{dialect}/tokens/expire       expire security tokens (see below)
+//	POST   /v1/{dialect}/tokens              {"lifetime": "15m"}: issue temporary credentials
+//	POST   /v1/{dialect}/tokens/expire       {"access_key": "STS..."}: expire them; {}: all
 //
 // A fault is the JSON form of [Fault]:
 //
@@ -81,13 +82,16 @@ const maxControlRequest = 1 << 20
 // (the field named), 401 without the token, 404 for an unknown route or
 // fault, 405 for a wrong method, 501 for what the gateways do not emulate.
 //
-// Security tokens: the gateways accept one static key pair and no
-// temporary credentials yet, so POST /v1/{dialect}/tokens/expire answers
-// 501. A gateway that accepts tokens implements
-//
-//	ExpireTokens() (expired int, err error)
-//
-// and that route calls it: the extension point for temporary credentials.
+// Temporary credentials ([Gateway.IssueTemporary]): POST
+// /v1/{dialect}/tokens answers 201 with {"access_key", "secret_key",
+// "token", "expires"}; the gateway accepts those keys with that token in
+// the dialect's security-token header until expires (RFC 3339 on the
+// gateway's clock; null with lifetime "0": until expired by hand). POST
+// /v1/{dialect}/tokens/expire with {"access_key": ...} makes them expire
+// now (404 naming access_key if the gateway never issued it), with {} every
+// temporary key pair still valid; it answers {"expired": n}. From then on
+// requests signed with them get the vendor's expired-token refusal (see
+// [Gateway.AddTemporary]).
 func NewControl(opts ControlOptions) (http.Handler, error) {
 	c := &control{opts: opts, gws: map[Dialect]*Gateway{}}
 	for _, g := range opts.Gateways {
@@ -111,9 +115,10 @@ func NewControl(opts ControlOptions) (http.Handler, error) {
 	mux.HandleFunc("/v1/{dialect}/counts", c.methods(map[string]http.HandlerFunc{
 		http.MethodGet: c.counts, http.MethodDelete: c.resetCounts}))
 	mux.HandleFunc("/v1/{dialect}/records", c.methods(map[string]http.HandlerFunc{http.MethodGet: c.records}))
+	mux.HandleFunc("/v1/{dialect}/tokens", c.methods(map[string]http.HandlerFunc{http.MethodPost: c.issueToken}))
 	mux.HandleFunc("/v1/{dialect}/tokens/expire", c.methods(map[string]http.HandlerFunc{http.MethodPost: c.expireTokens}))
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
-		writeJSONError(w, http.StatusNotFound, "", fmt.Sprintf("no such route: %s %s (see GET /v1/info, /v1/{tos,oss,obs,cos}/{clock,faults,counts,records})", r.Method, r.URL.Path))
+		writeJSONError(w, http.StatusNotFound, "", fmt.Sprintf("no such route: %s %s (see GET /v1/info, /v1/{tos,oss,obs,cos}/{clock,faults,counts,records,tokens})", r.Method, r.URL.Path))
 	})
 	return c.authorize(mux), nil
 }
@@ -121,12 +126,6 @@ func NewControl(opts ControlOptions) (http.Handler, error) {
 type control struct {
 	opts ControlOptions
 	gws  map[Dialect]*Gateway
-}
-
-// tokenExpirer is what a gateway that accepts security tokens implements;
-// see [NewControl].
-type tokenExpirer interface {
-	ExpireTokens() (expired int, err error)
 }
 
 // inputError is bad input: a 400 naming the field.
@@ -853,24 +852,4 @@ func (c *control) records(w http.ResponseWriter, r *http.Request) {
 			Key: x.Key, Outcome: x.Outcome, Status: x.Status, Code: x.Code, Fault: x.Fault}
 	}
 	writeJSON(w, http.StatusOK, map[string]any{"dialect": g.Dialect(), "records": out})
-}
-
-func (c *control) expireTokens(w http.ResponseWriter, r *http.Request) {
-	g, err := c.gateway(r)
-	if err != nil {
-		fail(w, err)
-		return
-	}
-	ex, ok := any(g).(tokenExpirer)
-	if !ok {
-		writeJSONError(w, http.StatusNotImplemented, "", fmt.Sprintf(
-			"the %s gateway accepts only its static test key pair, no security tokens, so there is none to expire", g.Dialect()))
-		return
-	}
-	n, err := ex.ExpireTokens()
-	if err != nil {
-		fail(w, err)
-		return
-	}
-	writeJSON(w, http.StatusOK, map[string]any{"dialect": g.Dialect(), "expired": n})
 }

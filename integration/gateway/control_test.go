@@ -7,9 +7,14 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/minio/minio-go/v7/pkg/signer"
+	cos "github.com/tencentyun/cos-go-sdk-v5"
+	"github.com/volcengine/ve-tos-golang-sdk/v2/tos"
 )
 
 // controlled is a TOS and an OSS gateway (in front of an upstream nobody
@@ -238,7 +243,19 @@ func TestControlBadInput(t *testing.T) {
 		{"POST", "/v1/buckets", `{"name":"refused-bucket"}`, 502, "name"},
 		{"GET", "/v1/tos/nothing", ``, 404, ""},
 		{"PATCH", "/v1/tos/clock", ``, 405, ""},
-		{"POST", "/v1/tos/tokens/expire", ``, 501, ""},
+		{"POST", "/v1/tos/tokens", ``, 400, "body"},
+		{"POST", "/v1/tos/tokens", `{}`, 400, "lifetime"},
+		{"POST", "/v1/tos/tokens", `{"lifetime":"a while"}`, 400, "lifetime"},
+		{"POST", "/v1/tos/tokens", `{"lifetime":900}`, 400, "lifetime"},
+		{"POST", "/v1/tos/tokens", `{"lifetime":"-15m"}`, 400, "lifetime"},
+		{"POST", "/v1/tos/tokens", `{"lifetime":"15m","region":"x"}`, 400, "region"},
+		{"POST", "/v1/cos/tokens", `{"lifetime":"15m"}`, 400, "dialect"},
+		{"GET", "/v1/tos/tokens", ``, 405, ""},
+		{"POST", "/v1/tos/tokens/expire", ``, 400, "body"},
+		{"POST", "/v1/tos/tokens/expire", `{"access_key":""}`, 400, "access_key"},
+		{"POST", "/v1/tos/tokens/expire", `{"access_key":7}`, 400, "access_key"},
+		{"POST", "/v1/tos/tokens/expire", `{"accesskey":"STSX"}`, 400, "accesskey"},
+		{"POST", "/v1/tos/tokens/expire", `{"access_key":"STSNEVERISSUED"}`, 404, "access_key"},
 	}
 	for _, tc := range cases {
 		st, out := c.do(tc.method, tc.path, tc.body)
@@ -403,5 +420,116 @@ func TestControlBandwidthFault(t *testing.T) {
 		if rec.Code != 400 || !strings.Contains(rec.Body.String(), `"field":"bytes_per_second"`) {
 			t.Errorf("%s: %d %s", body, rec.Code, rec.Body)
 		}
+	}
+}
+
+// TestControlTemporaryCredentials: keys issued over HTTP sign requests the
+// gateway accepts (with their token) and, once expired over HTTP, get the
+// vendor's expired-token refusal; {} expires every key pair still valid.
+func TestControlTemporaryCredentials(t *testing.T) {
+	st := newStub(t)
+	for _, tc := range []struct {
+		d         Dialect
+		sign      func(r *http.Request, ak, sk, token string, at time.Time) *http.Request
+		expStatus int
+		expCode   string
+	}{
+		{TOS, func(r *http.Request, ak, sk, token string, at time.Time) *http.Request {
+			cred := tos.NewStaticCredentials(ak, sk)
+			cred.WithSecurityToken(token)
+			signed := tos.NewSignV4(cred, "cn-beijing").SignHeader(&tos.Request{Scheme: "http", Method: r.Method,
+				Host: r.URL.Host, Path: r.URL.Path, Query: url.Values{}, Header: r.Header, RequestDate: at.UTC()})
+			for k, v := range signed {
+				r.Header[k] = v
+			}
+			return r
+		}, 403, "ExpiredToken"},
+		{COS, func(r *http.Request, ak, sk, token string, at time.Time) *http.Request {
+			cos.AddAuthorizationHeader(ak, sk, token, r, &cos.AuthTime{
+				SignStartTime: at, SignEndTime: at.Add(time.Hour), KeyStartTime: at, KeyEndTime: at.Add(time.Hour)})
+			return r
+		}, 400, "ExpiredToken"},
+		{OBS, func(r *http.Request, ak, sk, token string, at time.Time) *http.Request {
+			r.Header.Set("X-Amz-Content-Sha256", "UNSIGNED-PAYLOAD")
+			r.Header.Set("X-Amz-Date", at.UTC().Format(isoBasic))
+			return signer.SignV4(*r, ak, sk, token, "us-east-1")
+		}, 403, "InvalidAccessKeyId"},
+	} {
+		t.Run(string(tc.d), func(t *testing.T) {
+			clock := &atomicClock{}
+			clock.ns.Store(time.Now().UnixNano()) // fixed from here on; the signers read the real clock
+			g := startGW(t, Options{Dialect: tc.d, Upstream: Upstream{URL: st.srv.URL}, Clock: clock})
+			h, err := NewControl(ControlOptions{Gateways: []*Gateway{g}})
+			if err != nil {
+				t.Fatal(err)
+			}
+			cs := httptest.NewServer(h)
+			t.Cleanup(cs.Close)
+			c := &controlled{t: t, ctl: cs.URL}
+			path := "/v1/" + string(tc.d)
+
+			issue := func(lifetime string) (ak, sk, token string, out map[string]any) {
+				t.Helper()
+				st, out := c.do("POST", path+"/tokens", `{"lifetime":"`+lifetime+`"}`)
+				ak, _ = out["access_key"].(string)
+				sk, _ = out["secret_key"].(string)
+				token, _ = out["token"].(string)
+				if st != 201 || ak == "" || sk == "" || token == "" || out["dialect"] != string(tc.d) {
+					t.Fatalf("issue %s: %d %v", lifetime, st, out)
+				}
+				return ak, sk, token, out
+			}
+			send := func(ak, sk, token string) (int, string) {
+				t.Helper()
+				req, _ := http.NewRequest(http.MethodPut, g.URL()+"/b/k", strings.NewReader("data"))
+				resp, body := do(t, tc.sign(req, ak, sk, token, g.Now()))
+				if resp.StatusCode == 200 {
+					return 200, ""
+				}
+				return resp.StatusCode, bodyCode(t, tc.d, body)
+			}
+
+			ak, sk, token, out := issue("15m")
+			if want := g.Now().Add(15 * time.Minute).Format(time.RFC3339Nano); out["expires"] != want {
+				t.Errorf("expires %v, want %s", out["expires"], want)
+			}
+			if st, code := send(ak, sk, token); st != 200 {
+				t.Fatalf("signed with the issued keys: %d %s", st, code)
+			}
+			if st, code := send(ak, sk, "fake-other-token"); st != 403 || code == "" {
+				t.Fatalf("signed with another token: %d %s, want 403", st, code)
+			}
+			st, out := c.do("POST", path+"/tokens/expire", `{"access_key":"`+ak+`"}`)
+			if st != 200 || out["expired"] != 1.0 {
+				t.Fatalf("expire %s: %d %v", ak, st, out)
+			}
+			if st, code := send(ak, sk, token); st != tc.expStatus || code != tc.expCode {
+				t.Fatalf("after expiry: %d %s, want %d %s", st, code, tc.expStatus, tc.expCode)
+			}
+			if st, out = c.do("POST", path+"/tokens/expire", `{"access_key":"`+ak+`"}`); st != 200 || out["expired"] != 0.0 {
+				t.Errorf("expire again: %d %v, want 0 expired", st, out)
+			}
+
+			// Two more (one never expires by itself): {} expires both.
+			ak1, sk1, tok1, _ := issue("1h")
+			ak2, sk2, tok2, out := issue("0")
+			if out["expires"] != nil {
+				t.Errorf("lifetime 0: expires %v, want null", out["expires"])
+			}
+			if st, code := send(ak2, sk2, tok2); st != 200 {
+				t.Fatalf("signed with the keys of lifetime 0: %d %s", st, code)
+			}
+			if st, out = c.do("POST", path+"/tokens/expire", `{}`); st != 200 || out["expired"] != 2.0 {
+				t.Fatalf("expire all: %d %v, want 2 expired", st, out)
+			}
+			for _, k := range [][3]string{{ak1, sk1, tok1}, {ak2, sk2, tok2}} {
+				if st, code := send(k[0], k[1], k[2]); st != tc.expStatus || code != tc.expCode {
+					t.Errorf("%s after expiring all: %d %s, want %d %s", k[0], st, code, tc.expStatus, tc.expCode)
+				}
+			}
+			if st, out = c.do("POST", path+"/tokens/expire", `{}`); st != 200 || out["expired"] != 0.0 {
+				t.Errorf("expire all again: %d %v, want 0", st, out)
+			}
+		})
 	}
 }

@@ -36,8 +36,12 @@
 // # Authentication
 //
 // The gateway holds one test key pair (Options.AccessKey/SecretKey,
-// default [DefaultAccessKey]/[DefaultSecretKey]) and verifies each request
-// with the vendor's algorithm, as the vendor's SDK computes it:
+// default [DefaultAccessKey]/[DefaultSecretKey]), besides any temporary
+// credentials given to [Gateway.AddTemporary] or made by
+// [Gateway.IssueTemporary] (accepted with their security token until they
+// expire, or [Gateway.ExpireToken] and [Gateway.ExpireTokens] expire them),
+// and verifies each request with the vendor's algorithm, as the vendor's
+// SDK computes it:
 //
 //   - TOS: TOS4-HMAC-SHA256 (Authorization header, X-Tos-Date).
 //   - OSS: V1 "OSS ak:sig" (HMAC-SHA1 over the string to sign of the OSS troubleshooting guide,
@@ -180,7 +184,7 @@
 // # Control over HTTP
 //
 // [NewControl] serves the same operations as JSON over HTTP (clock offset,
-// faults, counters, records, buckets), a thin layer over the methods
+// faults, counters, records, buckets, temporary credentials), a thin layer over the methods
 // above, so that tests in any language drive the gateways; `upload
 // gateway` runs the four dialects over MinIO with it. Its routes and the
 // JSON form of a fault ([FaultSpec]) are documented on [NewControl].

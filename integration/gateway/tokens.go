@@ -57,13 +57,40 @@ func (g *Gateway) IssueTemporary(lifetime time.Duration) TemporaryCredentials {
 }
 
 // ExpireToken makes the temporary credentials of accessKey expire now.
-func (g *Gateway) ExpireToken(accessKey string) {
+func (g *Gateway) ExpireToken(accessKey string) { g.expireToken(accessKey) }
+
+// ExpireTokens makes every temporary key pair still valid expire now and
+// returns how many it expired.
+func (g *Gateway) ExpireTokens() int {
 	g.tokens.mu.Lock()
 	defer g.tokens.mu.Unlock()
-	if c, ok := g.tokens.m[accessKey]; ok {
-		c.Expires = g.Now().Add(-time.Second)
+	now, n := g.Now(), 0
+	for ak, c := range g.tokens.m {
+		if c.Expires.IsZero() || now.Before(c.Expires) {
+			c.Expires = now.Add(-time.Second)
+			g.tokens.m[ak] = c
+			n++
+		}
+	}
+	return n
+}
+
+// expireToken expires the temporary credentials of accessKey, reporting
+// whether they were still valid.
+func (g *Gateway) expireToken(accessKey string) bool {
+	g.tokens.mu.Lock()
+	defer g.tokens.mu.Unlock()
+	c, ok := g.tokens.m[accessKey]
+	if !ok {
+		return false
+	}
+	now := g.Now()
+	valid := c.Expires.IsZero() || now.Before(c.Expires)
+	if valid {
+		c.Expires = now.Add(-time.Second)
 		g.tokens.m[accessKey] = c
 	}
+	return valid
 }
 
 func randHex(n int) string {
