@@ -14,6 +14,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/resilient-upload/upload/backends/backendtest"
 	"github.com/resilient-upload/upload/uploader"
 )
 
@@ -36,7 +37,7 @@ func (nopBody) Close() error { return nil }
 func newFakeBackend(t *testing.T, f *fakeCOS, mod func(*Options)) *Backend {
 	t.Helper()
 	o := Options{Name: "cos-test", Endpoint: f.srv.URL, Bucket: f.bucket, AccessKeyID: fakeID, SecretAccessKey: fakeSecret,
-		ResponseTimeout: 5 * time.Second, MultipartThreshold: 8 << 20, PartSize: 5 << 20}
+		ResponseTimeout: backendtest.ResponseTimeout, MultipartThreshold: 8 << 20, PartSize: 5 << 20}
 	if mod != nil {
 		mod(&o)
 	}

@@ -81,22 +81,33 @@ func TestEnvStraightAtMinIO(t *testing.T) {
 	if e.Inject(backendtest.Fault{Type: backendtest.Fault500}) {
 		t.Error("Inject without a gateway reported true")
 	}
+	if _, err := e.MakeBackendForStall(ctx); err == nil || !strings.Contains(err.Error(), "NewStallBackend is not set") {
+		t.Errorf("MakeBackendForStall without NewStallBackend: %v", err)
+	}
 	if e.MultipartThreshold() != Threshold {
 		t.Errorf("MultipartThreshold = %d", e.MultipartThreshold())
 	}
 }
 
-// TestEnvThroughGateway: the backend gets the gateway's endpoint and keys
-// (those of the gateway options), and an injected fault reaches the
-// requests until cleared.
+// TestEnvThroughGateway: the backend, and the stall case's, get the
+// gateway's endpoint and keys (those of the gateway options), and an
+// injected fault reaches the requests until cleared.
 func TestEnvThroughGateway(t *testing.T) {
-	var got access
-	e := New(t, Options{Gateway: gateway.Options{Dialect: gateway.OBS, AccessKey: "gwkey", SecretKey: "gw-fake-secret"}, NewBackend: recorder(&got)})
+	var got, gotStall access
+	e := New(t, Options{Gateway: gateway.Options{Dialect: gateway.OBS, AccessKey: "gwkey", SecretKey: "gw-fake-secret"},
+		NewBackend: recorder(&got), NewStallBackend: recorder(&gotStall)})
 	if _, err := e.MakeBackend(context.Background()); !errors.Is(err, errRecorded) {
 		t.Fatal(err)
 	}
-	if want := (access{e.Gateway.URL(), e.Bucket, "gwkey", "gw-fake-secret"}); got != want {
+	want := access{e.Gateway.URL(), e.Bucket, "gwkey", "gw-fake-secret"}
+	if got != want {
 		t.Errorf("NewBackend got %+v, want %+v", got, want)
+	}
+	if _, err := e.MakeBackendForStall(context.Background()); !errors.Is(err, errRecorded) {
+		t.Fatal(err)
+	}
+	if gotStall != want {
+		t.Errorf("NewStallBackend got %+v, want %+v", gotStall, want)
 	}
 	if !e.Inject(backendtest.Fault{Type: backendtest.Fault429}) {
 		t.Fatal("Inject through a gateway reported false")
