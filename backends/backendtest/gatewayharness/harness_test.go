@@ -10,6 +10,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/minio/minio-go/v7"
 
@@ -214,5 +215,23 @@ func TestFake(t *testing.T) {
 	}
 	if f.Requests() != 1 || f.Last().URL.Path != "/bkt/k" {
 		t.Errorf("%d requests, last %v", f.Requests(), f.Last().URL)
+	}
+}
+
+// TestHintSays: the skew a hint states is compared with Near, so a
+// rounding to the next second on a slow round trip still matches, and a
+// hint of another skew or direction does not.
+func TestHintSays(t *testing.T) {
+	for hint, want := range map[string]bool{
+		"this machine's clock is 31m0s behind the server's, beyond":  true,
+		"this machine's clock is 31m2s behind the server's, beyond":  true,
+		"this machine's clock is 30m59s behind the server's, beyond": true,
+		"this machine's clock is 5m0s behind the server's":           false,
+		"this machine's clock is 31m0s ahead of the server's":        false,
+		"skew correction is off":                                     false,
+	} {
+		if got := hintSays(hint, 31*time.Minute); got != want {
+			t.Errorf("hintSays(%q) = %v, want %v", hint, got, want)
+		}
 	}
 }
