@@ -32,7 +32,7 @@
 //	Faults/{500,503-slowdown,429,reset,stall}
 //	                   each injected fault gives [FaultType.WantKind]; after
 //	                   ClearFaults an upload works again. The stall is met
-//	                   by the backend of [StallHarness.MakeBackendForStall]
+//	                   by the backend of [StallHarness.MakeBackendForStall].
 //
 // Every failing case checks that it left nothing: the key is not readable,
 // Keys does not list it, PendingMultipart is 0, and a key that held an
