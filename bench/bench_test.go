@@ -108,14 +108,11 @@ func TestRunMeasuresAndFails(t *testing.T) {
 	if err == nil || !strings.Contains(err.Error(), "exit 3") || !strings.Contains(err.Error(), "boom") {
 		t.Fatalf("failing child: err = %v, want exit 3 and its stderr", err)
 	}
-	start := time.Now()
 	_, err = run(ctx, invocation{Args: []string{"sleep", "30"}, Env: os.Environ()}, 300*time.Millisecond)
 	if err == nil || !strings.Contains(err.Error(), "timed out") {
 		t.Fatalf("slow child: err = %v, want a timeout", err)
 	}
-	if d := time.Since(start); d > 10*time.Second {
-		t.Fatalf("timeout took %v: the child was not killed", d)
-	}
+	// That the timeout kills the child: TestRunTimeoutKillsTheChild.
 }
 
 func TestRunReportsChildRSS(t *testing.T) {

@@ -19,7 +19,9 @@ import (
 
 // mem is an in-memory backend with a fault switch, to test the suite
 // itself: the correct mem passes it, including the fault cases, and each
-// broken variant must fail the cases that guard against its bug.
+// broken variant must fail the cases that guard against its bug. Like the
+// backends of a real harness, it has a long response timeout: a stall
+// meets it only through [shortTimeout], the stall case's backend.
 type mem struct {
 	mu        sync.Mutex
 	objects   map[string][]byte
@@ -47,6 +49,18 @@ func (m *mem) Stat(ctx context.Context, key string) (uploader.ObjectInfo, error)
 }
 
 func (m *mem) Put(ctx context.Context, obj uploader.Object) (uploader.Result, error) {
+	return m.put(ctx, obj, false)
+}
+
+// shortTimeout is the mem of the stall case: a backend over the same
+// objects whose response timeout is short, so that a stall is a Timeout.
+type shortTimeout struct{ *mem }
+
+func (s shortTimeout) Put(ctx context.Context, obj uploader.Object) (uploader.Result, error) {
+	return s.put(ctx, obj, true)
+}
+
+func (m *mem) put(ctx context.Context, obj uploader.Object, short bool) (uploader.Result, error) {
 	m.mu.Lock()
 	fault := m.fault
 	m.mu.Unlock()
@@ -55,6 +69,11 @@ func (m *mem) Put(ctx context.Context, obj uploader.Object) (uploader.Result, er
 	}
 	if fault != 0 {
 		k := fault.WantKind()
+		if fault == backendtest.FaultStall && !short {
+			// A backend with the harness's long response timeout outwaits
+			// the gateway, which resets the stalled connection.
+			k = uploader.Unavailable
+		}
 		if m.broken == "faultkind" && fault == backendtest.Fault429 {
 			k = uploader.Unavailable
 		}
@@ -128,6 +147,12 @@ func (h *memHarness) MakeBackend(ctx context.Context) (uploader.Backend, error) 
 func (h *memHarness) MakeBackendForMissingBucket(ctx context.Context) (uploader.Backend, error) {
 	return &mem{missing: true, objects: map[string][]byte{}}, nil
 }
+func (h *memHarness) MakeBackendForStall(ctx context.Context) (uploader.Backend, error) {
+	if h.m.broken == "stallbackend" {
+		return h.m, nil // the long timeout: the stall ends in a reset
+	}
+	return shortTimeout{h.m}, nil
+}
 func (h *memHarness) Read(ctx context.Context, key string) ([]byte, bool, error) {
 	h.m.mu.Lock()
 	defer h.m.mu.Unlock()
@@ -196,6 +221,8 @@ func TestSuiteCatchesBugs(t *testing.T) {
 		"noprogress":  {"Progress"},
 		"pending":     {"Canceled/multipart", "BodyFails/multipart"},
 		"nooverwrite": {"Overwrite"},
+		// A stall case backend without the short timeout.
+		"stallbackend": {"Faults/stall"},
 	} {
 		t.Run(broken, func(t *testing.T) {
 			cmd := exec.Command(os.Args[0], "-test.run=^TestBrokenHelper$", "-test.count=1", "-test.v")

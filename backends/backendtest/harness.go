@@ -31,7 +31,8 @@
 //	Delete             Delete removes one key, and a missing key is no error
 //	Faults/{500,503-slowdown,429,reset,stall}
 //	                   each injected fault gives [FaultType.WantKind]; after
-//	                   ClearFaults an upload works again
+//	                   ClearFaults an upload works again. The stall is met
+//	                   by the backend of [StallHarness.MakeBackendForStall].
 //
 // Every failing case checks that it left nothing: the key is not readable,
 // Keys does not list it, PendingMultipart is 0, and a key that held an
@@ -39,6 +40,14 @@
 // ChaCha8, see [Data]) and small; the multipart cases use
 // MultipartThreshold()+1 bytes, so harnesses should set a low threshold
 // (5 or 6 MiB).
+//
+// # Timeouts
+//
+// No case's outcome depends on how fast the machine is. The backends a
+// harness makes have a response timeout of [ResponseTimeout] (a minute),
+// except the one the stall case makes with
+// [StallHarness.MakeBackendForStall], whose [StallTimeout] only ends a
+// request the gateway never answers.
 //
 // # Opting out
 //
@@ -151,6 +160,30 @@ type Fault struct {
 // HarnessMaker makes a new Harness for one test.
 type HarnessMaker func(ctx context.Context, t *testing.T) (Harness, error)
 
-// StallTimeout is the response timeout a harness should configure on the
-// backends it makes, so that a stalled request fails fast.
+// ResponseTimeout is the response timeout a harness configures on every
+// backend it makes but the one of the Faults/stall case: long, so that no
+// load on the machine running the tests makes an ordinary request time
+// out. Only a backend that hangs meets it, and then the case fails instead
+// of the test binary.
+const ResponseTimeout = time.Minute
+
+// StallTimeout is the response timeout of the backend a [StallHarness]
+// makes for the Faults/stall case, so that the stalled request fails fast.
+// No other backend of a harness should have a timeout this short: on a
+// busy machine an ordinary request (or a pause of its body) can take
+// seconds, and the case would fail with Kind Timeout.
 const StallTimeout = 2 * time.Second
+
+// StallHarness is a [Harness] whose Inject can stall requests. The
+// Faults/stall case uploads through the backend MakeBackendForStall
+// returns, whose response timeout is [StallTimeout], and then, once the
+// fault is cleared, through the MakeBackend one, whose timeout is
+// [ResponseTimeout]: the short timeout only decides the upload that meets
+// the stall. A harness whose Inject accepts [FaultStall] must implement it
+// (else the case fails).
+type StallHarness interface {
+	Harness
+	// MakeBackendForStall returns a backend over the same bucket as
+	// MakeBackend, with a response timeout of [StallTimeout].
+	MakeBackendForStall(ctx context.Context) (uploader.Backend, error)
+}

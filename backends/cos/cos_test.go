@@ -14,6 +14,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/resilient-upload/upload/backends/backendtest"
+	"github.com/resilient-upload/upload/backends/backendtest/gatewayharness"
 	"github.com/resilient-upload/upload/uploader"
 )
 
@@ -36,7 +38,7 @@ func (nopBody) Close() error { return nil }
 func newFakeBackend(t *testing.T, f *fakeCOS, mod func(*Options)) *Backend {
 	t.Helper()
 	o := Options{Name: "cos-test", Endpoint: f.srv.URL, Bucket: f.bucket, AccessKeyID: fakeID, SecretAccessKey: fakeSecret,
-		ResponseTimeout: 5 * time.Second, MultipartThreshold: 8 << 20, PartSize: 5 << 20}
+		ResponseTimeout: backendtest.ResponseTimeout, MultipartThreshold: 8 << 20, PartSize: 5 << 20}
 	if mod != nil {
 		mod(&o)
 	}
@@ -272,7 +274,7 @@ func TestPutCorrectsClockSkewOnce(t *testing.T) {
 				t.Fatalf("attempts = %+v, want 2", res.Attempts)
 			}
 			a0, a1 := res.Attempts[0], res.Attempts[1]
-			if a0.Kind != uploader.ClockSkew || a0.SkewCorrected || (a0.Skew-offset).Abs() > 5*time.Second || a0.Status != 403 || a0.Code != "AccessDenied" {
+			if a0.Kind != uploader.ClockSkew || a0.SkewCorrected || !gatewayharness.Near(a0.Skew, offset) || a0.Status != 403 || a0.Code != "AccessDenied" {
 				t.Errorf("first attempt = %+v, want a ClockSkew 403 with skew ≈ %v", a0, offset)
 			}
 			if a1.Err != nil || !a1.SkewCorrected {
@@ -282,7 +284,7 @@ func TestPutCorrectsClockSkewOnce(t *testing.T) {
 			if err != nil || len(res.Attempts) != 1 || !res.Attempts[0].SkewCorrected {
 				t.Errorf("next put: %v, attempts %+v; want one corrected attempt", err, res.Attempts)
 			}
-			if off, ok := b.Skew(); !ok || (off-offset).Abs() > 5*time.Second {
+			if off, ok := b.Skew(); !ok || !gatewayharness.Near(off, offset) {
 				t.Errorf("Skew() = %v, %v", off, ok)
 			}
 		})
@@ -342,7 +344,7 @@ func TestDisableSkewCorrectionReportsClockSkewWithHints(t *testing.T) {
 	if len(res.Attempts) != 1 || len(f.requests()) != 1 {
 		t.Errorf("%d attempts, %d requests; want 1 and 1", len(res.Attempts), len(f.requests()))
 	}
-	if (e.Skew - 31*time.Minute).Abs() > 5*time.Second {
+	if !gatewayharness.Near(e.Skew, 31*time.Minute) {
 		t.Errorf("skew = %v, want ≈ 31m", e.Skew)
 	}
 	hints := strings.Join(e.Hints, "\n")

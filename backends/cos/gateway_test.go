@@ -25,7 +25,7 @@ const gwThreshold = gatewayharness.Threshold
 func gwOptions(endpoint, bucket, ak, sk string) Options {
 	return Options{
 		Name: "cos-gw", Endpoint: endpoint, Bucket: bucket, AccessKeyID: ak, SecretAccessKey: sk,
-		ResponseTimeout: backendtest.StallTimeout, MultipartThreshold: gwThreshold, PartSize: gatewayharness.PartSize,
+		ResponseTimeout: backendtest.ResponseTimeout, MultipartThreshold: gwThreshold, PartSize: gatewayharness.PartSize,
 	}
 }
 
@@ -36,6 +36,8 @@ var gwHarness = gatewayharness.Options{
 	BucketPrefix: "cos",
 	BucketSuffix: "-1250000000",
 	NewBackend:   gatewayharness.Using(New, gwOptions),
+	NewStallBackend: gatewayharness.Using(New, gatewayharness.With(gwOptions,
+		func(o *Options) { o.ResponseTimeout = backendtest.StallTimeout })),
 }
 
 // newGatewayEnv starts a COS gateway in front of the shared MinIO, with a

@@ -14,7 +14,7 @@ import (
 func testOptions(sig Signature) func(endpoint, bucket, ak, sk string) Options {
 	return func(endpoint, bucket, ak, sk string) Options {
 		return Options{Name: "obs-test", Endpoint: endpoint, Bucket: bucket, AccessKeyID: ak, SecretAccessKey: sk, Signature: sig,
-			ResponseTimeout: backendtest.StallTimeout, MultipartThreshold: gatewayharness.Threshold, PartSize: gatewayharness.PartSize}
+			ResponseTimeout: backendtest.ResponseTimeout, MultipartThreshold: gatewayharness.Threshold, PartSize: gatewayharness.PartSize}
 	}
 }
 
@@ -22,7 +22,9 @@ func testOptions(sig Signature) func(endpoint, bucket, ak, sk string) Options {
 // with through, by the vendor gateway in the OBS dialect, for backends that
 // sign with sig.
 func testHarness(through bool, sig Signature) gatewayharness.Options {
-	o := gatewayharness.Options{BucketPrefix: "obs-conf", NewBackend: gatewayharness.Using(New, testOptions(sig))}
+	o := gatewayharness.Options{BucketPrefix: "obs-conf", NewBackend: gatewayharness.Using(New, testOptions(sig)),
+		NewStallBackend: gatewayharness.Using(New, gatewayharness.With(testOptions(sig),
+			func(o *Options) { o.ResponseTimeout = backendtest.StallTimeout }))}
 	if through {
 		o.Gateway.Dialect = gateway.OBS
 	}

@@ -3,7 +3,6 @@ package obs
 import (
 	"os"
 	"testing"
-	"time"
 
 	"github.com/resilient-upload/upload/backends/backendtest/gatewayharness"
 	"github.com/resilient-upload/upload/integration/miniotest"
@@ -12,13 +11,13 @@ import (
 func TestMain(m *testing.M) { os.Exit(miniotest.RunMain(m)) }
 
 // direct returns a new bucket of the shared MinIO, reached straight by
-// backends named "minio" that sign with sig (a 5 s response timeout: no
-// stalls are injected here).
+// backends named "minio" that sign with sig (no stalls are injected here:
+// the long response timeout of testOptions).
 func direct(t *testing.T, sig Signature) *gatewayharness.Env {
 	return gatewayharness.New(t, gatewayharness.Options{BucketPrefix: "obs", NewBackend: gatewayharness.Using(New,
 		func(endpoint, bucket, ak, sk string) Options {
 			o := testOptions(sig)(endpoint, bucket, ak, sk)
-			o.Name, o.ResponseTimeout = "minio", 5*time.Second
+			o.Name = "minio"
 			return o
 		})})
 }

@@ -38,7 +38,7 @@ func gwOptions(sigVersion int) func(endpoint, bucket, ak, sk string) oss.Options
 			AccessKeyID:        ak,
 			SecretAccessKey:    sk,
 			SignatureVersion:   sigVersion,
-			ResponseTimeout:    backendtest.StallTimeout,
+			ResponseTimeout:    backendtest.ResponseTimeout,
 			PartSize:           partSize,
 			MultipartThreshold: partSize,
 		}
@@ -53,6 +53,8 @@ func gwHarness(sigVersion int) gatewayharness.Options {
 		BucketPrefix:       "oss",
 		MultipartThreshold: partSize,
 		NewBackend:         gatewayharness.Using(oss.New, gwOptions(sigVersion)),
+		NewStallBackend: gatewayharness.Using(oss.New, gatewayharness.With(gwOptions(sigVersion),
+			func(o *oss.Options) { o.ResponseTimeout = backendtest.StallTimeout })),
 	}
 }
 

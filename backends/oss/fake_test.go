@@ -14,6 +14,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/resilient-upload/upload/backends/backendtest"
 )
 
 // fakeReq is one request a fakeOSS received.
@@ -78,7 +80,7 @@ func fakeBackend(t *testing.T, f *fakeOSS, mod func(*Options)) *Backend {
 		o.Endpoint = f.srv.URL
 		o.Region = "cn-hangzhou"
 		o.Now = func() time.Time { return f.now }
-		o.ResponseTimeout = 5 * time.Second
+		o.ResponseTimeout = backendtest.ResponseTimeout
 		if mod != nil {
 			mod(o)
 		}

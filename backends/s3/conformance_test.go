@@ -12,7 +12,7 @@ import (
 // above 6 MiB in 5 MiB parts, so the suite's multipart cases stay small.
 func testOptions(endpoint, bucket, ak, sk string) Options {
 	return Options{Name: "s3-test", Endpoint: endpoint, Bucket: bucket, AccessKeyID: ak, SecretAccessKey: sk,
-		ResponseTimeout: backendtest.StallTimeout, MultipartThreshold: gatewayharness.Threshold, PartSize: gatewayharness.PartSize}
+		ResponseTimeout: backendtest.ResponseTimeout, MultipartThreshold: gatewayharness.Threshold, PartSize: gatewayharness.PartSize}
 }
 
 // testHarness configures a bucket of the shared MinIO, reached directly or,
@@ -20,7 +20,9 @@ func testOptions(endpoint, bucket, ak, sk string) Options {
 // AWS V4 signatures (OBS's S3-compatible mode) and re-signs what it
 // forwards.
 func testHarness(through bool) gatewayharness.Options {
-	o := gatewayharness.Options{BucketPrefix: "s3-conf", NewBackend: gatewayharness.Using(New, testOptions)}
+	o := gatewayharness.Options{BucketPrefix: "s3-conf", NewBackend: gatewayharness.Using(New, testOptions),
+		NewStallBackend: gatewayharness.Using(New, gatewayharness.With(testOptions,
+			func(o *Options) { o.ResponseTimeout = backendtest.StallTimeout }))}
 	if through {
 		o.Gateway.Dialect = gateway.OBS
 	}

@@ -16,6 +16,7 @@ import (
 
 	tossdk "github.com/volcengine/ve-tos-golang-sdk/v2/tos"
 
+	"github.com/resilient-upload/upload/backends/backendtest"
 	"github.com/resilient-upload/upload/internal/transport"
 	"github.com/resilient-upload/upload/uploader"
 )
@@ -37,7 +38,7 @@ func newTestBackend(t *testing.T, endpoint string, mod func(*Options)) *Backend 
 	o := Options{
 		Name: "tos-test", Endpoint: endpoint, Region: "cn-beijing", Bucket: "bkt",
 		AccessKeyID: testAK, SecretAccessKey: testSecret,
-		ResponseTimeout: 10 * time.Second,
+		ResponseTimeout: backendtest.ResponseTimeout,
 	}
 	if mod != nil {
 		mod(&o)

@@ -34,7 +34,7 @@ func gwOptions(endpoint, bucket, ak, sk string) Options {
 	return Options{
 		Name: "tos-gw", Endpoint: endpoint, Region: gwRegion, Bucket: bucket,
 		AccessKeyID: ak, SecretAccessKey: sk,
-		ResponseTimeout: backendtest.StallTimeout, MultipartThreshold: gwThreshold, PartSize: gatewayharness.PartSize,
+		ResponseTimeout: backendtest.ResponseTimeout, MultipartThreshold: gwThreshold, PartSize: gatewayharness.PartSize,
 	}
 }
 
@@ -43,6 +43,8 @@ var gwHarness = gatewayharness.Options{
 	Gateway:      gateway.Options{Dialect: gateway.TOS},
 	BucketPrefix: "tos",
 	NewBackend:   gatewayharness.Using(New, gwOptions),
+	NewStallBackend: gatewayharness.Using(New, gatewayharness.With(gwOptions,
+		func(o *Options) { o.ResponseTimeout = backendtest.StallTimeout })),
 }
 
 // newGatewayEnv starts a TOS gateway in front of the shared MinIO, with a

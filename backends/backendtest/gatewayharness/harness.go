@@ -17,12 +17,14 @@
 // # Use
 //
 //	// options returns the backend's test options for an endpoint, a
-//	// bucket and keys (ResponseTimeout backendtest.StallTimeout, ...).
+//	// bucket and keys (ResponseTimeout backendtest.ResponseTimeout, ...).
 //	func options(endpoint, bucket, ak, sk string) tos.Options { ... }
 //
 //	var gw = gatewayharness.Options{
 //		Gateway:    gateway.Options{Dialect: gateway.TOS},
 //		NewBackend: gatewayharness.Using(tos.New, options),
+//		NewStallBackend: gatewayharness.Using(tos.New, gatewayharness.With(options,
+//			func(o *tos.Options) { o.ResponseTimeout = backendtest.StallTimeout })),
 //	}
 //
 //	func TestConformance(t *testing.T) { backendtest.Run(t, gatewayharness.Maker(gw)) }
@@ -61,8 +63,8 @@ const (
 
 // NewBackend makes the backend under test for an endpoint, a bucket and a
 // key pair, with the backend's test options otherwise (a response timeout
-// of [backendtest.StallTimeout] and the multipart threshold the [Options]
-// name).
+// of [backendtest.ResponseTimeout], or [backendtest.StallTimeout] for the
+// stall case's backend, and the multipart threshold the [Options] name).
 type NewBackend func(endpoint, bucket, accessKey, secretKey string) (uploader.Backend, error)
 
 // Using returns the NewBackend that makes a backend with newB from the
@@ -76,6 +78,17 @@ func Using[O any, B uploader.Backend](newB func(O) (B, error), options func(endp
 			return nil, err
 		}
 		return b, nil
+	}
+}
+
+// With returns the options function that is options with mod applied to
+// its result: the stall case's options are the usual ones with a short
+// response timeout.
+func With[O any](options func(endpoint, bucket, accessKey, secretKey string) O, mod func(*O)) func(endpoint, bucket, accessKey, secretKey string) O {
+	return func(endpoint, bucket, accessKey, secretKey string) O {
+		o := options(endpoint, bucket, accessKey, secretKey)
+		mod(&o)
+		return o
 	}
 }
 
@@ -98,8 +111,15 @@ type Options struct {
 	// makes, which the suite uploads above. Default: [Threshold].
 	MultipartThreshold int64
 	// NewBackend makes the backend under test (MakeBackend and
-	// MakeBackendForMissingBucket). Required for those two.
+	// MakeBackendForMissingBucket). Required for those two. Its backends'
+	// response timeout should be [backendtest.ResponseTimeout]: long, so
+	// that a busy machine never makes an ordinary request time out.
 	NewBackend NewBackend
+	// NewStallBackend makes the backend of the suite's Faults/stall case
+	// (MakeBackendForStall): NewBackend's, with a response timeout of
+	// [backendtest.StallTimeout]. Required through a gateway: without it
+	// the stall case fails.
+	NewStallBackend NewBackend
 }
 
 // Env is one bucket of a MinIO, straight or behind a vendor gateway, for
@@ -117,7 +137,7 @@ type Env struct {
 	opts Options
 }
 
-var _ backendtest.Harness = (*Env)(nil)
+var _ backendtest.StallHarness = (*Env)(nil)
 
 // New makes a bucket in the MinIO and, if o names a dialect, starts a
 // gateway in front of it; both are removed in t.Cleanup. Without MinIO it
@@ -194,6 +214,17 @@ func (e *Env) MakeBackend(context.Context) (uploader.Backend, error) {
 // exist.
 func (e *Env) MakeBackendForMissingBucket(context.Context) (uploader.Backend, error) {
 	return e.newBackend(e.MissingBucket())
+}
+
+// MakeBackendForStall returns a backend over the Env's bucket made by
+// Options.NewStallBackend: one with a short response timeout, for the
+// stall case.
+func (e *Env) MakeBackendForStall(context.Context) (uploader.Backend, error) {
+	if e.opts.NewStallBackend == nil {
+		return nil, errors.New("gatewayharness: Options.NewStallBackend is not set (the stall case needs a backend whose response timeout is backendtest.StallTimeout)")
+	}
+	endpoint, _, ak, sk := e.Access()
+	return e.opts.NewStallBackend(endpoint, e.Bucket, ak, sk)
 }
 
 func (e *Env) newBackend(bucket string) (uploader.Backend, error) {

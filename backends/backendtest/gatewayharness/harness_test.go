@@ -10,6 +10,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/minio/minio-go/v7"
 
@@ -81,22 +82,33 @@ func TestEnvStraightAtMinIO(t *testing.T) {
 	if e.Inject(backendtest.Fault{Type: backendtest.Fault500}) {
 		t.Error("Inject without a gateway reported true")
 	}
+	if _, err := e.MakeBackendForStall(ctx); err == nil || !strings.Contains(err.Error(), "NewStallBackend is not set") {
+		t.Errorf("MakeBackendForStall without NewStallBackend: %v", err)
+	}
 	if e.MultipartThreshold() != Threshold {
 		t.Errorf("MultipartThreshold = %d", e.MultipartThreshold())
 	}
 }
 
-// TestEnvThroughGateway: the backend gets the gateway's endpoint and keys
-// (those of the gateway options), and an injected fault reaches the
-// requests until cleared.
+// TestEnvThroughGateway: the backend, and the stall case's, get the
+// gateway's endpoint and keys (those of the gateway options), and an
+// injected fault reaches the requests until cleared.
 func TestEnvThroughGateway(t *testing.T) {
-	var got access
-	e := New(t, Options{Gateway: gateway.Options{Dialect: gateway.OBS, AccessKey: "gwkey", SecretKey: "gw-fake-secret"}, NewBackend: recorder(&got)})
+	var got, gotStall access
+	e := New(t, Options{Gateway: gateway.Options{Dialect: gateway.OBS, AccessKey: "gwkey", SecretKey: "gw-fake-secret"},
+		NewBackend: recorder(&got), NewStallBackend: recorder(&gotStall)})
 	if _, err := e.MakeBackend(context.Background()); !errors.Is(err, errRecorded) {
 		t.Fatal(err)
 	}
-	if want := (access{e.Gateway.URL(), e.Bucket, "gwkey", "gw-fake-secret"}); got != want {
+	want := access{e.Gateway.URL(), e.Bucket, "gwkey", "gw-fake-secret"}
+	if got != want {
 		t.Errorf("NewBackend got %+v, want %+v", got, want)
+	}
+	if _, err := e.MakeBackendForStall(context.Background()); !errors.Is(err, errRecorded) {
+		t.Fatal(err)
+	}
+	if gotStall != want {
+		t.Errorf("NewStallBackend got %+v, want %+v", gotStall, want)
 	}
 	if !e.Inject(backendtest.Fault{Type: backendtest.Fault429}) {
 		t.Fatal("Inject through a gateway reported false")
@@ -203,5 +215,23 @@ func TestFake(t *testing.T) {
 	}
 	if f.Requests() != 1 || f.Last().URL.Path != "/bkt/k" {
 		t.Errorf("%d requests, last %v", f.Requests(), f.Last().URL)
+	}
+}
+
+// TestHintSays: the skew a hint states is compared with Near, so a
+// rounding to the next second on a slow round trip still matches, and a
+// hint of another skew or direction does not.
+func TestHintSays(t *testing.T) {
+	for hint, want := range map[string]bool{
+		"this machine's clock is 31m0s behind the server's, beyond":  true,
+		"this machine's clock is 31m2s behind the server's, beyond":  true,
+		"this machine's clock is 30m59s behind the server's, beyond": true,
+		"this machine's clock is 5m0s behind the server's":           false,
+		"this machine's clock is 31m0s ahead of the server's":        false,
+		"skew correction is off":                                     false,
+	} {
+		if got := hintSays(hint, 31*time.Minute); got != want {
+			t.Errorf("hintSays(%q) = %v, want %v", hint, got, want)
+		}
 	}
 }
