@@ -72,7 +72,8 @@ func TestScenarioTargetRefused(t *testing.T) {
 
 // TestScenarioSlowLink: a 20 MiB object on a 2 MB/s link (the gateway's
 // Bandwidth fault reads the PUT's body no faster), in one PUT that takes about ten seconds,
-// with a stall timeout of two seconds. The upload is stored by its first
+// with a stall timeout of five seconds (half the upload; the pacer moves
+// bytes every tenth of a second, so only a stall could reach it). The upload is stored by its first
 // attempt (bytes keep moving, so the watchdog never ends it), and the skew
 // measured against the gateway's correct clock stays under a second: the
 // round trip is measured from the end of the body, not its start (which
@@ -89,7 +90,7 @@ func TestScenarioSlowLink(t *testing.T) {
 		t.Run(string(spec.dialect), func(t *testing.T) {
 			c := newCloud(t, srv, spec)
 			c.gw.Inject(gateway.Fault{Ops: []gateway.Op{gateway.OpPut}, Action: gateway.Bandwidth(slowLinkRate)})
-			u := newFailover(t, []*cloud{c}, nil, failover.Options{StallTimeout: 2 * time.Second}, newEventLog())
+			u := newFailover(t, []*cloud{c}, nil, failover.Options{StallTimeout: 5 * time.Second}, newEventLog())
 			obj, data := object("slow/20MiB", 20<<20, 21)
 			res := mustUpload(t, u, obj)
 			wantAttempts(t, "slow upload", res.Attempts, spec.name+"=ok")
