@@ -49,3 +49,8 @@ func (b *Backend) AbortIncomplete(ctx context.Context, key, uploadID string) err
 	}
 	return err
 }
+
+var (
+	_ uploader.MultipartLister  = (*Backend)(nil)
+	_ uploader.MultipartAborter = (*Backend)(nil)
+)

@@ -51,3 +51,8 @@ func (b *Backend) AbortIncomplete(ctx context.Context, key, uploadID string) err
 	}
 	return nil
 }
+
+var (
+	_ uploader.MultipartLister  = (*Backend)(nil)
+	_ uploader.MultipartAborter = (*Backend)(nil)
+)

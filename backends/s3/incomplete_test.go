@@ -12,11 +12,6 @@ import (
 	"github.com/resilient-upload/upload/uploader"
 )
 
-var (
-	_ uploader.MultipartLister  = (*Backend)(nil)
-	_ uploader.MultipartAborter = (*Backend)(nil)
-)
-
 // TestIncompleteThroughGateway: uploads started straight at MinIO and left
 // (as a kill -9 leaves them) are listed through the gateway under a prefix,
 // with their IDs and initiation times; one aborted is gone and the other
