@@ -69,7 +69,7 @@ func (a *app) doctorCommand(ctx context.Context, common *commonFlags) *cobra.Com
 	df := &doctorFlags{}
 	cmd := &cobra.Command{
 		Use:   "doctor [flags]",
-		Short: "Check every target: clock, DNS, TLS, endpoint, keys, region, bucket, a put and a delete",
+		Short: "Check every target: clock, DNS, TLS, endpoint, keys, region, bucket, a put and a delete, incomplete uploads",
 		Long:  doctorHelp + "\n\n" + configHelp,
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {

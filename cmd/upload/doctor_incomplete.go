@@ -151,5 +151,10 @@ func started(at, now time.Time) string {
 	if at.IsZero() {
 		return "at a time the server does not say"
 	}
-	return fmt.Sprintf("at %s (%s ago)", at.UTC().Format(time.RFC3339), formatDuration(now.Sub(at)))
+	ago := now.Sub(at)
+	if ago < 0 {
+		// The server's clock is ahead of ours (see the clock check).
+		return fmt.Sprintf("at %s (just now by our clock)", at.UTC().Format(time.RFC3339))
+	}
+	return fmt.Sprintf("at %s (%s ago)", at.UTC().Format(time.RFC3339), formatDuration(ago))
 }

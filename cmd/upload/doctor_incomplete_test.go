@@ -168,3 +168,19 @@ func TestDoctorAbortIncomplete(t *testing.T) {
 		t.Errorf("after the abort: %+v", f)
 	}
 }
+
+func TestStarted(t *testing.T) {
+	at := time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)
+	for _, tc := range []struct {
+		at, now time.Time
+		want    string
+	}{
+		{at, at.Add(90 * time.Minute), "at 2026-01-02T03:04:05Z (1h30m0s ago)"},
+		{at, at.Add(-time.Minute), "at 2026-01-02T03:04:05Z (just now by our clock)"},
+		{time.Time{}, at, "at a time the server does not say"},
+	} {
+		if got := started(tc.at, tc.now); got != tc.want {
+			t.Errorf("started(%v, %v) = %q, want %q", tc.at, tc.now, got, tc.want)
+		}
+	}
+}
