@@ -184,3 +184,61 @@ func TestStarted(t *testing.T) {
 		}
 	}
 }
+
+// fakeIncomplete is a backend that lists ups (or fails with listErr) and
+// fails the abort of the keys in abortErr.
+type fakeIncomplete struct {
+	ups      []uploader.IncompleteUpload
+	listErr  error
+	abortErr map[string]error
+	aborted  []string
+}
+
+func (f *fakeIncomplete) Name() string { return "fake" }
+func (f *fakeIncomplete) Put(context.Context, uploader.Object) (uploader.Result, error) {
+	return uploader.Result{}, errors.New("not used")
+}
+func (f *fakeIncomplete) ErrorKind(error) uploader.Kind { return uploader.Unknown }
+func (f *fakeIncomplete) Close() error                  { return nil }
+func (f *fakeIncomplete) ListIncomplete(context.Context, string) ([]uploader.IncompleteUpload, error) {
+	return f.ups, f.listErr
+}
+func (f *fakeIncomplete) AbortIncomplete(_ context.Context, key, _ string) error {
+	if err := f.abortErr[key]; err != nil {
+		return err
+	}
+	f.aborted = append(f.aborted, key)
+	return nil
+}
+
+// TestCheckIncompleteFailures: a list refused is a WARN naming the error
+// and its remedy; an abort refused is a FAIL naming the key, after the
+// others were aborted; an upload without a start time is never aborted.
+func TestCheckIncompleteFailures(t *testing.T) {
+	now := time.Date(2026, 3, 1, 0, 0, 0, 0, time.UTC)
+	a := newApp(strings.NewReader(""), &bytes.Buffer{}, &bytes.Buffer{})
+	a.now = func() time.Time { return now }
+	tc := &targetConfig{Name: "fake"}
+	df := &doctorFlags{timeout: time.Second, inc: incompleteFlags{olderThan: 24 * time.Hour}}
+
+	denied := &uploader.Error{Kind: uploader.AccessDenied, Status: 403, Code: "AccessDenied", Message: "access denied",
+		Hints: []string{"grant ListMultipartUploads"}}
+	fb := &fakeIncomplete{listErr: denied}
+	f := a.checkIncomplete(context.Background(), fb, fb, tc, df)
+	if f.Status != "warn" || !strings.HasPrefix(f.Message, "could not list the incomplete multipart uploads: ") || f.Remedy != "grant ListMultipartUploads" {
+		t.Errorf("list refused: %+v", f)
+	}
+
+	old := now.Add(-48 * time.Hour)
+	fb = &fakeIncomplete{
+		ups: []uploader.IncompleteUpload{{Key: "x/1", UploadID: "1", Initiated: old}, {Key: "x/2", UploadID: "2", Initiated: old},
+			{Key: "x/undated", UploadID: "3"}},
+		abortErr: map[string]error{"x/1": denied},
+	}
+	df.inc.abort = true
+	f = a.checkIncomplete(context.Background(), fb, fb, tc, df)
+	if f.Status != "fail" || !strings.Contains(f.Message, "aborted 1 started more than 24h0m0s ago, kept 1 younger") ||
+		!strings.Contains(f.Message, "1 could not be aborted (x/1)") || len(fb.aborted) != 1 || fb.aborted[0] != "x/2" {
+		t.Errorf("abort refused: %+v, aborted %q", f, fb.aborted)
+	}
+}
