@@ -18,8 +18,8 @@ const doctorIncompleteHelp = `  incomplete  (a warning) multipart uploads under 
               are aborted. --abort-incomplete aborts those started more
               than --older-than ago (24h by default), so that the uploads
               of a run going on now are left alone; one that cannot be
-              aborted is a FAIL. This check runs only on a target that
-              passed the checks above.`
+              aborted is a FAIL. This check runs only when no check
+              above failed.`
 
 // incompleteFlags are doctor's flags for incomplete multipart uploads.
 type incompleteFlags struct {
