@@ -134,8 +134,8 @@ func NewAttempt(target, provider string, start, end time.Time, err error) Attemp
 // or a local directory. Backends are safe for concurrent use.
 //
 // A Backend may implement the optional interfaces [Stater], [Getter],
-// [Deleter], [Describer], [SkewReporter] and [PartSizer]; callers find them with a type
-// assertion. Each backend asserts at compile time what it implements.
+// [Deleter], [Describer], [SkewReporter], [PartSizer], [MultipartLister]
+// and [MultipartAborter]; callers find them with a type assertion. Each backend asserts at compile time what it implements.
 type Backend interface {
 	// Name returns the target's name, as configured (e.g. "tos-beijing").
 	Name() string

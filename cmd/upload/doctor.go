@@ -44,6 +44,7 @@ the causes of signature failures, most likely first:
   put_delete  a tiny object is put and deleted
   secret      (a warning) the configuration file holds a literal secret and
               group or others can read it: chmod 600
+` + doctorIncompleteHelp + `
 A local target gets: path (the directory is the user's own, 0700-like, not
 a symbolic link), a put and delete in it, and copies (how many it holds and
 which are damaged). Secrets are never printed: only an access key's first
@@ -64,13 +65,14 @@ Exit status:
 type doctorFlags struct {
 	timeout time.Duration
 	target  string
+	inc     incompleteFlags
 }
 
 func (a *app) doctorCommand(ctx context.Context, common *commonFlags) *cobra.Command {
 	df := &doctorFlags{}
 	cmd := &cobra.Command{
 		Use:   "doctor [flags]",
-		Short: "Check every target: clock, DNS, TLS, endpoint, keys, region, bucket, a put and a delete",
+		Short: "Check every target: clock, DNS, TLS, endpoint, keys, region, bucket, a put and a delete, incomplete uploads",
 		Long:  doctorHelp + "\n\n" + configHelp,
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
@@ -79,6 +81,7 @@ func (a *app) doctorCommand(ctx context.Context, common *commonFlags) *cobra.Com
 	}
 	cmd.Flags().DurationVar(&df.timeout, "timeout", 10*time.Second, "bound each network check to `D`")
 	cmd.Flags().StringVar(&df.target, "target", "", "check only the target named `NAME`")
+	df.inc.register(cmd)
 	return cmd
 }
 
@@ -105,6 +108,10 @@ func fromDiag(target string, f diag.Finding) finding {
 }
 
 func (a *app) runDoctor(ctx context.Context, common commonFlags, df *doctorFlags) error {
+	if err := df.inc.check(); err != nil {
+		return err
+	}
+	df.inc.config = common.config
 	cfg, err := a.loadConfig(common.config)
 	if err != nil {
 		return err
@@ -150,7 +157,7 @@ func (a *app) runDoctor(ctx context.Context, common commonFlags, df *doctorFlags
 	}
 	var failed []string
 	for _, t := range targets {
-		fs := a.diagnose(ctx, cfg, t, df.timeout)
+		fs := a.diagnoseIncomplete(ctx, cfg, t, df, a.diagnose(ctx, cfg, t, df.timeout))
 		bad := 0
 		var badChecks []string
 		for _, f := range fs {

@@ -9,7 +9,7 @@
 // Usage:
 //
 //	upload [flags] PATH...
-//	upload doctor [--target NAME] [--timeout D]
+//	upload doctor [--target NAME] [--timeout D] [--prefix P] [--abort-incomplete [--older-than D]]
 //	upload drain [--jobs N] [--max-failures N]
 //	upload drain --check
 //	upload gateway [--bucket NAME]... [--listen HOST[:PORT]] [--minio URL] [--minio-region REGION] [--verbose]

@@ -134,7 +134,7 @@ func (g *Gateway) unsupported(x *exchange) *apiError {
 	op := x.ri.op
 	if d == TOS {
 		switch {
-		case op == OpList, op == OpListUploads, op == OpDeleteMulti, op == OpService,
+		case op == OpList, op == OpDeleteMulti, op == OpService,
 			op == OpBucket && x.r.Method == http.MethodGet,
 			op == OpComplete && x.r.Header.Get("X-Tos-Complete-All") != "":
 			return newAPIError(http.StatusNotImplemented, "NotImplemented",
@@ -274,7 +274,7 @@ func (g *Gateway) forward(w http.ResponseWriter, x *exchange, truncate bool) {
 		}
 	}
 
-	if d == TOS && ok && (op == OpInitiate || op == OpComplete || op == OpListParts) {
+	if d == TOS && ok && (op == OpInitiate || op == OpComplete || op == OpListParts || op == OpListUploads) {
 		js, e := tosJSON(op, resp.Body)
 		if e != nil {
 			x.commit(OutcomeForwarded, e.Status, e.Code)

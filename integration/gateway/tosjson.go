@@ -76,6 +76,26 @@ type s3ListParts struct {
 	Parts                []s3Part `xml:"Part" json:"Parts"`
 }
 
+type s3Upload struct {
+	Key          string  `xml:"Key" json:"Key"`
+	UploadID     string  `xml:"UploadId" json:"UploadId"`
+	Owner        s3Owner `xml:"Owner" json:"Owner"`
+	StorageClass string  `xml:"StorageClass" json:"StorageClass,omitempty"`
+	Initiated    string  `xml:"Initiated" json:"Initiated"`
+}
+
+type s3ListUploads struct {
+	Bucket             string     `xml:"Bucket" json:"Bucket"`
+	Prefix             string     `xml:"Prefix" json:"Prefix"`
+	KeyMarker          string     `xml:"KeyMarker" json:"KeyMarker"`
+	UploadIDMarker     string     `xml:"UploadIdMarker" json:"UploadIdMarker"`
+	NextKeyMarker      string     `xml:"NextKeyMarker" json:"NextKeyMarker"`
+	NextUploadIDMarker string     `xml:"NextUploadIdMarker" json:"NextUploadIdMarker"`
+	MaxUploads         int        `xml:"MaxUploads" json:"MaxUploads"`
+	IsTruncated        bool       `xml:"IsTruncated" json:"IsTruncated"`
+	Uploads            []s3Upload `xml:"Upload" json:"Uploads"`
+}
+
 // xmlRoot decodes an S3 XML reply into v, or reports the <Error> it holds
 // instead (MinIO may answer a complete with 200 and an error body).
 func xmlRoot(r io.Reader, v any) *apiError {
@@ -103,6 +123,8 @@ func tosJSON(op Op, body io.Reader) ([]byte, *apiError) {
 		v = &s3Initiate{}
 	case OpComplete:
 		v = &s3Complete{}
+	case OpListUploads:
+		v = &s3ListUploads{}
 	default:
 		v = &s3ListParts{}
 	}
@@ -111,6 +133,9 @@ func tosJSON(op Op, body io.Reader) ([]byte, *apiError) {
 	}
 	if lp, ok := v.(*s3ListParts); ok && lp.Parts == nil {
 		lp.Parts = []s3Part{}
+	}
+	if lu, ok := v.(*s3ListUploads); ok && lu.Uploads == nil {
+		lu.Uploads = []s3Upload{}
 	}
 	b, err := json.Marshal(v)
 	if err != nil {

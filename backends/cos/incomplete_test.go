@@ -1,0 +1,14 @@
+package cos
+
+import (
+	"testing"
+
+	"github.com/resilient-upload/upload/backends/backendtest/gatewayharness"
+)
+
+// TestIncomplete lists and aborts uploads left incomplete, through the
+// COS gateway in front of MinIO.
+func TestIncomplete(t *testing.T) {
+	e := newGatewayEnv(t)
+	gatewayharness.CheckIncomplete(t, e, gwBackend(t, e, nil))
+}

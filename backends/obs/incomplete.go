@@ -1,0 +1,65 @@
+package obs
+
+import (
+	"context"
+	"net/http"
+
+	hwobs "github.com/huaweicloud/huaweicloud-sdk-go-obs/obs"
+
+	"github.com/resilient-upload/upload/internal/incomplete"
+	"github.com/resilient-upload/upload/internal/xfer"
+	"github.com/resilient-upload/upload/uploader"
+)
+
+// ListIncomplete returns the incomplete multipart uploads whose keys start
+// with prefix (ListMultipartUploads, page by page); see
+// [uploader.MultipartLister].
+func (b *Backend) ListIncomplete(ctx context.Context, prefix string) ([]uploader.IncompleteUpload, error) {
+	if b.closed.Load() {
+		return nil, b.closedErr("list_uploads", prefix)
+	}
+	ups, err := incomplete.List(ctx, prefix, func(ctx context.Context, ask, key, id string) (incomplete.Page, error) {
+		var res *hwobs.ListMultipartUploadsOutput
+		_, err := b.do(ctx, "list_uploads", prefix, nil, func(cl *hwobs.ObsClient, name, value string) (*xfer.Source, error) {
+			var err error
+			res, err = cl.ListMultipartUploads(&hwobs.ListMultipartUploadsInput{Bucket: b.opts.Bucket, Prefix: ask,
+				KeyMarker: key, UploadIdMarker: id, MaxUploads: incomplete.MaxUploads}, hwobs.WithCustomHeader(name, value))
+			return nil, err
+		})
+		if err != nil {
+			return incomplete.Page{}, err
+		}
+		p := incomplete.Page{Truncated: res.IsTruncated, NextKey: res.NextKeyMarker, NextUploadID: res.NextUploadIdMarker}
+		for _, u := range res.Uploads {
+			p.Uploads = append(p.Uploads, uploader.IncompleteUpload{Key: u.Key, UploadID: u.UploadId, Initiated: u.Initiated})
+		}
+		return p, nil
+	})
+	if err != nil && uploader.AsError(err) == nil {
+		return nil, &uploader.Error{Kind: uploader.Unknown, Op: "list_uploads", Target: b.name, Provider: Provider, Key: prefix, Message: err.Error()}
+	}
+	return ups, err
+}
+
+// AbortIncomplete aborts the multipart upload uploadID of key; one that no
+// longer exists (404 NoSuchUpload) is not an error. See
+// [uploader.MultipartAborter].
+func (b *Backend) AbortIncomplete(ctx context.Context, key, uploadID string) error {
+	if b.closed.Load() {
+		return b.closedErr("abort_multipart", key)
+	}
+	_, err := b.do(ctx, "abort_multipart", key, nil, func(cl *hwobs.ObsClient, name, value string) (*xfer.Source, error) {
+		_, err := cl.AbortMultipartUpload(&hwobs.AbortMultipartUploadInput{Bucket: b.opts.Bucket, Key: key, UploadId: uploadID},
+			hwobs.WithCustomHeader(name, value))
+		return nil, err
+	})
+	if e := uploader.AsError(err); e != nil && e.Status == http.StatusNotFound && e.Code == "NoSuchUpload" {
+		return nil
+	}
+	return err
+}
+
+var (
+	_ uploader.MultipartLister  = (*Backend)(nil)
+	_ uploader.MultipartAborter = (*Backend)(nil)
+)

@@ -1,0 +1,72 @@
+package tos
+
+import (
+	"context"
+	"net/http"
+	"time"
+
+	tossdk "github.com/volcengine/ve-tos-golang-sdk/v2/tos"
+
+	"github.com/resilient-upload/upload/internal/incomplete"
+	"github.com/resilient-upload/upload/uploader"
+)
+
+// ListIncomplete returns the incomplete multipart uploads whose keys start
+// with prefix (ListMultipartUploadsV2, page by page); see
+// [uploader.MultipartLister].
+func (b *Backend) ListIncomplete(ctx context.Context, prefix string) ([]uploader.IncompleteUpload, error) {
+	ups, err := incomplete.List(ctx, prefix, func(ctx context.Context, ask, key, id string) (incomplete.Page, error) {
+		var res *tossdk.ListMultipartUploadsV2Output
+		_, err := b.clock.Do(ctx, b.name, Provider, func(signAt time.Time) error {
+			sg := b.signingAt(signAt)
+			var err error
+			res, err = b.client.ListMultipartUploadsV2(ctx, &tossdk.ListMultipartUploadsV2Input{
+				Bucket: b.bucket, Prefix: ask, KeyMarker: key, UploadIDMarker: id, MaxUploads: incomplete.MaxUploads,
+				GenericInput: tossdk.GenericInput{RequestDate: signAt.UTC()},
+			})
+			if err != nil {
+				return b.classify(ctx, "list_uploads", prefix, err, sg)
+			}
+			return nil
+		})
+		if err != nil {
+			return incomplete.Page{}, err
+		}
+		p := incomplete.Page{Truncated: res.IsTruncated, NextKey: res.NextKeyMarker, NextUploadID: res.NextUploadIDMarker}
+		for _, u := range res.Uploads {
+			p.Uploads = append(p.Uploads, uploader.IncompleteUpload{Key: u.Key, UploadID: u.UploadID, Initiated: u.Initiated})
+		}
+		return p, nil
+	})
+	if err != nil && uploader.AsError(err) == nil {
+		return nil, &uploader.Error{Kind: uploader.Unknown, Op: "list_uploads", Target: b.name, Provider: Provider, Key: prefix, Message: err.Error()}
+	}
+	return ups, err
+}
+
+// AbortIncomplete aborts the multipart upload uploadID of key; one that no
+// longer exists (404 NoSuchUpload) is not an error. See
+// [uploader.MultipartAborter].
+func (b *Backend) AbortIncomplete(ctx context.Context, key, uploadID string) error {
+	_, err := b.clock.Do(ctx, b.name, Provider, func(signAt time.Time) error {
+		sg := b.signingAt(signAt)
+		_, err := b.client.AbortMultipartUpload(ctx, &tossdk.AbortMultipartUploadInput{
+			Bucket: b.bucket, Key: key, UploadID: uploadID,
+			GenericInput: tossdk.GenericInput{RequestDate: signAt.UTC()},
+		})
+		if err != nil {
+			e := b.classify(ctx, "abort_multipart", key, err, sg)
+			if e.Status == http.StatusNotFound && e.Code == "NoSuchUpload" {
+				return nil
+			}
+			return e
+		}
+		return nil
+	})
+	return err
+}
+
+var (
+	_ uploader.MultipartLister  = (*Backend)(nil)
+	_ uploader.MultipartAborter = (*Backend)(nil)
+)
