@@ -56,8 +56,11 @@ func (c *sentCounter) whole(size int64) bool { return c.n.Load() >= size }
 //   - if the body was not read whole, the server cannot hold the object
 //     (an unfinished multipart upload is aborted by the backend): err;
 //   - else a Stat, with a context of its own bounded by settleTimeout,
-//     finds no object, or one whose content is not the object's ([match]):
-//     nothing of the upload is there: err;
+//     finds no object, or one whose content is not the object's ([match]),
+//     for a multipart upload (which the backend aborts): nothing of the
+//     upload is there: err; for a single PUT that is no proof (the server
+//     may commit the body it has after the Stat), so the error says
+//     MayHaveLanded;
 //   - the object is there, proved by its content: the attempt stored it
 //     after all, and the upload succeeds, as after an ambiguous failure
 //     ([EventLanded]);
@@ -80,7 +83,7 @@ func (r *run) settleCanceled(t *target, sent *sentCounter, end time.Time, err er
 	defer cancel()
 	info, serr := t.stater.Stat(sctx, r.obj.Key)
 	if serr != nil {
-		if !uploader.IsNotFound(serr) {
+		if !uploader.IsNotFound(serr) || !aborted(t, r.obj.Size) {
 			r.unsure = t
 		} else if r.unsure == t {
 			r.unsure = nil
@@ -96,13 +99,25 @@ func (r *run) settleCanceled(t *target, sent *sentCounter, end time.Time, err er
 		u.emit(Event{Type: EventLanded, Time: now, Target: t.name, Key: r.obj.Key})
 		return uploader.Result{Provider: t.provider, ETag: info.ETag, MD5: sum, Size: info.Size}, nil
 	case matchDiffers:
-		if r.unsure == t {
+		if !aborted(t, r.obj.Size) {
+			r.unsure = t
+		} else if r.unsure == t {
 			r.unsure = nil
 		}
 	default:
 		r.unsure = t
 	}
 	return uploader.Result{}, err
+}
+
+// aborted reports whether an object of size bytes goes to t in a multipart
+// upload, which the backend aborts when its context ends, so that a Stat
+// that does not find the object proves it absent. A single PUT whose body
+// was sent whole is not such proof: the server may still commit it after
+// the Stat (the cancel closes the connection, not the server's work).
+func aborted(t *target, size int64) bool {
+	ps, ok := t.b.(uploader.PartSizer)
+	return ok && ps.PartSize(size) > 0
 }
 
 // honest returns err, the failure that ends a run, marked MayHaveLanded

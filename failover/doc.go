@@ -120,17 +120,19 @@
 // Cancellation is also clean or honest. When the caller cancels an attempt
 // that had read the whole body (so the server may have it all; the backend
 // aborts an unfinished multipart upload itself), the upload checks what the
-// key holds, with a context of its own bounded to 10s: no object, or one
-// whose content is not the object's (see below), means nothing of the
-// upload is there, and the error is Canceled; the object, proved by its
-// content, means the attempt stored it after all, and the upload succeeds
-// there ([EventLanded]); otherwise (no Stater, the Stat failed, nothing
-// proves the content either way) the Canceled error has
-// [uploader.Error].MayHaveLanded set and names the target. So has a
-// Canceled error after an earlier ambiguous failure that the check below
-// could neither confirm nor rule out. Nothing is deleted: an object with
-// the very bytes of this one may have been under the key before. A server
-// still committing the body when the check runs is not seen by it.
+// key holds, with a context of its own bounded to 10s: the object, proved
+// by its content, means the attempt stored it after all, and the upload
+// succeeds there ([EventLanded]); no object, or one whose content is not
+// the object's (see below), means nothing of the upload is there for a
+// multipart upload (aborted by the backend, so it cannot complete later),
+// and the error is Canceled; for a single PUT it proves nothing (a server
+// that has the whole body may commit it after the check), and neither does
+// a missing Stater, a failed Stat or content that nothing proves: then the
+// Canceled error has [uploader.Error].MayHaveLanded set and names the
+// target. So has a Canceled error after an earlier ambiguous failure that
+// the check below could neither confirm nor rule out. Nothing is deleted:
+// an object with the very bytes of this one may have been under the key
+// before.
 //
 // An ambiguous failure, one that leaves open whether the object was stored
 // (a Timeout, or an Unavailable or Unknown failure with no reply: the

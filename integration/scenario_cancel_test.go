@@ -22,7 +22,9 @@ type statOnly struct {
 // an upload at every stage, through each vendor's gateway and MinIO, the
 // gateway holding the request where the test cancels (no sleeps). Each
 // key holds an older object of the same size first. The upload ends clean
-// (Canceled, MayHaveLanded false, the older object unchanged), stored (the
+// (Canceled, MayHaveLanded false, the older object unchanged; a single PUT
+// whose body the client read whole may say MayHaveLanded instead, since
+// only a multipart upload's abort proves it absent), stored (the
 // object landed, proved by its content: a nil error and EventLanded), or
 // honest (Canceled with MayHaveLanded, naming the target, when the object
 // landed and nothing proves it) — never Canceled with the object silently
@@ -35,6 +37,11 @@ func TestScenarioCancelCleanOrHonest(t *testing.T) {
 		clean outcome = iota
 		stored
 		honest
+		// unlanded: canceled, the older object unchanged; MayHaveLanded
+		// either way. A single PUT held mid-body may have had its whole
+		// body read by the client into socket buffers, and then nothing
+		// the client can see proves the server will not commit it.
+		unlanded
 	)
 	stages := []struct {
 		name       string
@@ -44,7 +51,7 @@ func TestScenarioCancelCleanOrHonest(t *testing.T) {
 		want       outcome
 	}{
 		{name: "before-send", size: single, want: clean},
-		{name: "mid-body", size: single, want: clean, fault: func(held chan<- struct{}) gateway.Fault {
+		{name: "mid-body", size: single, want: unlanded, fault: func(held chan<- struct{}) gateway.Fault {
 			return gateway.Fault{Ops: []gateway.Op{gateway.OpPut}, Action: gateway.HoldBody(64<<10, held), Times: 1}
 		}},
 		{name: "mid-part", size: landedSize, want: clean, fault: func(held chan<- struct{}) gateway.Fault {
@@ -120,6 +127,11 @@ func TestScenarioCancelCleanOrHonest(t *testing.T) {
 					case clean:
 						if !errors.As(err, &ue) || ue.Kind != uploader.Canceled || ue.MayHaveLanded {
 							t.Fatalf("err %v (may have landed: %v), want canceled and clean", err, ue != nil && ue.MayHaveLanded)
+						}
+						wantStored(t, c, key, oldData) // unchanged
+					case unlanded:
+						if !errors.As(err, &ue) || ue.Kind != uploader.Canceled {
+							t.Fatalf("err %v, want canceled", err)
 						}
 						wantStored(t, c, key, oldData) // unchanged
 					case honest:
