@@ -124,8 +124,10 @@
 // by its content, means the attempt stored it after all, and the upload
 // succeeds there ([EventLanded]); no object, or one whose content is not
 // the object's (see below), means nothing of the upload is there for a
-// multipart upload (aborted by the backend, so it cannot complete later),
-// and the error is Canceled; for a single PUT it proves nothing (a server
+// multipart upload (aborted by the backend, so it cannot complete later;
+// the one case not seen is a complete request the server is still
+// processing when the abort and the check arrive), and the error is
+// Canceled; for a single PUT it proves nothing (a server
 // that has the whole body may commit it after the check), and neither does
 // a missing Stater, a failed Stat or content that nothing proves: then the
 // Canceled error has [uploader.Error].MayHaveLanded set and names the
