@@ -98,7 +98,18 @@ func main() {
 	flag.BoolVar(&o.NoInstall, "no-install", false, "do not build missing tools; fail instead")
 	flag.BoolVar(&o.Failover, "failover", true, "also measure the failover figures (needs the upload CLI)")
 	flag.StringVar(&o.OBSExtra, "obs-config", "", "extra keys for the obs target, as key=value,key=value (e.g. signature=v4)")
+	lo := loadFlags()
 	flag.Parse()
+	if lo.On {
+		ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+		err := loadMain(ctx, *lo, o.NoInstall)
+		stop()
+		if err != nil {
+			fmt.Fprintln(os.Stderr, "bench:", err)
+			os.Exit(1)
+		}
+		return
+	}
 	o.Set.PartSize = *partMiB << 20
 	roundsSet := false
 	flag.Visit(func(f *flag.Flag) {
