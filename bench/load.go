@@ -21,6 +21,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"runtime/pprof"
 	"slices"
 	"strconv"
 	"strings"
@@ -38,15 +39,16 @@ import (
 
 // loadOptions are the flags of the load mode.
 type loadOptions struct {
-	On        bool
-	Duration  time.Duration
-	Workers   int
-	Cancel    float64 // share of uploads canceled by their caller
-	Verify    int     // successes read back byte for byte
-	MinSize   int
-	MaxSize   int
-	CutStart  float64 // the cut starts at this share of the duration
-	CutLength float64 // and lasts this share of it
+	On         bool
+	Duration   time.Duration
+	Workers    int
+	Cancel     float64 // share of uploads canceled by their caller
+	Verify     int     // successes read back byte for byte
+	MinSize    int
+	MaxSize    int
+	CutStart   float64 // the cut starts at this share of the duration
+	CutLength  float64 // and lasts this share of it
+	MemProfile string  // heap profile written at 90 % of the duration
 }
 
 // loadFlags registers the load mode's flags on the default flag set.
@@ -57,6 +59,7 @@ func loadFlags() *loadOptions {
 	flag.IntVar(&lo.Workers, "load-workers", 200, "goroutines uploading at once with -load")
 	flag.Float64Var(&lo.Cancel, "load-cancel", 0.10, "share of -load uploads canceled by their caller")
 	flag.IntVar(&lo.Verify, "load-verify", 1000, "successes -load reads back and compares byte for byte")
+	flag.StringVar(&lo.MemProfile, "load-memprofile", "", "write a heap profile (go tool pprof) to this file at 90 % of -load-duration, under load")
 	return lo
 }
 
@@ -219,6 +222,14 @@ func loadMain(ctx context.Context, lo loadOptions, noInstall bool) error {
 	cutTimer := time.AfterFunc(res.CutFrom, func() { logf("load: proxy cut"); px.Cut() })
 	healTimer := time.AfterFunc(res.CutTo, func() { logf("load: proxy restored"); px.Restore() })
 	defer cutTimer.Stop()
+	if lo.MemProfile != "" {
+		profTimer := time.AfterFunc(lo.Duration*9/10, func() {
+			if err := writeHeapProfile(lo.MemProfile); err != nil {
+				logf("load: %v", err)
+			}
+		})
+		defer profTimer.Stop()
+	}
 	defer healTimer.Stop()
 
 	var next atomic.Uint64
@@ -355,6 +366,18 @@ func verifyLoadObject(ctx context.Context, c *minio.Client, bucket string, n uin
 		return fmt.Errorf("%s/%s: %d bytes read back differ from the %d uploaded", bucket, key, len(got), len(want))
 	}
 	return nil
+}
+
+func writeHeapProfile(path string) error {
+	f, err := os.Create(path)
+	if err != nil {
+		return err
+	}
+	if err := pprof.WriteHeapProfile(f); err != nil {
+		f.Close()
+		return fmt.Errorf("heap profile %s: %w", path, err)
+	}
+	return f.Close()
 }
 
 // settledGoroutines returns the goroutine count once it is down to base,
