@@ -122,7 +122,9 @@ type loadResults struct {
 }
 
 // loadMain runs the load mode and prints its section to standard output.
-func loadMain(ctx context.Context, lo loadOptions, noInstall bool) error {
+// With out set, the section also replaces the load section of that file
+// (or is appended to it).
+func loadMain(ctx context.Context, lo loadOptions, noInstall bool, out string) error {
 	if err := lo.check(); err != nil {
 		return err
 	}
@@ -329,11 +331,57 @@ func loadMain(ctx context.Context, lo loadOptions, noInstall bool) error {
 		}
 		res.Verified++
 	}
-	fmt.Print(renderLoad(res))
+	sec := loadHeading + "\n\n" + renderLoad(res)
+	fmt.Print(sec)
+	if out != "" {
+		old, err := os.ReadFile(out)
+		if err != nil && !errors.Is(err, os.ErrNotExist) {
+			return err
+		}
+		if err := os.WriteFile(out, []byte(withLoadSection(string(old), sec)), 0o644); err != nil {
+			return err
+		}
+		logf("load: wrote its section into %s", out)
+	}
 	if res.VerifyBad > 0 {
 		return fmt.Errorf("%d of %d objects read back differ: %s", res.VerifyBad, len(sample), res.VerifyErr)
 	}
 	return nil
+}
+
+// loadHeading starts the load section of the report file.
+const loadHeading = "## Library under load (go run ./bench -load)"
+
+// loadSectionOf returns the load section of the Markdown document md, from
+// its heading to the next level-2 heading or the end; "" if there is none.
+func loadSectionOf(md string) string {
+	i := strings.Index(md, loadHeading+"\n")
+	if i < 0 {
+		return ""
+	}
+	rest := md[i+len(loadHeading):]
+	if j := strings.Index(rest, "\n## "); j >= 0 {
+		rest = rest[:j+1]
+	}
+	return md[i:i+len(loadHeading)] + rest
+}
+
+// withLoadSection returns md with its load section replaced by sec, or with
+// sec appended when md has none.
+func withLoadSection(md, sec string) string {
+	sec = strings.TrimRight(sec, "\n") + "\n"
+	if old := loadSectionOf(md); old != "" {
+		i := strings.Index(md, old)
+		next := md[i+len(old):]
+		if next != "" {
+			sec += "\n"
+		}
+		return md[:i] + sec + next
+	}
+	if md == "" {
+		return sec
+	}
+	return strings.TrimRight(md, "\n") + "\n\n" + sec
 }
 
 // spread returns at most n elements of xs, evenly spaced.

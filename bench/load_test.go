@@ -112,3 +112,25 @@ func TestCutProxy(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+func TestWithLoadSection(t *testing.T) {
+	sec := loadHeading + "\n\nnew figures\n"
+	if got := withLoadSection("# Benchmarks\n\n## Results\n\nx\n", sec); got != "# Benchmarks\n\n## Results\n\nx\n\n"+sec {
+		t.Errorf("append: got %q", got)
+	}
+	md := "# B\n\n" + loadHeading + "\n\nold\n\n## Failover\n\ny\n"
+	want := "# B\n\n" + sec + "\n## Failover\n\ny\n"
+	if got := withLoadSection(md, sec); got != want {
+		t.Errorf("replace in the middle:\n got %q\nwant %q", got, want)
+	}
+	if got := loadSectionOf(md); got != loadHeading+"\n\nold\n\n" {
+		t.Errorf("loadSectionOf = %q", got)
+	}
+	md = "# B\n\n" + loadHeading + "\n\nold\n"
+	if got := withLoadSection(md, sec); got != "# B\n\n"+sec {
+		t.Errorf("replace at the end: got %q", got)
+	}
+	if got := loadSectionOf("# B\n"); got != "" {
+		t.Errorf("loadSectionOf without one = %q", got)
+	}
+}

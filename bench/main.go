@@ -102,7 +102,7 @@ func main() {
 	flag.Parse()
 	if lo.On {
 		ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-		err := loadMain(ctx, *lo, o.NoInstall)
+		err := loadMain(ctx, *lo, o.NoInstall, o.Out)
 		stop()
 		if err != nil {
 			fmt.Fprintln(os.Stderr, "bench:", err)
@@ -461,6 +461,12 @@ func benchmark(ctx context.Context, o options) error {
 	if o.Out == "" {
 		fmt.Print(report)
 	} else {
+		// The library load section comes from -load runs; keep it.
+		if old, err := os.ReadFile(o.Out); err == nil {
+			if sec := loadSectionOf(string(old)); sec != "" {
+				report = withLoadSection(report, sec)
+			}
+		}
 		if err := os.WriteFile(o.Out, []byte(report), 0o644); err != nil {
 			return err
 		}
