@@ -6,6 +6,7 @@
 //
 //	go run ./bench                 # full run: 5 rounds, writes BENCHMARKS.md
 //	go run ./bench -quick          # smoke run: small workloads, 1 round, prints the report
+//	go run ./bench -load           # the library under load (load.go): 200 goroutines, 60 s
 //
 // What one run does, in order:
 //
