@@ -107,6 +107,9 @@ type loadResults struct {
 	Started, Succeeded, Failed     int
 	Canceled, CanceledLanded       int // canceled: failed with Canceled; of which the error says the object may have landed
 	CanceledOK                     int // asked to cancel, but the upload finished first
+	CanceledStored                 int // canceled without "may have landed", yet stored
+	CanceledChecked                int // of those, how many were looked up
+	CanceledCheckErr               string
 	OnTarget                       map[string]int
 	FailKinds                      map[string]int
 	P50, P99, Max                  time.Duration // of successful uploads
@@ -237,6 +240,8 @@ func loadMain(ctx context.Context, lo loadOptions, noInstall bool, out string) e
 	var next atomic.Uint64
 	var mu sync.Mutex
 	var ok []loadRecord
+	var silentCancels []uint64 // canceled uploads whose error does not say "may have landed"
+	cancelErrs := map[uint64]string{}
 	var lat []float64
 	t0 := time.Now()
 	var wg sync.WaitGroup
@@ -280,6 +285,9 @@ func loadMain(ctx context.Context, lo loadOptions, noInstall bool, out string) e
 					res.Canceled++
 					if e := uploader.AsError(err); e != nil && e.MayHaveLanded {
 						res.CanceledLanded++
+					} else {
+						silentCancels = append(silentCancels, n)
+						cancelErrs[n] = fmt.Sprintf("after %s: %v", d.Round(time.Millisecond), err)
 					}
 				default:
 					res.Failed++
@@ -331,6 +339,25 @@ func loadMain(ctx context.Context, lo loadOptions, noInstall bool, out string) e
 		}
 		res.Verified++
 	}
+	// A canceled upload that does not say it may have landed must have
+	// left nothing, on either target.
+	for _, n := range silentCancels {
+		key := fmt.Sprintf("load/%08d", n)
+		for _, b := range buckets {
+			_, err := client.StatObject(vctx, b, key, minio.StatObjectOptions{})
+			if err == nil {
+				if res.CanceledStored < 3 {
+					logf("load: canceled, stored on %s, not said: %s", b, cancelErrs[n])
+				}
+				res.CanceledStored++
+				continue
+			}
+			if minio.ToErrorResponse(err).Code != "NoSuchKey" && res.CanceledCheckErr == "" {
+				res.CanceledCheckErr = fmt.Sprintf("%s/%s: %v", b, key, err)
+			}
+		}
+		res.CanceledChecked++
+	}
 	sec := loadHeading + "\n\n" + renderLoad(res)
 	fmt.Print(sec)
 	if out != "" {
@@ -342,6 +369,9 @@ func loadMain(ctx context.Context, lo loadOptions, noInstall bool, out string) e
 			return err
 		}
 		logf("load: wrote its section into %s", out)
+	}
+	if res.CanceledStored > 0 {
+		return fmt.Errorf("%d canceled uploads whose error does not say they may have landed were stored", res.CanceledStored)
 	}
 	if res.VerifyBad > 0 {
 		return fmt.Errorf("%d of %d objects read back differ: %s", res.VerifyBad, len(sample), res.VerifyErr)
@@ -482,6 +512,11 @@ func renderLoad(r *loadResults) string {
 	}
 	row("failures (not canceled)", fails)
 	row("canceled by the caller", fmt.Sprintf("%d, of which %d may have landed; %d more finished before their cancel", r.Canceled, r.CanceledLanded, r.CanceledOK))
+	stored := fmt.Sprintf("%d of %d looked up", r.CanceledStored, r.CanceledChecked)
+	if r.CanceledCheckErr != "" {
+		stored += " (a lookup failed: " + r.CanceledCheckErr + ")"
+	}
+	row("canceled without \"may have landed\" yet stored", stored)
 	row("connections refused by the cut proxy", strconv.FormatInt(r.ProxyRefused, 10))
 	row("read back byte for byte", fmt.Sprintf("%d of %d sampled successes match", r.Verified, r.Verified+r.VerifyBad))
 	row("peak RSS (VmHWM) / RSS at end", kib(r.HWMKiB)+" / "+kib(r.RSSEndKiB))
