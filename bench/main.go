@@ -6,6 +6,7 @@
 //
 //	go run ./bench                 # full run: 5 rounds, writes BENCHMARKS.md
 //	go run ./bench -quick          # smoke run: small workloads, 1 round, prints the report
+//	go run ./bench -load           # the library under load (load.go): 200 goroutines, 60 s
 //
 // What one run does, in order:
 //
@@ -98,7 +99,18 @@ func main() {
 	flag.BoolVar(&o.NoInstall, "no-install", false, "do not build missing tools; fail instead")
 	flag.BoolVar(&o.Failover, "failover", true, "also measure the failover figures (needs the upload CLI)")
 	flag.StringVar(&o.OBSExtra, "obs-config", "", "extra keys for the obs target, as key=value,key=value (e.g. signature=v4)")
+	lo := loadFlags()
 	flag.Parse()
+	if lo.On {
+		ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+		err := loadMain(ctx, *lo, o.NoInstall, o.Out)
+		stop()
+		if err != nil {
+			fmt.Fprintln(os.Stderr, "bench:", err)
+			os.Exit(1)
+		}
+		return
+	}
 	o.Set.PartSize = *partMiB << 20
 	roundsSet := false
 	flag.Visit(func(f *flag.Flag) {
@@ -450,6 +462,12 @@ func benchmark(ctx context.Context, o options) error {
 	if o.Out == "" {
 		fmt.Print(report)
 	} else {
+		// The library load section comes from -load runs; keep it.
+		if old, err := os.ReadFile(o.Out); err == nil {
+			if sec := loadSectionOf(string(old)); sec != "" {
+				report = withLoadSection(report, sec)
+			}
+		}
 		if err := os.WriteFile(o.Out, []byte(report), 0o644); err != nil {
 			return err
 		}
