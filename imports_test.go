@@ -176,9 +176,10 @@ func checkImports(module string, pkgs map[string]*listedPackage) []string {
 			}
 		}
 
-		// Only cmd/upload and integration name concrete backends (a
-		// backend's own tests may import it).
-		if !within(path, mod("cmd/upload")) && !within(path, mod("integration")) {
+		// Only cmd/upload, integration and bench (the benchmark harness,
+		// which drives the library the way an application does) name
+		// concrete backends (a backend's own tests may import it).
+		if !within(path, mod("cmd/upload")) && !within(path, mod("integration")) && !within(path, mod("bench")) {
 			lists := [][]string{p.Imports, p.TestImports, p.XTestImports}
 			if path == module {
 				// The module's front door shows the library in use: its
@@ -188,7 +189,7 @@ func checkImports(module string, pkgs map[string]*listedPackage) []string {
 			for _, list := range lists {
 				for _, imp := range list {
 					if c := concrete(imp); c != "" && c != concrete(path) {
-						bad("%s imports the concrete backend %s; only cmd/upload and integration may", rel, strings.TrimPrefix(imp, module+"/"))
+						bad("%s imports the concrete backend %s; only cmd/upload, integration and bench may", rel, strings.TrimPrefix(imp, module+"/"))
 					}
 				}
 			}
