@@ -45,6 +45,9 @@ type Object struct {
 	// that can send it (Content-MD5) does, so the server rejects a body that
 	// differs; the failure has Kind Integrity.
 	MD5 []byte
+	// Attributes are the object's headers, storage class, ACL, encryption
+	// and tags; each backend maps them to its provider's names.
+	Attributes
 	// Open returns a new Body for one attempt. The caller of Open closes it.
 	// Open, and the Body's reads, may fail with an *Error of Kind Invalid,
 	// for instance when the file behind the body changed (see [File]).
@@ -67,7 +70,7 @@ func (o Object) Reader() (*io.SectionReader, Body, error) {
 	return io.NewSectionReader(b, 0, o.Size), b, nil
 }
 
-// Validate checks the key and the size; it returns an *Error of Kind Invalid
+// Validate checks the key, the size and the attributes; it returns an *Error of Kind Invalid
 // that names the key.
 func (o Object) Validate() error {
 	if err := ValidateKey(o.Key); err != nil {
@@ -82,7 +85,7 @@ func (o Object) Validate() error {
 	if o.MD5 != nil && len(o.MD5) != 16 {
 		return &Error{Kind: Invalid, Op: "validate", Key: o.Key, Message: fmt.Sprintf("MD5 has %d bytes, want 16", len(o.MD5))}
 	}
-	return nil
+	return o.validateAttributes()
 }
 
 // ValidateKey reports whether key is acceptable to every provider and safe

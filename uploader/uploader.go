@@ -179,6 +179,23 @@ type ObjectInfo struct {
 	// it (x-tos-hash-crc64ecma, x-oss-hash-crc64ecma,
 	// x-cos-hash-crc64ecma); empty when the server sent none.
 	CRC64 string
+	// CacheControl, ContentDisposition and ContentEncoding are the headers
+	// the object is served with.
+	CacheControl       string
+	ContentDisposition string
+	ContentEncoding    string
+	// StorageClass is the portable class, or the provider's own name when
+	// it has no portable one; empty when the server did not say (S3-style
+	// servers omit STANDARD).
+	StorageClass StorageClass
+	// SSE is the server-side encryption the server reported.
+	SSE SSE
+	// TagCount is the number of tags (x-*-tagging-count); a HEAD reports
+	// the count, not the tags.
+	TagCount int
+	// ACL is the canned ACL, where Stat can see it (the local backend); a
+	// HEAD of an S3-style server does not report it.
+	ACL ACL
 }
 
 // Stater is implemented by backends that can tell whether an object exists.
@@ -336,6 +353,8 @@ type Spooled struct {
 	Size        int64
 	ContentType string
 	Metadata    map[string]string
+	// Attributes are those of the Object backed up, passed on by a drain.
+	Attributes
 	// MD5 and SHA256 are the hex digests of the stored bytes.
 	MD5    string
 	SHA256 string

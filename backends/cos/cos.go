@@ -374,6 +374,9 @@ func (b *Backend) Put(ctx context.Context, obj uploader.Object) (uploader.Result
 	if err := obj.Validate(); err != nil {
 		return res, b.own(err)
 	}
+	if err := vendor.Check(obj); err != nil {
+		return res, b.own(err)
+	}
 	if obj.Size > b.threshold {
 		return b.putMultipart(ctx, obj, res)
 	}
@@ -398,6 +401,7 @@ func (b *Backend) putSingle(ctx context.Context, obj uploader.Object, res upload
 		ContentLength: obj.Size,
 		XCosMetaXXX:   metaHeader(obj.Metadata),
 	}}
+	opt.ACLHeaderOptions = setAttributes(opt.ObjectPutHeaderOptions, obj)
 	// The progress reader lives across both attempts: rewinding it for the
 	// corrected one reports the bytes of the first as negative progress.
 	counted := xfer.Counting(sec, xfer.Progress(ctx))
@@ -459,6 +463,7 @@ func (b *Backend) putMultipart(ctx context.Context, obj uploader.Object, res upl
 		ContentType: obj.ContentType,
 		XCosMetaXXX: metaHeader(obj.Metadata),
 	}}
+	initOpt.ACLHeaderOptions = setAttributes(initOpt.ObjectPutHeaderOptions, obj)
 	attempts, err := b.clock.Do(ctx, b.name, Provider, func(signAt time.Time) error {
 		sctx := b.signed(ctx, signAt)
 		r, _, err := b.client.Object.InitiateMultipartUpload(sctx, obj.Key, initOpt)
@@ -693,6 +698,7 @@ func (b *Backend) Stat(ctx context.Context, key string) (uploader.ObjectInfo, er
 				info.Metadata[m] = vs[0]
 			}
 		}
+		vendor.Read(&info, h)
 		return nil
 	})
 	return info, err

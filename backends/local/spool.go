@@ -32,10 +32,12 @@ func (b *Backend) Stat(ctx context.Context, key string) (uploader.ObjectInfo, er
 	if err != nil {
 		return uploader.ObjectInfo{}, err
 	}
-	return uploader.ObjectInfo{
+	info := uploader.ObjectInfo{
 		Key: rec.Key, Size: rec.Size, ETag: rec.MD5, ContentType: rec.ContentType,
 		LastModified: rec.Stored, Metadata: rec.Metadata,
-	}, nil
+	}
+	setInfo(&info, rec.Attributes.attributes())
+	return info, nil
 }
 
 // visible returns the visible record of key, or a not-found error.
@@ -227,7 +229,8 @@ func (b *Backend) List(ctx context.Context) ([]uploader.Spooled, error) {
 func (b *Backend) spooled(h string, rec *record) uploader.Spooled {
 	s := uploader.Spooled{
 		ID: rec.ID, Key: rec.Key, Size: rec.Size, ContentType: rec.ContentType, Metadata: rec.Metadata,
-		MD5: rec.MD5, SHA256: rec.SHA256, Stored: rec.Stored, URL: fileURL(b.dataPath(h, rec.ID)),
+		Attributes: rec.Attributes.attributes(),
+		MD5:        rec.MD5, SHA256: rec.SHA256, Stored: rec.Stored, URL: fileURL(b.dataPath(h, rec.ID)),
 	}
 	for _, f := range rec.Failed {
 		s.Failed = append(s.Failed, f.attempt(rec.Key))
@@ -267,7 +270,7 @@ func (b *Backend) Object(s uploader.Spooled) (uploader.Object, error) {
 		return uploader.Object{}, b.fsError("open", s.Key, path, err)
 	}
 	return uploader.Object{
-		Key: s.Key, Size: s.Size, ContentType: s.ContentType, Metadata: s.Metadata, MD5: md5sum,
+		Key: s.Key, Size: s.Size, ContentType: s.ContentType, Metadata: s.Metadata, MD5: md5sum, Attributes: s.Attributes,
 		Open: func() (uploader.Body, error) {
 			f, err := b.openFile(path)
 			if errors.Is(err, fs.ErrNotExist) {

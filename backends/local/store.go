@@ -75,6 +75,7 @@ type record struct {
 	SHA256      string            `json:"sha256"`
 	ContentType string            `json:"content_type,omitempty"`
 	Metadata    map[string]string `json:"metadata,omitempty"`
+	Attributes  *attrRecord       `json:"attributes,omitempty"`
 	Stored      time.Time         `json:"stored"`
 	Failed      []failedAttempt   `json:"failed,omitempty"`
 }
@@ -201,6 +202,7 @@ func (b *Backend) store(ctx context.Context, obj uploader.Object, failed []uploa
 		Version: 1, ID: id, Key: obj.Key, Size: n,
 		MD5: hex.EncodeToString(md5sum), SHA256: hex.EncodeToString(shah.Sum(nil)),
 		ContentType: obj.ContentType, Metadata: obj.Metadata, Stored: b.now().UTC(),
+		Attributes: recordAttributes(obj.Attributes),
 	}
 	for _, a := range failed {
 		rec.Failed = append(rec.Failed, toFailed(a))

@@ -37,8 +37,10 @@ func (b *Backend) stat(ctx context.Context, op, key string) (uploader.ObjectInfo
 	if err != nil {
 		return uploader.ObjectInfo{}, notFound(uploader.AsError(err))
 	}
-	return uploader.ObjectInfo{Key: key, Size: out.ContentLength, ETag: strings.Trim(out.ETag, `"`), ContentType: out.ContentType,
-		LastModified: out.LastModified, Metadata: out.Metadata}, nil
+	info := uploader.ObjectInfo{Key: key, Size: out.ContentLength, ETag: strings.Trim(out.ETag, `"`), ContentType: out.ContentType,
+		LastModified: out.LastModified, Metadata: out.Metadata}
+	readAttributes(&info, out)
+	return info, nil
 }
 
 // notFound turns a 404 that is not about the bucket into the NoSuchKey

@@ -84,6 +84,9 @@ func (b *Backend) Put(ctx context.Context, obj uploader.Object) (uploader.Result
 	if err := obj.Validate(); err != nil {
 		return fail(nil, b.classify(ctx, "validate", obj.Key, err, nil))
 	}
+	if err := vendor.Check(obj); err != nil {
+		return fail(nil, b.classify(ctx, "validate", obj.Key, err, nil))
+	}
 	_, body, err := obj.Reader()
 	if err != nil {
 		return fail(nil, b.classify(ctx, "open", obj.Key, err, nil))
@@ -124,13 +127,14 @@ func (b *Backend) putSingle(ctx context.Context, obj uploader.Object, body uploa
 		in.Bucket, in.Key = b.opts.Bucket, obj.Key
 		in.ContentLength, in.ContentMD5 = obj.Size, xfer.Base64(sum)
 		in.ContentType, in.Metadata = obj.ContentType, obj.Metadata
+		setAttributes(&in.ObjectOperationInput, &in.HttpHeader, obj)
 		var src *xfer.Source
 		if obj.Size > 0 {
 			// A zero-length body must be nil, or net/http sends it chunked.
 			src = xfer.NewSource(counted)
 			in.Body = src
 		}
-		out, err := cl.PutObject(in, hwobs.WithCustomHeader(name, value))
+		out, err := cl.PutObject(in, hwobs.WithCustomHeader(name, value), hwobs.WithCustomHeader(b.tagHeader(obj, name, value)))
 		if err != nil {
 			return src, err
 		}
@@ -170,7 +174,8 @@ func (b *Backend) putMultipart(ctx context.Context, obj uploader.Object, body up
 		in := &hwobs.InitiateMultipartUploadInput{}
 		in.Bucket, in.Key = b.opts.Bucket, obj.Key
 		in.ContentType, in.Metadata = obj.ContentType, obj.Metadata
-		out, err := cl.InitiateMultipartUpload(in, hwobs.WithCustomHeader(name, value))
+		setAttributes(&in.ObjectOperationInput, &in.HttpHeader, obj)
+		out, err := cl.InitiateMultipartUpload(in, hwobs.WithCustomHeader(name, value), hwobs.WithCustomHeader(b.tagHeader(obj, name, value)))
 		if err != nil {
 			return nil, err
 		}

@@ -59,6 +59,7 @@ func (b *Backend) Stat(ctx context.Context, key string) (uploader.ObjectInfo, er
 			info.Metadata[strings.ToLower(k[len(oss.HTTPHeaderOssMetaPrefix):])] = v[0]
 		}
 	}
+	vendor.Read(&info, h)
 	return info, nil
 }
 

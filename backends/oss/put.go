@@ -31,6 +31,9 @@ func (b *Backend) Put(ctx context.Context, obj uploader.Object) (uploader.Result
 	if err := obj.Validate(); err != nil {
 		return res, b.wrapErr(err, "validate", obj.Key)
 	}
+	if err := vendor.Check(obj); err != nil {
+		return res, b.wrapErr(err, "validate", obj.Key)
+	}
 	_, body, err := obj.Reader()
 	if err != nil {
 		return res, b.wrapErr(err, "open", obj.Key)
@@ -52,6 +55,7 @@ func objectOptions(obj uploader.Object) []oss.Option {
 	for k, v := range obj.Metadata {
 		opts = append(opts, oss.Meta(k, v))
 	}
+	opts = append(opts, attributeOptions(obj)...)
 	return opts
 }
 

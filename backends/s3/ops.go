@@ -35,8 +35,10 @@ func (b *Backend) stat(ctx context.Context, op, key string) (uploader.ObjectInfo
 	for k, v := range oi.UserMetadata {
 		meta[k] = v
 	}
-	return uploader.ObjectInfo{Key: key, Size: oi.Size, ETag: oi.ETag, ContentType: oi.ContentType,
-		LastModified: oi.LastModified, Metadata: meta}, nil
+	info := uploader.ObjectInfo{Key: key, Size: oi.Size, ETag: oi.ETag, ContentType: oi.ContentType,
+		LastModified: oi.LastModified, Metadata: meta}
+	readAttributes(&info, oi)
+	return info, nil
 }
 
 // notFound turns a 404 that is not about the bucket into the NoSuchKey

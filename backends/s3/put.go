@@ -37,6 +37,9 @@ func (b *Backend) Put(ctx context.Context, obj uploader.Object) (uploader.Result
 	if err := obj.Validate(); err != nil {
 		return fail(nil, b.classify(ctx, "validate", obj.Key, err, nil, nil))
 	}
+	if err := vendor.Check(obj); err != nil {
+		return fail(nil, b.classify(ctx, "validate", obj.Key, err, nil, nil))
+	}
 	_, body, err := obj.Reader()
 	if err != nil {
 		return fail(nil, b.classify(ctx, "open", obj.Key, err, nil, nil))
@@ -59,13 +62,15 @@ func (b *Backend) Put(ctx context.Context, obj uploader.Object) (uploader.Result
 }
 
 func (b *Backend) putOptions(obj uploader.Object) minio.PutObjectOptions {
-	return minio.PutObjectOptions{
+	o := minio.PutObjectOptions{
 		ContentType:  obj.ContentType,
 		UserMetadata: obj.Metadata,
 		// The signed Content-MD5 protects the body; hashing it with SHA-256
 		// as well would only cost CPU.
 		DisableContentSha256: true,
 	}
+	setAttributes(&o, obj)
+	return o
 }
 
 func (b *Backend) putSingle(ctx context.Context, obj uploader.Object, body uploader.Body, prog *xfer.Tally) (uploader.Result, *uploader.Error) {

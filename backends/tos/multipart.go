@@ -208,10 +208,10 @@ func (b *Backend) putMultipart(ctx context.Context, obj uploader.Object, body io
 	var uploadID string
 	as, err := b.clock.Do(ctx, b.name, Provider, func(signAt time.Time) error {
 		sg := b.signingAt(signAt)
-		o, err := b.client.CreateMultipartUploadV2(ctx, &tossdk.CreateMultipartUploadV2Input{
+		o, err := b.client.CreateMultipartUploadV2(ctx, withInitAttributes(&tossdk.CreateMultipartUploadV2Input{
 			Bucket: b.bucket, Key: obj.Key, ContentType: obj.ContentType, Meta: obj.Metadata,
 			GenericInput: tossdk.GenericInput{RequestDate: signAt.UTC()},
-		})
+		}, obj))
 		if err != nil {
 			return b.classify(ctx, "initiate_multipart", obj.Key, err, sg)
 		}

@@ -49,6 +49,7 @@ func (b *Backend) stat(ctx context.Context, key string, log *skewLog) (uploader.
 		info.Metadata = map[string]string{}
 		out.Meta.Range(func(k, v string) bool { info.Metadata[k] = v; return true })
 	}
+	vendor.Read(&info, out.Header)
 	return info, nil
 }
 

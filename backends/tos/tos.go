@@ -377,6 +377,9 @@ func (b *Backend) Put(ctx context.Context, obj uploader.Object) (uploader.Result
 	if err := obj.Validate(); err != nil {
 		return res, b.own(err)
 	}
+	if err := vendor.Check(obj); err != nil {
+		return res, b.own(err)
+	}
 	_, body, err := obj.Reader()
 	if err != nil {
 		return res, b.own(err)
@@ -429,6 +432,7 @@ func (b *Backend) putSingle(ctx context.Context, obj uploader.Object, body io.Re
 			},
 			GenericInput: tossdk.GenericInput{RequestDate: signAt.UTC()},
 		}
+		setPutAttributes(&in.PutObjectBasicInput, obj)
 		if obj.Size > 0 {
 			// A nil body for an empty object: the SDK cannot size
 			// another reader of length 0 and would send it chunked.

@@ -158,6 +158,7 @@ func (g *Gateway) forward(w http.ResponseWriter, x *exchange, truncate bool) {
 	var in io.Reader = r.Body
 	length := r.ContentLength
 	headers := g.upstreamHeaders(r)
+	g.stashAttributes(r.Header, headers)
 	// A streaming-signed body (aws-chunked, from minio-go, mc or the AWS
 	// SDKs over http) is decoded: MinIO gets the object's bytes, re-signed
 	// as UNSIGNED-PAYLOAD, never the chunk framing.
@@ -254,6 +255,7 @@ func (g *Gateway) forward(w http.ResponseWriter, x *exchange, truncate bool) {
 
 	h := w.Header()
 	g.copyResponseHeaders(h, resp.Header)
+	g.restoreAttributes(h, resp.Header, x)
 	g.setCommonHeaders(h, x)
 	if ok {
 		g.encryptReply(h, x)

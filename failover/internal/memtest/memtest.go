@@ -482,7 +482,7 @@ func (s *Spool) Backup(ctx context.Context, obj uploader.Object, failed []upload
 	s.mu.Lock()
 	s.seq++
 	sp := uploader.Spooled{ID: fmt.Sprintf("%s#%d", obj.Key, s.seq), Key: obj.Key, Size: int64(len(data)),
-		ContentType: obj.ContentType, Metadata: maps.Clone(obj.Metadata),
+		ContentType: obj.ContentType, Metadata: maps.Clone(obj.Metadata), Attributes: obj.Attributes,
 		MD5: hex.EncodeToString(m5[:]), SHA256: hex.EncodeToString(s256[:]), Stored: s.now(),
 		Failed: slices.Clone(failed), URL: "file:///spool/" + obj.Key}
 	s.held[obj.Key] = &copyOf{s: sp, data: data}
@@ -523,7 +523,7 @@ func (s *Spool) Object(sp uploader.Spooled) (uploader.Object, error) {
 	if !ok || c.s.ID != sp.ID {
 		return uploader.Object{}, &uploader.Error{Kind: uploader.Invalid, Target: s.name, Op: "open", Key: sp.Key, Status: 404, Code: "NoSuchKey"}
 	}
-	obj := uploader.Object{Key: sp.Key, Size: sp.Size, ContentType: sp.ContentType, Metadata: maps.Clone(sp.Metadata)}
+	obj := uploader.Object{Key: sp.Key, Size: sp.Size, ContentType: sp.ContentType, Metadata: maps.Clone(sp.Metadata), Attributes: sp.Attributes}
 	obj.Open = func() (uploader.Body, error) {
 		s.mu.Lock()
 		data := slices.Clone(c.data)
