@@ -73,6 +73,10 @@ func Run(t *testing.T, newHarness HarnessMaker) {
 	run(t, "MissingBucket", testMissingBucket)
 	run(t, "Concurrent", testConcurrent)
 	run(t, "Progress", testProgress)
+	t.Run("Attributes", func(t *testing.T) {
+		run(t, "single", func(t *testing.T, s *suite) { testAttributes(t, s, 1000) })
+		run(t, "multipart", func(t *testing.T, s *suite) { testAttributes(t, s, s.h.MultipartThreshold()+1) })
+	})
 	run(t, "StatMissing", testStatMissing)
 	run(t, "Delete", testDelete)
 	t.Run("Faults", func(t *testing.T) {

@@ -25,6 +25,7 @@ import (
 type mem struct {
 	mu        sync.Mutex
 	objects   map[string][]byte
+	attrs     map[string]uploader.Attributes
 	pending   int
 	fault     backendtest.FaultType
 	threshold int64
@@ -45,7 +46,11 @@ func (m *mem) Stat(ctx context.Context, key string) (uploader.ObjectInfo, error)
 	if !ok {
 		return uploader.ObjectInfo{}, &uploader.Error{Kind: uploader.Invalid, Status: 404, Code: "NoSuchKey"}
 	}
-	return uploader.ObjectInfo{Key: key, Size: int64(len(b))}, nil
+	info := uploader.ObjectInfo{Key: key, Size: int64(len(b))}
+	a := m.attrs[key]
+	info.CacheControl, info.ContentDisposition, info.ContentEncoding = a.CacheControl, a.ContentDisposition, a.ContentEncoding
+	info.StorageClass, info.SSE, info.TagCount, info.ACL = a.StorageClass, a.SSE, len(a.Tags), a.ACL
+	return info, nil
 }
 
 func (m *mem) Put(ctx context.Context, obj uploader.Object) (uploader.Result, error) {
@@ -86,7 +91,10 @@ func (m *mem) put(ctx context.Context, obj uploader.Object, short bool) (uploade
 		m.mu.Unlock()
 	}
 	var buf bytes.Buffer
-	err := m.read(ctx, obj, &buf)
+	err := obj.Validate()
+	if err == nil {
+		err = m.read(ctx, obj, &buf)
+	}
 	if err == nil && int64(buf.Len()) != obj.Size {
 		err = &uploader.Error{Kind: uploader.Integrity, Message: "short body"}
 	}
@@ -108,6 +116,9 @@ func (m *mem) put(ctx context.Context, obj uploader.Object, short bool) (uploade
 	}
 	if _, ok := m.objects[obj.Key]; !ok || m.broken != "nooverwrite" {
 		m.objects[obj.Key] = buf.Bytes()
+		if m.broken != "noattrs" {
+			m.attrs[obj.Key] = obj.Attributes
+		}
 	}
 	return uploader.Result{URL: "mem://" + obj.Key, Size: int64(buf.Len())}, nil
 }
@@ -186,7 +197,7 @@ func (h *memHarness) Close()       {}
 
 func memMaker(broken string) backendtest.HarnessMaker {
 	return func(ctx context.Context, t *testing.T) (backendtest.Harness, error) {
-		return &memHarness{&mem{objects: map[string][]byte{}, threshold: 1 << 20, broken: broken}}, nil
+		return &memHarness{&mem{objects: map[string][]byte{}, attrs: map[string]uploader.Attributes{}, threshold: 1 << 20, broken: broken}}, nil
 	}
 }
 
@@ -221,6 +232,7 @@ func TestSuiteCatchesBugs(t *testing.T) {
 		"noprogress":  {"Progress"},
 		"pending":     {"Canceled/multipart", "BodyFails/multipart"},
 		"nooverwrite": {"Overwrite"},
+		"noattrs":     {"Attributes/single", "Attributes/multipart"},
 		// A stall case backend without the short timeout.
 		"stallbackend": {"Faults/stall"},
 	} {

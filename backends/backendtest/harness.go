@@ -27,6 +27,10 @@
 //	MissingBucket      Kind BucketNotFound
 //	Concurrent         16 uploads at once, and 4 of one key (run with -race)
 //	Progress           the bytes reported to [uploader.WithProgress] add up
+//	Attributes/{single,multipart}
+//	                   an upload with [Attributes] (or those of an
+//	                   [AttributesHarness]): a Stat shows each one; a
+//	                   storage class no provider has is Kind Invalid
 //	StatMissing        Stat of a missing key: [uploader.IsNotFound]
 //	Delete             Delete removes one key, and a missing key is no error
 //	Faults/{500,503-slowdown,429,reset,stall}

@@ -36,7 +36,7 @@ func attributeOptions(obj uploader.Object) []oss.Option {
 		}
 	}
 	if c, _ := vendor.Class(obj.Key, obj.StorageClass); c != "" {
-		opts = append(opts, oss.StorageClass(oss.StorageClassType(c)))
+		opts = append(opts, oss.ObjectStorageClass(oss.StorageClassType(c)))
 	}
 	if a, _ := vendor.ACL(obj.Key, obj.ACL); a != "" {
 		opts = append(opts, oss.ObjectACL(oss.ACLType(a)))
