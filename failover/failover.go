@@ -26,6 +26,11 @@ type Target struct {
 	// target failed. A backend that implements [uploader.Spool] is the
 	// backup whether or not Backup is set; only a Spool can be drained.
 	Backup bool
+	// Defaults are the attributes this target gives an object that leaves
+	// them empty (the object's own win; tags are merged): a storage class
+	// or an encryption that differ between providers. The backup ignores
+	// them, so that a drain sends each cloud target its own.
+	Defaults uploader.Attributes
 }
 
 // Uploader is an [uploader.Uploader] over an ordered list of targets, with a
@@ -58,6 +63,7 @@ type target struct {
 	stater   uploader.Stater
 	deleter  uploader.Deleter
 	skewer   uploader.SkewReporter
+	defaults uploader.Attributes
 	br       *breaker // nil for the backup
 	c        targetCounters
 
@@ -83,7 +89,7 @@ func New(targets []Target, opts Options) (*Uploader, error) {
 		if tg.Backend == nil {
 			return nil, invalidf("target %d has no backend", i)
 		}
-		t := &target{name: tg.Backend.Name(), b: tg.Backend}
+		t := &target{name: tg.Backend.Name(), b: tg.Backend, defaults: tg.Defaults}
 		if t.name == "" {
 			return nil, invalidf("target %d has no name", i)
 		}
@@ -621,7 +627,7 @@ func (r *run) attempt(t *target) (uploader.Result, error) {
 	actx, cancel := withTimeout(r.ctx, u.clock, timeout)
 	counted, read := watchSent(r.obj)
 	wctx, wobj, unwatch := watchStall(actx, u.clock, u.opts.StallTimeout, counted)
-	res, err := t.b.Put(wctx, wobj)
+	res, err := t.b.Put(wctx, withDefaults(wobj, t.defaults))
 	stalled, sent := unwatch()
 	late := timedOut(r.ctx, actx)
 	cancel()

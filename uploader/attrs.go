@@ -176,45 +176,56 @@ func joinNames[T ~string](names []T) string {
 	return strings.Join(s, ", ")
 }
 
-// validateAttributes checks the attributes every provider needs in the same
-// form: known portable names, header values of printable ASCII, and at most
-// [MaxTags] tags whose keys (1 to 128 bytes) and values (at most 256 bytes)
-// are valid UTF-8 without control characters.
+// validateAttributes checks o's attributes (see [Attributes.Validate]); the
+// error names o's key.
 func (o Object) validateAttributes() error {
-	bad := func(format string, a ...any) error {
-		return &Error{Kind: Invalid, Op: "validate", Key: o.Key, Message: fmt.Sprintf(format, a...)}
+	err := o.Attributes.Validate()
+	if e := AsError(err); e != nil {
+		e.Key = o.Key
+	}
+	return err
+}
+
+// Validate checks the attributes every provider needs in the same form:
+// known portable names, header values of printable ASCII, and at most
+// [MaxTags] tags whose keys (1 to 128 bytes) and values (at most 256 bytes)
+// hold no control characters. It returns an *Error of Kind Invalid that
+// says which attribute is wrong.
+func (a Attributes) Validate() error {
+	bad := func(format string, args ...any) error {
+		return &Error{Kind: Invalid, Op: "validate", Message: fmt.Sprintf(format, args...)}
 	}
 	for _, h := range []struct{ name, v string }{
-		{"Cache-Control", o.CacheControl}, {"Content-Disposition", o.ContentDisposition},
-		{"Content-Encoding", o.ContentEncoding}, {"the KMS key ID", o.SSE.KMSKeyID},
+		{"Cache-Control", a.CacheControl}, {"Content-Disposition", a.ContentDisposition},
+		{"Content-Encoding", a.ContentEncoding}, {"the KMS key ID", a.SSE.KMSKeyID},
 	} {
 		if strings.ContainsFunc(h.v, func(r rune) bool { return r < 0x20 || r > 0x7e }) {
 			return bad("%s %q: printable ASCII only (it is sent as an HTTP header)", h.name, h.v)
 		}
 	}
-	if o.StorageClass != "" {
-		if c, err := ParseStorageClass(string(o.StorageClass)); err != nil || c != o.StorageClass {
-			return bad("storage class %q: want one of %s", o.StorageClass, joinNames(StorageClasses))
+	if a.StorageClass != "" {
+		if c, err := ParseStorageClass(string(a.StorageClass)); err != nil || c != a.StorageClass {
+			return bad("storage class %q: want one of %s", a.StorageClass, joinNames(StorageClasses))
 		}
 	}
-	if o.ACL != "" {
-		if a, err := ParseACL(string(o.ACL)); err != nil || a != o.ACL {
-			return bad("ACL %q: want one of %s", o.ACL, joinNames(ACLs))
+	if a.ACL != "" {
+		if acl, err := ParseACL(string(a.ACL)); err != nil || acl != a.ACL {
+			return bad("ACL %q: want one of %s", a.ACL, joinNames(ACLs))
 		}
 	}
-	switch o.SSE.Mode {
+	switch a.SSE.Mode {
 	case SSENone, SSEAES256:
-		if o.SSE.KMSKeyID != "" {
-			return bad("a KMS key ID needs SSE mode KMS, not %q", o.SSE.Mode)
+		if a.SSE.KMSKeyID != "" {
+			return bad("a KMS key ID needs SSE mode KMS, not %q", a.SSE.Mode)
 		}
 	case SSEKMS:
 	default:
-		return bad("SSE mode %q: want AES256 or KMS", o.SSE.Mode)
+		return bad("SSE mode %q: want AES256 or KMS", a.SSE.Mode)
 	}
-	if len(o.Tags) > MaxTags {
-		return bad("%d tags; the limit is %d", len(o.Tags), MaxTags)
+	if len(a.Tags) > MaxTags {
+		return bad("%d tags; the limit is %d", len(a.Tags), MaxTags)
 	}
-	for k, v := range o.Tags {
+	for k, v := range a.Tags {
 		if k == "" || len(k) > 128 || len(v) > 256 {
 			return bad("tag %q=%q: keys are 1 to 128 bytes, values at most 256", k, v)
 		}
@@ -231,4 +242,44 @@ func (o Object) validateAttributes() error {
 func UnsupportedAttribute(provider, key, what, value string) *Error {
 	return &Error{Kind: Invalid, Provider: provider, Op: "validate", Key: key,
 		Message: fmt.Sprintf("%s %q is not supported by %s", what, value, provider)}
+}
+
+// With returns a with every attribute it leaves empty taken from defaults;
+// tags are merged, a's value winning for a key both have.
+func (a Attributes) With(defaults Attributes) Attributes {
+	pick := func(v, d string) string {
+		if v == "" {
+			return d
+		}
+		return v
+	}
+	a.CacheControl = pick(a.CacheControl, defaults.CacheControl)
+	a.ContentDisposition = pick(a.ContentDisposition, defaults.ContentDisposition)
+	a.ContentEncoding = pick(a.ContentEncoding, defaults.ContentEncoding)
+	a.StorageClass = StorageClass(pick(string(a.StorageClass), string(defaults.StorageClass)))
+	a.ACL = ACL(pick(string(a.ACL), string(defaults.ACL)))
+	if a.SSE.Mode == SSENone {
+		a.SSE = defaults.SSE
+	}
+	if len(defaults.Tags) > 0 {
+		tags := make(map[string]string, len(a.Tags)+len(defaults.Tags))
+		for k, v := range defaults.Tags {
+			tags[k] = v
+		}
+		for k, v := range a.Tags {
+			tags[k] = v
+		}
+		a.Tags = tags
+	}
+	return a
+}
+
+// AttributeChecker is implemented by backends that can tell, without
+// sending anything, whether their provider can store attributes: a
+// command can refuse, before the first upload, a storage class or ACL a
+// target's provider does not define.
+type AttributeChecker interface {
+	// CheckAttributes returns nil, or an *Error of Kind Invalid naming the
+	// first attribute the provider cannot store.
+	CheckAttributes(a Attributes) error
 }

@@ -77,3 +77,11 @@ func readAttributes(info *uploader.ObjectInfo, out *hwobs.GetObjectMetadataOutpu
 		info.StorageClass = vendor.Portable(string(out.StorageClass))
 	}
 }
+
+var _ uploader.AttributeChecker = (*Backend)(nil)
+
+// CheckAttributes returns an *uploader.Error of Kind Invalid for a storage
+// class or canned ACL the provider does not define; it sends nothing.
+func (b *Backend) CheckAttributes(a uploader.Attributes) error {
+	return vendor.Check(uploader.Object{Attributes: a})
+}

@@ -52,3 +52,11 @@ func attributeOptions(obj uploader.Object) []oss.Option {
 	}
 	return opts
 }
+
+var _ uploader.AttributeChecker = (*Backend)(nil)
+
+// CheckAttributes returns an *uploader.Error of Kind Invalid for a storage
+// class or canned ACL the provider does not define; it sends nothing.
+func (b *Backend) CheckAttributes(a uploader.Attributes) error {
+	return vendor.Check(uploader.Object{Attributes: a})
+}

@@ -54,3 +54,11 @@ func readAttributes(info *uploader.ObjectInfo, oi minio.ObjectInfo) {
 	}
 	info.TagCount = oi.UserTagCount
 }
+
+var _ uploader.AttributeChecker = (*Backend)(nil)
+
+// CheckAttributes returns an *uploader.Error of Kind Invalid for a storage
+// class or canned ACL the provider does not define; it sends nothing.
+func (b *Backend) CheckAttributes(a uploader.Attributes) error {
+	return vendor.Check(uploader.Object{Attributes: a})
+}

@@ -42,3 +42,11 @@ func withInitAttributes(in *tossdk.CreateMultipartUploadV2Input, obj uploader.Ob
 	in.Tagging = objattr.Tagging(obj.Tags)
 	return in
 }
+
+var _ uploader.AttributeChecker = (*Backend)(nil)
+
+// CheckAttributes returns an *uploader.Error of Kind Invalid for a storage
+// class or canned ACL the provider does not define; it sends nothing.
+func (b *Backend) CheckAttributes(a uploader.Attributes) error {
+	return vendor.Check(uploader.Object{Attributes: a})
+}

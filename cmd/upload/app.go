@@ -170,6 +170,13 @@ func (a *app) commands(ctx context.Context) *cobra.Command {
 	fl.StringVar(&uf.maxSize, "max-size", "", "leave out files larger than `SIZE` (e.g. 5GiB, 100MB)")
 	fl.StringVar(&uf.contentType, "content-type", "", "store every file with Content-Type `TYPE` (default: from the file's extension, e.g. text/html for .html; none for an unknown one)")
 	fl.StringArrayVar(&uf.metadata, "metadata", nil, "store user metadata `KEY=VALUE` with every file (repeatable; x-amz-meta-KEY, x-oss-meta-KEY...)")
+	fl.StringVar(&uf.cacheControl, "cache-control", "", "store every file with Cache-Control `VALUE`, e.g. max-age=3600")
+	fl.StringVar(&uf.contentDisposition, "content-disposition", "", "store every file with Content-Disposition `VALUE`, e.g. attachment")
+	fl.StringVar(&uf.contentEncoding, "content-encoding", "", "store every file with Content-Encoding `VALUE`, e.g. gzip (the bytes are sent as they are)")
+	fl.StringVar(&uf.storageClass, "storage-class", "", "portable storage `CLASS`: STANDARD, INFREQUENT, ARCHIVE or COLD (see Object attributes)")
+	fl.StringVar(&uf.acl, "acl", "", "canned `ACL`: private, public-read, public-read-write, authenticated-read, bucket-owner-read, bucket-owner-full-control")
+	fl.StringVar(&uf.sse, "sse", "", "server-side encryption `MODE`: AES256, kms or kms:KEYID")
+	fl.StringArrayVar(&uf.tags, "tags", nil, "tag every file with `K=V,...` (repeatable; at most 10 tags)")
 	root.Flags().SortFlags = false
 
 	root.AddCommand(a.doctorCommand(ctx, &common), a.drainCommand(ctx, &common))
@@ -225,6 +232,8 @@ Keys:
 
 ` + filterHelp + `
 
+` + attributesHelp + `
+
 Configuration:
   --config FILE; else ./upload.yaml; else $XDG_CONFIG_HOME/upload/config.yaml
   (~/.config/upload/config.yaml). With none, files go to the local directory
@@ -258,7 +267,10 @@ Configuration:
   provider's chain); tos: cname; oss: signature (v4, v1), path_style, cname;
   obs: signature (v2, v4, obs), path_style, skip_etag_check, cname; cos:
   path_style, sign_expiry, cname; s3: path_style, skip_etag_check,
-  virtual_host; local: path (and name). cname: true says the endpoint is a
+  virtual_host; local: path (and name). A cloud target's defaults:
+  {cache_control, content_disposition, content_encoding, storage_class, acl,
+  sse, tags: {KEY: VALUE}} are its object attributes for files whose flags
+  leave them empty (see Object attributes). cname: true says the endpoint is a
   custom domain bound to the bucket. An acceleration endpoint
   (tos-accelerate.volces.com, oss-accelerate(-overseas).aliyuncs.com,
   cos.accelerate.myqcloud.com) needs the region set. Sizes are like 16MiB or

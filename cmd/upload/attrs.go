@@ -13,6 +13,10 @@ import (
 type attrFlags struct {
 	contentType string
 	metadata    []string
+	// The object attributes (attrs_more.go).
+	cacheControl, contentDisposition, contentEncoding string
+	storageClass, acl, sse                            string
+	tags                                              []string
 }
 
 // attrs are the checked attributes every uploaded object gets.
@@ -20,6 +24,9 @@ type attrs struct {
 	// contentType overrides the type guessed from the key's extension.
 	contentType string
 	metadata    map[string]string
+	// attributes are --cache-control ... --tags; each target's defaults:
+	// fill what they leave empty.
+	attributes uploader.Attributes
 }
 
 // newAttrs checks the attribute flags: --metadata is KEY=VALUE with a key
@@ -52,6 +59,10 @@ func newAttrs(f attrFlags) (*attrs, error) {
 		}
 		a.metadata[lk] = v
 	}
+	var err error
+	if a.attributes, err = parseAttributeFlags(f); err != nil {
+		return nil, err
+	}
 	return a, nil
 }
 
@@ -70,6 +81,13 @@ func (a *attrs) apply(obj *uploader.Object) {
 		obj.Metadata = make(map[string]string, len(a.metadata))
 		for k, v := range a.metadata {
 			obj.Metadata[k] = v
+		}
+	}
+	obj.Attributes = a.attributes
+	if a.attributes.Tags != nil {
+		obj.Tags = make(map[string]string, len(a.attributes.Tags))
+		for k, v := range a.attributes.Tags {
+			obj.Tags[k] = v
 		}
 	}
 }

@@ -81,6 +81,10 @@ type targetConfig struct {
 	// LiteralSecret names the key holding a secret written in the file
 	// itself (not a ${NAME} reference), with its line; "" if none.
 	LiteralSecret string
+	// Defaults are the target's defaults: (config_attrs.go); DefaultsAt
+	// locates them for messages.
+	Defaults   objectDefaults
+	DefaultsAt string
 }
 
 // configError is a mistake in the configuration or on the command line:
@@ -593,6 +597,7 @@ func (p *cfgParser) targets(n *yaml.Node, cfg *config) {
 		handlers := map[string]func(*yaml.Node){
 			"name":     func(*yaml.Node) {},
 			"provider": func(*yaml.Node) {},
+			"defaults": func(n *yaml.Node) { p.objectDefaults(n, t, where) },
 		}
 		if prov == "local" {
 			handlers["path"] = func(n *yaml.Node) { t.Path, _ = p.str(n, where+"path") }

@@ -19,7 +19,12 @@
 // The flags of an upload: --prefix P, --jobs N, --part-size SIZE,
 // --part-jobs N, --state FILE, --dry-run, --stall-timeout D, --shard I/N,
 // --include GLOB, --exclude GLOB, --exclude-from FILE, --min-size SIZE,
-// --max-size SIZE, --content-type TYPE, --metadata KEY=VALUE, --version.
+// --max-size SIZE, --content-type TYPE, --metadata KEY=VALUE,
+// --cache-control VALUE, --content-disposition VALUE, --content-encoding
+// VALUE, --storage-class CLASS (STANDARD, INFREQUENT, ARCHIVE, COLD),
+// --acl ACL, --sse AES256|kms[:KEYID], --tags K=V,..., --version. A
+// target's defaults: in the configuration give its attributes for files
+// whose flags leave them empty.
 // Every command takes --config FILE, --json, --progress MODE, --quiet and
 // --strict-perms.
 //

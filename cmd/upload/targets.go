@@ -160,7 +160,7 @@ func (s *targetSet) wire(opts failover.Options) error {
 	}
 	ts := make([]failover.Target, len(s.backends))
 	for i, b := range s.backends {
-		ts[i] = failover.Target{Backend: b}
+		ts[i] = failover.Target{Backend: b, Defaults: s.targets[i].Defaults}
 	}
 	fo, err := failover.New(ts, opts)
 	if err != nil {

@@ -109,6 +109,9 @@ func (a *app) runUpload(ctx context.Context, f *uploadFlags, args []string) erro
 		return err
 	}
 	defer set.close()
+	if err := checkTargetAttributes(set, f.attrs); err != nil {
+		return err
+	}
 	var j *journal
 	var stateInfo os.FileInfo
 	if f.state != "" && f.dryRun {

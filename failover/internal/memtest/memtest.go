@@ -54,6 +54,7 @@ type Stored struct {
 	Modified    time.Time
 	ContentType string
 	Metadata    map[string]string
+	Attributes  uploader.Attributes
 }
 
 // Backend is an in-memory cloud target. It implements uploader.Backend,
@@ -286,7 +287,7 @@ func (b *Backend) Put(ctx context.Context, obj uploader.Object) (uploader.Result
 	if f.Kind == uploader.OK || f.Land {
 		b.mu.Lock()
 		b.objs[obj.Key] = Stored{Data: data, ETag: etag, Modified: b.now(),
-			ContentType: obj.ContentType, Metadata: maps.Clone(obj.Metadata)}
+			ContentType: obj.ContentType, Metadata: maps.Clone(obj.Metadata), Attributes: obj.Attributes}
 		b.mu.Unlock()
 	}
 	if f.Kind != uploader.OK {
