@@ -1,6 +1,7 @@
 package failover_test
 
 import (
+	"bytes"
 	"context"
 	"maps"
 	"testing"
@@ -48,5 +49,38 @@ func TestTargetDefaults(t *testing.T) {
 	got, ok := e.clouds[1].Object("two")
 	if !ok || got.Attributes.StorageClass != "" || got.Attributes.CacheControl != "no-cache" || !maps.Equal(got.Attributes.Tags, own.Tags) {
 		t.Errorf("secondary stored %+v (%v), want the object's own %+v", got.Attributes, ok, own)
+	}
+}
+
+// TestWriterFailsOver writes an object through a Writer whose bytes spill
+// to a spool file; the primary refuses, and the secondary stores the same
+// bytes, read again from the spool.
+func TestWriterFailsOver(t *testing.T) {
+	e := newEnv(t, envConfig{})
+	e.clouds[0].Script(memtest.Fault{Kind: uploader.AccessDenied, Status: 403, Code: "AccessDenied"})
+	data := make([]byte, 100_000)
+	for i := range data {
+		data[i] = byte(i * 7)
+	}
+	w := uploader.NewWriter(context.Background(), e.u, "streamed", &uploader.WriterOptions{
+		Attributes: uploader.Attributes{Tags: map[string]string{"via": "writer"}},
+		Spool:      uploader.SpoolOptions{MaxMemory: 4096, Dir: t.TempDir()}})
+	for off := 0; off < len(data); off += 1000 {
+		if _, err := w.Write(data[off : off+1000]); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := w.Close(); err != nil {
+		t.Fatalf("Close: %v", err)
+	}
+	if e.clouds[0].Puts() != 1 {
+		t.Errorf("the primary saw %d Puts, want the 1 it refused", e.clouds[0].Puts())
+	}
+	got, ok := e.clouds[1].Object("streamed")
+	if !ok || !bytes.Equal(got.Data, data) || got.Attributes.Tags["via"] != "writer" {
+		t.Errorf("secondary holds %d bytes (%v), tags %v; want the %d written", len(got.Data), ok, got.Attributes.Tags, len(data))
+	}
+	if res := w.Result(); res.Target != "secondary" {
+		t.Errorf("Result.Target = %q, want secondary", res.Target)
 	}
 }

@@ -171,6 +171,7 @@ func (u *Uploader) TargetState(name string) (State, bool) {
 // error is an *uploader.Error of Op "upload" whose Kind is that of the last
 // failure and whose message lists each target's.
 func (u *Uploader) Upload(ctx context.Context, obj uploader.Object) (uploader.Result, error) {
+	ctx = uploader.ProgressContext(ctx, obj)
 	defer u.keys.lock(obj.Key, false)()
 	res, err := u.upload(ctx, obj, plan{})
 	u.c.uploads.Add(1)

@@ -2,14 +2,13 @@ package uploader
 
 import (
 	"bytes"
+	"context"
 	"errors"
 	"fmt"
 	"io"
 	"io/fs"
-	"os"
 	"strconv"
 	"strings"
-	"sync"
 	"unicode/utf8"
 )
 
@@ -48,6 +47,11 @@ type Object struct {
 	// Attributes are the object's headers, storage class, ACL, encryption
 	// and tags; each backend maps them to its provider's names.
 	Attributes
+	// Progress, if set, is told the body bytes sent, as a function given to
+	// [WithProgress] is (a rewind for a retry is a negative number); both
+	// are called when both are set. The Uploaders of this module honour it
+	// ([ProgressContext]).
+	Progress func(n int64)
 	// Open returns a new Body for one attempt. The caller of Open closes it.
 	// Open, and the Body's reads, may fail with an *Error of Kind Invalid,
 	// for instance when the file behind the body changed (see [File]).
@@ -178,63 +182,16 @@ type SpoolOptions struct {
 }
 
 // ReaderObject reads r once, to its end, and returns an Object over the bytes read,
-// so that every attempt can read them again. At most opts.MaxMemory bytes are
-// held in memory; a longer body is written to a temporary file. The caller
-// must call release when the Object is no longer used; it removes the file.
+// so that every attempt can read them again, with their MD5 (the server
+// checks it). At most opts.MaxMemory bytes are held in memory; a longer
+// body is written to a temporary file. The caller must call release when
+// the Object is no longer used; it removes the file.
 //
 // release may be called more than once; only the first call does anything.
 //
 // A read error gives an *Error of Kind Invalid: the body is incomplete and
-// must not be stored.
+// must not be stored. [ReaderObjectContext] stops when a context is done;
+// [NewWriter] spools what is written to it and uploads it on Close.
 func ReaderObject(key string, r io.Reader, opts SpoolOptions) (obj Object, release func() error, err error) {
-	max := opts.MaxMemory
-	if max == 0 {
-		max = 8 << 20
-	}
-	noop := func() error { return nil }
-	var head []byte
-	if max > 0 {
-		var buf bytes.Buffer
-		n, err := io.Copy(&buf, io.LimitReader(r, max+1))
-		if err != nil {
-			return Object{}, noop, &Error{Kind: Invalid, Op: "read", Key: key, Message: "reading the body: " + err.Error(), Err: err}
-		}
-		if n <= max {
-			obj = BytesObject(key, buf.Bytes())
-			return obj, noop, nil
-		}
-		head = buf.Bytes()
-	}
-	f, err := os.CreateTemp(opts.Dir, "upload-spool-*")
-	if err != nil {
-		return Object{}, noop, &Error{Kind: Invalid, Op: "spool", Key: key, Message: "creating a spool file: " + err.Error(), Err: err}
-	}
-	var once sync.Once
-	var rerr error
-	release = func() error {
-		once.Do(func() {
-			cerr := f.Close()
-			rerr = os.Remove(f.Name())
-			if rerr == nil && cerr != nil && !errors.Is(cerr, os.ErrClosed) {
-				rerr = cerr
-			}
-		})
-		return rerr
-	}
-	if _, err := f.Write(head); err != nil {
-		release()
-		return Object{}, noop, &Error{Kind: Invalid, Op: "spool", Key: key, Message: "writing the spool file: " + err.Error(), Err: err}
-	}
-	n, err := io.Copy(f, r)
-	if err != nil {
-		release()
-		kind := Invalid
-		return Object{}, noop, &Error{Kind: kind, Op: "spool", Key: key, Message: "spooling the body: " + err.Error(), Err: err}
-	}
-	size := int64(len(head)) + n
-	return Object{
-		Key:  key,
-		Size: size,
-		Open: func() (Body, error) { return nopCloser{f}, nil },
-	}, release, nil
+	return ReaderObjectContext(context.Background(), key, r, opts)
 }

@@ -276,6 +276,7 @@ func New(b Backend) Uploader { return single{b} }
 type single struct{ b Backend }
 
 func (s single) Upload(ctx context.Context, obj Object) (Result, error) {
+	ctx = ProgressContext(ctx, obj)
 	start := time.Now()
 	if err := obj.Validate(); err != nil {
 		return Result{Key: obj.Key}, Classify(ctx, s.b, err)
