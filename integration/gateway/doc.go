@@ -175,6 +175,13 @@
 // digit XOR 8, in the Etag header and a complete result); the part ETags a
 // client sends back in a complete request are changed back for MinIO.
 //
+// Object attributes: the vendor's storage-class, canned-ACL,
+// server-side-encryption (and KMS key) and tagging headers of a PUT or a
+// multipart initiate are kept as reserved user metadata, since MinIO
+// refuses most vendors' storage classes and encrypts only with a KMS; a
+// HEAD or GET reply gives them back as the vendor's storage-class,
+// server-side-encryption, KMS key and tagging-count headers (attrs.go).
+//
 // # Counters
 //
 // [Gateway.Count] counts requests per [Op] as they arrive; [Gateway.CountOutcome]
