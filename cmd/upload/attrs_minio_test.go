@@ -126,7 +126,7 @@ func TestAttributeMistakesExec(t *testing.T) {
 		{"", []string{"--tags", "novalue"}, `--tags "novalue"`},
 		{"", []string{"--cache-control", "a\x01"}, `--cache-control "a\x01": printable ASCII`},
 		{"", []string{"--acl", "bucket-owner-read"}, `target "oss-main" (oss): canned ACL "bucket-owner-read" is not supported by oss (from --acl)`},
-		{"    defaults: {acl: authenticated-read}\n", nil, `(from upload.yaml:9: targets[0] (oss-main).defaults.acl)`},
+		{"    defaults: {acl: authenticated-read}\n", nil, `upload.yaml:9: targets[0] (oss-main).defaults: canned ACL "authenticated-read" is not supported by oss`},
 		{"    defaults: {storage_class: glacier}\n", nil, `targets[0] (oss-main).defaults.storage_class: storage class "glacier"`},
 		{"    defaults: {colour: red}\n", nil, `unknown key targets[0] (oss-main).defaults.colour`},
 	} {

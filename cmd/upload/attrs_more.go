@@ -87,7 +87,8 @@ func parseTags(list string) (map[string]string, error) {
 
 // checkTargetAttributes refuses, before anything is sent, attributes a
 // target's provider cannot store: the flags' attributes with the target's
-// defaults. The message names the target and where the value came from.
+// defaults (which buildTargets checked alone). The message names the target
+// and the flag.
 func checkTargetAttributes(s *targetSet, a *attrs) error {
 	var flags uploader.Attributes
 	if a != nil {
@@ -104,16 +105,11 @@ func checkTargetAttributes(s *targetSet, a *attrs) error {
 		if err == nil {
 			continue
 		}
-		from := "a flag"
-		switch {
-		case flags.StorageClass == "" && t.Defaults.StorageClass != "" && strings.Contains(err.Error(), "storage class"):
-			from = t.DefaultsAt + ".storage_class"
-		case flags.ACL == "" && t.Defaults.ACL != "" && strings.Contains(err.Error(), "ACL"):
-			from = t.DefaultsAt + ".acl"
-		case strings.Contains(err.Error(), "storage class"):
+		// buildTargets refused defaults a provider lacks: the flags are at
+		// fault.
+		from := "--acl"
+		if strings.Contains(err.Error(), "storage class") {
 			from = "--storage-class"
-		case strings.Contains(err.Error(), "ACL"):
-			from = "--acl"
 		}
 		msg := err.Error()
 		if e := uploader.AsError(err); e != nil {
@@ -125,4 +121,22 @@ func checkTargetAttributes(s *targetSet, a *attrs) error {
 		return &configError{errs}
 	}
 	return nil
+}
+
+// defaultsError returns the message refusing a target's defaults: that its
+// provider cannot store, or "".
+func defaultsError(t *targetConfig, b uploader.Backend) string {
+	ck, ok := b.(uploader.AttributeChecker)
+	if !ok {
+		return ""
+	}
+	err := ck.CheckAttributes(t.Defaults)
+	if err == nil {
+		return ""
+	}
+	msg := err.Error()
+	if e := uploader.AsError(err); e != nil {
+		msg = e.Message
+	}
+	return fmt.Sprintf("%s: %s", t.DefaultsAt, msg)
 }

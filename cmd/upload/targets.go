@@ -124,6 +124,9 @@ func buildTargets(cfg *config, o overrides, opts failover.Options) (*targetSet, 
 			errs = append(errs, fmt.Sprintf("%s: target %q (%s): %s", lineOf(cfg, t.Line), t.Name, t.Provider, oneLine(err)))
 			continue
 		}
+		if msg := defaultsError(t, b); msg != "" {
+			errs = append(errs, msg)
+		}
 		s.add(t, b)
 	}
 	if len(errs) > 0 {
