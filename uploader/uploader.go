@@ -30,6 +30,16 @@
 // AccessDenied. What each Kind does to retries, failover and the circuit
 // breakers is one table, in the failover package's documentation.
 //
+// # Attributes and streams
+//
+// An Object's [Attributes] (Cache-Control, Content-Disposition,
+// Content-Encoding, a portable [StorageClass] and canned [ACL], [SSE],
+// tags) are mapped by each backend to its provider's names; a value the
+// provider does not define is Invalid before anything is sent, and an
+// [AttributeChecker] says so ahead of the first upload. [NewWriter] stores
+// a stream: it spools what is written and uploads it on Close, so that
+// every attempt re-reads the same bytes.
+//
 // This package imports only the standard library.
 package uploader
 
