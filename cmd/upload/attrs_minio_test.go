@@ -124,6 +124,7 @@ func TestAttributeMistakesExec(t *testing.T) {
 		{"", []string{"--acl", "everyone"}, `--acl: ACL "everyone"`},
 		{"", []string{"--sse", "kms:"}, `--sse: server-side encryption "kms:"`},
 		{"", []string{"--tags", "novalue"}, `--tags "novalue"`},
+		{"", []string{"--tags", "a=1,b=2,c=3,d=4,e=5,f=6", "--tags", "g=7,h=8,i=9,j=10,k=11"}, `--tags "a=1,b=2,c=3,d=4,e=5,f=6,g=7,h=8,i=9,j=10,k=11": 11 tags; the limit is 10`},
 		{"", []string{"--cache-control", "a\x01"}, `--cache-control "a\x01": printable ASCII`},
 		{"", []string{"--acl", "bucket-owner-read"}, `target "oss-main" (oss): canned ACL "bucket-owner-read" is not supported by oss (from --acl)`},
 		{"    defaults: {acl: authenticated-read}\n", nil, `upload.yaml:9: targets[0] (oss-main).defaults: canned ACL "authenticated-read" is not supported by oss`},

@@ -28,7 +28,11 @@ const attributesHelp = `Object attributes:
 // usage error naming the flag.
 func parseAttributeFlags(f attrFlags) (uploader.Attributes, error) {
 	bad := func(flag, value string, err error) error {
-		return &usageError{fmt.Sprintf("%s %q: %s", flag, value, strings.TrimPrefix(err.Error(), "validate: "))}
+		msg := err.Error()
+		if e := uploader.AsError(err); e != nil {
+			msg = e.Message
+		}
+		return &usageError{fmt.Sprintf("%s %q: %s", flag, value, msg)}
 	}
 	a := uploader.Attributes{CacheControl: f.cacheControl, ContentDisposition: f.contentDisposition, ContentEncoding: f.contentEncoding}
 	for _, h := range []struct{ flag, v string }{
