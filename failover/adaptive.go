@@ -2,7 +2,6 @@ package failover
 
 import (
 	"math"
-	"math/bits"
 	"time"
 
 	"github.com/resilient-upload/upload/uploader"
@@ -15,21 +14,25 @@ import (
 // concurrency that the link and the server sustain, so that the caller may
 // keep up to Max uploads going and let the limiter decide how many run.
 //
-// The algorithm is a gradient on latency, in the style of Netflix's
-// concurrency-limits and of TCP Vegas: each successful attempt's time is
-// compared with the shortest recent time of attempts of a similar size
-// (sizes are grouped by powers of four from 64 KiB, and the shortest is
-// kept over two 10-second windows), and a moving average of that ratio
-// says whether requests queue. While it stays within Tolerance the limit
-// grows (by about √limit per attempt, smoothed, so it roughly doubles per
-// round trip at first): throughput rises with concurrency when latency
-// does not. When latency rises beyond Tolerance the limit shrinks toward
-// limit·Tolerance/ratio. A throttled reply (429, 503 SlowDown, the
-// vendors' QPS codes) or a timeout multiplies the limit by
-// [ThrottleOptions].Decrease (0.7), once per round, as the AIMD does
-// without Adaptive; after that the limit grows by one per round at most
-// (congestion avoidance), as TCP does after a loss. The limit does not
-// grow while fewer than half of it are in flight (no evidence).
+// The algorithm climbs the throughput curve, the way TCP and Netflix's
+// concurrency-limits (Gradient2) look for the knee where requests start to
+// queue, but on throughput measured by Little's law rather than on a
+// latency baseline (on a busy machine, the shortest latency is a poor
+// baseline). It works in rounds: a round ends when as many attempts as the
+// limit (at least 8), all sent after the round began, have succeeded.
+// Their mean concurrency N and mean time R give the round's throughput
+// N/R. When concurrency went up from the previous round and at least half
+// of it turned into throughput, the limit grows again: doubling per round
+// at first (slow start), then by a quarter. When it did not, the added
+// requests only queued, and the limit goes back to the previous round's
+// and slow start ends. When the mean time grew by Tolerance or more at no
+// higher concurrency (the link or the server slowed down), the limit is
+// multiplied by [ThrottleOptions].Decrease (0.7). So is it at a throttled
+// reply (429, 503 SlowDown, the vendors' QPS codes) or a timeout, once per
+// round, as the AIMD does without Adaptive; after a throttled reply it
+// grows by one per round until it is back where it was. The limit does
+// not grow while fewer than three quarters of it are in flight (no
+// evidence).
 //
 // The limit stays within [ThrottleOptions].MinConcurrency and Max, and the
 // attempts in flight on a target also stay within MemoryBudget: each
@@ -47,8 +50,9 @@ type ConcurrencyOptions struct {
 	// connection pool of each backend's transport, so that every attempt
 	// in flight can keep its connection.
 	Max int
-	// Tolerance is how much longer than the shortest recent time an
-	// attempt may take, on average, before the limit shrinks. Zero means 2.
+	// Tolerance is how much the mean time of a round may grow over the
+	// previous round's, at no higher concurrency, before the limit is cut.
+	// Zero means 2.
 	Tolerance float64
 	// MemoryBudget bounds the bytes the attempts in flight on one target
 	// may hold (see above). Zero means 256 MiB; a negative value means no
@@ -101,52 +105,55 @@ func (t *target) attemptCost(size int64, partJobs int) int64 {
 	return size
 }
 
-// The gradient's constants.
+// The algorithm's constants.
 const (
-	// minGradient bounds one round's shrink, maxGrowth one round's growth.
-	minGradient, maxGrowth = 0.5, 2.0
-	// calmRatio: a round whose latency ratio is at most this ends
-	// congestion avoidance (the link has room again).
-	calmRatio = 1.2
-	// baseWindow is how long the shortest time of a size class is kept:
-	// over the current and the previous window, so a link that became
-	// slower for good is learnt within two windows.
-	baseWindow = 10 * time.Second
-	// numClasses is the number of size classes: up to 64 KiB, then
-	// powers of four.
-	numClasses = 12
+	// minRound is the fewest fresh successes that end a round.
+	minRound = 8
+	// minGain is the share of added concurrency that must turn into
+	// throughput for the limit to keep growing.
+	minGain = 0.5
+	// appLimited: a round whose mean concurrency is below this share of
+	// the limit says nothing about a higher limit.
+	appLimited = 0.75
+	// sameN: concurrencies within this ratio count as the same.
+	sameN = 1.05
 )
 
 // gradient is the adaptive limit algorithm (see [ConcurrencyOptions]). It
-// changes the limit once per round: when as many attempts as the limit,
-// all started after the last change, have succeeded, their mean latency
-// ratio (time over the shortest recent time of their size class) sets the
-// next limit. Only attempts sent at the current limit speak of it.
+// works in rounds: a round ends when as many attempts as the limit (at
+// least minRound), all sent after the round began, have succeeded. Their
+// mean concurrency N (attempts in flight when each started) and mean time
+// R give the round's throughput X = N/R (Little's law), with no clock
+// window to bias it. Compared with the previous round: when concurrency
+// went up and at least half of the added concurrency turned into
+// throughput, the limit grows again (doubling at first, then by a quarter;
+// by one per round after a throttled reply until it is back where it was);
+// when it did not, the requests only queued, and the limit goes back to
+// the previous round's; when latency rose by Tolerance or more at no
+// higher concurrency, the limit is cut by Decrease.
 type gradient struct {
 	min, max  float64
 	decrease  float64
 	tolerance float64
-	// ssthresh is the limit from which growth is additive, set at each
-	// decrease (+Inf before the first, and again once latency is calm
-	// after a decrease on latency; a throttled reply or a timeout keeps
-	// growth additive).
-	ssthresh  float64
-	onLatency bool // the last decrease was on latency
+	// slowStart: the limit doubles per round until growth stops paying.
+	slowStart bool
 	// ceiling is the limit before the last throttled decrease; throttled
 	// reports that the limit has not grown back to it yet.
 	ceiling   float64
 	throttled bool
 	// The round: it began at changed; n attempts sent since have
-	// succeeded, with latency ratios summing to sum.
-	changed time.Time
-	n       int
-	sum     float64
-	base    [numClasses]minFilter
+	// succeeded, their concurrencies summing to sumN and their times (in
+	// seconds) to sumR.
+	changed    time.Time
+	n          int
+	sumN, sumR float64
+	// The previous round's limit, mean concurrency and time (0: none).
+	prevLimit, prevN, prevR float64
 }
 
 func newGradient(c ConcurrencyOptions, t ThrottleOptions) *gradient {
 	return &gradient{min: float64(t.MinConcurrency), max: float64(c.Max), decrease: t.Decrease,
-		tolerance: c.Tolerance, ssthresh: math.Inf(1)}
+		tolerance: c.Tolerance, slowStart: true}
 }
 
 func (g *gradient) limited(float64) bool { return g.throttled }
@@ -160,43 +167,45 @@ func (g *gradient) update(limit float64, s sample) (float64, bool) {
 		if s.Throttled && !g.throttled {
 			g.ceiling, g.throttled = limit, true
 		}
-		nl := max(g.min, math.Floor(limit*g.decrease))
-		g.ssthresh, g.onLatency = nl, false
+		g.slowStart = false
 		g.newRound(s.At)
-		return nl, true
+		return max(g.min, math.Floor(limit*g.decrease)), true
 	case !s.OK:
 		return limit, false // the breaker's business, not the limit's
 	}
-	base := g.base[sizeClass(s.Size)].observe(s.RTT, s.At)
 	if s.At.Add(-s.RTT).Before(g.changed) {
-		return limit, false // sent before the last change
-	}
-	r := 1.0
-	if base > 0 {
-		r = float64(s.RTT) / float64(base)
+		return limit, false // sent before this round
 	}
 	g.n++
-	g.sum += r
-	if float64(g.n) < limit {
+	g.sumN += float64(s.StartInFlight)
+	g.sumR += max(s.RTT.Seconds(), 1e-6)
+	if g.n < max(int(limit), minRound) {
 		return limit, false
 	}
-	ratio := g.sum / float64(g.n)
+	n, r := g.sumN/float64(g.n), g.sumR/float64(g.n)
+	pl, pn, pr := g.prevLimit, g.prevN, g.prevR
+	g.prevLimit, g.prevN, g.prevR = limit, n, r
 	g.newRound(s.At)
 	nl := limit
 	switch {
-	case ratio > g.tolerance:
-		nl = limit * max(minGradient, g.tolerance/ratio)
-		g.ssthresh, g.onLatency = nl, true
-	case s.Waiting == 0 && float64(s.InFlight) < limit/2:
+	case pn > 0 && n <= pn*sameN && r >= pr*g.tolerance:
+		// Latency rose at no higher concurrency: the link or the server
+		// slowed down; ask for less.
+		nl = limit * g.decrease
+		g.slowStart = false
+	case n < appLimited*limit:
 		// Too few in flight to tell whether more would help.
-	case limit < g.ssthresh:
-		nl = max(limit+1, limit*min(maxGrowth, g.tolerance/ratio))
-		nl = min(nl, max(g.ssthresh, limit+1))
-	default:
-		nl = limit + 1
-		if ratio <= calmRatio && g.onLatency {
-			g.ssthresh = math.Inf(1)
+	case pn > 0 && n > pn*sameN:
+		// Concurrency went up: keep going while it pays.
+		gain := (n/r*pr/pn - 1) / (n/pn - 1)
+		if gain >= minGain {
+			nl = g.grow(limit)
+		} else {
+			nl = min(limit, pl)
+			g.slowStart = false
 		}
+	default:
+		nl = g.grow(limit)
 	}
 	nl = min(g.max, max(g.min, math.Floor(nl)))
 	if g.throttled && nl >= g.ceiling {
@@ -205,44 +214,18 @@ func (g *gradient) update(limit float64, s sample) (float64, bool) {
 	return nl, false
 }
 
+// grow returns the next limit up from limit.
+func (g *gradient) grow(limit float64) float64 {
+	switch {
+	case g.throttled:
+		return limit + 1
+	case g.slowStart:
+		return 2 * limit
+	}
+	return limit + max(1, limit/4)
+}
+
 // newRound starts a round at now.
 func (g *gradient) newRound(now time.Time) {
-	g.changed, g.n, g.sum = now, 0, 0
-}
-
-// sizeClass groups sizes by powers of four from 64 KiB.
-func sizeClass(size int64) int {
-	const unit = 64 << 10
-	if size <= unit {
-		return 0
-	}
-	c := (bits.Len64(uint64((size-1)/unit)) + 1) / 2
-	return min(c, numClasses-1)
-}
-
-// minFilter keeps the shortest time seen over the current window and the
-// previous one.
-type minFilter struct {
-	start     time.Time
-	cur, prev time.Duration
-}
-
-// observe adds d, seen at now, and returns the shortest time kept.
-func (f *minFilter) observe(d time.Duration, now time.Time) time.Duration {
-	if f.start.IsZero() || now.Sub(f.start) >= baseWindow {
-		if now.Sub(f.start) >= 2*baseWindow {
-			f.cur = 0
-		}
-		f.prev, f.cur, f.start = f.cur, 0, now
-	}
-	if d > 0 && (f.cur == 0 || d < f.cur) {
-		f.cur = d
-	}
-	switch {
-	case f.prev == 0:
-		return f.cur
-	case f.cur == 0:
-		return f.prev
-	}
-	return min(f.cur, f.prev)
+	g.changed, g.n, g.sumN, g.sumR = now, 0, 0, 0
 }
