@@ -1,7 +1,9 @@
 package failover
 
 import (
+	"fmt"
 	"math"
+	"os"
 	"time"
 
 	"github.com/resilient-upload/upload/uploader"
@@ -21,18 +23,19 @@ import (
 // baseline). It works in rounds: a round ends when as many attempts as the
 // limit (at least 8), all sent after the round began, have succeeded.
 // Their mean concurrency N and mean time R give the round's throughput
-// N/R. When concurrency went up from the previous round and at least half
+// N/R. When concurrency went up from the previous round and at least 30%
 // of it turned into throughput, the limit grows again: doubling per round
 // at first (slow start), then by a quarter. When it did not, the added
-// requests only queued, and the limit goes back to the previous round's
-// and slow start ends. When the mean time grew by Tolerance or more at no
-// higher concurrency (the link or the server slowed down), the limit is
+// requests only queued: the limit goes half way back after a doubling
+// (which ends slow start), else to 0.9 times the previous round's, so
+// that it keeps probing the knee from both sides. When the mean time grew
+// by Tolerance or more at no higher concurrency (the link or the server
+// slowed down), the limit is
 // multiplied by [ThrottleOptions].Decrease (0.7). So is it at a throttled
 // reply (429, 503 SlowDown, the vendors' QPS codes) or a timeout, once per
 // round, as the AIMD does without Adaptive; after a throttled reply it
 // grows by one per round until it is back where it was. The limit does
-// not grow while fewer than three quarters of it are in flight (no
-// evidence).
+// not grow while fewer than half of it are in flight (no evidence).
 //
 // The limit stays within [ThrottleOptions].MinConcurrency and Max, and the
 // attempts in flight on a target also stay within MemoryBudget: each
@@ -110,11 +113,17 @@ const (
 	// minRound is the fewest fresh successes that end a round.
 	minRound = 8
 	// minGain is the share of added concurrency that must turn into
-	// throughput for the limit to keep growing.
-	minGain = 0.5
+	// throughput for the limit to keep growing. It is well below 1: the
+	// attempts that follow a raise also open new connections, which
+	// costs them a round trip more.
+	minGain = 0.3
 	// appLimited: a round whose mean concurrency is below this share of
-	// the limit says nothing about a higher limit.
-	appLimited = 0.75
+	// the limit says nothing about a higher limit. (Right after a raise,
+	// the attempts started at once have a mean concurrency of three
+	// quarters of the new limit; the first round's, half.)
+	appLimited = 0.5
+	// stepDown multiplies the previous limit when a raise did not pay.
+	stepDown = 0.9
 	// sameN: concurrencies within this ratio count as the same.
 	sameN = 1.05
 )
@@ -125,12 +134,14 @@ const (
 // mean concurrency N (attempts in flight when each started) and mean time
 // R give the round's throughput X = N/R (Little's law), with no clock
 // window to bias it. Compared with the previous round: when concurrency
-// went up and at least half of the added concurrency turned into
+// went up and at least 30% of the added concurrency turned into
 // throughput, the limit grows again (doubling at first, then by a quarter;
 // by one per round after a throttled reply until it is back where it was);
-// when it did not, the requests only queued, and the limit goes back to
-// the previous round's; when latency rose by Tolerance or more at no
-// higher concurrency, the limit is cut by Decrease.
+// when it did not, the requests only queued: the limit goes half way back
+// after a doubling (which ends slow start), else back to 0.9 times the
+// previous round's, so that it keeps probing the knee from both sides;
+// when latency rose by Tolerance or more at no higher concurrency, the
+// limit is cut by Decrease.
 type gradient struct {
 	min, max  float64
 	decrease  float64
@@ -198,16 +209,25 @@ func (g *gradient) update(limit float64, s sample) (float64, bool) {
 	case pn > 0 && n > pn*sameN:
 		// Concurrency went up: keep going while it pays.
 		gain := (n/r*pr/pn - 1) / (n/pn - 1)
-		if gain >= minGain {
+		switch {
+		case gain >= minGain:
 			nl = g.grow(limit)
-		} else {
-			nl = min(limit, pl)
+		case g.slowStart:
+			// Half way back: one noisy round does not undo a doubling.
+			nl = min(limit, (pl+limit)/2)
 			g.slowStart = false
+		default:
+			// Past the knee: back, and a step further down, so that the
+			// limit keeps looking for the knee from both sides.
+			nl = min(limit, pl*stepDown)
 		}
 	default:
 		nl = g.grow(limit)
 	}
 	nl = min(g.max, max(g.min, math.Floor(nl)))
+	if debugRounds {
+		fmt.Fprintf(os.Stderr, "round: limit %.0f n %.1f r %.1fms X %.0f/s (prev n %.1f r %.1fms) -> %.0f ss=%v\n", limit, n, r*1000, n/r, pn, pr*1000, nl, g.slowStart)
+	}
 	if g.throttled && nl >= g.ceiling {
 		g.throttled = false
 	}
@@ -229,3 +249,5 @@ func (g *gradient) grow(limit float64) float64 {
 func (g *gradient) newRound(now time.Time) {
 	g.changed, g.n, g.sumN, g.sumR = now, 0, 0, 0
 }
+
+var debugRounds = os.Getenv("UPLOAD_DEBUG_ROUNDS") != ""
