@@ -1,9 +1,7 @@
 package failover
 
 import (
-	"fmt"
 	"math"
-	"os"
 	"time"
 
 	"github.com/resilient-upload/upload/uploader"
@@ -47,7 +45,7 @@ import (
 type ConcurrencyOptions struct {
 	// Adaptive turns the adaptive limit on.
 	Adaptive bool
-	// Initial is the limit a target starts with. Zero means 16.
+	// Initial is the limit a target starts with. Zero means 32.
 	Initial int
 	// Max is the highest limit. Zero means 256, which is also the idle
 	// connection pool of each backend's transport, so that every attempt
@@ -68,7 +66,7 @@ type ConcurrencyOptions struct {
 
 // Defaults of ConcurrencyOptions.
 const (
-	DefaultInitialConcurrency = 16
+	DefaultInitialConcurrency = 32
 	DefaultMaxConcurrency     = 256
 	DefaultTolerance          = 2.0
 	DefaultMemoryBudget       = 256 << 20
@@ -225,9 +223,6 @@ func (g *gradient) update(limit float64, s sample) (float64, bool) {
 		nl = g.grow(limit)
 	}
 	nl = min(g.max, max(g.min, math.Floor(nl)))
-	if debugRounds {
-		fmt.Fprintf(os.Stderr, "round: limit %.0f n %.1f r %.1fms X %.0f/s (prev n %.1f r %.1fms) -> %.0f ss=%v\n", limit, n, r*1000, n/r, pn, pr*1000, nl, g.slowStart)
-	}
 	if g.throttled && nl >= g.ceiling {
 		g.throttled = false
 	}
@@ -249,5 +244,3 @@ func (g *gradient) grow(limit float64) float64 {
 func (g *gradient) newRound(now time.Time) {
 	g.changed, g.n, g.sumN, g.sumR = now, 0, 0, 0
 }
-
-var debugRounds = os.Getenv("UPLOAD_DEBUG_ROUNDS") != ""

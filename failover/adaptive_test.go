@@ -92,8 +92,8 @@ func TestAdaptiveThrottledIsNotDown(t *testing.T) {
 		t.Errorf("breaker: %d opens, %v, %d failures counted; want none", ts.Opens, ts.State, ts.WindowFailures)
 	}
 	th := ts.Throttle
-	if th.Throttled != 200 || !th.Adaptive || th.MinLimit != 1 || th.MaxLimit != 16 || th.ThrottledTime <= 0 {
-		t.Errorf("limiter: %+v, want 200 throttled replies, the limit cut from 16 to 1, time throttled", th)
+	if th.Throttled != 200 || !th.Adaptive || th.MinLimit != 1 || th.MaxLimit != failover.DefaultInitialConcurrency || th.ThrottledTime <= 0 {
+		t.Errorf("limiter: %+v, want 200 throttled replies, the limit cut from its start to 1, time throttled", th)
 	}
 }
 
