@@ -1,3 +1,5 @@
+//go:build unix
+
 package xfer
 
 import (
@@ -82,7 +84,7 @@ func benchPartMD5(b *testing.B, conc int) {
 				wg.Wait()
 			}
 			gib := float64(size) * float64(b.N) / (1 << 30)
-			b.ReportMetric((cpuTime(b) - cpu0).Seconds()/gib, "cpu-s/GiB")
+			b.ReportMetric((cpuTime(b)-cpu0).Seconds()/gib, "cpu-s/GiB")
 		})
 	}
 }
