@@ -1,6 +1,7 @@
 package main
 
 import (
+	"fmt"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -72,6 +73,14 @@ func TestJobsOptions(t *testing.T) {
 	for _, ts := range set.fo.Stats().Targets {
 		if th := ts.Throttle; !th.Adaptive || th.Limit != failover.DefaultInitialConcurrency {
 			t.Errorf("%s: %+v, want an adaptive limit starting at %d", ts.Name, th, failover.DefaultInitialConcurrency)
+		}
+	}
+	// The progress display shows each target's limit.
+	b := &batch{set: set, tally: newTally(set)}
+	want := fmt.Sprintf("ok, limit %d, 0 stored", failover.DefaultInitialConcurrency)
+	for _, st := range b.states() {
+		if st.State != want {
+			t.Errorf("%s: state %q, want %q", st.Name, st.State, want)
 		}
 	}
 }
