@@ -21,14 +21,14 @@ import (
 // baseline). It works in rounds: a round ends when as many attempts as the
 // limit (at least 8), all sent after the round began, have succeeded.
 // Their mean concurrency N and mean time R give the round's throughput
-// N/R. When concurrency went up from the previous round and at least 30%
+// N/R. When concurrency went up from the previous round and at least 25%
 // of it turned into throughput, the limit grows again: doubling per round
-// at first (slow start), then by a quarter. When it did not, the added
-// requests only queued: the limit goes half way back after a doubling
-// (which ends slow start), else to 0.9 times the previous round's, so
-// that it keeps probing the knee from both sides. When the mean time grew
-// by Tolerance or more at no higher concurrency (the link or the server
-// slowed down), the limit is
+// at first (slow start), then by half (a step large enough to stand out
+// of noisy rounds). When it did not, the added requests only queued: the
+// limit goes half way back after a doubling (which ends slow start), else
+// to 0.9 times the previous round's, so that it keeps probing the knee
+// from both sides. When the mean time grew by Tolerance or more at no
+// higher concurrency (the link or the server slowed down), the limit is
 // multiplied by [ThrottleOptions].Decrease (0.7). So is it at a throttled
 // reply (429, 503 SlowDown, the vendors' QPS codes) or a timeout, once per
 // round, as the AIMD does without Adaptive; after a throttled reply it
@@ -114,7 +114,7 @@ const (
 	// throughput for the limit to keep growing. It is well below 1: the
 	// attempts that follow a raise also open new connections, which
 	// costs them a round trip more.
-	minGain = 0.3
+	minGain = 0.25
 	// appLimited: a round whose mean concurrency is below this share of
 	// the limit says nothing about a higher limit. (Right after a raise,
 	// the attempts started at once have a mean concurrency of three
@@ -132,8 +132,8 @@ const (
 // mean concurrency N (attempts in flight when each started) and mean time
 // R give the round's throughput X = N/R (Little's law), with no clock
 // window to bias it. Compared with the previous round: when concurrency
-// went up and at least 30% of the added concurrency turned into
-// throughput, the limit grows again (doubling at first, then by a quarter;
+// went up and at least 25% of the added concurrency turned into
+// throughput, the limit grows again (doubling at first, then by half;
 // by one per round after a throttled reply until it is back where it was);
 // when it did not, the requests only queued: the limit goes half way back
 // after a doubling (which ends slow start), else back to 0.9 times the
@@ -237,7 +237,7 @@ func (g *gradient) grow(limit float64) float64 {
 	case g.slowStart:
 		return 2 * limit
 	}
-	return limit + max(1, limit/4)
+	return limit + max(1, limit/2)
 }
 
 // newRound starts a round at now.
