@@ -27,6 +27,13 @@ import (
 //
 // Client and server share the machine: on a small one both compete for
 // the CPU, which is what the loopback case measures.
+//
+// Recorded on a 2-core machine shared with other heavy jobs (medians of 3,
+// files/s; the load changed several-fold between runs, so compare within a
+// run): auto 211, 16 147, 64 86, 256 137 at 0 ms; auto 108, 16 109, 64
+// 103, 256 84 at 20 ms; auto 70, 16 40, 64 79, 256 105 at 80 ms. An
+// earlier run with a smaller probe step: auto 319 / best fixed 282 (16)
+// at 0 ms, 151 / 320 (256) at 20 ms, 233 / 197 (256) at 80 ms.
 func BenchmarkJobsRTT(b *testing.B) {
 	srv := miniotest.New(b, miniotest.Options{Tmpfs: true})
 	dir := b.TempDir()
