@@ -107,10 +107,20 @@
 // sent before the last decrease do not lower it again), never below
 // MinConcurrency (1); each success raises it by 1/limit, and once it is
 // above the concurrency that was throttled it is lifted. Waiting attempts
-// are served in arrival order. The limit algorithm is the limiter's one
-// replaceable part, so an adaptive one (on latency as well as throttling)
-// drives the same slots. [TargetStats].Throttle reports the limit, the
-// time spent limited, and the attempts in flight and waiting.
+// are served in arrival order. [TargetStats].Throttle reports the limit,
+// the time spent limited, and the attempts in flight and waiting.
+//
+// With [ConcurrencyOptions].Adaptive the same limiter runs an adaptive
+// limit instead: it starts at 32 and, once per round of successes, climbs
+// while added concurrency turns into throughput (measured as concurrency
+// over latency), doubling at first; it goes back when the added requests
+// only queue, and is cut by Decrease when latency rises at no higher
+// concurrency, at a throttled reply or at a timeout (then grows by one per
+// round until it is back). It stays within MinConcurrency and 256, and
+// the attempts in flight on a target within a memory budget (256 MiB: a
+// single request counts its size, a multipart upload part size × parts in
+// flight). A caller may then keep many uploads going and let each
+// target's limiter decide how many run.
 //
 // Cancellation is neutral: the caller's context ending gives Canceled, which
 // is never retried, never counted and never failed over, and the backup is

@@ -112,7 +112,7 @@ func New(targets []Target, opts Options) (*Uploader, error) {
 			u.backup, u.spool = t, sp
 		} else {
 			t.br = newBreaker(t.name, u.clock, opts.Breaker, u.emit)
-			t.lim, t.budget = newLimiter(u.clock, opts.Throttle), newRetryBudget(u.clock, opts.Retry)
+			t.lim, t.budget = newTargetLimiter(u.clock, opts), newRetryBudget(u.clock, opts.Retry)
 			t.unusableAfter, t.br.paced = opts.Throttle.UnusableAfter, t.paced
 			u.clouds = append(u.clouds, t)
 		}

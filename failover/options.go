@@ -16,6 +16,9 @@ type Options struct {
 	// Throttle sets what a throttled target does: its concurrency limit,
 	// when it counts as down, and whether the backup is for outages only.
 	Throttle ThrottleOptions
+	// Concurrency turns on and sets the adaptive concurrency limit of each
+	// cloud target. The zero value leaves it off.
+	Concurrency ConcurrencyOptions
 	// AttemptTimeout, when positive, bounds one attempt (one Backend.Put)
 	// on a cloud target by wall-clock time: an attempt that passes it while
 	// the caller's context is alive fails with Kind Timeout. Zero or a
@@ -276,6 +279,7 @@ func (o Options) withDefaults() Options {
 		r.TargetRetryRate = DefaultTargetRetryRate
 	}
 	o.Throttle = o.Throttle.withDefaults()
+	o.Concurrency = o.Concurrency.withDefaults(o.Throttle.MinConcurrency)
 	if r.MaxRetryAfter <= 0 {
 		r.MaxRetryAfter = DefaultMaxRetryAfter
 	}

@@ -72,11 +72,21 @@ type ThrottleStats struct {
 	Throttled uint64
 	// Limit is the concurrency limit now, 0 when there is none (the target
 	// has not throttled, or has recovered); MinLimit and MaxLimit are the
-	// lowest and highest limits it had (0: never limited).
+	// lowest and highest limits it had (0: never limited). With Adaptive,
+	// there always is a limit, from [ConcurrencyOptions].Initial on.
 	Limit, MinLimit, MaxLimit int
+	// Adaptive reports that the limit is the adaptive one
+	// ([ConcurrencyOptions].Adaptive). Limited reports that throttling
+	// holds the limit down now: without Adaptive, whenever Limit is set;
+	// with it, from a throttled reply until the limit is back where it was.
+	Adaptive, Limited bool
 	// InFlight counts the attempts on the target now, Waiting those
 	// waiting for a slot, and PeakInFlight the most ever in flight.
 	InFlight, Waiting, PeakInFlight int
+	// BytesInFlight is what the attempts in flight count against the
+	// memory budget ([ConcurrencyOptions].MemoryBudget) now, PeakBytes the
+	// most ever; both 0 without Adaptive.
+	BytesInFlight, PeakBytes int64
 	// Queued counts the uploads waiting for the target's open breaker to
 	// let a trial through, with nowhere else to go; NextTrial is how long
 	// until it does (0: now, or not open).
@@ -111,7 +121,7 @@ func (t *target) paced(err error) bool {
 // limitedAttempt makes one attempt on t within t's limiter; first marks
 // the upload's first attempt there, which earns the target's retry budget.
 func (r *run) limitedAttempt(t *target, first bool) (uploader.Result, error) {
-	s, err := t.lim.acquire(r.ctx)
+	s, err := t.lim.acquireCost(r.ctx, t.attemptCost(r.obj.Size, r.u.opts.Concurrency.PartJobs), r.obj.Size)
 	if err != nil {
 		return uploader.Result{}, canceled(r.ctx, t, r.obj.Key)
 	}

@@ -156,7 +156,7 @@ func (a *app) commands(ctx context.Context) *cobra.Command {
 
 	fl := root.Flags()
 	fl.StringVar(&uf.prefix, "prefix", "", "put every key under `P`, joined like a directory: --prefix backups/2026 index.html is backups/2026/index.html")
-	fl.IntVar(&uf.jobs, "jobs", 16, "upload `N` files at once")
+	fl.StringVar(&uf.jobs, "jobs", "auto", "upload `N` files at once, or auto: up to 256, as many as each target's adaptive limit lets run (it grows while throughput rises with it, backs off on throttling, timeouts and rising latency)")
 	fl.StringVar(&uf.partSize, "part-size", "", "multipart part `SIZE`, e.g. 16MiB or 8M, 5MiB to 5GiB (default: each target's part_size, else 16MiB)")
 	fl.IntVar(&uf.partJobs, "part-jobs", 0, "send `N` parts of one file at once (default: each target's part_jobs, else 4)")
 	fl.StringVar(&uf.state, "state", "", "resume journal `FILE`: a rerun skips files stored already (same size, mtime and MD5)")

@@ -16,7 +16,7 @@
 //	upload version
 //	upload completion bash|zsh|fish|powershell
 //
-// The flags of an upload: --prefix P, --jobs N, --part-size SIZE,
+// The flags of an upload: --prefix P, --jobs N|auto, --part-size SIZE,
 // --part-jobs N, --state FILE, --dry-run, --stall-timeout D, --shard I/N,
 // --include GLOB, --exclude GLOB, --exclude-from FILE, --min-size SIZE,
 // --max-size SIZE, --content-type TYPE, --metadata KEY=VALUE,

@@ -143,6 +143,16 @@ type throttleSummary struct {
 	PeakInFlight     int    `json:"peak_in_flight"`
 }
 
+// concurrencySummary is a target's adaptive concurrency limit (--jobs
+// auto): its lowest, highest and last value, and the most attempts in
+// flight at once.
+type concurrencySummary struct {
+	MinLimit     int `json:"min_limit"`
+	MaxLimit     int `json:"max_limit"`
+	LastLimit    int `json:"last_limit"`
+	PeakInFlight int `json:"peak_in_flight"`
+}
+
 // targetSummary is one target's story.
 type targetSummary struct {
 	Name     string `json:"name"`
@@ -162,6 +172,8 @@ type targetSummary struct {
 	BreakerOpens uint64 `json:"breaker_opens"`
 	// Throttle is set when the target throttled this run.
 	Throttle *throttleSummary `json:"throttle"`
+	// Concurrency is set with --jobs auto: the target's adaptive limit.
+	Concurrency *concurrencySummary `json:"concurrency,omitempty"`
 	// FailedOver counts the files that left this target after a failure or
 	// a refusal; FailedOverTo says where they ended ("" = nowhere).
 	FailedOver   int            `json:"failed_over"`
@@ -364,6 +376,10 @@ func (t *tally) finish(set *targetSet, elapsed time.Duration) summaryBody {
 			ts.Throttle = &throttleSummary{ThrottledMS: th.ThrottledTime.Milliseconds(), ThrottledReplies: th.Throttled,
 				MinConcurrency: th.MinLimit, MaxConcurrency: th.MaxLimit, LastConcurrency: th.Limit, PeakInFlight: th.PeakInFlight}
 		}
+		if th := st.Throttle; th.Adaptive {
+			ts.Concurrency = &concurrencySummary{MinLimit: th.MinLimit, MaxLimit: th.MaxLimit, LastLimit: th.Limit,
+				PeakInFlight: th.PeakInFlight}
+		}
 		if st.SkewKnown {
 			ms := st.Skew.Milliseconds()
 			ts.SkewMS = &ms
@@ -548,11 +564,16 @@ func targetStory(ts targetSummary, set *targetSet) string {
 			went = append(went, fmt.Sprintf("%s went to %s", files(n), dest))
 		}
 	}
+	conc := ""
+	if c := ts.Concurrency; c != nil && ts.Attempts["ok"]+len(ts.trouble) > 0 {
+		conc = fmt.Sprintf(" (concurrency limit %d to %d, %d at the end; at most %d in flight)",
+			c.MinLimit, c.MaxLimit, c.LastLimit, c.PeakInFlight)
+	}
 	if len(trouble) == 0 && len(went) == 0 {
 		if ts.FilesStored == 0 {
 			return ""
 		}
-		return fmt.Sprintf("%s: %s stored", ts.Name, files(ts.FilesStored))
+		return fmt.Sprintf("%s: %s stored%s", ts.Name, files(ts.FilesStored), conc)
 	}
 	line := ts.Name + ": " + strings.Join(trouble, ", ")
 	if len(trouble) == 0 {
@@ -564,7 +585,7 @@ func targetStory(ts targetSummary, set *targetSet) string {
 	if ts.FilesStored > 0 {
 		line += fmt.Sprintf("; %s stored here", files(ts.FilesStored))
 	}
-	return line
+	return line + conc
 }
 
 // writeHints prints, for the first failure of each kind on each target,

@@ -10,6 +10,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/resilient-upload/upload/failover"
 )
 
 // TestResume: a rerun with --state skips what is stored with the same size,
@@ -285,7 +287,7 @@ retry: {attempts: 2, base_delay: 300ms, max_delay: 300ms}
 	if r.code != exitBackedUp {
 		t.Fatalf("exit %d: %s", r.code, r.stderr)
 	}
-	if !strings.Contains(r.stderr, "upload: 0/1 files, 0 B/1 B; slow: ok, 0 stored, backup: standby (local backup)") {
+	if !strings.Contains(r.stderr, fmt.Sprintf("upload: 0/1 files, 0 B/1 B; slow: ok, limit %d, 0 stored, backup: standby (local backup)", failover.DefaultInitialConcurrency)) {
 		t.Errorf("no progress line while the retry waited:\n%s", r.stderr)
 	}
 }

@@ -18,8 +18,9 @@ import (
 // uploadFlags are the flags of the upload command.
 type uploadFlags struct {
 	commonFlags
-	prefix   string
-	jobs     int
+	prefix string
+	// jobs is --jobs as given: a number or "auto" (see parseJobs).
+	jobs     string
 	partSize string
 	partJobs int
 	state    string
@@ -57,8 +58,9 @@ func (a *app) runUpload(ctx context.Context, f *uploadFlags, args []string) erro
 	if len(args) == 0 {
 		return &usageError{"no PATH given: name files or directories to upload, or - to read paths from standard input"}
 	}
-	if f.jobs < 1 {
-		return &usageError{fmt.Sprintf("--jobs %d: at least 1 file at a time", f.jobs)}
+	jobs, err := parseJobs(f.jobs)
+	if err != nil {
+		return err
 	}
 	if f.partJobs < 0 {
 		return &usageError{fmt.Sprintf("--part-jobs %d: at least 1", f.partJobs)}
@@ -104,7 +106,7 @@ func (a *app) runUpload(ctx context.Context, f *uploadFlags, args []string) erro
 	if f.stallTimeout > 0 {
 		cfg.StallTimeout = f.stallTimeout
 	}
-	set, err := buildTargets(cfg, o, failoverOptions(cfg))
+	set, err := buildTargets(cfg, o, jobs.options(failoverOptions(cfg), cfg, o))
 	if err != nil {
 		return err
 	}
@@ -128,7 +130,7 @@ func (a *app) runUpload(ctx context.Context, f *uploadFlags, args []string) erro
 			fmt.Fprintf(a.stderr, "upload: --state %s: %d unreadable lines ignored\n", shown(f.state), j.ignored)
 		}
 	}
-	b := &batch{a: a, f: f, set: set, j: j, stateInfo: stateInfo, shard: sh, tally: newTally(set),
+	b := &batch{a: a, f: f, jobs: jobs.files(set), set: set, j: j, stateInfo: stateInfo, shard: sh, tally: newTally(set),
 		meter: &meter{start: a.now()}, keys: map[string]string{}}
 	code := b.run(ctx, args)
 	return &exitError{code}
@@ -136,10 +138,12 @@ func (a *app) runUpload(ctx context.Context, f *uploadFlags, args []string) erro
 
 // batch is one run of the upload command.
 type batch struct {
-	a   *app
-	f   *uploadFlags
-	set *targetSet
-	j   *journal
+	a *app
+	f *uploadFlags
+	// jobs is the most files in flight (see jobsSetting.files).
+	jobs int
+	set  *targetSet
+	j    *journal
 	// stateInfo is the --state file when j reads a copy of it (--dry-run).
 	stateInfo os.FileInfo
 	shard     shard
@@ -231,7 +235,7 @@ func (b *batch) run(ctx context.Context, args []string) int {
 	w := &walker{prefix: b.f.prefix, stdin: a.stdin, skip: skip, note: b.note, out: jobs, skipDir: b.f.filter.skipsDir}
 	go w.run(soft, args)
 
-	sem := make(chan struct{}, b.f.jobs)
+	sem := make(chan struct{}, b.jobs)
 	var wg sync.WaitGroup
 	for job := range jobs {
 		if soft.Err() != nil {
@@ -455,7 +459,7 @@ func (b *batch) states() []targetState {
 	throttles := map[string]failover.ThrottleStats{}
 	if b.set.fo != nil {
 		for _, ts := range b.set.fo.Stats().Targets {
-			if th := ts.Throttle; th.Limit > 0 || th.Queued > 0 {
+			if th := ts.Throttle; th.Limited || th.Queued > 0 || th.Adaptive {
 				throttles[ts.Name] = th
 			}
 		}
@@ -480,8 +484,10 @@ func (b *batch) states() []targetState {
 			default:
 				st = "ok"
 			}
-			if th, ok := throttles[d.Name]; ok {
+			if th, ok := throttles[d.Name]; ok && (th.Limited || th.Queued > 0) {
 				st = throttleState(th, s)
+			} else if ok && s == failover.Closed {
+				st = fmt.Sprintf("ok, limit %d", th.Limit)
 			}
 			st += fmt.Sprintf(", %d stored", n)
 		default:

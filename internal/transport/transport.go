@@ -30,8 +30,11 @@ type Options struct {
 	IdleConnTimeout time.Duration
 	// MaxConnsPerHost caps connections per host; zero means no cap.
 	MaxConnsPerHost int
-	// MaxIdleConnsPerHost is the idle pool per host. Zero means 256, so that
-	// many concurrent uploads reuse connections instead of churning them.
+	// MaxIdleConnsPerHost is the idle pool per host. Zero means 256, the
+	// highest adaptive concurrency limit of a target (the failover
+	// package's DefaultMaxConcurrency, what `--jobs auto` may reach), so
+	// that every attempt in flight keeps its connection instead of
+	// churning them.
 	MaxIdleConnsPerHost int
 	// TLSClientConfig is used for https endpoints; nil means the defaults.
 	TLSClientConfig *tls.Config
