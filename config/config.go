@@ -321,7 +321,11 @@ type cfgParser struct {
 	file   string
 	getenv func(string) (string, bool)
 	reg    *provider.Registry
-	errs   []string
+	// dest is the command-line destination being read ("--to URL"), ""
+	// for a file: messages name it instead of a file and line, and its
+	// targets are not called targets[i].
+	dest string
+	errs []string
 	// empty lists, per value node, the ${NAME} references it holds to
 	// variables set to the empty string (see emptyCredentials).
 	empty map[*yaml.Node][]string
@@ -331,6 +335,11 @@ func (p *cfgParser) errorf(n *yaml.Node, format string, args ...any) {
 	line := 0
 	if n != nil {
 		line = n.Line
+	}
+	if p.dest != "" {
+		// A command-line destination: no file, no line.
+		p.errs = append(p.errs, fmt.Sprintf("%s: %s", p.dest, fmt.Sprintf(format, args...)))
+		return
 	}
 	p.errs = append(p.errs, fmt.Sprintf("%s:%d: %s", p.file, line, fmt.Sprintf(format, args...)))
 }
@@ -588,6 +597,9 @@ func (p *cfgParser) targets(n *yaml.Node, cfg *Config) {
 	for i, tn := range n.Content {
 		tn = deref(tn)
 		where := fmt.Sprintf("targets[%d].", i)
+		if p.dest != "" {
+			where = ""
+		}
 		if tn.Kind != yaml.MappingNode {
 			p.errorf(tn, "%s must be a mapping with name, provider, endpoint, bucket...", strings.TrimSuffix(where, "."))
 			continue
@@ -611,7 +623,9 @@ func (p *cfgParser) targets(n *yaml.Node, cfg *Config) {
 		if nn, ok := mapKey(tn, "name"); ok {
 			if s, ok := p.str(nn, where+"name"); ok {
 				t.Name = s
-				where = fmt.Sprintf("targets[%d] (%s).", i, s)
+				if p.dest == "" {
+					where = fmt.Sprintf("targets[%d] (%s).", i, s)
+				}
 			}
 		} else {
 			t.Name = name

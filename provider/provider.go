@@ -110,6 +110,10 @@ type Provider struct {
 	// Env are the environment variable families read, in order, when a
 	// target names no credentials.
 	Env []EnvCredentials
+	// EndpointEnv and RegionEnv name the environment variables, in order,
+	// that give a command-line destination (scheme://bucket/prefix) its
+	// endpoint and region when its URL names none.
+	EndpointEnv, RegionEnv []string
 	// InstanceRole, if set, is the instance-role link of the provider's
 	// credential chain for a metadata endpoint ("" for the default); nil
 	// uses the credentials package's.

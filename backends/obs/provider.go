@@ -12,8 +12,9 @@ import (
 func Registration() provider.Provider {
 	return provider.Provider{
 		Name: Provider, Scheme: "obs",
-		Keys:       []string{provider.KeySignature, provider.KeyPathStyle, provider.KeySkipETagCheck, provider.KeyCNAME},
-		Signatures: []string{string(SignatureV2), string(SignatureV4), string(SignatureOBS)},
+		Keys:        []string{provider.KeySignature, provider.KeyPathStyle, provider.KeySkipETagCheck, provider.KeyCNAME},
+		Signatures:  []string{string(SignatureV2), string(SignatureV4), string(SignatureOBS)},
+		EndpointEnv: []string{"OBS_ENDPOINT"}, RegionEnv: []string{"OBS_REGION"},
 		Env: []provider.EnvCredentials{
 			{AccessKeyID: "OBS_ACCESS_KEY_ID", SecretAccessKey: "OBS_SECRET_ACCESS_KEY", SessionToken: "OBS_SECURITY_TOKEN"},
 		},

@@ -11,8 +11,9 @@ import (
 func Registration() provider.Provider {
 	return provider.Provider{
 		Name: Provider, Scheme: "oss",
-		Keys:       []string{provider.KeySignature, provider.KeyPathStyle, provider.KeyCNAME},
-		Signatures: []string{"v4", "v1"},
+		Keys:        []string{provider.KeySignature, provider.KeyPathStyle, provider.KeyCNAME},
+		Signatures:  []string{"v4", "v1"},
+		EndpointEnv: []string{"OSS_ENDPOINT"}, RegionEnv: []string{"OSS_REGION"},
 		Env: []provider.EnvCredentials{
 			{AccessKeyID: "OSS_ACCESS_KEY_ID", SecretAccessKey: "OSS_ACCESS_KEY_SECRET", SessionToken: "OSS_SESSION_TOKEN"},
 			{AccessKeyID: "ALIBABA_CLOUD_ACCESS_KEY_ID", SecretAccessKey: "ALIBABA_CLOUD_ACCESS_KEY_SECRET", SessionToken: "ALIBABA_CLOUD_SECURITY_TOKEN"},

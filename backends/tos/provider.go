@@ -11,7 +11,8 @@ import (
 func Registration() provider.Provider {
 	return provider.Provider{
 		Name: Provider, Scheme: "tos",
-		Keys: []string{provider.KeyCNAME},
+		Keys:        []string{provider.KeyCNAME},
+		EndpointEnv: []string{"TOS_ENDPOINT"}, RegionEnv: []string{"TOS_REGION"},
 		Env: []provider.EnvCredentials{
 			{AccessKeyID: "TOS_ACCESS_KEY", SecretAccessKey: "TOS_SECRET_KEY", SessionToken: "TOS_SECURITY_TOKEN"},
 			{AccessKeyID: "VOLC_ACCESSKEY", SecretAccessKey: "VOLC_SECRETKEY", SessionToken: "VOLC_SESSIONTOKEN"},

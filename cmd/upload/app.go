@@ -155,6 +155,7 @@ func (a *app) commands(ctx context.Context) *cobra.Command {
 	pf.BoolVar(&a.strictPerms, "strict-perms", false, "refuse (exit 2) a configuration file that holds literal secrets and that group or others can read")
 
 	fl := root.Flags()
+	fl.StringArrayVar(&uf.to, "to", nil, "upload to `DEST` instead of the configuration's targets: SCHEME://BUCKET[/PATH][?region=R&endpoint=E&profile=P] (tos, oss, obs, cos, s3), a local directory (./DIR, /DIR, file://DIR) or a configured target's NAME; repeat for failover order (see Destinations)")
 	fl.StringVar(&uf.prefix, "prefix", "", "put every key under `P`, joined like a directory: --prefix backups/2026 index.html is backups/2026/index.html")
 	fl.IntVar(&uf.jobs, "jobs", 16, "upload `N` files at once")
 	fl.StringVar(&uf.partSize, "part-size", "", "multipart part `SIZE`, e.g. 16MiB or 8M, 5MiB to 5GiB (default: each target's part_size, else 16MiB)")
@@ -222,6 +223,26 @@ Keys:
   input is used as written, cleaned, without a leading "./" or "/"). A key a
   provider would refuse (empty, "..", control characters, over 1024 bytes) or
   a key two files share is an error for that file.
+
+Destinations (--to DEST, repeatable, in failover order):
+  SCHEME://BUCKET[/PATH][?KEY=VALUE&...] is a bucket: tos://, oss://,
+  obs://, cos:// or s3://. The query sets target keys (region, endpoint,
+  name, anonymous, part_size, path_style, signature, ...; a key alone is
+  true); profile=NAME reads the keys from that profile of the provider's
+  CLI profile file, credentials=env|profile|instance picks one link of the
+  chain, role=NAME names the instance role. Keys never go in a URL: they
+  come from the environment, as for a target without credentials (see
+  Environment). Without region= or endpoint=, TOS_REGION/TOS_ENDPOINT,
+  OSS_..., OBS_..., COS_..., AWS_REGION (or AWS_DEFAULT_REGION) and
+  AWS_ENDPOINT_URL_S3 (or AWS_ENDPOINT_URL) give them.
+  ./DIR, /DIR, DIR/, ~/DIR or file://DIR is a local directory (with cloud
+  destinations, the backup). NAME is the configuration file's target of
+  that name. --to replaces the file's targets; its breaker, retry,
+  throttle and skew settings and its backup: still apply.
+  A single file sent to a PATH not ending in "/" gets exactly that key
+  (upload report.csv --to s3://b/daily/r.csv stores daily/r.csv); otherwise
+  PATH is a directory before --prefix and the relative path. Every bucket
+  destination names the same PATH (failover stores one key).
 
 ` + filterHelp + `
 

@@ -18,7 +18,11 @@ import (
 // uploadFlags are the flags of the upload command.
 type uploadFlags struct {
 	commonFlags
-	prefix   string
+	prefix string
+	// to are the --to destinations, in failover order; exactKey is the
+	// key of the one file when a destination names it (keyPlan).
+	to       []string
+	exactKey string
 	jobs     int
 	partSize string
 	partJobs int
@@ -97,10 +101,11 @@ func (a *app) runUpload(ctx context.Context, f *uploadFlags, args []string) erro
 	if f.attrs, err = newAttrs(f.attrFlags); err != nil {
 		return err
 	}
-	cfg, err := a.loadConfig(f.config)
+	cfg, destPath, err := a.destinationConfig(f)
 	if err != nil {
 		return err
 	}
+	f.prefix, f.exactKey = keyPlan(destPath, f.prefix, args)
 	if f.stallTimeout > 0 {
 		cfg.StallTimeout = f.stallTimeout
 	}
@@ -225,7 +230,7 @@ func (b *batch) run(ctx context.Context, args []string) int {
 		skip = append(skip, b.stateInfo)
 	}
 	jobs := make(chan fileJob, 64)
-	w := &walker{prefix: b.f.prefix, stdin: a.stdin, skip: skip, note: b.note, out: jobs, skipDir: b.f.filter.skipsDir}
+	w := &walker{prefix: b.f.prefix, exactKey: b.f.exactKey, stdin: a.stdin, skip: skip, note: b.note, out: jobs, skipDir: b.f.filter.skipsDir}
 	go w.run(soft, args)
 
 	sem := make(chan struct{}, b.f.jobs)
