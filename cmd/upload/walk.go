@@ -32,7 +32,7 @@ type walker struct {
 	// exactKey, if set, is the key of the one file argument (a destination
 	// that names the object).
 	exactKey string
-	stdin  io.Reader
+	stdin    io.Reader
 	// skip are directories never entered (the local backup) and files never
 	// uploaded (the state file); note is told why.
 	skip []os.FileInfo
