@@ -43,12 +43,31 @@ func (c *Config) Settings(t *Target, o Overrides) provider.Settings {
 // backend checks its settings and refuses, saying what to change, what
 // cannot work; nothing touches the network.
 func (c *Config) Open(reg *provider.Registry, t *Target, o Overrides) (uploader.Backend, error) {
-	return reg.Open(t.Provider, c.Settings(t, o))
+	s := c.Settings(t, o)
+	if p, ok := reg.Lookup(t.Provider); ok && p.Local {
+		s.Readable = t.Readable && c.LocalOnly(reg)
+	}
+	return reg.Open(t.Provider, s)
+}
+
+// LocalOnly reports whether every target is of a local provider: the local
+// target is then the destination, not a backup (and one marked Readable
+// keeps each key at its path).
+func (c *Config) LocalOnly(reg *provider.Registry) bool {
+	for _, t := range c.AllTargets() {
+		if p, ok := reg.Lookup(t.Provider); !ok || !p.Local {
+			return false
+		}
+	}
+	return true
 }
 
 // Where names the place of line in the configuration for messages:
 // "FILE:LINE", or "default configuration".
 func (c *Config) Where(line int) string {
+	if c.fromDests {
+		return "--to"
+	}
 	if c.File == "" {
 		return "default configuration"
 	}
@@ -72,7 +91,7 @@ func (c *Config) Build(reg *provider.Registry, o Overrides) ([]failover.Target, 
 			continue
 		}
 		prov, _ := reg.Lookup(t.Provider)
-		ts = append(ts, failover.Target{Backend: b, Backup: prov.Local})
+		ts = append(ts, failover.Target{Backend: b, Backup: prov.Local && !c.LocalOnly(reg)})
 	}
 	if len(errs) > 0 {
 		for _, t := range ts {

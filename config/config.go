@@ -46,6 +46,8 @@ type Config struct {
 	SkewCorrect bool
 	SkewReport  time.Duration
 
+	// fromDests marks a configuration of command-line destinations.
+	fromDests bool
 	// backupProvider is the provider of the implicit backup: the
 	// registry's first local provider.
 	backupProvider string
@@ -84,6 +86,11 @@ type Target struct {
 	CNAME, VirtualHost bool
 	// Path is the directory of a local target.
 	Path string
+	// Readable marks a local target that, when it is the only kind of
+	// target, keeps each key at its path (the default configuration and
+	// local command-line destinations); a configured local target keeps
+	// the backup's layout.
+	Readable bool
 	// LiteralSecret names the key holding a secret written in the file
 	// itself (not a ${NAME} reference), with its line; "" if none.
 	LiteralSecret string
@@ -139,18 +146,25 @@ func Lookup(explicit string, getenv func(string) (string, bool)) (string, error)
 		}
 		return explicit, nil
 	}
+	for _, c := range Candidates(getenv) {
+		if fi, err := os.Stat(c); err == nil && !fi.IsDir() {
+			return c, nil
+		}
+	}
+	return "", nil
+}
+
+// Candidates are the files Lookup tries, in order: ./upload.yaml, then
+// $XDG_CONFIG_HOME/upload/config.yaml (~/.config/upload/config.yaml when
+// XDG_CONFIG_HOME is unset).
+func Candidates(getenv func(string) (string, bool)) []string {
 	cands := []string{"upload.yaml"}
 	if x, ok := getenv("XDG_CONFIG_HOME"); ok && x != "" {
 		cands = append(cands, filepath.Join(x, "upload", "config.yaml"))
 	} else if h, ok := getenv("HOME"); ok && h != "" {
 		cands = append(cands, filepath.Join(h, ".config", "upload", "config.yaml"))
 	}
-	for _, c := range cands {
-		if fi, err := os.Stat(c); err == nil && !fi.IsDir() {
-			return c, nil
-		}
-	}
-	return "", nil
+	return cands
 }
 
 // plainErr drops the "stat FILE:" of a *fs.PathError, whose path the
@@ -171,14 +185,15 @@ func plainErr(err error) error {
 const DefaultDir = "uploads"
 
 // Default is the configuration without a file: one target of provider
-// "local", named local, in dir (DefaultDir when "").
-func Default(dir string) *Config {
+// "local", named local, in dir (DefaultDir when ""). looked lists the files
+// tried (Candidates), for its Source.
+func Default(dir string, looked []string) *Config {
 	if dir == "" {
 		dir = DefaultDir
 	}
 	return &Config{
-		Source:      "no configuration file (looked for ./upload.yaml and $XDG_CONFIG_HOME/upload/config.yaml): files go to the local directory " + dir,
-		Targets:     []*Target{{Name: "local", Provider: "local", Path: dir, CredSource: "none"}},
+		Source:      "no configuration found (looked in " + strings.Join(looked, ", ") + "): storing in ./" + dir,
+		Targets:     []*Target{{Name: "local", Provider: "local", Path: dir, CredSource: "none", Readable: true}},
 		SkewCorrect: true,
 	}
 }

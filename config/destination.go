@@ -51,6 +51,7 @@ func Destinations(dests []string, base *Config, o Options) (*Config, string, err
 		cfg.Source = "the destinations on the command line (settings from " + base.Source + ")"
 		cfg.Targets = nil
 	}
+	cfg.fromDests = true
 	var (
 		errs      []string
 		path      string
@@ -108,7 +109,7 @@ func Destinations(dests []string, base *Config, o Options) (*Config, string, err
 				continue
 			}
 			hasLocal = true
-			cfg.Targets = append(cfg.Targets, &Target{Name: uniq("local"), Provider: localName, Path: dir, CredSource: "none"})
+			cfg.Targets = append(cfg.Targets, &Target{Name: uniq("local"), Provider: localName, Path: dir, CredSource: "none", Readable: true})
 		case destURL:
 			t, p, err := urlTarget(raw, o)
 			if ce, ok := err.(*Error); ok {

@@ -65,6 +65,10 @@ type Settings struct {
 
 	// Path is the directory of a local provider's target.
 	Path string
+	// Readable asks a local provider for the destination layout, each key
+	// at its path (DIR/sub/b.txt), rather than the backup's: set when the
+	// local target is the only kind of target.
+	Readable bool
 	// NoCreate opens a local target without creating its directory (a
 	// dry run writes nothing).
 	NoCreate bool

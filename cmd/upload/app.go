@@ -82,7 +82,7 @@ func (a *app) loadConfig(explicit string) (*config, error) {
 		return nil, err
 	}
 	if path == "" {
-		return defaultConfig(), nil
+		return defaultConfig(a.getenv), nil
 	}
 	cfg, err := loadConfig(path, a.getenv)
 	if err != nil {
@@ -248,8 +248,14 @@ Destinations (--to DEST, repeatable, in failover order):
 
 Configuration:
   --config FILE; else ./upload.yaml; else $XDG_CONFIG_HOME/upload/config.yaml
-  (~/.config/upload/config.yaml). With none, files go to the local directory
-  ./uploads. Every mistake in the file is reported with its line, and nothing
+  (~/.config/upload/config.yaml). With none (and no --to), the run says so
+  on standard error and stores each file at its key's path under
+  ./uploads (key sub/b.txt is ./uploads/sub/b.txt), as a local --to
+  directory does; a key that would leave the directory (through a symbolic
+  link) or that names an existing directory fails for that file. A local
+  target beside cloud targets is the backup and keeps its own layout
+  (objects/, for "upload drain"); so does a configured local target.
+  Every mistake in the file is reported with its line, and nothing
   is uploaded until the whole configuration is right.
 
     targets:                      # failover order

@@ -60,8 +60,10 @@ func configLookup(explicit string, getenv func(string) (string, bool)) (string, 
 }
 
 // defaultConfig is the configuration without a file: one local target in
-// ./uploads.
-func defaultConfig() *config { return uconfig.Default(local.DefaultDir) }
+// ./uploads, the destination (each key at its path).
+func defaultConfig(getenv func(string) (string, bool)) *config {
+	return uconfig.Default(local.DefaultDir, uconfig.Candidates(getenv))
+}
 
 // loadConfig reads and checks the configuration file at path.
 func loadConfig(path string, getenv func(string) (string, bool)) (*config, error) {

@@ -33,6 +33,9 @@ type targetSet struct {
 	// a backup (status uploaded, exit 0).
 	clouds int
 	backup *local.Backend
+	// tree is the local destination (local.Tree), nil if none; it counts
+	// as a cloud target (the place files are meant to go).
+	tree *local.Tree
 	// fo is the failover Uploader when there is a cloud target; u is what
 	// uploads (fo, or the local backend alone).
 	fo *failover.Uploader
@@ -73,6 +76,10 @@ func (s *targetSet) add(t *targetConfig, b uploader.Backend) {
 	s.descs = append(s.descs, d)
 	if lb, ok := b.(*local.Backend); ok {
 		s.backup = lb
+	} else if tr, ok := b.(*local.Tree); ok {
+		// The local destination (each key at its path): the only target.
+		s.tree = tr
+		s.clouds++
 	} else {
 		s.clouds++
 	}

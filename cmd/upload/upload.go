@@ -106,6 +106,9 @@ func (a *app) runUpload(ctx context.Context, f *uploadFlags, args []string) erro
 		return err
 	}
 	f.prefix, f.exactKey = keyPlan(destPath, f.prefix, args)
+	if cfg.File == "" && len(f.to) == 0 && !f.quiet {
+		fmt.Fprintf(a.stderr, "upload: %s\n", safeText(cfg.Source))
+	}
 	if f.stallTimeout > 0 {
 		cfg.StallTimeout = f.stallTimeout
 	}
@@ -218,6 +221,11 @@ func (b *batch) run(ctx context.Context, args []string) int {
 	var skip []os.FileInfo
 	if b.set.backup != nil {
 		if fi, err := os.Stat(b.set.backup.Dir()); err == nil {
+			skip = append(skip, fi)
+		}
+	}
+	if b.set.tree != nil {
+		if fi, err := os.Stat(b.set.tree.Dir()); err == nil {
 			skip = append(skip, fi)
 		}
 	}
