@@ -11,6 +11,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"syscall"
@@ -303,3 +304,60 @@ func (t *Tree) fsError(op, key, path string, err error) *uploader.Error {
 	}
 	return t.errorf(k, op, key, err, "%s: %s", why, path)
 }
+
+// ListObjects lists the files whose keys start with prefix, in key order;
+// see [uploader.ObjectLister]. The temporary files of Puts in progress and
+// what is not a regular file are left out; there is no checksum.
+func (t *Tree) ListObjects(ctx context.Context, prefix string, fn func(uploader.ObjectInfo) bool) error {
+	root, err := t.openRoot()
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil
+	} else if err != nil {
+		return t.fsError("list", prefix, t.dir, err)
+	}
+	// Walk the deepest directory the prefix names whole.
+	start := "."
+	if i := strings.LastIndex(prefix, "/"); i > 0 {
+		start = prefix[:i]
+	}
+	var infos []uploader.ObjectInfo
+	err = fs.WalkDir(root.FS(), start, func(p string, d fs.DirEntry, err error) error {
+		if err != nil {
+			if errors.Is(err, fs.ErrNotExist) && p == start {
+				return fs.SkipAll
+			}
+			return err
+		}
+		if cerr := ctx.Err(); cerr != nil {
+			return cerr
+		}
+		key := strings.TrimPrefix(p, "./")
+		if d.IsDir() {
+			if p != start && !strings.HasPrefix(key+"/", prefix) && !strings.HasPrefix(prefix, key+"/") {
+				return fs.SkipDir
+			}
+			return nil
+		}
+		if !d.Type().IsRegular() || !strings.HasPrefix(key, prefix) || strings.HasPrefix(d.Name(), ".") && strings.Contains(d.Name(), ".upload-") {
+			return nil
+		}
+		fi, err := d.Info()
+		if err != nil {
+			return nil // removed meanwhile
+		}
+		infos = append(infos, uploader.ObjectInfo{Key: key, Size: fi.Size(), LastModified: fi.ModTime()})
+		return nil
+	})
+	if err != nil {
+		return t.fsError("list", prefix, t.dir, err)
+	}
+	slices.SortFunc(infos, func(a, b uploader.ObjectInfo) int { return strings.Compare(a.Key, b.Key) })
+	for _, in := range infos {
+		if !fn(in) {
+			return nil
+		}
+	}
+	return nil
+}
+
+var _ uploader.ObjectLister = (*Tree)(nil)

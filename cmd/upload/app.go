@@ -161,6 +161,7 @@ func (a *app) commands(ctx context.Context) *cobra.Command {
 	fl.StringVar(&uf.partSize, "part-size", "", "multipart part `SIZE`, e.g. 16MiB or 8M, 5MiB to 5GiB (default: each target's part_size, else 16MiB)")
 	fl.IntVar(&uf.partJobs, "part-jobs", 0, "send `N` parts of one file at once (default: each target's part_jobs, else 4)")
 	fl.StringVar(&uf.state, "state", "", "resume journal `FILE`: a rerun skips files stored already (same size, mtime and MD5)")
+	fl.StringVar(&uf.skipExisting, "skip-existing", "", "skip a file a target already holds, `MODE` size (same key and size) or checksum (same key and MD5 ETag, or CRC-64 where the provider lists one), compared with one LIST per 1,000 keys under the prefix, on any machine")
 	fl.BoolVar(&uf.dryRun, "dry-run", false, "check the configuration and the files, and list each file that would be uploaded (PATH -> TARGET KEY SIZE); write nothing anywhere")
 	fl.DurationVar(&uf.stallTimeout, "stall-timeout", 0, "give up an attempt when no byte moved for `D`, e.g. 2m (default: retry.stall_timeout, else 2m); a slow upload that moves is never cut")
 	fl.StringVar(&uf.shard, "shard", "", "upload only shard `I/N` of the files (I from 0 to N-1), by the FNV-1a hash of the key")
@@ -372,6 +373,19 @@ Resume (--state FILE):
   once a cloud is configured. Files only in the local backup are skipped
   and counted as such. Interrupting (Ctrl-C, SIGTERM) stops starting new files, lets those
   in flight finish and records them; a second interrupt aborts them.
+
+Skip existing (--skip-existing size|checksum):
+  Before the first file is compared, each target that can list (not the
+  backup) is listed under the batch's prefix: one LIST request per 1,000
+  keys, never a request per file. A file is skipped (status skipped, the
+  target that holds it named) when an object has its key and size (size),
+  and also its MD5 as a single-PUT ETag, or its CRC-64 where the provider
+  lists one (TOS) (checksum); an object uploaded in parts without a
+  CRC-64 in the listing cannot be compared and is uploaded again. It needs
+  no journal, so it works across machines and pods; with --state the
+  journal is asked first and the skips are recorded in it (a rerun then
+  lists nothing). A target whose listing fails is warned about and its
+  files are uploaded.
 
 Sharding (--shard I/N):
   A file belongs to shard FNV-1a-64(key) mod N, so N machines (or the pods

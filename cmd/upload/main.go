@@ -24,7 +24,7 @@
 // exactly that key.
 //
 // The flags of an upload: --to DEST, --prefix P, --jobs N, --part-size SIZE,
-// --part-jobs N, --state FILE, --dry-run, --stall-timeout D, --shard I/N,
+// --part-jobs N, --state FILE, --skip-existing MODE, --dry-run, --stall-timeout D, --shard I/N,
 // --include GLOB, --exclude GLOB, --exclude-from FILE, --min-size SIZE,
 // --max-size SIZE, --content-type TYPE, --metadata KEY=VALUE, --version.
 // Every command takes --config FILE, --json, --progress MODE, --quiet and

@@ -416,7 +416,7 @@ func humanSummary(w io.Writer, b summaryBody, t *tally, set *targetSet) {
 	if b.DryRun {
 		fmt.Fprintf(w, "upload: dry run, nothing was uploaded: %s (%s) would be uploaded", files(b.WouldUpload), formatBytes(b.BytesWouldUpload))
 		if t.journaled > 0 {
-			fmt.Fprintf(w, ", %d are already stored (--state)", t.journaled)
+			fmt.Fprintf(w, ", %d are already stored (--state, --skip-existing)", t.journaled)
 		}
 		if b.Failed > 0 {
 			fmt.Fprintf(w, ", %d cannot be uploaded (named above)", b.Failed)

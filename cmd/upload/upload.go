@@ -27,8 +27,10 @@ type uploadFlags struct {
 	partSize string
 	partJobs int
 	state    string
-	dryRun   bool
-	shard    string
+	// skipExisting is --skip-existing: "", size or checksum.
+	skipExisting string
+	dryRun       bool
+	shard        string
 	// stallTimeout is --stall-timeout; zero leaves retry.stall_timeout.
 	stallTimeout time.Duration
 	filterFlags
@@ -133,7 +135,16 @@ func (a *app) runUpload(ctx context.Context, f *uploadFlags, args []string) erro
 			fmt.Fprintf(a.stderr, "upload: --state %s: %d unreadable lines ignored\n", shown(f.state), j.ignored)
 		}
 	}
-	b := &batch{a: a, f: f, set: set, j: j, stateInfo: stateInfo, shard: sh, tally: newTally(set),
+	var remote *remoteIndex
+	if f.skipExisting != "" {
+		warn := func(format string, args ...any) {
+			fmt.Fprintf(a.stderr, "upload: %s\n", safeText(fmt.Sprintf(format, args...)))
+		}
+		if remote, err = newRemoteIndex(f.skipExisting, listPrefix(f.prefix, f.exactKey), set, warn); err != nil {
+			return err
+		}
+	}
+	b := &batch{a: a, f: f, set: set, j: j, remote: remote, stateInfo: stateInfo, shard: sh, tally: newTally(set),
 		meter: &meter{start: a.now()}, keys: map[string]string{}}
 	code := b.run(ctx, args)
 	return &exitError{code}
@@ -141,10 +152,12 @@ func (a *app) runUpload(ctx context.Context, f *uploadFlags, args []string) erro
 
 // batch is one run of the upload command.
 type batch struct {
-	a   *app
-	f   *uploadFlags
-	set *targetSet
-	j   *journal
+	a *app
+	// remote is what --skip-existing compares with; nil without it.
+	remote *remoteIndex
+	f      *uploadFlags
+	set    *targetSet
+	j      *journal
 	// stateInfo is the --state file when j reads a copy of it (--dry-run).
 	stateInfo os.FileInfo
 	shard     shard
@@ -376,6 +389,13 @@ func (b *batch) one(ctx context.Context, job fileJob) {
 			}
 			obj.MD5 = sum
 		}
+	}
+	if skip, err := b.skipExisting(ctx, r, job, mtime); err != nil {
+		fail(fileErr(job.path, err))
+		return
+	} else if skip {
+		b.finish(r, uploader.Result{}, nil, false, fp)
+		return
 	}
 	if b.f.dryRun {
 		b.planned(r, obj, fp)
