@@ -31,11 +31,18 @@ func (c *requestCounter) wrap(h http.Handler) http.Handler {
 			c.heads.Add(1)
 		case r.Method == http.MethodPut:
 			c.puts.Add(1)
-		case r.Method == http.MethodGet && r.URL.Query().Has("list-type"):
+		case r.Method == http.MethodGet && (r.URL.Query().Has("list-type") || isBucketPath(r)):
 			c.lists.Add(1)
 		}
 		h.ServeHTTP(w, r)
 	})
+}
+
+// isBucketPath reports a request for a bucket (path style, no key), as a
+// V1 listing is.
+func isBucketPath(r *http.Request) bool {
+	p := strings.Trim(r.URL.Path, "/")
+	return p != "" && !strings.Contains(p, "/") && len(r.URL.Query()) > 0 && !r.URL.Query().Has("uploads") && !r.URL.Query().Has("location")
 }
 
 func (c *requestCounter) reset() { c.lists.Store(0); c.heads.Store(0); c.puts.Store(0) }
@@ -102,30 +109,46 @@ func TestSkipExistingMinIO(t *testing.T) {
 	}
 }
 
-// TestSkipExistingGateway: through the OSS dialect of the gateway (the
-// SDK's own ListObjectsV2), a rerun compares by MD5 ETag.
+// TestSkipExistingGateway: through the OSS, OBS and COS dialects of the
+// gateway (each SDK's own listing), a rerun compares by MD5 ETag with one
+// LIST and uploads only the changed file.
 func TestSkipExistingGateway(t *testing.T) {
 	srv := miniotest.Shared(t)
-	bucket := srv.NewBucket(t, "skiposs")
-	var cnt requestCounter
-	gw, gwURL := startGateway(t, srv, gateway.OSS, func(_ *gateway.Gateway, h http.Handler) http.Handler { return cnt.wrap(h) })
-	ak, sk := gw.Credentials()
-	dir := t.TempDir()
-	writeBatch(t, filepath.Join(dir, "d"), 12)
-	env := map[string]string{"HOME": dir, "OSS_ACCESS_KEY_ID": ak, "OSS_ACCESS_KEY_SECRET": sk}
-	dest := fmt.Sprintf("oss://%s/x?region=cn-hangzhou&endpoint=%s", bucket, url.QueryEscape(gwURL))
-	if r := execCLI(t, dir, env, "", "d", "--to", dest); r.code != exitOK {
-		t.Fatalf("first upload: exit %d\n%s", r.code, r.stderr)
-	}
-	must(t, os.WriteFile(filepath.Join(dir, "d", "f0005"), []byte(strings.Repeat("Q", 16+5)), 0o644))
-	cnt.reset()
-	r := execCLI(t, dir, env, "", "--json", "--skip-existing=checksum", "d", "--to", dest)
-	rep := parseReport(t, r.stdout)
-	if r.code != exitOK || rep.summary.Skipped != 11 || rep.byKey["x/f0005"].Status != "uploaded" {
-		t.Errorf("exit %d, %d skipped, f0005 %q; want 11 skipped and f0005 uploaded\n%s", r.code, rep.summary.Skipped, rep.byKey["x/f0005"].Status, r.stderr)
-	}
-	if cnt.lists.Load() != 1 || cnt.puts.Load() != 1 {
-		t.Errorf("%d LISTs and %d PUTs through the gateway; want 1 and 1", cnt.lists.Load(), cnt.puts.Load())
+	for _, d := range []struct {
+		dialect    gateway.Dialect
+		scheme     string
+		idVar, sk  string
+		extraQuery string
+	}{
+		{gateway.OSS, "oss", "OSS_ACCESS_KEY_ID", "OSS_ACCESS_KEY_SECRET", "region=cn-hangzhou"},
+		{gateway.OBS, "obs", "OBS_ACCESS_KEY_ID", "OBS_SECRET_ACCESS_KEY", "path_style"},
+		{gateway.COS, "cos", "COS_SECRETID", "COS_SECRETKEY", "region=ap-guangzhou&path_style"},
+	} {
+		t.Run(d.scheme, func(t *testing.T) {
+			bucket := d.scheme + "-skip-1250000000"
+			must(t, srv.MakeBucket(context.Background(), bucket))
+			t.Cleanup(func() { srv.RemoveBucket(context.Background(), bucket) })
+			var cnt requestCounter
+			gw, gwURL := startGateway(t, srv, d.dialect, func(_ *gateway.Gateway, h http.Handler) http.Handler { return cnt.wrap(h) })
+			ak, sk := gw.Credentials()
+			dir := t.TempDir()
+			writeBatch(t, filepath.Join(dir, "d"), 12)
+			env := map[string]string{"HOME": dir, d.idVar: ak, d.sk: sk}
+			dest := fmt.Sprintf("%s://%s/x?%s&endpoint=%s", d.scheme, bucket, d.extraQuery, url.QueryEscape(gwURL))
+			if r := execCLI(t, dir, env, "", "d", "--to", dest); r.code != exitOK {
+				t.Fatalf("first upload: exit %d\n%s", r.code, r.stderr)
+			}
+			must(t, os.WriteFile(filepath.Join(dir, "d", "f0005"), []byte(strings.Repeat("Q", 16+5)), 0o644))
+			cnt.reset()
+			r := execCLI(t, dir, env, "", "--json", "--skip-existing=checksum", "d", "--to", dest)
+			rep := parseReport(t, r.stdout)
+			if r.code != exitOK || rep.summary.Skipped != 11 || rep.byKey["x/f0005"].Status != "uploaded" {
+				t.Errorf("exit %d, %d skipped, f0005 %q; want 11 skipped and f0005 uploaded\n%s", r.code, rep.summary.Skipped, rep.byKey["x/f0005"].Status, r.stderr)
+			}
+			if cnt.lists.Load() != 1 || cnt.puts.Load() != 1 {
+				t.Errorf("%d LISTs and %d PUTs through the gateway; want 1 and 1", cnt.lists.Load(), cnt.puts.Load())
+			}
+		})
 	}
 }
 
