@@ -291,6 +291,11 @@ func urlTarget(raw string, o Options) (*Target, string, error) {
 			}
 		}
 	}
+	if _, ok := mapKey(m, "endpoint"); !ok && prov.EndpointFor != nil {
+		if r, ok := mapKey(m, "region"); ok && r.Value != "" {
+			add(m, "endpoint", prov.EndpointFor(strings.ReplaceAll(r.Value, "$$", "$")))
+		}
+	}
 	p := &cfgParser{file: where, dest: where, getenv: getenv, reg: o.Registry}
 	cfg := &Config{}
 	p.targets(&yaml.Node{Kind: yaml.SequenceNode, Content: []*yaml.Node{m}}, cfg)

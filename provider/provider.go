@@ -118,6 +118,10 @@ type Provider struct {
 	// that give a command-line destination (scheme://bucket/prefix) its
 	// endpoint and region when its URL names none.
 	EndpointEnv, RegionEnv []string
+	// EndpointFor, if set, returns the provider's public endpoint of a
+	// region, for a command-line destination that names a region and no
+	// endpoint.
+	EndpointFor func(region string) string
 	// InstanceRole, if set, is the instance-role link of the provider's
 	// credential chain for a metadata endpoint ("" for the default); nil
 	// uses the credentials package's.

@@ -13,6 +13,7 @@ func Registration() provider.Provider {
 		Name: Provider, Scheme: "cos",
 		Keys:        []string{provider.KeyPathStyle, provider.KeySignExpiry, provider.KeyCNAME},
 		EndpointEnv: []string{"COS_ENDPOINT"}, RegionEnv: []string{"COS_REGION"},
+		EndpointFor: func(region string) string { return "cos." + region + ".myqcloud.com" },
 		Env: []provider.EnvCredentials{
 			{AccessKeyID: "COS_SECRETID", SecretAccessKey: "COS_SECRETKEY", SessionToken: "COS_SESSIONTOKEN"},
 			{AccessKeyID: "TENCENTCLOUD_SECRET_ID", SecretAccessKey: "TENCENTCLOUD_SECRET_KEY", SessionToken: "TENCENTCLOUD_SECURITY_TOKEN"},

@@ -15,6 +15,7 @@ func Registration() provider.Provider {
 		Keys:        []string{provider.KeySignature, provider.KeyPathStyle, provider.KeySkipETagCheck, provider.KeyCNAME},
 		Signatures:  []string{string(SignatureV2), string(SignatureV4), string(SignatureOBS)},
 		EndpointEnv: []string{"OBS_ENDPOINT"}, RegionEnv: []string{"OBS_REGION"},
+		EndpointFor: func(region string) string { return "obs." + region + ".myhuaweicloud.com" },
 		Env: []provider.EnvCredentials{
 			{AccessKeyID: "OBS_ACCESS_KEY_ID", SecretAccessKey: "OBS_SECRET_ACCESS_KEY", SessionToken: "OBS_SECURITY_TOKEN"},
 		},

@@ -14,6 +14,7 @@ func Registration() provider.Provider {
 		Keys:        []string{provider.KeySignature, provider.KeyPathStyle, provider.KeyCNAME},
 		Signatures:  []string{"v4", "v1"},
 		EndpointEnv: []string{"OSS_ENDPOINT"}, RegionEnv: []string{"OSS_REGION"},
+		EndpointFor: func(region string) string { return "oss-" + region + ".aliyuncs.com" },
 		Env: []provider.EnvCredentials{
 			{AccessKeyID: "OSS_ACCESS_KEY_ID", SecretAccessKey: "OSS_ACCESS_KEY_SECRET", SessionToken: "OSS_SESSION_TOKEN"},
 			{AccessKeyID: "ALIBABA_CLOUD_ACCESS_KEY_ID", SecretAccessKey: "ALIBABA_CLOUD_ACCESS_KEY_SECRET", SessionToken: "ALIBABA_CLOUD_SECURITY_TOKEN"},

@@ -15,6 +15,7 @@ func Registration() provider.Provider {
 		Name: "s3", Scheme: "s3",
 		Keys:        []string{provider.KeyPathStyle, provider.KeySkipETagCheck, provider.KeyVirtualHost},
 		EndpointEnv: []string{"AWS_ENDPOINT_URL_S3", "AWS_ENDPOINT_URL"}, RegionEnv: []string{"AWS_REGION", "AWS_DEFAULT_REGION"},
+		EndpointFor: func(region string) string { return "https://s3." + region + ".amazonaws.com" },
 		Env: []provider.EnvCredentials{
 			{AccessKeyID: "AWS_ACCESS_KEY_ID", SecretAccessKey: "AWS_SECRET_ACCESS_KEY", SessionToken: "AWS_SESSION_TOKEN"},
 		},

@@ -13,6 +13,7 @@ func Registration() provider.Provider {
 		Name: Provider, Scheme: "tos",
 		Keys:        []string{provider.KeyCNAME},
 		EndpointEnv: []string{"TOS_ENDPOINT"}, RegionEnv: []string{"TOS_REGION"},
+		EndpointFor: func(region string) string { return "tos-" + region + ".volces.com" },
 		Env: []provider.EnvCredentials{
 			{AccessKeyID: "TOS_ACCESS_KEY", SecretAccessKey: "TOS_SECRET_KEY", SessionToken: "TOS_SECURITY_TOKEN"},
 			{AccessKeyID: "VOLC_ACCESSKEY", SecretAccessKey: "VOLC_SECRETKEY", SessionToken: "VOLC_SESSIONTOKEN"},

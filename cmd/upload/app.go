@@ -235,7 +235,10 @@ Destinations (--to DEST, repeatable, in failover order):
   come from the environment, as for a target without credentials (see
   Environment). Without region= or endpoint=, TOS_REGION/TOS_ENDPOINT,
   OSS_..., OBS_..., COS_..., AWS_REGION (or AWS_DEFAULT_REGION) and
-  AWS_ENDPOINT_URL_S3 (or AWS_ENDPOINT_URL) give them.
+  AWS_ENDPOINT_URL_S3 (or AWS_ENDPOINT_URL) give them; a region without an
+  endpoint gives the provider's public one (tos-R.volces.com,
+  oss-R.aliyuncs.com, obs.R.myhuaweicloud.com, cos.R.myqcloud.com,
+  s3.R.amazonaws.com).
   ./DIR, /DIR, DIR/, ~/DIR or file://DIR is a local directory (with cloud
   destinations, the backup). NAME is the configuration file's target of
   that name. --to replaces the file's targets; its breaker, retry,

@@ -74,6 +74,19 @@ func TestDestinationForms(t *testing.T) {
 	}
 
 	c.env["AWS_ACCESS_KEY_ID"], c.env["AWS_SECRET_ACCESS_KEY"] = "AKFAKE", "fake-secret"
+	// A region alone gives the provider's public endpoint (a dry run
+	// sends nothing).
+	c.env["TOS_ACCESS_KEY"], c.env["TOS_SECRET_KEY"] = "AKLTfake", "fake-secret"
+	for _, d := range []string{"s3://bkt/daily/r.txt?region=eu-west-1", "tos://bkt/daily/r.txt?region=cn-beijing"} {
+		r := c.run("--json", "--dry-run", "a.txt", "--to", d)
+		if f := parseReport(t, r.stdout).byKey["daily/r.txt"]; r.code != exitOK || f.Status != statusWouldUpload {
+			t.Errorf("--dry-run --to %s: exit %d, %+v\n%s", d, r.code, f, r.stderr)
+		}
+	}
+	r = c.run("--dry-run", "a.txt", "--to", "tos://bkt/x")
+	if r.code != exitUsage || !strings.Contains(r.stderr, "no endpoint is set") {
+		t.Errorf("--to tos://bkt/x without region or endpoint: exit %d, %s", r.code, r.stderr)
+	}
 	for _, tc := range []struct {
 		dests []string
 		want  string
