@@ -80,8 +80,6 @@ func attemptsReport(as []uploader.Attempt) []attemptReport {
 	return out
 }
 
-func strPtr(s string) *string { return &s }
-
 // summaryReport is the last line of the --json report.
 type summaryReport struct {
 	Summary summaryBody `json:"summary"`
