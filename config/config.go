@@ -770,12 +770,12 @@ func (p *cfgParser) credentials(tn *yaml.Node, t *Target, prov provider.Provider
 	}
 	for _, fam := range prov.Env {
 		id, idSet := p.getenv(fam.AccessKeyID)
-		secret, secretSet := p.getenv(fam.SecretAccessKey)
+		secret, secretSet := p.getenv(fam.Secret)
 		if !idSet && !secretSet {
 			continue
 		}
 		if !idSet || !secretSet {
-			set, missing := fam.AccessKeyID, fam.SecretAccessKey
+			set, missing := fam.AccessKeyID, fam.Secret
 			if !idSet {
 				set, missing = missing, set
 			}
@@ -783,11 +783,11 @@ func (p *cfgParser) credentials(tn *yaml.Node, t *Target, prov provider.Provider
 			return
 		}
 		t.AccessKeyID, t.SecretAccessKey = id, secret
-		t.CredSource = "${" + fam.AccessKeyID + "} and ${" + fam.SecretAccessKey + "}"
-		if fam.SessionToken != "" {
-			if tok, ok := p.getenv(fam.SessionToken); ok && t.SessionToken == "" {
+		t.CredSource = "${" + fam.AccessKeyID + "} and ${" + fam.Secret + "}"
+		if fam.Token != "" {
+			if tok, ok := p.getenv(fam.Token); ok && t.SessionToken == "" {
 				t.SessionToken = tok
-				t.CredSource += " and ${" + fam.SessionToken + "}"
+				t.CredSource += " and ${" + fam.Token + "}"
 			}
 		}
 		return
@@ -814,7 +814,7 @@ func source(vars []string) string {
 func envNames(prov provider.Provider) string {
 	var parts []string
 	for _, fam := range prov.Env {
-		parts = append(parts, fam.AccessKeyID+" and "+fam.SecretAccessKey)
+		parts = append(parts, fam.AccessKeyID+" and "+fam.Secret)
 	}
 	if len(parts) == 0 {
 		return "(no environment variables for " + prov.Name + ")"

@@ -54,7 +54,7 @@ func (p *cfgParser) emptyCredentials(tn *yaml.Node, t *Target, prov provider.Pro
 	// The provider's usual variables (read when the file names none).
 	tokens := map[string]bool{}
 	for _, fam := range prov.Env {
-		tokens[fam.SessionToken] = true
+		tokens[fam.Token] = true
 	}
 	_, hasID := mapKey(tn, "access_key_id")
 	if hasID {

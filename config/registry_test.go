@@ -12,6 +12,7 @@ import (
 	"testing"
 
 	"github.com/resilient-upload/upload/config"
+	"github.com/resilient-upload/upload/credentials"
 	"github.com/resilient-upload/upload/failover"
 	"github.com/resilient-upload/upload/provider"
 	"github.com/resilient-upload/upload/uploader"
@@ -67,7 +68,7 @@ func fakeProvider(opened *[]*memBackend) provider.Provider {
 	return provider.Provider{
 		Name: "memfake", Scheme: "memfake",
 		Keys: []string{provider.KeyPathStyle},
-		Env:  []provider.EnvCredentials{{AccessKeyID: "MEMFAKE_KEY", SecretAccessKey: "MEMFAKE_SECRET"}},
+		Env:  []credentials.EnvFamily{{AccessKeyID: "MEMFAKE_KEY", Secret: "MEMFAKE_SECRET"}},
 		Open: func(s provider.Settings) (uploader.Backend, error) {
 			if s.Bucket == "" {
 				return nil, errors.New("memfake: bucket is missing")
@@ -162,31 +163,6 @@ func TestRegistryCheckedByParse(t *testing.T) {
 		var ce *config.Error
 		if !errors.As(err, &ce) || !strings.Contains(err.Error(), tc.want) {
 			t.Errorf("%q: error %v, want a *config.Error containing %q", tc.yaml, err, tc.want)
-		}
-	}
-}
-
-func TestRegisterRefuses(t *testing.T) {
-	open := func(provider.Settings) (uploader.Backend, error) { return nil, errors.New("unused") }
-	for _, tc := range []struct {
-		p    provider.Provider
-		want string
-	}{
-		{provider.Provider{Name: "Bad Name", Open: open}, "provider name"},
-		{provider.Provider{Name: "x"}, "Open is nil"},
-		{provider.Provider{Name: "x", Open: open, Keys: []string{"colour"}}, "unknown optional key"},
-		{provider.Provider{Name: "x", Open: open, Keys: []string{provider.KeySignature}}, "Signatures and the signature key"},
-		{provider.Provider{Name: "x", Open: open, Scheme: "file"}, "reserved"},
-		{provider.Provider{Name: "memspool", Open: open}, "registered twice"},
-		{provider.Provider{Name: "y", Open: open, Keys: []string{provider.KeyPath}}, "path is the one key of a local provider"},
-	} {
-		var opened []*memBackend
-		reg, err := provider.NewRegistry(spoolProvider(&opened))
-		if err != nil {
-			t.Fatal(err)
-		}
-		if err := reg.Register(tc.p); err == nil || !strings.Contains(err.Error(), tc.want) {
-			t.Errorf("Register(%+v) = %v, want an error containing %q", tc.p.Name, err, tc.want)
 		}
 	}
 }

@@ -74,12 +74,6 @@ type Settings struct {
 	NoCreate bool
 }
 
-// EnvCredentials names one family of environment variables that hold a
-// provider's keys. SessionToken is "" when the family has none.
-type EnvCredentials struct {
-	AccessKeyID, SecretAccessKey, SessionToken string
-}
-
 // Optional configuration keys a provider may accept beyond the common ones
 // (name, provider, endpoint, region, bucket, the credentials, part_size,
 // part_jobs, multipart_threshold, connect_timeout, response_timeout).
@@ -113,7 +107,7 @@ type Provider struct {
 	Signatures []string
 	// Env are the environment variable families read, in order, when a
 	// target names no credentials.
-	Env []EnvCredentials
+	Env []credentials.EnvFamily
 	// EndpointEnv and RegionEnv name the environment variables, in order,
 	// that give a command-line destination (scheme://bucket/prefix) its
 	// endpoint and region when its URL names none.

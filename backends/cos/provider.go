@@ -1,6 +1,7 @@
 package cos
 
 import (
+	"github.com/resilient-upload/upload/credentials"
 	"github.com/resilient-upload/upload/provider"
 	"github.com/resilient-upload/upload/uploader"
 )
@@ -14,10 +15,7 @@ func Registration() provider.Provider {
 		Keys:        []string{provider.KeyPathStyle, provider.KeySignExpiry, provider.KeyCNAME},
 		EndpointEnv: []string{"COS_ENDPOINT"}, RegionEnv: []string{"COS_REGION"},
 		EndpointFor: func(region string) string { return "cos." + region + ".myqcloud.com" },
-		Env: []provider.EnvCredentials{
-			{AccessKeyID: "COS_SECRETID", SecretAccessKey: "COS_SECRETKEY", SessionToken: "COS_SESSIONTOKEN"},
-			{AccessKeyID: "TENCENTCLOUD_SECRET_ID", SecretAccessKey: "TENCENTCLOUD_SECRET_KEY", SessionToken: "TENCENTCLOUD_SECURITY_TOKEN"},
-		},
+		Env:         credentials.EnvFamilies[Provider],
 		Open: func(s provider.Settings) (uploader.Backend, error) {
 			return provider.Ret(New(Options{Name: s.Name, Endpoint: s.Endpoint, Region: s.Region, Bucket: s.Bucket,
 				AccessKeyID: s.AccessKeyID, SecretAccessKey: s.SecretAccessKey, SessionToken: s.SessionToken, Credentials: s.Credentials,

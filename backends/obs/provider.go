@@ -1,6 +1,7 @@
 package obs
 
 import (
+	"github.com/resilient-upload/upload/credentials"
 	"github.com/resilient-upload/upload/provider"
 	"github.com/resilient-upload/upload/uploader"
 )
@@ -16,9 +17,7 @@ func Registration() provider.Provider {
 		Signatures:  []string{string(SignatureV2), string(SignatureV4), string(SignatureOBS)},
 		EndpointEnv: []string{"OBS_ENDPOINT"}, RegionEnv: []string{"OBS_REGION"},
 		EndpointFor: func(region string) string { return "obs." + region + ".myhuaweicloud.com" },
-		Env: []provider.EnvCredentials{
-			{AccessKeyID: "OBS_ACCESS_KEY_ID", SecretAccessKey: "OBS_SECRET_ACCESS_KEY", SessionToken: "OBS_SECURITY_TOKEN"},
-		},
+		Env:         credentials.EnvFamilies[Provider],
 		Open: func(s provider.Settings) (uploader.Backend, error) {
 			return provider.Ret(New(Options{Name: s.Name, Endpoint: s.Endpoint, Region: s.Region, Bucket: s.Bucket,
 				AccessKeyID: s.AccessKeyID, SecretAccessKey: s.SecretAccessKey, SessionToken: s.SessionToken, Credentials: s.Credentials,

@@ -1,6 +1,7 @@
 package oss
 
 import (
+	"github.com/resilient-upload/upload/credentials"
 	"github.com/resilient-upload/upload/provider"
 	"github.com/resilient-upload/upload/uploader"
 )
@@ -15,10 +16,7 @@ func Registration() provider.Provider {
 		Signatures:  []string{"v4", "v1"},
 		EndpointEnv: []string{"OSS_ENDPOINT"}, RegionEnv: []string{"OSS_REGION"},
 		EndpointFor: func(region string) string { return "oss-" + region + ".aliyuncs.com" },
-		Env: []provider.EnvCredentials{
-			{AccessKeyID: "OSS_ACCESS_KEY_ID", SecretAccessKey: "OSS_ACCESS_KEY_SECRET", SessionToken: "OSS_SESSION_TOKEN"},
-			{AccessKeyID: "ALIBABA_CLOUD_ACCESS_KEY_ID", SecretAccessKey: "ALIBABA_CLOUD_ACCESS_KEY_SECRET", SessionToken: "ALIBABA_CLOUD_SECURITY_TOKEN"},
-		},
+		Env:         credentials.EnvFamilies[Provider],
 		Open: func(s provider.Settings) (uploader.Backend, error) {
 			sig := 0
 			switch s.Signature {

@@ -15,10 +15,8 @@ func Registration() provider.Provider {
 		Name: "s3", Scheme: "s3",
 		Keys:        []string{provider.KeyPathStyle, provider.KeySkipETagCheck, provider.KeyVirtualHost},
 		EndpointEnv: []string{"AWS_ENDPOINT_URL_S3", "AWS_ENDPOINT_URL"}, RegionEnv: []string{"AWS_REGION", "AWS_DEFAULT_REGION"},
-		EndpointFor: func(region string) string { return "https://s3." + region + ".amazonaws.com" },
-		Env: []provider.EnvCredentials{
-			{AccessKeyID: "AWS_ACCESS_KEY_ID", SecretAccessKey: "AWS_SECRET_ACCESS_KEY", SessionToken: "AWS_SESSION_TOKEN"},
-		},
+		EndpointFor:  func(region string) string { return "https://s3." + region + ".amazonaws.com" },
+		Env:          credentials.EnvFamilies["s3"],
 		InstanceRole: func(endpoint string) credentials.Provider { return InstanceRole(endpoint, nil) },
 		Open: func(s provider.Settings) (uploader.Backend, error) {
 			// DisableSkewCorrection is not passed: it has no effect here

@@ -1,6 +1,7 @@
 package tos
 
 import (
+	"github.com/resilient-upload/upload/credentials"
 	"github.com/resilient-upload/upload/provider"
 	"github.com/resilient-upload/upload/uploader"
 )
@@ -14,10 +15,7 @@ func Registration() provider.Provider {
 		Keys:        []string{provider.KeyCNAME},
 		EndpointEnv: []string{"TOS_ENDPOINT"}, RegionEnv: []string{"TOS_REGION"},
 		EndpointFor: func(region string) string { return "tos-" + region + ".volces.com" },
-		Env: []provider.EnvCredentials{
-			{AccessKeyID: "TOS_ACCESS_KEY", SecretAccessKey: "TOS_SECRET_KEY", SessionToken: "TOS_SECURITY_TOKEN"},
-			{AccessKeyID: "VOLC_ACCESSKEY", SecretAccessKey: "VOLC_SECRETKEY", SessionToken: "VOLC_SESSIONTOKEN"},
-		},
+		Env:         credentials.EnvFamilies[Provider],
 		Open: func(s provider.Settings) (uploader.Backend, error) {
 			return provider.Ret(New(Options{Name: s.Name, Endpoint: s.Endpoint, Region: s.Region, Bucket: s.Bucket,
 				AccessKeyID: s.AccessKeyID, SecretAccessKey: s.SecretAccessKey, SessionToken: s.SessionToken, Credentials: s.Credentials,
