@@ -14,9 +14,9 @@ import (
 // checkReport is one line of upload drain --check --json: a copy and what
 // is wrong with it ("" when intact).
 type checkReport struct {
-	Path   string  `json:"path"`
-	Key    string  `json:"key"`
-	Size   int64   `json:"size"`
+	Path   string `json:"path"`
+	Key    string `json:"key"`
+	Size   int64  `json:"size"`
 	Status string `json:"status"` // "intact" or "damaged"
 	// Error is what is wrong with a damaged copy, as a failed upload's
 	// (kind integrity, or what reading the copy met); null when intact.

@@ -27,8 +27,8 @@ func TestDrainCheckJSONError(t *testing.T) {
 		var line struct {
 			Summary *json.RawMessage `json:"summary"`
 			Key     string           `json:"key"`
-			Status string           `json:"status"`
-			Error  *json.RawMessage `json:"error"`
+			Status  string           `json:"status"`
+			Error   *json.RawMessage `json:"error"`
 		}
 		if err := json.Unmarshal(sc.Bytes(), &line); err != nil {
 			t.Fatalf("line %q: %v", sc.Text(), err)
