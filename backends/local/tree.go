@@ -1,6 +1,7 @@
 package local
 
 import (
+	"bytes"
 	"context"
 	"crypto/md5"
 	"crypto/rand"
@@ -173,6 +174,16 @@ func (t *Tree) Put(ctx context.Context, obj uploader.Object) (uploader.Result, e
 	}()
 	h := md5.New()
 	n, err := t.copyBody(ctx, obj, io.MultiWriter(f, h))
+	if progress := uploader.ProgressFunc(ctx); progress != nil && n > 0 {
+		defer func() {
+			if !done {
+				progress(-n) // rewind: nothing was stored
+			}
+		}()
+	}
+	if err == nil && obj.MD5 != nil && !bytes.Equal(obj.MD5, h.Sum(nil)) {
+		err = t.errorf(uploader.Integrity, "put", obj.Key, nil, "the body's MD5 is %x; Object.MD5 is %x", h.Sum(nil), obj.MD5)
+	}
 	if err != nil {
 		return uploader.Result{}, err
 	}
@@ -201,6 +212,7 @@ func (t *Tree) copyBody(ctx context.Context, obj uploader.Object, w io.Writer) (
 	defer body.Close()
 	r := io.NewSectionReader(body, 0, obj.Size)
 	buf := make([]byte, 256<<10)
+	progress := uploader.ProgressFunc(ctx)
 	var n int64
 	for {
 		if err := ctx.Err(); err != nil {
@@ -212,6 +224,9 @@ func (t *Tree) copyBody(ctx context.Context, obj uploader.Object, w io.Writer) (
 				return n, t.fsError("put", obj.Key, t.dir, err)
 			}
 			n += int64(k)
+			if progress != nil {
+				progress(int64(k))
+			}
 		}
 		if rerr == io.EOF {
 			break
@@ -221,7 +236,7 @@ func (t *Tree) copyBody(ctx context.Context, obj uploader.Object, w io.Writer) (
 		}
 	}
 	if n != obj.Size {
-		return n, t.errorf(uploader.Invalid, "put", obj.Key, nil, "the body has %d bytes, not the %d announced", n, obj.Size)
+		return n, t.errorf(uploader.Integrity, "put", obj.Key, nil, "the body ended after %d bytes; Object.Size is %d", n, obj.Size)
 	}
 	return n, nil
 }
