@@ -231,8 +231,8 @@ Destinations (--to DEST, repeatable, in failover order):
   name, anonymous, part_size, path_style, signature, ...; a key alone is
   true); profile=NAME reads the keys from that profile of the provider's
   CLI profile file, credentials=env|profile|instance picks one link of the
-  chain, role=NAME names the instance role. Keys never go in a URL: they
-  come from the environment, as for a target without credentials (see
+  chain, role=NAME names the instance role. Access keys never go in a URL:
+  they come from the environment, as for a target without credentials (see
   Environment). Without region= or endpoint=, TOS_REGION/TOS_ENDPOINT,
   OSS_..., OBS_..., COS_..., AWS_REGION (or AWS_DEFAULT_REGION) and
   AWS_ENDPOINT_URL_S3 (or AWS_ENDPOINT_URL) give them; a region without an
