@@ -383,8 +383,9 @@ Skip existing (--skip-existing size|checksum):
   keys, never a request per file. A file is skipped (status skipped, the
   target that holds it named) when an object has its key and size (size),
   and also its MD5 as a single-PUT ETag, or its CRC-64 where the provider
-  lists one (TOS) (checksum); an object uploaded in parts without a
-  CRC-64 in the listing cannot be compared and is uploaded again. It needs
+  lists one (TOS) (checksum; a local --to directory lists no checksum, so
+  its copy is read); an object uploaded in parts without a CRC-64 in the
+  listing cannot be compared and is uploaded again. It needs
   no journal, so it works across machines and pods; with --state the
   journal is asked first and the skips are recorded in it (a rerun then
   lists nothing). A target whose listing fails is warned about and its

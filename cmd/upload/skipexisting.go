@@ -13,6 +13,7 @@ import (
 	"strings"
 	"sync"
 
+	"github.com/resilient-upload/upload/backends/local"
 	"github.com/resilient-upload/upload/uploader"
 )
 
@@ -169,6 +170,12 @@ func (ix *remoteIndex) match(ctx context.Context, key string, size int64, sums *
 			return o, true, nil
 		}
 		etag := strings.ToLower(strings.Trim(o.info.ETag, `"`))
+		if !isHexMD5(etag) && o.info.CRC64 == "" && o.provider == local.TreeProvider {
+			// A local destination lists no checksum: read its copy.
+			if etag = ix.localMD5(ctx, o); etag == "" {
+				continue
+			}
+		}
 		if !isHexMD5(etag) && o.info.CRC64 == "" {
 			continue
 		}
@@ -180,6 +187,28 @@ func (ix *remoteIndex) match(ctx context.Context, key string, size int64, sums *
 		}
 	}
 	return remoteObject{}, false, nil
+}
+
+// localMD5 returns the MD5 of the local destination's copy of o, "" if it
+// cannot be read.
+func (ix *remoteIndex) localMD5(ctx context.Context, o remoteObject) string {
+	for _, be := range ix.set.backends {
+		g, ok := be.(uploader.Getter)
+		if !ok || be.Name() != o.target {
+			continue
+		}
+		rc, err := g.Get(ctx, o.info.Key)
+		if err != nil {
+			return ""
+		}
+		defer rc.Close()
+		h := md5.New()
+		if _, err := io.Copy(h, rc); err != nil {
+			return ""
+		}
+		return hex.EncodeToString(h.Sum(nil))
+	}
+	return ""
 }
 
 // isHexMD5 reports whether s is 32 lower-case hex digits: a single PUT's

@@ -215,3 +215,23 @@ func TestSkipExistingCRC64(t *testing.T) {
 		t.Errorf("%d listings for 4 files, want 1", l.calls)
 	}
 }
+
+// TestSkipExistingLocalDestination: a local destination (which lists no
+// checksum) is compared by reading its copies: an unchanged file is
+// skipped, one changed at the same size is copied again.
+func TestSkipExistingLocalDestination(t *testing.T) {
+	c := newCLI(t)
+	c.write(map[string]string{"d/a.txt": "aaaa", "d/b.txt": "bbbb"})
+	if r := c.run("d", "--to", "./out"); r.code != exitOK {
+		t.Fatalf("first run: exit %d\n%s", r.code, r.stderr)
+	}
+	c.write(map[string]string{"d/b.txt": "BBBB"})
+	r := c.run("--json", "--skip-existing=checksum", "d", "--to", "./out")
+	rep := parseReport(t, r.stdout)
+	if r.code != exitOK || rep.byKey["a.txt"].Status != statusSkipped || rep.byKey["b.txt"].Status != statusUploaded {
+		t.Errorf("exit %d, a.txt %q, b.txt %q; want skipped and uploaded\n%s", r.code, rep.byKey["a.txt"].Status, rep.byKey["b.txt"].Status, r.stderr)
+	}
+	if got, _ := os.ReadFile(filepath.Join(c.dir, "out", "b.txt")); string(got) != "BBBB" {
+		t.Errorf("out/b.txt = %q, want the new bytes", got)
+	}
+}
