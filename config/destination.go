@@ -52,86 +52,19 @@ func Destinations(dests []string, base *Config, o Options) (*Config, string, err
 		cfg.Targets = nil
 	}
 	cfg.fromDests = true
-	var (
-		errs      []string
-		path      string
-		pathFrom  string
-		hasLocal  bool
-		localName string
-	)
+	d := &destSet{cfg: cfg, base: base, o: o, used: map[string]int{}}
 	for _, n := range o.Registry.Names() {
-		if pr, _ := o.Registry.Lookup(n); pr.Local && localName == "" {
-			localName = n
+		if pr, _ := o.Registry.Lookup(n); pr.Local && d.localName == "" {
+			d.localName = n
 		}
-	}
-	used := map[string]int{}
-	uniq := func(name string) string {
-		used[name]++
-		if used[name] == 1 {
-			return name
-		}
-		return fmt.Sprintf("%s-%d", name, used[name])
 	}
 	for _, raw := range dests {
-		where := "--to " + shown(raw)
-		kind, rest := classify(raw, o.Registry)
-		switch kind {
-		case destName:
-			if base == nil || base.File == "" {
-				errs = append(errs, fmt.Sprintf("%s: no configuration file, so no target named %q (a local directory is written ./%s; a bucket SCHEME://BUCKET, SCHEME one of %s)",
-					where, raw, raw, strings.Join(o.Registry.Schemes(), ", ")))
-				continue
-			}
-			i := slices.IndexFunc(base.AllTargets(), func(t *Target) bool { return t.Name == raw })
-			if i < 0 {
-				var names []string
-				for _, t := range base.AllTargets() {
-					names = append(names, t.Name)
-				}
-				errs = append(errs, fmt.Sprintf("%s: %s has no target named %q (its targets: %s)%s; a local directory is written ./%s",
-					where, base.Source, raw, strings.Join(names, ", "), suggest(raw, names), raw))
-				continue
-			}
-			t := *base.AllTargets()[i]
-			t.Name = uniq(t.Name)
-			if pr, _ := o.Registry.Lookup(t.Provider); pr.Local {
-				hasLocal = true
-			}
-			cfg.Targets = append(cfg.Targets, &t)
-		case destLocal:
-			if localName == "" {
-				errs = append(errs, where+": no local provider is registered")
-				continue
-			}
-			dir, err := localDir(rest, o.getenv())
-			if err != nil {
-				errs = append(errs, where+": "+err.Error())
-				continue
-			}
-			hasLocal = true
-			cfg.Targets = append(cfg.Targets, &Target{Name: uniq("local"), Provider: localName, Path: dir, CredSource: "none", Readable: true})
-		case destURL:
-			t, p, err := urlTarget(raw, o)
-			if ce, ok := err.(*Error); ok {
-				errs = append(errs, ce.Msgs...)
-				continue
-			} else if err != nil {
-				errs = append(errs, err.Error())
-				continue
-			}
-			if pathFrom != "" && p != path {
-				errs = append(errs, fmt.Sprintf("%s names the path %q and %s names %q: failover stores one key on whichever target takes it; give every destination the same path",
-					where, p, pathFrom, path))
-				continue
-			}
-			path, pathFrom = p, where
-			t.Name = uniq(t.Name)
-			cfg.Targets = append(cfg.Targets, t)
-		}
+		d.add(raw)
 	}
-	if hasLocal {
+	if d.hasLocal {
 		cfg.Backup = ""
 	}
+	errs := d.errs
 	if len(errs) == 0 {
 		p := &cfgParser{reg: o.Registry, dest: "--to", getenv: o.getenv()}
 		p.checkTargets(cfg)
@@ -140,7 +73,98 @@ func Destinations(dests []string, base *Config, o Options) (*Config, string, err
 	if len(errs) > 0 {
 		return nil, "", &Error{Msgs: errs}
 	}
-	return cfg, path, nil
+	return cfg, d.path, nil
+}
+
+// destSet collects the targets of Destinations.
+type destSet struct {
+	cfg  *Config
+	base *Config
+	o    Options
+	errs []string
+	// path is the object path of the URL destinations, first named by
+	// pathFrom.
+	path, pathFrom string
+	hasLocal       bool
+	localName      string
+	used           map[string]int
+}
+
+// uniq returns name, or name-N for its Nth use.
+func (d *destSet) uniq(name string) string {
+	d.used[name]++
+	if d.used[name] == 1 {
+		return name
+	}
+	return fmt.Sprintf("%s-%d", name, d.used[name])
+}
+
+// add reads one destination, collecting its mistakes.
+func (d *destSet) add(raw string) {
+	where := "--to " + shown(raw)
+	kind, rest := classify(raw, d.o.Registry)
+	switch kind {
+	case destName:
+		t, err := namedTarget(raw, where, d.base, d.o.Registry)
+		if err != nil {
+			d.errs = append(d.errs, err.Error())
+			return
+		}
+		t.Name = d.uniq(t.Name)
+		if pr, _ := d.o.Registry.Lookup(t.Provider); pr.Local {
+			d.hasLocal = true
+		}
+		d.cfg.Targets = append(d.cfg.Targets, t)
+	case destLocal:
+		if d.localName == "" {
+			d.errs = append(d.errs, where+": no local provider is registered")
+			return
+		}
+		dir, err := localDir(rest, d.o.getenv())
+		if err != nil {
+			d.errs = append(d.errs, where+": "+err.Error())
+			return
+		}
+		d.hasLocal = true
+		d.cfg.Targets = append(d.cfg.Targets, &Target{Name: d.uniq("local"), Provider: d.localName, Path: dir, CredSource: "none", Readable: true})
+	case destURL:
+		t, p, err := urlTarget(raw, d.o)
+		if ce, ok := err.(*Error); ok {
+			d.errs = append(d.errs, ce.Msgs...)
+			return
+		} else if err != nil {
+			d.errs = append(d.errs, err.Error())
+			return
+		}
+		if d.pathFrom != "" && p != d.path {
+			d.errs = append(d.errs, fmt.Sprintf("%s names the path %q and %s names %q: failover stores one key on whichever target takes it; give every destination the same path",
+				where, p, d.pathFrom, d.path))
+			return
+		}
+		d.path, d.pathFrom = p, where
+		t.Name = d.uniq(t.Name)
+		d.cfg.Targets = append(d.cfg.Targets, t)
+	}
+}
+
+// namedTarget returns a copy of base's target called raw.
+func namedTarget(raw, where string, base *Config, reg *provider.Registry) (*Target, error) {
+	if base == nil || base.File == "" {
+		return nil, fmt.Errorf("%s: no configuration file, so no target named %q (a local directory is written ./%s; a bucket SCHEME://BUCKET, SCHEME one of %s)",
+			where, raw, raw, strings.Join(reg.Schemes(), ", "))
+	}
+	all := base.AllTargets()
+	i := slices.IndexFunc(all, func(t *Target) bool { return t.Name == raw })
+	if i < 0 {
+		var names []string
+		for _, t := range all {
+			names = append(names, t.Name)
+		}
+		return nil, fmt.Errorf("%s: %s has no target named %q (its targets: %s)%s; a local directory is written ./%s",
+			where, base.Source, raw, strings.Join(names, ", "), suggest(raw, names), raw)
+	}
+	t := *all[i]
+	return &t, nil
 }
 
 type destKind int
@@ -214,88 +238,11 @@ func urlTarget(raw string, o Options) (*Target, string, error) {
 		return nil, "", fmt.Errorf("%s: the query: %v", where, err)
 	}
 	getenv := o.getenv()
-	// The target as a YAML mapping, read by the file's parser: the same
-	// keys, checks and credential lookup.
-	m := &yaml.Node{Kind: yaml.MappingNode}
-	add := func(parent *yaml.Node, k, v string) {
-		parent.Content = append(parent.Content,
-			&yaml.Node{Kind: yaml.ScalarNode, Tag: "!!str", Value: k},
-			&yaml.Node{Kind: yaml.ScalarNode, Tag: "!!str", Value: strings.ReplaceAll(v, "$", "$$")})
+	m, err := destMapping(where, prov, u.Host, q)
+	if err != nil {
+		return nil, "", err
 	}
-	name := prov.Name
-	if v, ok := q["name"]; ok && len(v) == 1 {
-		name = v[0]
-	}
-	add(m, "provider", prov.Name)
-	add(m, "name", name)
-	add(m, "bucket", u.Host)
-	keys := make([]string, 0, len(q))
-	for k := range q {
-		keys = append(keys, k)
-	}
-	slices.Sort(keys)
-	cred := &yaml.Node{Kind: yaml.MappingNode}
-	source := ""
-	set := map[string]bool{}
-	for _, k := range keys {
-		vs := q[k]
-		if len(vs) > 1 {
-			return nil, "", fmt.Errorf("%s: %s is given %d times", where, k, len(vs))
-		}
-		v := vs[0]
-		set[k] = true
-		switch k {
-		case "name":
-		case "profile":
-			source = "profile"
-			add(cred, "profile", v)
-		case "credentials":
-			if v == "static" {
-				return nil, "", fmt.Errorf("%s: credentials=static needs keys, which do not go in the URL; use env, profile or instance", where)
-			}
-			source = v
-		case "role":
-			add(cred, "role", v)
-		default:
-			if slices.Contains(refusedQueryKeys, k) {
-				return nil, "", fmt.Errorf("%s: %s does not go in the URL; credentials come from the environment (%s), ?profile=NAME or ?credentials=instance",
-					where, k, envNames(prov))
-			}
-			if v == "" {
-				v = "true" // ?path_style
-			}
-			add(m, k, v)
-		}
-	}
-	if set["credentials"] && set["profile"] && source != "profile" {
-		return nil, "", fmt.Errorf("%s: profile= goes with credentials=profile only", where)
-	}
-	if source != "" || len(cred.Content) > 0 {
-		if source == "" {
-			source = "instance" // role= alone
-		}
-		cred.Content = append([]*yaml.Node{{Kind: yaml.ScalarNode, Tag: "!!str", Value: "source"}, {Kind: yaml.ScalarNode, Tag: "!!str", Value: source}}, cred.Content...)
-		m.Content = append(m.Content, &yaml.Node{Kind: yaml.ScalarNode, Tag: "!!str", Value: "credentials"}, cred)
-	}
-	for _, e := range []struct {
-		key  string
-		vars []string
-	}{{"region", prov.RegionEnv}, {"endpoint", prov.EndpointEnv}} {
-		if set[e.key] {
-			continue
-		}
-		for _, name := range e.vars {
-			if v, ok := getenv(name); ok && v != "" {
-				add(m, e.key, v)
-				break
-			}
-		}
-	}
-	if _, ok := mapKey(m, "endpoint"); !ok && prov.EndpointFor != nil {
-		if r, ok := mapKey(m, "region"); ok && r.Value != "" {
-			add(m, "endpoint", prov.EndpointFor(strings.ReplaceAll(r.Value, "$$", "$")))
-		}
-	}
+	destDefaults(m, prov, getenv)
 	p := &cfgParser{file: where, dest: where, getenv: getenv, reg: o.Registry}
 	cfg := &Config{}
 	p.targets(&yaml.Node{Kind: yaml.SequenceNode, Content: []*yaml.Node{m}}, cfg)
@@ -303,4 +250,100 @@ func urlTarget(raw string, o Options) (*Target, string, error) {
 		return nil, "", &Error{Msgs: p.errs}
 	}
 	return cfg.Targets[0], path, nil
+}
+
+// addScalar appends the key k with the literal value v to the mapping m
+// ("$" escaped: a URL holds no ${NAME} reference).
+func addScalar(m *yaml.Node, k, v string) {
+	m.Content = append(m.Content,
+		&yaml.Node{Kind: yaml.ScalarNode, Tag: "!!str", Value: k},
+		&yaml.Node{Kind: yaml.ScalarNode, Tag: "!!str", Value: strings.ReplaceAll(v, "$", "$$")})
+}
+
+// destMapping is the target of a URL destination as the YAML mapping the
+// file's parser reads: provider, name, bucket, the query's keys, and a
+// credentials: mapping from profile=, credentials= and role=.
+func destMapping(where string, prov provider.Provider, bucket string, q url.Values) (*yaml.Node, error) {
+	m := &yaml.Node{Kind: yaml.MappingNode}
+	name := prov.Name
+	if v, ok := q["name"]; ok && len(v) == 1 {
+		name = v[0]
+	}
+	addScalar(m, "provider", prov.Name)
+	addScalar(m, "name", name)
+	addScalar(m, "bucket", bucket)
+	keys := make([]string, 0, len(q))
+	for k := range q {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	cred := &yaml.Node{Kind: yaml.MappingNode}
+	source := ""
+	for _, k := range keys {
+		vs := q[k]
+		if len(vs) > 1 {
+			return nil, fmt.Errorf("%s: %s is given %d times", where, k, len(vs))
+		}
+		v := vs[0]
+		switch k {
+		case "name":
+		case "profile":
+			source = "profile"
+			addScalar(cred, "profile", v)
+		case "credentials":
+			if v == "static" {
+				return nil, fmt.Errorf("%s: credentials=static needs keys, which do not go in the URL; use env, profile or instance", where)
+			}
+			source = v
+		case "role":
+			addScalar(cred, "role", v)
+		default:
+			if slices.Contains(refusedQueryKeys, k) {
+				return nil, fmt.Errorf("%s: %s does not go in the URL; credentials come from the environment (%s), ?profile=NAME or ?credentials=instance",
+					where, k, envNames(prov))
+			}
+			if v == "" {
+				v = "true" // ?path_style
+			}
+			addScalar(m, k, v)
+		}
+	}
+	if q.Has("credentials") && q.Has("profile") && source != "profile" {
+		return nil, fmt.Errorf("%s: profile= goes with credentials=profile only", where)
+	}
+	if source != "" || len(cred.Content) > 0 {
+		if source == "" {
+			source = "instance" // role= alone
+		}
+		src := &yaml.Node{Kind: yaml.MappingNode}
+		addScalar(src, "source", source)
+		cred.Content = append(src.Content, cred.Content...)
+		m.Content = append(m.Content, &yaml.Node{Kind: yaml.ScalarNode, Tag: "!!str", Value: "credentials"}, cred)
+	}
+	return m, nil
+}
+
+// destDefaults fills in a URL destination's region and endpoint, when its
+// query names none, from the provider's variables, and then the endpoint
+// from the region (Provider.EndpointFor).
+func destDefaults(m *yaml.Node, prov provider.Provider, getenv func(string) (string, bool)) {
+	for _, e := range []struct {
+		key  string
+		vars []string
+	}{{"region", prov.RegionEnv}, {"endpoint", prov.EndpointEnv}} {
+		if _, set := mapKey(m, e.key); set {
+			continue
+		}
+		for _, name := range e.vars {
+			if v, ok := getenv(name); ok && v != "" {
+				addScalar(m, e.key, v)
+				break
+			}
+		}
+	}
+	if _, ok := mapKey(m, "endpoint"); !ok && prov.EndpointFor != nil {
+		if r, ok := mapKey(m, "region"); ok && r.Value != "" {
+			addScalar(m, "endpoint", prov.EndpointFor(strings.ReplaceAll(r.Value, "$$", "$")))
+		}
+	}
 }
