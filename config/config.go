@@ -215,13 +215,13 @@ func Load(path string, o Options) (*Config, error) {
 	return cfg, nil
 }
 
-// (Parse is long because it holds the table of the file's sections and
-// keys to their setters, in one place to read; each entry is one line.)
-//
 // Parse parses data, the contents of file. Every mistake is reported in one
 // *Error, each with the file, the line and the key; no value from the
 // environment is ever printed. Paths are left as written (Load resolves
 // them).
+//
+// Parse is long because it holds the table of the file's sections and keys
+// to their setters, in one place to read; each entry is one line.
 func Parse(file string, data []byte, o Options) (*Config, error) {
 	if o.Registry == nil {
 		return nil, errors.New("config: Options.Registry is nil")
