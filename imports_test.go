@@ -212,6 +212,24 @@ func checkImports(module string, pkgs map[string]*listedPackage) []string {
 				}
 			}
 
+		case path == mod("provider"):
+			// Every backend declares itself with it: uploader, credentials
+			// and the standard library only.
+			for _, d := range p.Deps {
+				if !isStd(d) && d != mod("uploader") && d != mod("credentials") {
+					bad("provider depends on %s; it may use uploader, credentials and the standard library only", d)
+				}
+			}
+
+		case path == mod("config"):
+			// The public configuration: the registry gives it the
+			// backends; it names none and no SDK.
+			for _, d := range p.Deps {
+				if s := sdkOf(d); s != "" {
+					bad("config depends on %s, the SDK of %s; providers reach it through a provider.Registry", d, s)
+				}
+			}
+
 		case path == mod("backends/backendtest"):
 			for _, imp := range p.Imports {
 				if !isStd(imp) && imp != mod("uploader") {
@@ -242,15 +260,15 @@ func checkImports(module string, pkgs map[string]*listedPackage) []string {
 			}
 			for _, imp := range p.Imports {
 				switch {
-				case isStd(imp), imp == mod("uploader"), imp == mod("credentials"), within(imp, mod("internal")), within(imp, path):
+				case isStd(imp), imp == mod("uploader"), imp == mod("credentials"), imp == mod("provider"), within(imp, mod("internal")), within(imp, path):
 				case sdk != "" && sdkOf(imp) == name:
 				default:
-					bad("backends/%s imports %s; it may import uploader, credentials, internal/ and its own SDK (%s) only", name, imp, orNone(sdk))
+					bad("backends/%s imports %s; it may import uploader, credentials, provider, internal/ and its own SDK (%s) only", name, imp, orNone(sdk))
 				}
 			}
 			seen := map[string]bool{}
 			for _, d := range p.Deps {
-				if isModule(d) && d != mod("uploader") && d != mod("credentials") && !within(d, mod("internal")) && !within(d, path) {
+				if isModule(d) && d != mod("uploader") && d != mod("credentials") && d != mod("provider") && !within(d, mod("internal")) && !within(d, path) {
 					bad("backends/%s depends on %s", name, strings.TrimPrefix(d, module+"/"))
 				}
 				if other := sdkOf(d); other != "" && other != name && !seen[other] {
@@ -442,7 +460,9 @@ func TestImportRulesCatchViolations(t *testing.T) {
 		for _, p := range []*listedPackage{
 			own(m+"/uploader", []string{"context", "io"}, []string{"context", "io"}),
 			own(m+"/internal/xfer", []string{"io", m + "/uploader"}, []string{"io", m + "/uploader"}),
-			own(m+"/backends/local", []string{"io", m + "/uploader"}, []string{"io", m + "/uploader"}),
+			own(m+"/backends/local", []string{"io", m + "/uploader", m + "/provider"}, []string{"io", m + "/uploader", m + "/provider"}),
+			own(m+"/provider", []string{m + "/uploader", m + "/credentials"}, []string{m + "/uploader", m + "/credentials"}),
+			own(m+"/credentials", []string{"io"}, []string{"io"}),
 			own(m+"/backends/tos", []string{m + "/uploader", m + "/internal/xfer", "github.com/volcengine/ve-tos-golang-sdk/v2/tos"},
 				[]string{m + "/uploader", m + "/internal/xfer", "github.com/volcengine/ve-tos-golang-sdk/v2/tos", "golang.org/x/net/http2"}),
 			own(m+"/backends/backendtest", []string{"testing", m + "/uploader"}, []string{"testing", m + "/uploader"}),
@@ -530,6 +550,15 @@ func TestImportRulesCatchViolations(t *testing.T) {
 		{"internal imports a backend", func(ps map[string]*listedPackage) {
 			ps[m+"/internal/xfer"].Deps = append(ps[m+"/internal/xfer"].Deps, m+"/backends/s3")
 		}, "internal/xfer depends on backends/s3"},
+		{"provider imports failover", func(ps map[string]*listedPackage) {
+			ps[m+"/provider"] = own(m+"/provider", []string{m + "/failover"}, []string{m + "/failover", m + "/uploader"})
+		}, "provider depends on " + m + "/failover"},
+		{"config reaches an SDK", func(ps map[string]*listedPackage) {
+			ps[m+"/config"] = own(m+"/config", []string{m + "/backends/tos"}, []string{m + "/backends/tos", "github.com/volcengine/ve-tos-golang-sdk/v2/tos"})
+		}, "config depends on github.com/volcengine/ve-tos-golang-sdk/v2/tos"},
+		{"backend imports config", func(ps map[string]*listedPackage) {
+			ps[m+"/backends/tos"].Imports = append(ps[m+"/backends/tos"].Imports, m+"/config")
+		}, "backends/tos imports " + m + "/config"},
 		{"internal imports an SDK", func(ps map[string]*listedPackage) {
 			ps[m+"/internal/xfer"].Deps = append(ps[m+"/internal/xfer"].Deps, "github.com/huaweicloud/huaweicloud-sdk-go-obs/obs")
 		}, "the SDK of obs"},

@@ -292,6 +292,10 @@ func AwkwardKeys() []AwkwardKey {
 // testPrefixKeys stores "p", "p/q" and "p/q/r": a key may be a prefix of
 // another.
 func testPrefixKeys(t *testing.T, s *suite) {
+	if ph, ok := s.h.(PathHarness); ok && ph.KeysArePaths() {
+		testPathPrefixKeys(t, s)
+		return
+	}
 	bodies := map[string][]byte{}
 	for _, k := range []string{"p", "p/q", "p/q/r", "p/"} {
 		bodies[k] = Data(int64(10+len(k)), seed())

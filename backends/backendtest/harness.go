@@ -65,6 +65,9 @@
 //   - A backend that does not implement [uploader.Stater],
 //     [uploader.Getter] or [uploader.Deleter] skips the checks and cases
 //     that need it.
+//   - A harness that implements [PathHarness] (keys stored as file paths)
+//     has PrefixKeys check that a key that is a prefix of another fails
+//     with Kind Invalid and leaves the first, instead of storing both.
 //
 // There is no other way to skip a case: a backend that fails one has a bug
 // or a gap to fix, not to hide.

@@ -82,7 +82,7 @@ func (a *app) loadConfig(explicit string) (*config, error) {
 		return nil, err
 	}
 	if path == "" {
-		return defaultConfig(), nil
+		return defaultConfig(a.getenv), nil
 	}
 	cfg, err := loadConfig(path, a.getenv)
 	if err != nil {
@@ -155,11 +155,13 @@ func (a *app) commands(ctx context.Context) *cobra.Command {
 	pf.BoolVar(&a.strictPerms, "strict-perms", false, "refuse (exit 2) a configuration file that holds literal secrets and that group or others can read")
 
 	fl := root.Flags()
+	fl.StringArrayVar(&uf.to, "to", nil, "upload to `DEST` instead of the configuration's targets: SCHEME://BUCKET[/PATH][?region=R&endpoint=E&profile=P] (tos, oss, obs, cos, s3), a local directory (./DIR, /DIR, file://DIR) or a configured target's NAME; repeat for failover order (see Destinations)")
 	fl.StringVar(&uf.prefix, "prefix", "", "put every key under `P`, joined like a directory: --prefix backups/2026 index.html is backups/2026/index.html")
 	fl.StringVar(&uf.jobs, "jobs", "auto", "upload `N` files at once, or auto: up to 256, as many as each target's adaptive limit lets run (it grows while throughput rises with it, backs off on throttling, timeouts and rising latency)")
 	fl.StringVar(&uf.partSize, "part-size", "", "multipart part `SIZE`, e.g. 16MiB or 8M, 5MiB to 5GiB (default: each target's part_size, else 16MiB)")
 	fl.IntVar(&uf.partJobs, "part-jobs", 0, "send `N` parts of one file at once (default: each target's part_jobs, else 4)")
 	fl.StringVar(&uf.state, "state", "", "resume journal `FILE`: a rerun skips files stored already (same size, mtime and MD5)")
+	fl.StringVar(&uf.skipExisting, "skip-existing", "", "skip a file a target already holds, `MODE` size (same key and size) or checksum (same key and MD5 ETag, or CRC-64 where the provider lists one), compared with one LIST per 1,000 keys under the prefix, on any machine")
 	fl.BoolVar(&uf.dryRun, "dry-run", false, "check the configuration and the files, and list each file that would be uploaded (PATH -> TARGET KEY SIZE); write nothing anywhere")
 	fl.DurationVar(&uf.stallTimeout, "stall-timeout", 0, "give up an attempt when no byte moved for `D`, e.g. 2m (default: retry.stall_timeout, else 2m); a slow upload that moves is never cut")
 	fl.StringVar(&uf.shard, "shard", "", "upload only shard `I/N` of the files (I from 0 to N-1), by the FNV-1a hash of the key")
@@ -230,14 +232,43 @@ Keys:
   provider would refuse (empty, "..", control characters, over 1024 bytes) or
   a key two files share is an error for that file.
 
+Destinations (--to DEST, repeatable, in failover order):
+  SCHEME://BUCKET[/PATH][?KEY=VALUE&...] is a bucket: tos://, oss://,
+  obs://, cos:// or s3://. The query sets target keys (region, endpoint,
+  name, anonymous, part_size, path_style, signature, ...; a key alone is
+  true); profile=NAME reads the keys from that profile of the provider's
+  CLI profile file, credentials=env|profile|instance picks one link of the
+  chain, role=NAME names the instance role. Access keys never go in a URL:
+  they come from the environment, as for a target without credentials (see
+  Environment). Without region= or endpoint=, TOS_REGION/TOS_ENDPOINT,
+  OSS_..., OBS_..., COS_..., AWS_REGION (or AWS_DEFAULT_REGION) and
+  AWS_ENDPOINT_URL_S3 (or AWS_ENDPOINT_URL) give them; a region without an
+  endpoint gives the provider's public one (tos-R.volces.com,
+  oss-R.aliyuncs.com, obs.R.myhuaweicloud.com, cos.R.myqcloud.com,
+  s3.R.amazonaws.com).
+  ./DIR, /DIR, DIR/, ~/DIR or file://DIR is a local directory (with cloud
+  destinations, the backup). NAME is the configuration file's target of
+  that name. --to replaces the file's targets; its breaker, retry,
+  throttle and skew settings and its backup: still apply.
+  A single file sent to a PATH not ending in "/" gets exactly that key
+  (upload report.csv --to s3://b/daily/r.csv stores daily/r.csv); otherwise
+  PATH is a directory before --prefix and the relative path. Every bucket
+  destination names the same PATH (failover stores one key).
+
 ` + filterHelp + `
 
 ` + attributesHelp + `
 
 Configuration:
   --config FILE; else ./upload.yaml; else $XDG_CONFIG_HOME/upload/config.yaml
-  (~/.config/upload/config.yaml). With none, files go to the local directory
-  ./uploads. Every mistake in the file is reported with its line, and nothing
+  (~/.config/upload/config.yaml). With none (and no --to), the run says so
+  on standard error and stores each file at its key's path under
+  ./uploads (key sub/b.txt is ./uploads/sub/b.txt), as a local --to
+  directory does; a key that would leave the directory (through a symbolic
+  link) or that names an existing directory fails for that file. A local
+  target beside cloud targets is the backup and keeps its own layout
+  (objects/, for "upload drain"); so does a configured local target.
+  Every mistake in the file is reported with its line, and nothing
   is uploaded until the whole configuration is right.
 
     targets:                      # failover order
@@ -357,6 +388,20 @@ Resume (--state FILE):
   once a cloud is configured. Files only in the local backup are skipped
   and counted as such. Interrupting (Ctrl-C, SIGTERM) stops starting new files, lets those
   in flight finish and records them; a second interrupt aborts them.
+
+Skip existing (--skip-existing size|checksum):
+  Before the first file is compared, each target that can list (not the
+  backup) is listed under the batch's prefix: one LIST request per 1,000
+  keys, never a request per file. A file is skipped (status skipped, the
+  target that holds it named) when an object has its key and size (size),
+  and also its MD5 as a single-PUT ETag, or its CRC-64 where the provider
+  lists one (TOS) (checksum; a local --to directory lists no checksum, so
+  its copy is read); an object uploaded in parts without a CRC-64 in the
+  listing cannot be compared and is uploaded again. It needs
+  no journal, so it works across machines and pods; with --state the
+  journal is asked first and the skips are recorded in it (a rerun then
+  lists nothing). A target whose listing fails is warned about and its
+  files are uploaded.
 
 Sharding (--shard I/N):
   A file belongs to shard FNV-1a-64(key) mod N, so N machines (or the pods

@@ -2,90 +2,26 @@ package main
 
 import (
 	"errors"
-	"fmt"
 	"io/fs"
-	"os"
-	"path/filepath"
-	"regexp"
-	"sort"
-	"strconv"
 	"strings"
-	"time"
-	"unicode/utf8"
 
-	"go.yaml.in/yaml/v3"
-
+	"github.com/resilient-upload/upload/backends/cos"
 	"github.com/resilient-upload/upload/backends/local"
+	"github.com/resilient-upload/upload/backends/obs"
+	"github.com/resilient-upload/upload/backends/oss"
+	"github.com/resilient-upload/upload/backends/s3"
+	"github.com/resilient-upload/upload/backends/tos"
+	uconfig "github.com/resilient-upload/upload/config"
 	"github.com/resilient-upload/upload/failover"
+	"github.com/resilient-upload/upload/provider"
 )
 
-// config is a parsed configuration file, every value checked and every
-// ${ENV} reference resolved.
-type config struct {
-	// Source says where the configuration came from, for messages: a file
-	// name, or a sentence for the default.
-	Source string
-	// File is the file read, "" for the default configuration.
-	File    string
-	Targets []*targetConfig
-	// Backup is the directory of an implicit local backup (top-level
-	// "backup:"), "" if none was asked for.
-	Backup     string
-	BackupLine int
-
-	Breaker        failover.BreakerOptions
-	Retry          failover.RetryOptions
-	Throttle       failover.ThrottleOptions
-	AttemptTimeout time.Duration
-	// StallTimeout is retry.stall_timeout (failover.Options.StallTimeout).
-	StallTimeout time.Duration
-	Probe        failover.ProbeOptions
-	// SkewCorrect is skew.correct (default true); SkewReport skew.report.
-	SkewCorrect bool
-	SkewReport  time.Duration
-}
-
-// targetConfig is one entry of targets:.
-type targetConfig struct {
-	Line     int
-	Name     string
-	Provider string
-	Endpoint string
-	Region   string
-	Bucket   string
-	// The credentials, resolved. CredSource says where they came from, for
-	// messages (never their values): "${TOS_ACCESS_KEY}", "the config file",
-	// "anonymous".
-	AccessKeyID, SecretAccessKey, SessionToken string
-	CredSource                                 string
-	Anonymous                                  bool
-	// CredSpec is the credentials: mapping, nil if absent; CredProvider
-	// the chain link that supplies keys at run time (nil: the keys above).
-	CredSpec     *credSpec
-	CredProvider credProvider
-
-	PartSize           int64
-	PartJobs           int
-	MultipartThreshold int64
-	ConnectTimeout     time.Duration
-	ResponseTimeout    time.Duration
-	SignExpiry         time.Duration
-	Signature          string
-	PathStyle          bool
-	SkipETagCheck      bool
-	// CNAME: the endpoint is a custom domain bound to the bucket (tos,
-	// oss, obs, cos). VirtualHost: address buckets as bucket.host (s3).
-	CNAME, VirtualHost bool
-	// Path is the directory of a local target.
-	Path string
-	// LiteralSecret names the key holding a secret written in the file
-	// itself (not a ${NAME} reference), with its line; "" if none.
-	LiteralSecret string
-	// Defaults are the target's defaults: (config_attrs.go); DefaultsAt
-	// locates them for messages.
-	Defaults   objectDefaults
-	DefaultsAt string
-}
+// The command reads its configuration with the config package, like any
+// application; these names keep the command's code short.
+type (
+	config       = uconfig.Config
+	targetConfig = uconfig.Target
+)
 
 // configError is a mistake in the configuration or on the command line:
 // exit status 2.
@@ -93,62 +29,56 @@ type configError struct{ msgs []string }
 
 func (e *configError) Error() string { return strings.Join(e.msgs, "\n") }
 
-// providers lists the provider names a target may have.
-var providers = []string{"tos", "oss", "obs", "cos", "s3", "local"}
-
-// cloudKeys are the keys every cloud target may have; providerKeys those
-// only some providers understand.
-var (
-	cloudKeys = []string{"name", "provider", "endpoint", "region", "bucket",
-		"access_key_id", "secret_access_key", "session_token", "anonymous",
-		"part_size", "part_jobs", "multipart_threshold", "connect_timeout", "response_timeout", "credentials"}
-	providerKeys = map[string][]string{
-		"tos":   {"cname"},
-		"oss":   {"signature", "path_style", "cname"},
-		"obs":   {"signature", "path_style", "skip_etag_check", "cname"},
-		"cos":   {"path_style", "sign_expiry", "cname"},
-		"s3":    {"path_style", "skip_etag_check", "virtual_host"},
-		"local": {"path"},
+// newRegistry returns the providers the command knows: the one place that
+// names the concrete backends. Wiring is explicit; no package registers
+// itself.
+func newRegistry() *provider.Registry {
+	reg, err := provider.NewRegistry(tos.Registration(), oss.Registration(), obs.Registration(),
+		cos.Registration(), s3.Registration(), local.Registration())
+	if err != nil {
+		panic("upload: the built-in providers do not register: " + err.Error())
 	}
-	signatures = map[string][]string{"oss": {"v4", "v1"}, "obs": {"v2", "v4", "obs"}}
-)
-
-// credEnv lists, per provider, the environment variables read when a
-// target does not set its credentials: families in order of preference,
-// each {access key ID, secret, session token ("" if none)}.
-var credEnv = map[string][][3]string{
-	"tos": {{"TOS_ACCESS_KEY", "TOS_SECRET_KEY", "TOS_SECURITY_TOKEN"}, {"VOLC_ACCESSKEY", "VOLC_SECRETKEY", "VOLC_SESSIONTOKEN"}},
-	"oss": {{"OSS_ACCESS_KEY_ID", "OSS_ACCESS_KEY_SECRET", "OSS_SESSION_TOKEN"},
-		{"ALIBABA_CLOUD_ACCESS_KEY_ID", "ALIBABA_CLOUD_ACCESS_KEY_SECRET", "ALIBABA_CLOUD_SECURITY_TOKEN"}},
-	"obs": {{"OBS_ACCESS_KEY_ID", "OBS_SECRET_ACCESS_KEY", "OBS_SECURITY_TOKEN"}},
-	"cos": {{"COS_SECRETID", "COS_SECRETKEY", "COS_SESSIONTOKEN"}, {"TENCENTCLOUD_SECRET_ID", "TENCENTCLOUD_SECRET_KEY", "TENCENTCLOUD_SECURITY_TOKEN"}},
-	"s3":  {{"AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN"}},
+	return reg
 }
 
-// configLookup returns the configuration file to read: explicit (--config)
-// must exist; otherwise ./upload.yaml, then
-// $XDG_CONFIG_HOME/upload/config.yaml (~/.config when unset); "" when none
-// exists.
+// registry is the command's provider registry, built once.
+var registry = newRegistry()
+
+// asConfigError turns the config package's *Error into the command's.
+func asConfigError(err error) error {
+	var ce *uconfig.Error
+	if errors.As(err, &ce) {
+		return &configError{ce.Msgs}
+	}
+	return err
+}
+
+// configLookup returns the configuration file to read (config.Lookup).
 func configLookup(explicit string, getenv func(string) (string, bool)) (string, error) {
-	if explicit != "" {
-		if _, err := os.Stat(explicit); err != nil {
-			return "", &configError{[]string{fmt.Sprintf("--config %s: %v", explicit, plainErr(err))}}
-		}
-		return explicit, nil
-	}
-	cands := []string{"upload.yaml"}
-	if x, ok := getenv("XDG_CONFIG_HOME"); ok && x != "" {
-		cands = append(cands, filepath.Join(x, "upload", "config.yaml"))
-	} else if h, ok := getenv("HOME"); ok && h != "" {
-		cands = append(cands, filepath.Join(h, ".config", "upload", "config.yaml"))
-	}
-	for _, c := range cands {
-		if fi, err := os.Stat(c); err == nil && !fi.IsDir() {
-			return c, nil
-		}
-	}
-	return "", nil
+	p, err := uconfig.Lookup(explicit, getenv)
+	return p, asConfigError(err)
 }
+
+// defaultConfig is the configuration without a file: one local target in
+// ./uploads, the destination (each key at its path).
+func defaultConfig(getenv func(string) (string, bool)) *config {
+	return uconfig.Default(local.DefaultDir, uconfig.Candidates(getenv))
+}
+
+// loadConfig reads and checks the configuration file at path.
+func loadConfig(path string, getenv func(string) (string, bool)) (*config, error) {
+	cfg, err := uconfig.Load(path, uconfig.Options{Registry: registry, Getenv: getenv})
+	return cfg, asConfigError(err)
+}
+
+// parseConfig parses data, the contents of file.
+func parseConfig(file string, data []byte, getenv func(string) (string, bool)) (*config, error) {
+	cfg, err := uconfig.Parse(file, data, uconfig.Options{Registry: registry, Getenv: getenv})
+	return cfg, asConfigError(err)
+}
+
+// failoverOptions maps the configuration onto failover.Options.
+func failoverOptions(cfg *config) failover.Options { return cfg.FailoverOptions() }
 
 // plainErr drops the "stat FILE:" of a *fs.PathError, whose path the
 // caller's message already names.
@@ -161,654 +91,4 @@ func plainErr(err error) error {
 		return pe.Err
 	}
 	return err
-}
-
-// defaultConfig is the configuration without a file: one local target in
-// ./uploads.
-func defaultConfig() *config {
-	return &config{
-		Source:      "no configuration file (looked for ./upload.yaml and $XDG_CONFIG_HOME/upload/config.yaml): files go to the local directory ./" + local.DefaultDir,
-		Targets:     []*targetConfig{{Name: "local", Provider: "local", Path: local.DefaultDir, CredSource: "none"}},
-		SkewCorrect: true,
-	}
-}
-
-// loadConfig reads and checks the configuration file at path, and
-// resolves its paths against the file's directory (resolvePaths).
-func loadConfig(path string, getenv func(string) (string, bool)) (*config, error) {
-	data, err := os.ReadFile(path)
-	if err != nil {
-		return nil, &configError{[]string{fmt.Sprintf("%s: %v", path, plainErr(err))}}
-	}
-	cfg, err := parseConfig(path, data, getenv)
-	if err != nil {
-		return nil, err
-	}
-	if err := resolvePaths(cfg, getenv); err != nil {
-		return nil, err
-	}
-	return cfg, nil
-}
-
-// parseConfig parses data, the contents of file. Every mistake is reported,
-// each with the file, the line and the key; no value from the environment
-// is ever printed.
-func parseConfig(file string, data []byte, getenv func(string) (string, bool)) (*config, error) {
-	p := &cfgParser{file: file, getenv: getenv}
-	cfg := &config{Source: file, File: file, SkewCorrect: true}
-	var doc yaml.Node
-	if err := yaml.Unmarshal(data, &doc); err != nil {
-		// yaml's messages already say "yaml: line N: ...".
-		return nil, &configError{[]string{fmt.Sprintf("%s: %s", file, strings.TrimPrefix(err.Error(), "yaml: "))}}
-	}
-	if doc.Kind == 0 || len(doc.Content) == 0 {
-		return nil, &configError{[]string{file + ": the file is empty; it needs at least a targets: list (see upload --help)"}}
-	}
-	root := deref(doc.Content[0])
-	p.mapping(root, "", map[string]func(*yaml.Node){
-		"targets": func(n *yaml.Node) { p.targets(n, cfg) },
-		"backup": func(n *yaml.Node) {
-			if s, ok := p.str(n, "backup"); ok {
-				if s == "" {
-					p.errorf(n, "backup: is empty; give the directory of the local backup, e.g. ./upload-backup")
-				}
-				cfg.Backup, cfg.BackupLine = s, n.Line
-			}
-		},
-		"breaker": func(n *yaml.Node) {
-			b := &cfg.Breaker
-			p.mapping(n, "breaker.", map[string]func(*yaml.Node){
-				"consecutive":        func(n *yaml.Node) { b.Consecutive = p.posInt(n, "breaker.consecutive") },
-				"failures":           func(n *yaml.Node) { b.Failures = p.posInt(n, "breaker.failures") },
-				"ratio":              func(n *yaml.Node) { b.Ratio = p.ratio(n, "breaker.ratio") },
-				"min_requests":       func(n *yaml.Node) { b.MinRequests = p.posInt(n, "breaker.min_requests") },
-				"window":             func(n *yaml.Node) { b.Window = p.posDur(n, "breaker.window") },
-				"bucket_period":      func(n *yaml.Node) { b.BucketPeriod = p.posDur(n, "breaker.bucket_period") },
-				"open_timeout":       func(n *yaml.Node) { b.OpenTimeout = p.posDur(n, "breaker.open_timeout") },
-				"half_open_requests": func(n *yaml.Node) { b.HalfOpenRequests = p.posInt(n, "breaker.half_open_requests") },
-				"probe_interval":     func(n *yaml.Node) { cfg.Probe.Interval = p.posDur(n, "breaker.probe_interval") },
-				"probe_timeout":      func(n *yaml.Node) { cfg.Probe.Timeout = p.posDur(n, "breaker.probe_timeout") },
-			})
-		},
-		"retry": func(n *yaml.Node) {
-			r := &cfg.Retry
-			p.mapping(n, "retry.", map[string]func(*yaml.Node){
-				"attempts":        func(n *yaml.Node) { r.MaxAttempts = p.posInt(n, "retry.attempts") },
-				"budget":          func(n *yaml.Node) { r.Budget = p.posInt(n, "retry.budget") },
-				"base_delay":      func(n *yaml.Node) { r.BaseDelay = p.posDur(n, "retry.base_delay") },
-				"max_delay":       func(n *yaml.Node) { r.MaxDelay = p.posDur(n, "retry.max_delay") },
-				"max_retry_after": func(n *yaml.Node) { r.MaxRetryAfter = p.posDur(n, "retry.max_retry_after") },
-				"open_wait":       func(n *yaml.Node) { r.OpenWait = p.posDur(n, "retry.open_wait") },
-				"first_delay":     func(n *yaml.Node) { r.FirstDelay = p.posDur(n, "retry.first_delay") },
-				"target_retry_ratio": func(n *yaml.Node) {
-					r.TargetRetryRatio = p.ratio(n, "retry.target_retry_ratio")
-				},
-				"target_retry_rate": func(n *yaml.Node) {
-					r.TargetRetryRate = float64(p.posInt(n, "retry.target_retry_rate"))
-				},
-				"deadline":        func(n *yaml.Node) { r.Deadline = p.posDur(n, "retry.deadline") },
-				"attempt_timeout": func(n *yaml.Node) { cfg.AttemptTimeout = p.posDur(n, "retry.attempt_timeout") },
-				"stall_timeout":   func(n *yaml.Node) { cfg.StallTimeout = p.posDur(n, "retry.stall_timeout") },
-			})
-		},
-		"throttle": func(n *yaml.Node) {
-			th := &cfg.Throttle
-			p.mapping(n, "throttle.", map[string]func(*yaml.Node){
-				"min_concurrency": func(n *yaml.Node) { th.MinConcurrency = p.posInt(n, "throttle.min_concurrency") },
-				"decrease": func(n *yaml.Node) {
-					if th.Decrease = p.ratio(n, "throttle.decrease"); th.Decrease == 1 {
-						p.errorf(n, "throttle.decrease: 1 would never lower the concurrency; give a fraction below 1 (e.g. 0.7)")
-					}
-				},
-				"unusable_after": func(n *yaml.Node) { th.UnusableAfter = p.posDur(n, "throttle.unusable_after") },
-				"backup": func(n *yaml.Node) {
-					s, ok := p.str(n, "throttle.backup")
-					switch {
-					case !ok:
-					case s == "outages":
-						th.BackupForOutagesOnly = true
-					case s == "always":
-						th.BackupForOutagesOnly = false
-					default:
-						p.errorf(n, "throttle.backup: %q is neither outages (the backup never takes files because a target throttles) nor always (the default)", s)
-					}
-				},
-			})
-		},
-		"skew": func(n *yaml.Node) {
-			p.mapping(n, "skew.", map[string]func(*yaml.Node){
-				"correct": func(n *yaml.Node) {
-					if v, ok := p.boolean(n, "skew.correct"); ok {
-						cfg.SkewCorrect = v
-					}
-				},
-				"report": func(n *yaml.Node) { cfg.SkewReport = p.posDur(n, "skew.report") },
-			})
-		},
-	})
-	if _, ok := mapKey(root, "targets"); !ok && root.Kind == yaml.MappingNode {
-		p.errorf(root, "no targets: list; name at least one target (see upload --help)")
-	}
-	p.checkTargets(cfg)
-	if len(p.errs) > 0 {
-		return nil, &configError{p.errs}
-	}
-	return cfg, nil
-}
-
-// cfgParser walks the YAML nodes, collecting every mistake.
-type cfgParser struct {
-	file   string
-	getenv func(string) (string, bool)
-	errs   []string
-	// empty lists, per value node, the ${NAME} references it holds to
-	// variables set to the empty string (see emptyCredentials).
-	empty map[*yaml.Node][]string
-}
-
-func (p *cfgParser) errorf(n *yaml.Node, format string, args ...any) {
-	line := 0
-	if n != nil {
-		line = n.Line
-	}
-	p.errs = append(p.errs, fmt.Sprintf("%s:%d: %s", p.file, line, fmt.Sprintf(format, args...)))
-}
-
-func deref(n *yaml.Node) *yaml.Node {
-	for n != nil && n.Kind == yaml.AliasNode {
-		n = n.Alias
-	}
-	return n
-}
-
-func mapKey(n *yaml.Node, key string) (*yaml.Node, bool) {
-	if n == nil || n.Kind != yaml.MappingNode {
-		return nil, false
-	}
-	for i := 0; i+1 < len(n.Content); i += 2 {
-		if n.Content[i].Value == key {
-			return deref(n.Content[i+1]), true
-		}
-	}
-	return nil, false
-}
-
-// mapping calls the handler of each key of the mapping n; an unknown or
-// repeated key is an error that names the line and suggests the closest
-// known key.
-func (p *cfgParser) mapping(n *yaml.Node, where string, handlers map[string]func(*yaml.Node)) {
-	n = deref(n)
-	if n.Kind != yaml.MappingNode {
-		if n.Kind == yaml.ScalarNode && n.Tag == "!!null" {
-			return // an empty section: all defaults
-		}
-		name := strings.TrimSuffix(where, ".")
-		if name == "" {
-			p.errorf(n, "the file must be a mapping of sections (targets:, breaker:, retry:, throttle:, skew:, backup:)")
-		} else {
-			p.errorf(n, "%s must be a mapping of keys", name)
-		}
-		return
-	}
-	seen := map[string]int{}
-	known := make([]string, 0, len(handlers))
-	for k := range handlers {
-		known = append(known, k)
-	}
-	sort.Strings(known)
-	for i := 0; i+1 < len(n.Content); i += 2 {
-		k, v := n.Content[i], deref(n.Content[i+1])
-		if l, dup := seen[k.Value]; dup {
-			p.errorf(k, "%s%s is set twice (first on line %d)", where, k.Value, l)
-			continue
-		}
-		seen[k.Value] = k.Line
-		h, ok := handlers[k.Value]
-		if !ok {
-			p.errorf(k, "unknown key %s%s%s (known: %s)", where, k.Value, suggest(k.Value, known), strings.Join(known, ", "))
-			continue
-		}
-		h(v)
-	}
-}
-
-// suggest returns ` (did you mean "x"?)` for the known key closest to k,
-// or "".
-func suggest(k string, known []string) string {
-	best, bestD := "", 3
-	for _, c := range known {
-		if d := editDistance(k, c); d < bestD {
-			best, bestD = c, d
-		}
-	}
-	if best == "" {
-		return ""
-	}
-	return fmt.Sprintf(" (did you mean %q?)", best)
-}
-
-func editDistance(a, b string) int {
-	prev := make([]int, len(b)+1)
-	for j := range prev {
-		prev[j] = j
-	}
-	for i := 1; i <= len(a); i++ {
-		cur := make([]int, len(b)+1)
-		cur[0] = i
-		for j := 1; j <= len(b); j++ {
-			cost := 1
-			if a[i-1] == b[j-1] {
-				cost = 0
-			}
-			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
-		}
-		prev = cur
-	}
-	return prev[len(b)]
-}
-
-var envRef = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*$`)
-
-// scalar returns the text of a scalar node with its ${ENV} references
-// resolved, and the names of the variables used. "$$" stands for "$".
-func (p *cfgParser) scalar(n *yaml.Node, key string) (val string, vars []string, ok bool) {
-	if n.Kind != yaml.ScalarNode {
-		p.errorf(n, "%s must be a single value, not a list or a mapping", key)
-		return "", nil, false
-	}
-	if n.Tag == "!!null" {
-		return "", nil, true
-	}
-	s := n.Value
-	var b strings.Builder
-	for i := 0; i < len(s); i++ {
-		if s[i] != '$' {
-			b.WriteByte(s[i])
-			continue
-		}
-		if i+1 < len(s) && s[i+1] == '$' {
-			b.WriteByte('$')
-			i++
-			continue
-		}
-		if i+1 >= len(s) || s[i+1] != '{' {
-			b.WriteByte('$')
-			continue
-		}
-		// The value may be a secret: the messages below say where the
-		// mistake is, never what the value holds.
-		end := strings.IndexByte(s[i:], '}')
-		if end < 0 {
-			p.errorf(n, "%s: an unterminated ${ at character %d of the value (write ${NAME}, or $$ for a literal $; the value is not shown)", key, utf8.RuneCountInString(s[:i])+1)
-			return "", nil, false
-		}
-		name := s[i+2 : i+end]
-		if !envRef.MatchString(name) {
-			p.errorf(n, "%s: a ${...} reference at character %d of the value is not an environment variable name (letters, digits and _ only; $$ for a literal $; the value is not shown)", key, utf8.RuneCountInString(s[:i])+1)
-			return "", nil, false
-		}
-		v, set := p.getenv(name)
-		if !set {
-			p.errorf(n, "%s: the environment variable %s is not set", key, name)
-			return "", nil, false
-		}
-		if v == "" {
-			p.noteEmpty(n, name)
-		}
-		vars = append(vars, name)
-		b.WriteString(v)
-		i += end
-	}
-	return b.String(), vars, true
-}
-
-// what names a value for messages without printing what came from the
-// environment.
-func what(raw string, vars []string) string {
-	if len(vars) > 0 {
-		return "the value of ${" + strings.Join(vars, "}, ${") + "}"
-	}
-	return strconv.Quote(raw)
-}
-
-func (p *cfgParser) str(n *yaml.Node, key string) (string, bool) {
-	s, _, ok := p.scalar(n, key)
-	return s, ok
-}
-
-func (p *cfgParser) boolean(n *yaml.Node, key string) (bool, bool) {
-	s, vars, ok := p.scalar(n, key)
-	if !ok {
-		return false, false
-	}
-	v, err := strconv.ParseBool(s)
-	if err != nil {
-		p.errorf(n, "%s: %s is not true or false", key, what(s, vars))
-		return false, false
-	}
-	return v, true
-}
-
-func (p *cfgParser) posInt(n *yaml.Node, key string) int {
-	s, vars, ok := p.scalar(n, key)
-	if !ok {
-		return 0
-	}
-	v, err := strconv.Atoi(strings.TrimSpace(s))
-	if err != nil || v < 1 {
-		p.errorf(n, "%s: %s is not a whole number of at least 1", key, what(s, vars))
-		return 0
-	}
-	return v
-}
-
-func (p *cfgParser) ratio(n *yaml.Node, key string) float64 {
-	s, vars, ok := p.scalar(n, key)
-	if !ok {
-		return 0
-	}
-	v, err := strconv.ParseFloat(strings.TrimSpace(s), 64)
-	if err != nil || v <= 0 || v > 1 {
-		p.errorf(n, "%s: %s is not a fraction above 0 and at most 1 (e.g. 0.5)", key, what(s, vars))
-		return 0
-	}
-	return v
-}
-
-func (p *cfgParser) posDur(n *yaml.Node, key string) time.Duration {
-	s, vars, ok := p.scalar(n, key)
-	if !ok {
-		return 0
-	}
-	d, err := time.ParseDuration(strings.TrimSpace(s))
-	if err != nil || d <= 0 {
-		p.errorf(n, "%s: %s is not a positive duration (e.g. 500ms, 30s, 10m)", key, what(s, vars))
-		return 0
-	}
-	return d
-}
-
-func (p *cfgParser) size(n *yaml.Node, key string) int64 {
-	s, vars, ok := p.scalar(n, key)
-	if !ok {
-		return 0
-	}
-	v, err := parseSize(s)
-	if err != nil || v < 1 {
-		if len(vars) > 0 {
-			p.errorf(n, "%s: %s is not a size (e.g. 16MiB, 8M)", key, what(s, vars))
-		} else {
-			p.errorf(n, "%s: %v", key, errOr(err, "a size must be above zero"))
-		}
-		return 0
-	}
-	return v
-}
-
-func errOr(err error, msg string) string {
-	if err != nil {
-		return err.Error()
-	}
-	return msg
-}
-
-var targetName = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$`)
-
-// targets parses the targets: list.
-func (p *cfgParser) targets(n *yaml.Node, cfg *config) {
-	if n.Kind != yaml.SequenceNode {
-		p.errorf(n, "targets: must be a list, each entry a target with name and provider (see upload --help)")
-		return
-	}
-	if len(n.Content) == 0 {
-		p.errorf(n, "targets: is empty; name at least one target")
-	}
-	for i, tn := range n.Content {
-		tn = deref(tn)
-		where := fmt.Sprintf("targets[%d].", i)
-		if tn.Kind != yaml.MappingNode {
-			p.errorf(tn, "%s must be a mapping with name, provider, endpoint, bucket...", strings.TrimSuffix(where, "."))
-			continue
-		}
-		t := &targetConfig{Line: tn.Line}
-		provNode, hasProv := mapKey(tn, "provider")
-		if !hasProv {
-			p.errorf(tn, "%sprovider is missing (one of %s)", where, strings.Join(providers, ", "))
-			continue
-		}
-		prov, ok := p.str(provNode, where+"provider")
-		if !ok {
-			continue
-		}
-		if _, known := providerKeys[prov]; !known {
-			p.errorf(provNode, "%sprovider: unknown provider %q (one of %s)%s", where, prov, strings.Join(providers, ", "), suggest(prov, providers))
-			continue
-		}
-		t.Provider = prov
-		if nn, ok := mapKey(tn, "name"); ok {
-			if s, ok := p.str(nn, where+"name"); ok {
-				t.Name = s
-				where = fmt.Sprintf("targets[%d] (%s).", i, s)
-			}
-		} else {
-			t.Name = prov
-		}
-		var idVars, secretVars []string
-		handlers := map[string]func(*yaml.Node){
-			"name":     func(*yaml.Node) {},
-			"provider": func(*yaml.Node) {},
-			"defaults": func(n *yaml.Node) { p.objectDefaults(n, t, where) },
-		}
-		if prov == "local" {
-			handlers["path"] = func(n *yaml.Node) { t.Path, _ = p.str(n, where+"path") }
-		} else {
-			for _, k := range append(append([]string{}, cloudKeys...), providerKeys[prov]...) {
-				key := where + k
-				switch k {
-				case "endpoint":
-					handlers[k] = func(n *yaml.Node) { t.Endpoint, _ = p.str(n, key) }
-				case "region":
-					handlers[k] = func(n *yaml.Node) { t.Region, _ = p.str(n, key) }
-				case "bucket":
-					handlers[k] = func(n *yaml.Node) { t.Bucket, _ = p.str(n, key) }
-				case "access_key_id":
-					handlers[k] = func(n *yaml.Node) { t.AccessKeyID, idVars, _ = p.scalar(n, key) }
-				case "secret_access_key":
-					handlers[k] = func(n *yaml.Node) { t.SecretAccessKey, secretVars, _ = p.scalar(n, key) }
-				case "session_token":
-					handlers[k] = func(n *yaml.Node) { t.SessionToken, _ = p.str(n, key) }
-				case "anonymous":
-					handlers[k] = func(n *yaml.Node) { t.Anonymous, _ = p.boolean(n, key) }
-				case "credentials":
-					handlers[k] = func(n *yaml.Node) { t.CredSpec = p.credSpec(n, key+".") }
-				case "part_size":
-					handlers[k] = func(n *yaml.Node) { t.PartSize = p.size(n, key) }
-				case "multipart_threshold":
-					handlers[k] = func(n *yaml.Node) { t.MultipartThreshold = p.size(n, key) }
-				case "part_jobs":
-					handlers[k] = func(n *yaml.Node) { t.PartJobs = p.posInt(n, key) }
-				case "connect_timeout":
-					handlers[k] = func(n *yaml.Node) { t.ConnectTimeout = p.posDur(n, key) }
-				case "response_timeout":
-					handlers[k] = func(n *yaml.Node) { t.ResponseTimeout = p.posDur(n, key) }
-				case "sign_expiry":
-					handlers[k] = func(n *yaml.Node) { t.SignExpiry = p.posDur(n, key) }
-				case "path_style":
-					handlers[k] = func(n *yaml.Node) { t.PathStyle, _ = p.boolean(n, key) }
-				case "skip_etag_check":
-					handlers[k] = func(n *yaml.Node) { t.SkipETagCheck, _ = p.boolean(n, key) }
-				case "cname":
-					handlers[k] = func(n *yaml.Node) { t.CNAME, _ = p.boolean(n, key) }
-				case "virtual_host":
-					handlers[k] = func(n *yaml.Node) { t.VirtualHost, _ = p.boolean(n, key) }
-				case "signature":
-					handlers[k] = func(n *yaml.Node) {
-						s, ok := p.str(n, key)
-						if !ok {
-							return
-						}
-						s = strings.ToLower(s)
-						for _, v := range signatures[prov] {
-							if s == v {
-								t.Signature = s
-								return
-							}
-						}
-						p.errorf(n, "%s: %q is not a signature %s knows (one of %s)", key, s, prov, strings.Join(signatures[prov], ", "))
-					}
-				}
-			}
-		}
-		// A key that another provider knows gets a precise message.
-		for i := 0; i+1 < len(tn.Content); i += 2 {
-			k := tn.Content[i]
-			if _, ok := handlers[k.Value]; ok {
-				continue
-			}
-			var owners []string
-			for _, other := range providers {
-				if slicesContains(providerKeys[other], k.Value) || other != "local" && slicesContains(cloudKeys, k.Value) {
-					owners = append(owners, other)
-				}
-			}
-			if len(owners) > 0 {
-				p.errorf(k, "%s%s does not apply to provider %s (it is a key of %s targets)", where, k.Value, prov, strings.Join(owners, ", "))
-				handlers[k.Value] = func(*yaml.Node) {}
-			}
-		}
-		p.mapping(tn, where, handlers)
-		if prov != "local" {
-			p.credentials(tn, t, where, idVars, secretVars)
-			p.checkCredentialValues(tn, t, where)
-		}
-		cfg.Targets = append(cfg.Targets, t)
-	}
-}
-
-func slicesContains(s []string, v string) bool {
-	for _, x := range s {
-		if x == v {
-			return true
-		}
-	}
-	return false
-}
-
-// credentials fills in the credentials a target left out from the
-// provider's usual environment variables, and records where they came from.
-func (p *cfgParser) credentials(tn *yaml.Node, t *targetConfig, where string, idVars, secretVars []string) {
-	if t.CredSpec != nil {
-		p.credentialsFromSpec(tn, t, where)
-		return
-	}
-	_, hasID := mapKey(tn, "access_key_id")
-	_, hasSecret := mapKey(tn, "secret_access_key")
-	if t.Anonymous {
-		if hasID || hasSecret {
-			p.errorf(tn, "%sanonymous: true and credentials are both set; keep one", where)
-		}
-		t.AccessKeyID, t.SecretAccessKey, t.CredSource = "", "", "anonymous"
-		return
-	}
-	switch {
-	case hasID && hasSecret:
-		t.CredSource = source(idVars) + " and " + source(secretVars)
-		return
-	case hasID != hasSecret:
-		missing := "secret_access_key"
-		if !hasID {
-			missing = "access_key_id"
-		}
-		p.errorf(tn, "%s%s is missing: set both access_key_id and secret_access_key, or neither to read %s", where, missing, envNames(t.Provider))
-		return
-	}
-	for _, fam := range credEnv[t.Provider] {
-		id, idSet := p.getenv(fam[0])
-		secret, secretSet := p.getenv(fam[1])
-		if !idSet && !secretSet {
-			continue
-		}
-		if !idSet || !secretSet {
-			missing := fam[1]
-			if !idSet {
-				missing = fam[0]
-			}
-			p.errorf(tn, "%scredentials: %s is set but %s is not", where, map[bool]string{true: fam[0], false: fam[1]}[idSet], missing)
-			return
-		}
-		t.AccessKeyID, t.SecretAccessKey = id, secret
-		t.CredSource = "${" + fam[0] + "} and ${" + fam[1] + "}"
-		if fam[2] != "" {
-			if tok, ok := p.getenv(fam[2]); ok && t.SessionToken == "" {
-				t.SessionToken = tok
-				t.CredSource += " and ${" + fam[2] + "}"
-			}
-		}
-		return
-	}
-	if p.profileFallback(tn, t, where) {
-		return
-	}
-	p.errorf(tn, "%sno credentials: set access_key_id and secret_access_key (e.g. ${%s}), export %s, write a profile in %s, "+
-		"set credentials: {source: instance, role: NAME} on a machine with a role, or set anonymous: true",
-		where, credEnv[t.Provider][0][0], envNames(t.Provider), profileNames(t.Provider))
-}
-
-func source(vars []string) string {
-	if len(vars) == 0 {
-		return "the config file"
-	}
-	return "${" + strings.Join(vars, "}${") + "}"
-}
-
-func envNames(provider string) string {
-	var parts []string
-	for _, fam := range credEnv[provider] {
-		parts = append(parts, fam[0]+" and "+fam[1])
-	}
-	return strings.Join(parts, ", or ")
-}
-
-// checkTargets checks what involves several targets: unique names, at most
-// one local target, no local target beside backup:.
-func (p *cfgParser) checkTargets(cfg *config) {
-	names := map[string]int{}
-	var local *targetConfig
-	for _, t := range cfg.Targets {
-		n := &yaml.Node{Line: t.Line}
-		if !targetName.MatchString(t.Name) {
-			p.errorf(n, "target name %q: use letters, digits, '.', '_' and '-' only (at most 64), starting with a letter or digit", t.Name)
-		}
-		if l, dup := names[t.Name]; dup {
-			p.errorf(n, "two targets are named %q (the other on line %d); names must be unique (set name:)", t.Name, l)
-		}
-		names[t.Name] = t.Line
-		if t.Provider == "local" {
-			if local != nil {
-				p.errorf(n, "a second local target (%q; the first, %q, is on line %d): only one local backup is allowed", t.Name, local.Name, local.Line)
-			}
-			local = t
-			if t.Path == "" {
-				p.errorf(n, "local target %q: path is missing (e.g. path: ./upload-backup)", t.Name)
-			}
-		}
-	}
-	if cfg.Backup != "" {
-		if local != nil {
-			p.errorf(&yaml.Node{Line: cfg.BackupLine}, "backup: and a local target (%q, line %d) are both set; keep one", local.Name, local.Line)
-		}
-		if _, dup := names["backup"]; dup {
-			p.errorf(&yaml.Node{Line: cfg.BackupLine}, "backup: adds a target named \"backup\", and a target already has that name")
-		}
-	}
-}
-
-// allTargets returns the targets with the implicit backup of backup:
-// appended.
-func (c *config) allTargets() []*targetConfig {
-	if c.Backup == "" {
-		return c.Targets
-	}
-	return append(append([]*targetConfig{}, c.Targets...),
-		&targetConfig{Line: c.BackupLine, Name: "backup", Provider: "local", Path: c.Backup, CredSource: "none"})
 }

@@ -4,25 +4,7 @@ import (
 	"fmt"
 	"os"
 	"strings"
-
-	"go.yaml.in/yaml/v3"
 )
-
-// checkCredentialValues checks the credentials a target ended with: none
-// may be empty unless the target is anonymous (emptyCredentials), and a
-// secret written in the file itself is noted (LiteralSecret) for the check
-// of the file's permissions.
-func (p *cfgParser) checkCredentialValues(tn *yaml.Node, t *targetConfig, where string) {
-	p.emptyCredentials(tn, t, where)
-	for _, key := range []string{"secret_access_key", "session_token"} {
-		n, ok := mapKey(tn, key)
-		if !ok || n.Kind != yaml.ScalarNode || n.Value == "" || strings.Contains(n.Value, "${") {
-			continue
-		}
-		t.LiteralSecret = fmt.Sprintf("%s%s on line %d", where, key, n.Line)
-		return
-	}
-}
 
 // secretPermsProblem returns what is wrong with the permissions of the
 // configuration file when it holds literal secrets that group or others can

@@ -177,7 +177,7 @@ skew: {correct: false, report: 1m}
 	if !anon.Anonymous || anon.AccessKeyID != "" || anon.CredSource != "anonymous" {
 		t.Errorf("anon: %+v", anon)
 	}
-	all := cfg.allTargets()
+	all := cfg.AllTargets()
 	if len(all) != 5 || all[4].Provider != "local" || all[4].Name != "backup" || all[4].Path != "./bk" {
 		t.Errorf("backup: adds %+v", all[len(all)-1])
 	}

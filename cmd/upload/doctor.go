@@ -127,7 +127,7 @@ func (a *app) runDoctor(ctx context.Context, common commonFlags, df *doctorFlags
 		case <-done:
 		}
 	}()
-	targets := cfg.allTargets()
+	targets := cfg.AllTargets()
 	if df.target != "" {
 		var only []*targetConfig
 		for _, t := range targets {

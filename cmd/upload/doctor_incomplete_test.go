@@ -136,7 +136,7 @@ func TestDoctorAbortIncomplete(t *testing.T) {
 	startIncomplete(t, srv, bucket, "run/a", "run/b", "other/c")
 	cfg, err := loadConfig("upload.yaml", func(k string) (string, bool) { v, ok := c.env[k]; return v, ok })
 	must(t, err)
-	tc := cfg.allTargets()[0]
+	tc := cfg.AllTargets()[0]
 	b, err := newBackend(tc, cfg, overrides{})
 	must(t, err)
 	defer b.Close()

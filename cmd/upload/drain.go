@@ -37,8 +37,9 @@ on standard output, {"path" (the copy in the backup), "key", "size",
 "status": "drained"|"already_stored"|"superseded"|"failed"|"gone"|"skipped",
 "target", "provider", "url", "etag", "md5", "attempts", "error"}, then
 {"summary": {...}} (with "damaged" and "not_removed" counts). With --check
---json: {"path", "key", "size", "status": "intact"|"damaged", "error"} per
-copy, then {"summary": {"copies", "intact", "damaged", "exit_code"}}.
+--json: {"path", "key", "size", "status": "intact"|"damaged", "error": null
+or {"kind", "code", "status", "message", "request_id", "hints"}} per copy,
+then {"summary": {"copies", "intact", "damaged", "exit_code"}}.
 
 Exit status:
   0    every copy is on a cloud target now (the backup is empty of them);

@@ -14,11 +14,13 @@ import (
 // checkReport is one line of upload drain --check --json: a copy and what
 // is wrong with it ("" when intact).
 type checkReport struct {
-	Path   string  `json:"path"`
-	Key    string  `json:"key"`
-	Size   int64   `json:"size"`
-	Status string  `json:"status"` // "intact" or "damaged"
-	Error  *string `json:"error"`
+	Path   string `json:"path"`
+	Key    string `json:"key"`
+	Size   int64  `json:"size"`
+	Status string `json:"status"` // "intact" or "damaged"
+	// Error is what is wrong with a damaged copy, as a failed upload's
+	// (kind integrity, or what reading the copy met); null when intact.
+	Error *errorReport `json:"error"`
 }
 
 type checkSummary struct {
@@ -77,8 +79,8 @@ func (a *app) runDrainCheck(ctx context.Context, common commonFlags) error {
 		if err := verifyCopy(set.backup, s); err != nil {
 			body.Damaged++
 			r.Status = "damaged"
-			r.Error = strPtr(errText(err))
-			fmt.Fprintf(a.stderr, "upload drain: damaged: %s: %s\n", copyName(s.Key, r.Path), safeText(*r.Error))
+			r.Error = newErrorReport(err, nil)
+			fmt.Fprintf(a.stderr, "upload drain: damaged: %s: %s\n", copyName(s.Key, r.Path), safeText(r.Error.Message))
 		} else {
 			body.Intact++
 		}
@@ -130,7 +132,8 @@ func verifyCopy(sp uploader.Spool, s uploader.Spooled) error {
 		return err
 	}
 	if got := hex.EncodeToString(h.Sum(nil)); s.MD5 != "" && !strings.EqualFold(got, s.MD5) {
-		return fmt.Errorf("the copy %s has MD5 %s; its record says %s", fileURLPath(s.URL), got, s.MD5)
+		return &uploader.Error{Kind: uploader.Integrity, Op: "check", Key: s.Key,
+			Message: fmt.Sprintf("the copy %s has MD5 %s; its record says %s", fileURLPath(s.URL), got, s.MD5)}
 	}
 	return nil
 }

@@ -44,7 +44,7 @@ func (j jobsSetting) options(opts failover.Options, cfg *config, o overrides) fa
 	opts.Concurrency.Adaptive = true
 	parts := o.PartJobs
 	if parts <= 0 {
-		for _, t := range cfg.allTargets() {
+		for _, t := range cfg.AllTargets() {
 			parts = max(parts, t.PartJobs)
 		}
 	}

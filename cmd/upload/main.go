@@ -9,6 +9,7 @@
 // Usage:
 //
 //	upload [flags] PATH...
+//	upload [flags] PATH... --to DEST [--to DEST]...
 //	upload doctor [--target NAME] [--timeout D] [--prefix P] [--abort-incomplete [--older-than D]]
 //	upload drain [--jobs N] [--max-failures N]
 //	upload drain --check
@@ -16,8 +17,14 @@
 //	upload version
 //	upload completion bash|zsh|fish|powershell
 //
-// The flags of an upload: --prefix P, --jobs N|auto, --part-size SIZE,
-// --part-jobs N, --state FILE, --dry-run, --stall-timeout D, --shard I/N,
+// A DEST is SCHEME://BUCKET[/PATH][?region=R&endpoint=E&profile=P&...]
+// (tos, oss, obs, cos, s3), a local directory (./DIR, /DIR, file://DIR) or
+// the NAME of a target of the configuration file; several are tried in
+// failover order. A single file sent to a PATH not ending in "/" gets
+// exactly that key.
+//
+// The flags of an upload: --to DEST, --prefix P, --jobs N|auto, --part-size SIZE,
+// --part-jobs N, --state FILE, --skip-existing MODE, --dry-run, --stall-timeout D, --shard I/N,
 // --include GLOB, --exclude GLOB, --exclude-from FILE, --min-size SIZE,
 // --max-size SIZE, --content-type TYPE, --metadata KEY=VALUE,
 // --cache-control VALUE, --content-disposition VALUE, --content-encoding

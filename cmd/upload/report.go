@@ -80,8 +80,6 @@ func attemptsReport(as []uploader.Attempt) []attemptReport {
 	return out
 }
 
-func strPtr(s string) *string { return &s }
-
 // summaryReport is the last line of the --json report.
 type summaryReport struct {
 	Summary summaryBody `json:"summary"`
@@ -432,7 +430,7 @@ func humanSummary(w io.Writer, b summaryBody, t *tally, set *targetSet) {
 	if b.DryRun {
 		fmt.Fprintf(w, "upload: dry run, nothing was uploaded: %s (%s) would be uploaded", files(b.WouldUpload), formatBytes(b.BytesWouldUpload))
 		if t.journaled > 0 {
-			fmt.Fprintf(w, ", %d are already stored (--state)", t.journaled)
+			fmt.Fprintf(w, ", %d are already stored (--state, --skip-existing)", t.journaled)
 		}
 		if b.Failed > 0 {
 			fmt.Fprintf(w, ", %d cannot be uploaded (named above)", b.Failed)

@@ -1,97 +1,24 @@
 package main
 
 import (
-	"errors"
 	"fmt"
-	"strings"
 
-	"github.com/resilient-upload/upload/backends/cos"
 	"github.com/resilient-upload/upload/backends/local"
-	"github.com/resilient-upload/upload/backends/obs"
-	"github.com/resilient-upload/upload/backends/oss"
-	"github.com/resilient-upload/upload/backends/s3"
-	"github.com/resilient-upload/upload/backends/tos"
+	uconfig "github.com/resilient-upload/upload/config"
 	"github.com/resilient-upload/upload/failover"
 	"github.com/resilient-upload/upload/uploader"
 )
 
-// overrides are the command-line settings that apply to every cloud
-// target; zero leaves the target's own setting (or the backend's default).
-type overrides struct {
-	PartSize int64
-	PartJobs int
-	// NoCreate builds local targets without creating their directories
-	// (--dry-run writes nothing).
-	NoCreate bool
-}
+// overrides are the command-line settings that apply to every target
+// (config.Overrides).
+type overrides = uconfig.Overrides
 
-// newBackend builds the backend of one target: the one place that names
-// the concrete providers (a plain switch, no registry). The backends check
-// their options and refuse, with a message saying what to change, what
-// cannot work; nothing here touches the network.
+// newBackend builds the backend of one target through the registry (each
+// backend package declares its provider). The backends check their options
+// and refuse, with a message saying what to change, what cannot work;
+// nothing here touches the network.
 func newBackend(t *targetConfig, cfg *config, o overrides) (uploader.Backend, error) {
-	partSize, partJobs := t.PartSize, t.PartJobs
-	if o.PartSize > 0 {
-		partSize = o.PartSize
-	}
-	if o.PartJobs > 0 {
-		partJobs = o.PartJobs
-	}
-	noSkew := !cfg.SkewCorrect
-	// Each case returns its own (*Backend, error) through ret, so that a
-	// failed New never becomes a non-nil interface holding a nil pointer.
-	switch t.Provider {
-	case "tos":
-		return ret(tos.New(tos.Options{Name: t.Name, Endpoint: t.Endpoint, Region: t.Region, Bucket: t.Bucket,
-			AccessKeyID: t.AccessKeyID, SecretAccessKey: t.SecretAccessKey, SessionToken: t.SessionToken, Credentials: t.CredProvider,
-			ConnectTimeout: t.ConnectTimeout, ResponseTimeout: t.ResponseTimeout,
-			PartSize: partSize, PartConcurrency: partJobs, MultipartThreshold: t.MultipartThreshold,
-			DisableSkewCorrection: noSkew, CustomDomain: t.CNAME}))
-	case "oss":
-		sig := 0
-		switch t.Signature {
-		case "v1":
-			sig = 1
-		case "v4":
-			sig = 4
-		}
-		return ret(oss.New(oss.Options{Name: t.Name, Endpoint: t.Endpoint, Region: t.Region, Bucket: t.Bucket,
-			AccessKeyID: t.AccessKeyID, SecretAccessKey: t.SecretAccessKey, SessionToken: t.SessionToken, Credentials: t.CredProvider,
-			SignatureVersion: sig, ForcePathStyle: t.PathStyle,
-			ConnectTimeout: t.ConnectTimeout, ResponseTimeout: t.ResponseTimeout,
-			PartSize: partSize, PartConcurrency: partJobs, MultipartThreshold: t.MultipartThreshold,
-			DisableSkewCorrection: noSkew, CNAME: t.CNAME}))
-	case "obs":
-		return ret(obs.New(obs.Options{Name: t.Name, Endpoint: t.Endpoint, Region: t.Region, Bucket: t.Bucket,
-			AccessKeyID: t.AccessKeyID, SecretAccessKey: t.SecretAccessKey, SessionToken: t.SessionToken, Credentials: t.CredProvider,
-			Signature: obs.Signature(t.Signature), PathStyle: t.PathStyle, SkipETagCheck: t.SkipETagCheck,
-			ConnectTimeout: t.ConnectTimeout, ResponseTimeout: t.ResponseTimeout,
-			PartSize: partSize, PartConcurrency: partJobs, MultipartThreshold: t.MultipartThreshold,
-			DisableSkewCorrection: noSkew, CustomDomain: t.CNAME}))
-	case "cos":
-		return ret(cos.New(cos.Options{Name: t.Name, Endpoint: t.Endpoint, Region: t.Region, Bucket: t.Bucket,
-			AccessKeyID: t.AccessKeyID, SecretAccessKey: t.SecretAccessKey, SessionToken: t.SessionToken, Credentials: t.CredProvider,
-			PathStyle: t.PathStyle, SignExpiry: t.SignExpiry,
-			ConnectTimeout: t.ConnectTimeout, ResponseTimeout: t.ResponseTimeout,
-			PartSize: partSize, PartConcurrency: partJobs, MultipartThreshold: t.MultipartThreshold,
-			DisableSkewCorrection: noSkew, CustomDomain: t.CNAME}))
-	case "s3":
-		return ret(s3.New(s3.Options{Name: t.Name, Endpoint: t.Endpoint, Region: t.Region, Bucket: t.Bucket,
-			AccessKeyID: t.AccessKeyID, SecretAccessKey: t.SecretAccessKey, SessionToken: t.SessionToken, Credentials: t.CredProvider,
-			PathStyle: t.PathStyle, SkipETagCheck: t.SkipETagCheck,
-			ConnectTimeout: t.ConnectTimeout, ResponseTimeout: t.ResponseTimeout,
-			PartSize: partSize, PartConcurrency: partJobs, MultipartThreshold: t.MultipartThreshold, VirtualHost: t.VirtualHost}))
-	case "local":
-		return ret(local.New(local.Options{Dir: t.Path, Name: t.Name, NoCreate: o.NoCreate}))
-	}
-	return nil, fmt.Errorf("unknown provider %q", t.Provider)
-}
-
-func ret[B uploader.Backend](b B, err error) (uploader.Backend, error) {
-	if err != nil {
-		return nil, err
-	}
-	return b, nil
+	return cfg.Open(registry, t, o)
 }
 
 // targetSet is the configured targets, built: the backends in failover
@@ -106,6 +33,9 @@ type targetSet struct {
 	// a backup (status uploaded, exit 0).
 	clouds int
 	backup *local.Backend
+	// tree is the local destination (local.Tree), nil if none; it counts
+	// as a cloud target (the place files are meant to go).
+	tree *local.Tree
 	// fo is the failover Uploader when there is a cloud target; u is what
 	// uploads (fo, or the local backend alone).
 	fo *failover.Uploader
@@ -116,7 +46,7 @@ type targetSet struct {
 // the file, line and target, so that nothing is uploaded until the whole
 // configuration is right.
 func buildTargets(cfg *config, o overrides, opts failover.Options) (*targetSet, error) {
-	s := &targetSet{cfg: cfg, targets: cfg.allTargets()}
+	s := &targetSet{cfg: cfg, targets: cfg.AllTargets()}
 	var errs []string
 	for _, t := range s.targets {
 		b, err := newBackend(t, cfg, o)
@@ -149,6 +79,10 @@ func (s *targetSet) add(t *targetConfig, b uploader.Backend) {
 	s.descs = append(s.descs, d)
 	if lb, ok := b.(*local.Backend); ok {
 		s.backup = lb
+	} else if tr, ok := b.(*local.Tree); ok {
+		// The local destination (each key at its path): the only target.
+		s.tree = tr
+		s.clouds++
 	} else {
 		s.clouds++
 	}
@@ -198,32 +132,7 @@ func (s *targetSet) describe(name string) (uploader.Description, bool) {
 	return uploader.Description{}, false
 }
 
-// failoverOptions maps the configuration onto failover.Options.
-func failoverOptions(cfg *config) failover.Options {
-	return failover.Options{
-		Breaker:        cfg.Breaker,
-		Retry:          cfg.Retry,
-		Throttle:       cfg.Throttle,
-		AttemptTimeout: cfg.AttemptTimeout,
-		StallTimeout:   cfg.StallTimeout,
-		Probe:          cfg.Probe,
-		SkewReport:     cfg.SkewReport,
-	}
-}
+func lineOf(cfg *config, line int) string { return cfg.Where(line) }
 
-func lineOf(cfg *config, line int) string {
-	if cfg.File == "" {
-		return "default configuration"
-	}
-	return fmt.Sprintf("%s:%d", cfg.File, line)
-}
-
-// oneLine joins a multi-line message.
-func oneLine(err error) string {
-	var ue *uploader.Error
-	msg := err.Error()
-	if errors.As(err, &ue) && ue.Message != "" {
-		msg = ue.Message
-	}
-	return strings.Join(strings.Fields(strings.ReplaceAll(msg, "\n", " ")), " ")
-}
+// oneLine joins a multi-line message (config.OneLine).
+func oneLine(err error) string { return uconfig.OneLine(err) }

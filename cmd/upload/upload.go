@@ -19,13 +19,19 @@ import (
 type uploadFlags struct {
 	commonFlags
 	prefix string
+	// to are the --to destinations, in failover order; exactKey is the
+	// key of the one file when a destination names it (keyPlan).
+	to       []string
+	exactKey string
 	// jobs is --jobs as given: a number or "auto" (see parseJobs).
 	jobs     string
 	partSize string
 	partJobs int
 	state    string
-	dryRun   bool
-	shard    string
+	// skipExisting is --skip-existing: "", size or checksum.
+	skipExisting string
+	dryRun       bool
+	shard        string
 	// stallTimeout is --stall-timeout; zero leaves retry.stall_timeout.
 	stallTimeout time.Duration
 	filterFlags
@@ -99,9 +105,13 @@ func (a *app) runUpload(ctx context.Context, f *uploadFlags, args []string) erro
 	if f.attrs, err = newAttrs(f.attrFlags); err != nil {
 		return err
 	}
-	cfg, err := a.loadConfig(f.config)
+	cfg, destPath, err := a.destinationConfig(f)
 	if err != nil {
 		return err
+	}
+	f.prefix, f.exactKey = keyPlan(destPath, f.prefix, args)
+	if cfg.File == "" && len(f.to) == 0 && !f.quiet {
+		fmt.Fprintf(a.stderr, "upload: %s\n", safeText(cfg.Source))
 	}
 	if f.stallTimeout > 0 {
 		cfg.StallTimeout = f.stallTimeout
@@ -130,7 +140,16 @@ func (a *app) runUpload(ctx context.Context, f *uploadFlags, args []string) erro
 			fmt.Fprintf(a.stderr, "upload: --state %s: %d unreadable lines ignored\n", shown(f.state), j.ignored)
 		}
 	}
-	b := &batch{a: a, f: f, jobs: jobs.files(set), set: set, j: j, stateInfo: stateInfo, shard: sh, tally: newTally(set),
+	var remote *remoteIndex
+	if f.skipExisting != "" {
+		warn := func(format string, args ...any) {
+			fmt.Fprintf(a.stderr, "upload: %s\n", safeText(fmt.Sprintf(format, args...)))
+		}
+		if remote, err = newRemoteIndex(f.skipExisting, listPrefix(f.prefix, f.exactKey), set, warn); err != nil {
+			return err
+		}
+	}
+	b := &batch{a: a, f: f, jobs: jobs.files(set), set: set, j: j, remote: remote, stateInfo: stateInfo, shard: sh, tally: newTally(set),
 		meter: &meter{start: a.now()}, keys: map[string]string{}}
 	code := b.run(ctx, args)
 	return &exitError{code}
@@ -139,7 +158,9 @@ func (a *app) runUpload(ctx context.Context, f *uploadFlags, args []string) erro
 // batch is one run of the upload command.
 type batch struct {
 	a *app
-	f *uploadFlags
+	// remote is what --skip-existing compares with; nil without it.
+	remote *remoteIndex
+	f      *uploadFlags
 	// jobs is the most files in flight (see jobsSetting.files).
 	jobs int
 	set  *targetSet
@@ -223,6 +244,11 @@ func (b *batch) run(ctx context.Context, args []string) int {
 			skip = append(skip, fi)
 		}
 	}
+	if b.set.tree != nil {
+		if fi, err := os.Stat(b.set.tree.Dir()); err == nil {
+			skip = append(skip, fi)
+		}
+	}
 	if b.j != nil {
 		if fi, err := b.j.f.Stat(); err == nil {
 			skip = append(skip, fi)
@@ -232,7 +258,7 @@ func (b *batch) run(ctx context.Context, args []string) int {
 		skip = append(skip, b.stateInfo)
 	}
 	jobs := make(chan fileJob, 64)
-	w := &walker{prefix: b.f.prefix, stdin: a.stdin, skip: skip, note: b.note, out: jobs, skipDir: b.f.filter.skipsDir}
+	w := &walker{prefix: b.f.prefix, exactKey: b.f.exactKey, stdin: a.stdin, skip: skip, note: b.note, out: jobs, skipDir: b.f.filter.skipsDir}
 	go w.run(soft, args)
 
 	sem := make(chan struct{}, b.jobs)
@@ -370,6 +396,13 @@ func (b *batch) one(ctx context.Context, job fileJob) {
 			}
 			obj.MD5 = sum
 		}
+	}
+	if skip, err := b.skipExisting(ctx, r, job, mtime); err != nil {
+		fail(fileErr(job.path, err))
+		return
+	} else if skip {
+		b.finish(r, uploader.Result{}, nil, false, fp)
+		return
 	}
 	if b.f.dryRun {
 		b.planned(r, obj, fp)

@@ -29,7 +29,10 @@ type fileJob struct {
 // walker turns the arguments into fileJobs.
 type walker struct {
 	prefix string
-	stdin  io.Reader
+	// exactKey, if set, is the key of the one file argument (a destination
+	// that names the object).
+	exactKey string
+	stdin    io.Reader
 	// skip are directories never entered (the local backup) and files never
 	// uploaded (the state file); note is told why.
 	skip []os.FileInfo
@@ -127,7 +130,11 @@ func (w *walker) arg(ctx context.Context, arg string) {
 			w.note("%s: skipped (the upload state file)", shown(arg))
 			return
 		}
-		w.send(ctx, w.fileJob(arg, joinKey(w.prefix, filepath.Base(arg)), fi))
+		key := joinKey(w.prefix, filepath.Base(arg))
+		if w.exactKey != "" {
+			key = w.exactKey
+		}
+		w.send(ctx, w.fileJob(arg, key, fi))
 		return
 	}
 	w.dir(ctx, arg, "", []os.FileInfo{fi})

@@ -1,4 +1,4 @@
-package main
+package config
 
 import (
 	"fmt"
@@ -9,14 +9,11 @@ import (
 	"github.com/resilient-upload/upload/uploader"
 )
 
-// objectDefaults are a target's defaults: the attributes it gives a file
-// that the command line leaves empty.
-type objectDefaults = uploader.Attributes
-
-// objectDefaults parses a target's defaults: mapping into t.Defaults; every
+// objectDefaults parses a target's defaults: mapping into t.Defaults (the
+// attributes it gives a file whose own attributes leave them empty); every
 // mistake names the file, the line and the key. A local target has none:
 // the backup keeps each file's own attributes for the drain.
-func (p *cfgParser) objectDefaults(n *yaml.Node, t *targetConfig, where string) {
+func (p *cfgParser) objectDefaults(n *yaml.Node, t *Target, where string) {
 	where += "defaults"
 	t.DefaultsAt = fmt.Sprintf("%s:%d: %s", p.file, n.Line, where)
 	if t.Provider == "local" {

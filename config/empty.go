@@ -1,9 +1,13 @@
-package main
+package config
 
 import (
+	"fmt"
 	"regexp"
+	"strings"
 
 	"go.yaml.in/yaml/v3"
+
+	"github.com/resilient-upload/upload/provider"
 )
 
 // noteEmpty records that the value node n refers to the variable name,
@@ -22,7 +26,7 @@ var credVarRef = regexp.MustCompile(`\$\{([A-Za-z_][A-Za-z0-9_]*)\}`)
 // empty string, which the SDKs would take for anonymous access, or from an
 // empty value in the file. The error names the variable or the key, never
 // a value. Unsigned requests need anonymous: true.
-func (p *cfgParser) emptyCredentials(tn *yaml.Node, t *targetConfig, where string) {
+func (p *cfgParser) emptyCredentials(tn *yaml.Node, t *Target, prov provider.Provider, where string) {
 	if t.Anonymous {
 		return
 	}
@@ -49,8 +53,8 @@ func (p *cfgParser) emptyCredentials(tn *yaml.Node, t *targetConfig, where strin
 	}
 	// The provider's usual variables (read when the file names none).
 	tokens := map[string]bool{}
-	for _, fam := range credEnv[t.Provider] {
-		tokens[fam[2]] = true
+	for _, fam := range prov.Env {
+		tokens[fam.Token] = true
 	}
 	_, hasID := mapKey(tn, "access_key_id")
 	if hasID {
@@ -64,5 +68,21 @@ func (p *cfgParser) emptyCredentials(tn *yaml.Node, t *targetConfig, where strin
 		if v, set := p.getenv(name); set && v == "" {
 			p.errorf(tn, "%scredentials: %s is set but empty; set it to the key, unset it, or write anonymous: true for unsigned requests", where, name)
 		}
+	}
+}
+
+// checkCredentialValues checks the credentials a target ended with: none
+// may be empty unless the target is anonymous (emptyCredentials), and a
+// secret written in the file itself is noted (LiteralSecret) for the check
+// of the file's permissions.
+func (p *cfgParser) checkCredentialValues(tn *yaml.Node, t *Target, prov provider.Provider, where string) {
+	p.emptyCredentials(tn, t, prov, where)
+	for _, key := range []string{"secret_access_key", "session_token"} {
+		n, ok := mapKey(tn, key)
+		if !ok || n.Kind != yaml.ScalarNode || n.Value == "" || strings.Contains(n.Value, "${") {
+			continue
+		}
+		t.LiteralSecret = fmt.Sprintf("%s%s on line %d", where, key, n.Line)
+		return
 	}
 }

@@ -1,8 +1,9 @@
-package main
+package config
 
 import (
 	"fmt"
 	"path/filepath"
+	"strconv"
 	"strings"
 )
 
@@ -11,13 +12,13 @@ import (
 // directory ($HOME), and a relative path is relative to the directory of
 // the configuration file, so that the same --config names the same backup
 // from any working directory.
-func resolvePaths(cfg *config, getenv func(string) (string, bool)) error {
+func resolvePaths(cfg *Config, getenv func(string) (string, bool)) error {
 	if cfg.File == "" {
 		return nil // the default configuration: ./uploads, as documented
 	}
 	base, err := filepath.Abs(filepath.Dir(cfg.File))
 	if err != nil {
-		return &configError{[]string{fmt.Sprintf("%s: %v", cfg.File, err)}}
+		return configErr(fmt.Sprintf("%s: %v", cfg.File, err))
 	}
 	var errs []string
 	resolve := func(p string, line int, what string) string {
@@ -42,13 +43,22 @@ func resolvePaths(cfg *config, getenv func(string) (string, bool)) error {
 		return filepath.Join(base, p)
 	}
 	for _, t := range cfg.Targets {
-		if t.Provider == "local" {
+		if t.Path != "" {
 			t.Path = resolve(t.Path, t.Line, "path:")
 		}
 	}
 	cfg.Backup = resolve(cfg.Backup, cfg.BackupLine, "backup:")
 	if len(errs) > 0 {
-		return &configError{errs}
+		return &Error{Msgs: errs}
 	}
 	return nil
+}
+
+// shown returns a path as printed in messages: as is, or quoted with Go
+// escapes when it holds a control character or invalid UTF-8.
+func shown(s string) string {
+	if q := strconv.Quote(s); q[1:len(q)-1] != s {
+		return q
+	}
+	return s
 }

@@ -1,0 +1,52 @@
+package tos
+
+import (
+	"context"
+	"strconv"
+	"strings"
+	"time"
+
+	tossdk "github.com/volcengine/ve-tos-golang-sdk/v2/tos"
+
+	"github.com/resilient-upload/upload/uploader"
+)
+
+// ListObjects lists the objects whose keys start with prefix, one
+// ListObjectsType2 request per page of uploader.ListPageSize keys, with
+// the CRC-64 TOS keeps for each; see [uploader.ObjectLister].
+func (b *Backend) ListObjects(ctx context.Context, prefix string, fn func(uploader.ObjectInfo) bool) error {
+	token := ""
+	for {
+		var out *tossdk.ListObjectsType2Output
+		_, err := b.clock.Do(ctx, b.name, Provider, func(signAt time.Time) error {
+			sg := b.signingAt(signAt)
+			o, err := b.client.ListObjectsType2(ctx, &tossdk.ListObjectsType2Input{
+				Bucket: b.bucket, Prefix: prefix, ContinuationToken: token,
+				MaxKeys: uploader.ListPageSize, ListOnlyOnce: true,
+			})
+			if err != nil {
+				return b.classify(ctx, "list", prefix, err, sg)
+			}
+			out = o
+			return nil
+		})
+		if err != nil {
+			return err
+		}
+		for _, o := range out.Contents {
+			info := uploader.ObjectInfo{Key: o.Key, Size: o.Size, ETag: strings.Trim(o.ETag, `"`), LastModified: o.LastModified}
+			if o.HashCrc64ecma != 0 {
+				info.CRC64 = strconv.FormatUint(o.HashCrc64ecma, 10)
+			}
+			if !fn(info) {
+				return nil
+			}
+		}
+		if !out.IsTruncated || out.NextContinuationToken == "" {
+			return nil
+		}
+		token = out.NextContinuationToken
+	}
+}
+
+var _ uploader.ObjectLister = (*Backend)(nil)

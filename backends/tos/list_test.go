@@ -1,0 +1,62 @@
+package tos
+
+import (
+	"context"
+	"encoding/json"
+	"net/http"
+	"strings"
+	"sync/atomic"
+	"testing"
+
+	"github.com/resilient-upload/upload/uploader"
+)
+
+// TestListObjectsPagesAndCRC64: ListObjects follows the continuation token
+// page by page (one request each) and reports the CRC-64 TOS keeps.
+func TestListObjectsPagesAndCRC64(t *testing.T) {
+	f := newFakeTOS(t)
+	var calls atomic.Int64
+	f.handle(func(w http.ResponseWriter, r *http.Request) {
+		calls.Add(1)
+		q := r.URL.Query()
+		if q.Get("list-type") != "2" || q.Get("prefix") != "d/" || q.Get("max-keys") != "1000" {
+			http.Error(w, "unexpected query "+r.URL.RawQuery, http.StatusBadRequest)
+			return
+		}
+		page := map[string]any{"Name": "bkt", "Prefix": "d/"}
+		if q.Get("continuation-token") == "" {
+			page["IsTruncated"], page["NextContinuationToken"] = true, "t2"
+			page["Contents"] = []map[string]any{
+				{"Key": "d/a", "Size": 3, "ETag": `"900150983cd24fb0d6963f7d28e17f72"`, "HashCrc64Ecma": "12345", "LastModified": "2026-12-01T10:00:00Z"},
+			}
+		} else {
+			page["Contents"] = []map[string]any{
+				{"Key": "d/b", "Size": 9, "ETag": `"abc-2"`, "HashCrc64Ecma": "678", "LastModified": "2026-12-01T10:00:00Z"},
+			}
+		}
+		w.Header().Set("x-tos-request-id", "req-list")
+		w.Header().Set("Content-Type", "application/json")
+		json.NewEncoder(w).Encode(page)
+	})
+	b := newTestBackend(t, f.endpoint(), nil)
+	var got []uploader.ObjectInfo
+	if err := b.ListObjects(context.Background(), "d/", func(o uploader.ObjectInfo) bool { got = append(got, o); return true }); err != nil {
+		t.Fatal(err)
+	}
+	if len(got) != 2 || calls.Load() != 2 {
+		t.Fatalf("listed %+v in %d requests; want d/a and d/b in 2", got, calls.Load())
+	}
+	if got[0].Key != "d/a" || got[0].Size != 3 || got[0].ETag != "900150983cd24fb0d6963f7d28e17f72" || got[0].CRC64 != "12345" {
+		t.Errorf("first object %+v", got[0])
+	}
+	if got[1].Key != "d/b" || got[1].CRC64 != "678" || !strings.HasSuffix(got[1].ETag, "-2") {
+		t.Errorf("second object %+v", got[1])
+	}
+	// fn returning false stops at once: no second page.
+	calls.Store(0)
+	n := 0
+	must := b.ListObjects(context.Background(), "d/", func(uploader.ObjectInfo) bool { n++; return false })
+	if must != nil || n != 1 || calls.Load() != 1 {
+		t.Errorf("stopping early: err %v, %d objects, %d requests; want 1 and 1", must, n, calls.Load())
+	}
+}
