@@ -136,6 +136,11 @@ func wanContenders(mode string, e env, bins map[string]string, versions map[stri
 		if err != nil {
 			return nil, err
 		}
+		if mode == "knobs" {
+			s := e.Set
+			c.Doc = fmt.Sprintf("`upload --config upload-s3.yaml --prefix PREFIX --jobs %d --part-size %dMiB --part-jobs %d --progress never --quiet DIR` (targets: s3 bucket %s, then s3 bucket %s, both through the link)",
+				s.Jobs, mib(s.PartSize), s.PartJobs, e.Bucket, e.Second)
+		}
 		if mode == "defaults" {
 			cfg := filepath.Join(e.Conf, "upload-s3.yaml")
 			c.Doc = "`upload --config upload-s3.yaml --prefix PREFIX --progress never --quiet DIR` (its defaults; targets: s3 bucket " + e.Bucket + ", then s3 bucket " + e.Second + ", both through the link)"
@@ -469,6 +474,12 @@ func renderWAN(res *wanResults) string {
 	if res.Plan.Bandwidth > 0 {
 		p(" -bandwidth %s", res.Plan.BandwidthFlag)
 	}
+	if res.Opts.Tools != "" {
+		p(" -tools %s", res.Opts.Tools)
+	}
+	if res.Opts.Workloads != "" {
+		p(" -workloads %s", res.Opts.Workloads)
+	}
 	p("` on %s (%d cores), %s, %d round(s) per RTT; the run took %s.\n\n", res.Started.UTC().Format("2006-01-02 15:04 MST"),
 		res.Machine.Cores, res.Machine.CPU, res.Opts.Rounds, res.Duration.Round(time.Second))
 	p("Every tool talks to MinIO through a TCP proxy that emulates a link (internal/netem): half the round-trip time of delay each way, bytes pipelined (not one round trip per write), %s. Runs are rotated, verified (count, names, sizes) and summarized as in the loopback tables: medians [Q1–Q3]. \"defaults\" runs each tool as it comes; \"knobs\" gives every tool that has them %d files at once, %d MiB parts, %d parts at once.\n\n",
@@ -560,12 +571,12 @@ func renderWAN(res *wanResults) string {
 			}
 		}
 	}
-	p("\nBytes through the link:")
+	var carried []string
 	for _, rtt := range res.Plan.RTTs {
 		lb := res.LinkBytes[rtt]
-		p(" RTT %v: %s up, %s down;", rtt, humanBytes(lb[0]), humanBytes(lb[1]))
+		carried = append(carried, fmt.Sprintf("RTT %v: %s up, %s down", rtt, humanBytes(lb[0]), humanBytes(lb[1])))
 	}
-	p("\n")
+	p("\nBytes through the link (warm-up included): %s.\n", strings.Join(carried, "; "))
 	return b.String()
 }
 

@@ -413,3 +413,53 @@ func BenchmarkProxy(b *testing.B) {
 		})
 	}
 }
+
+// BenchmarkProxyRequests reports the requests per second (req/s) 256
+// concurrent HTTP clients get through a proxy with 80 ms of round trip,
+// each PUT of 16 KiB one request and one reply: the link's ceiling is
+// 256 / 80 ms = 3,200 req/s; the machine's CPU may set a lower one.
+func BenchmarkProxyRequests(b *testing.B) {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		_, _ = io.Copy(io.Discard, r.Body)
+	}))
+	defer srv.Close()
+	lk := New(Symmetric(80*time.Millisecond, 0))
+	p, err := lk.ListenProxy("127.0.0.1:0", srv.Listener.Addr().String())
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer p.Close()
+	const workers = 256
+	tr := &http.Transport{MaxIdleConnsPerHost: workers}
+	defer tr.CloseIdleConnections()
+	client := &http.Client{Transport: tr}
+	url := "http://" + p.Addr().String() + "/"
+	body := make([]byte, 16<<10)
+	b.ResetTimer()
+	start := time.Now()
+	var wg sync.WaitGroup
+	next := make(chan struct{})
+	go func() {
+		for i := 0; i < b.N; i++ {
+			next <- struct{}{}
+		}
+		close(next)
+	}()
+	for w := 0; w < workers; w++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for range next {
+				resp, err := client.Post(url, "application/octet-stream", bytes.NewReader(body))
+				if err != nil {
+					b.Error(err)
+					return
+				}
+				_, _ = io.Copy(io.Discard, resp.Body)
+				resp.Body.Close()
+			}
+		}()
+	}
+	wg.Wait()
+	b.ReportMetric(float64(b.N)/time.Since(start).Seconds(), "req/s")
+}
