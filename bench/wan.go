@@ -480,6 +480,9 @@ func renderWAN(res *wanResults) string {
 	if res.Opts.Workloads != "" {
 		p(" -workloads %s", res.Opts.Workloads)
 	}
+	if res.Opts.Sizes != "" {
+		p(" -sizes %s", res.Opts.Sizes)
+	}
 	p("` on %s (%d cores), %s, %d round(s) per RTT; the run took %s.\n\n", res.Started.UTC().Format("2006-01-02 15:04 MST"),
 		res.Machine.Cores, res.Machine.CPU, res.Opts.Rounds, res.Duration.Round(time.Second))
 	p("Every tool talks to MinIO through a TCP proxy that emulates a link (internal/netem): half the round-trip time of delay each way, bytes pipelined (not one round trip per write), %s. Runs are rotated, verified (count, names, sizes) and summarized as in the loopback tables: medians [Q1–Q3]. \"defaults\" runs each tool as it comes; \"knobs\" gives every tool that has them %d files at once, %d MiB parts, %d parts at once.\n\n",

@@ -23,6 +23,7 @@ const safety = time.Minute
 type fakeClock struct {
 	mu      sync.Mutex
 	now     time.Time
+	nows    int // calls of Now
 	waiters map[chan struct{}]time.Time
 }
 
@@ -33,7 +34,14 @@ func newFakeClock() *fakeClock {
 func (c *fakeClock) Now() time.Time {
 	c.mu.Lock()
 	defer c.mu.Unlock()
+	c.nows++
 	return c.now
+}
+
+func (c *fakeClock) calls() int {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.nows
 }
 
 func (c *fakeClock) SleepUntil(t time.Time, stop <-chan struct{}) bool {
@@ -144,7 +152,9 @@ func TestDelayIsPipelinedNotPerWrite(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	// Every write returned; the delivery waits for the first piece.
+	// Every write returned; the line stamped each piece (one Now each, on
+	// top of New's) and waits for the first.
+	waitUntil(t, "every piece stamped", func() bool { return clk.calls() >= 1+10 })
 	waitUntil(t, "the delay line to wait on the clock", func() bool { return clk.sleepers() == 1 })
 	if s := lk.Stats(); s.Up != 0 {
 		t.Fatalf("%d bytes delivered before the delay passed", s.Up)
