@@ -119,7 +119,8 @@ const maxChunk = 64 << 10
 
 // Stats counts what crossed a link.
 type Stats struct {
-	// Up and Down are the bytes delivered in each direction.
+	// Up and Down are the bytes released to the receiver in each
+	// direction (counted before they are written to it).
 	Up, Down int64
 	// Conns is the number of connections put on the link so far.
 	Conns int64

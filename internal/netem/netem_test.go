@@ -174,8 +174,11 @@ func TestDelayIsPipelinedNotPerWrite(t *testing.T) {
 	case <-time.After(safety):
 		t.Fatalf("after one delay only %d of %d bytes arrived: the line is not pipelined", lk.Stats().Up, 10*len(msg))
 	}
-	if s := lk.Stats(); s.Up != int64(10*len(msg)) || s.Conns != 1 {
-		t.Errorf("stats %+v, want %d bytes up on 1 connection", s, 10*len(msg))
+	// The counter moves once the write into the server's end returned,
+	// just after the reader has the bytes.
+	waitUntil(t, "the counter", func() bool { return lk.Stats().Up == int64(10*len(msg)) })
+	if s := lk.Stats(); s.Conns != 1 {
+		t.Errorf("stats %+v, want 1 connection", s)
 	}
 }
 

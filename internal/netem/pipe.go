@@ -171,11 +171,13 @@ func (lk *Link) carry(dst io.Writer, src io.Reader, dir int, ln *line) error {
 		if !lk.clock.SleepUntil(p.due, ln.stop) {
 			return net.ErrClosed
 		}
+		// Counted as it is released, so that the count is complete by
+		// the time the receiver has the bytes.
+		lk.delivered(dir, len(p.b))
 		if _, err := dst.Write(p.b); err != nil {
 			ln.abort()
 			return err
 		}
-		lk.delivered(dir, len(p.b))
 		ln.done()
 	}
 }
