@@ -128,9 +128,10 @@
 //	FileSlowLink)         | once, 1 complete, no  |                       |                       |
 //	                      | abort; the stall      |                       |                       |
 //	                      | watchdog quiet; bytes |                       |                       |
-//	                      | equal; 152 s (14.1    |                       |                       |
-//	                      | MB/s) under -race,    |                       |                       |
-//	                      | load average 11       |                       |                       |
+//	                      | equal; 113 s (19.0    |                       |                       |
+//	                      | MB/s of the 20); 152  |                       |                       |
+//	                      | s under -race at load |                       |                       |
+//	                      | average 11            |                       |                       |
 //	skew on a slow link:  | 45.22 s               | 45.42 s               | 45.40 s               | 45.31 s
 //	20 MiB, 2 MB/s each   |                       |                       |                       |
 //	way, 40 ms RTT, clock |                       |                       |                       |
