@@ -7,6 +7,7 @@
 //	go run ./bench                 # full run: 5 rounds, writes BENCHMARKS.md
 //	go run ./bench -quick          # smoke run: small workloads, 1 round, prints the report
 //	go run ./bench -load           # the library under load (load.go): 200 goroutines, 60 s
+//	go run ./bench -rtt 0,20ms,80ms -bandwidth 100Mbit   # WAN mode (wan.go): a link emulator between every tool and MinIO
 //
 // What one run does, in order:
 //
@@ -100,6 +101,7 @@ func main() {
 	flag.BoolVar(&o.Failover, "failover", true, "also measure the failover figures (needs the upload CLI)")
 	flag.StringVar(&o.OBSExtra, "obs-config", "", "extra keys for the obs target, as key=value,key=value (e.g. signature=v4)")
 	lo := loadFlags()
+	wo := wanFlags()
 	flag.Parse()
 	if lo.On {
 		ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
@@ -127,7 +129,11 @@ func main() {
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	if err := benchmark(ctx, o); err != nil {
+	run := benchmark
+	if wo.on() {
+		run = func(ctx context.Context, o options) error { return wanMain(ctx, o, *wo) }
+	}
+	if err := run(ctx, o); err != nil {
 		fmt.Fprintln(os.Stderr, "bench:", err)
 		os.Exit(1)
 	}
@@ -466,6 +472,9 @@ func benchmark(ctx context.Context, o options) error {
 		if old, err := os.ReadFile(o.Out); err == nil {
 			if sec := loadSectionOf(string(old)); sec != "" {
 				report = withLoadSection(report, sec)
+			}
+			if sec := sectionOf(string(old), wanHeading); sec != "" { // from -rtt runs (wan.go)
+				report = withSection(report, wanHeading, sec)
 			}
 		}
 		if err := os.WriteFile(o.Out, []byte(report), 0o644); err != nil {

@@ -111,6 +111,45 @@
 //     and signature refusals: every object is exactly where its Result
 //     says, verified by checksum, and none is lost or stored twice.
 //
+// # A real network: slow links and drifting clocks
+//
+// The gateway's emulated link ([gateway.Link]: a one-way delay and a
+// bandwidth cap each way, the cap shared by every connection of the
+// backend, bytes pipelined as on a real network) and its drifting clock
+// ([gateway.Gateway.SetClockDrift]) run the failover Uploader over each
+// vendor's backend. Only counts and the measured skew are asserted, never
+// a time; the figures are what a run logged (2 cores, under load).
+//
+//	scenario              | TOS                   | OSS                   | OBS                   | COS
+//	----------------------+-----------------------+-----------------------+-----------------------+----------------------
+//	2 GiB, 20 MB/s each   | first attempt: 1      | (TOS only: one 2 GiB  |                       |
+//	way, 40 ms RTT        | initiate, 128 parts   | run keeps the suite   |                       |
+//	(TestScenarioLarge-   | of 16 MiB each sent   | short)                |                       |
+//	FileSlowLink)         | once, 1 complete, no  |                       |                       |
+//	                      | abort; the stall      |                       |                       |
+//	                      | watchdog quiet; bytes |                       |                       |
+//	                      | equal; 113 s (19.0    |                       |                       |
+//	                      | MB/s of the 20); 152  |                       |                       |
+//	                      | s under -race at load |                       |                       |
+//	                      | average 11            |                       |                       |
+//	skew on a slow link:  | 45.22 s               | 45.42 s               | 45.40 s               | 45.31 s
+//	20 MiB, 2 MB/s each   |                       |                       |                       |
+//	way, 40 ms RTT, clock |                       |                       |                       |
+//	+45 s (TestScenario-  |                       |                       |                       |
+//	SkewSlowLink; < 1 s   |                       |                       |                       |
+//	off asserted)         |                       |                       |                       |
+//	drifting clock: 10    | refused once          | same                  | same                  | same
+//	min/s to +16 min,     | (clock_skew), stored  |                       |                       |
+//	then 1 s/s (TestSce-  | by the corrected      |                       |                       |
+//	narioClockDrift)      | retry; the next       |                       |                       |
+//	                      | upload corrected from |                       |                       |
+//	                      | the start, 1 PUT; the |                       |                       |
+//	                      | estimate follows the  |                       |                       |
+//	                      | drift; breaker closed |                       |                       |
+//
+// TestScenarioSlowLink, above, paces one request with the [gateway.Bandwidth]
+// fault instead; the link paces every connection together.
+//
 // # Real clouds: least privilege and KMS-encrypted buckets
 //
 // TestScenarioLeastPrivilege and TestScenarioKMSBucket run the failover

@@ -60,6 +60,8 @@ type cloudSpec struct {
 	noSkewCorrection bool
 	// seed seeds the gateway's probabilistic faults.
 	seed int64
+	// link is the emulated network between the backend and its gateway.
+	link gateway.Link
 }
 
 // cloud is a cloud target: a real backend talking to a gateway of its
@@ -93,7 +95,7 @@ func newCloud(t testing.TB, srv *miniotest.Server, spec cloudSpec) *cloud {
 	} else {
 		c.bucket = srv.NewBucket(t, "scn-"+spec.name)
 	}
-	gw, err := gateway.Start(gateway.Options{Dialect: spec.dialect, Upstream: gateway.MinIO(srv), Seed: spec.seed})
+	gw, err := gateway.Start(gateway.Options{Dialect: spec.dialect, Upstream: gateway.MinIO(srv), Seed: spec.seed, Link: spec.link})
 	if err != nil {
 		t.Fatalf("gateway for %s: %v", spec.name, err)
 	}

@@ -22,6 +22,7 @@ import (
 
 	"github.com/resilient-upload/upload/integration/gateway"
 	"github.com/resilient-upload/upload/integration/miniotest"
+	"github.com/resilient-upload/upload/internal/netem"
 )
 
 const gatewayHelp = `upload gateway runs, on this machine, one emulator each of Volcengine TOS,
@@ -30,8 +31,19 @@ application using those vendors' SDKs (in any language) can be tested without
 a cloud: each emulator checks the vendor's signature and signed time, and
 answers in the vendor's error dialect. An HTTP control API injects faults
 (errors with vendor codes, SlowDown, resets, stalls, latency, truncated
-replies), moves each emulator's clock, issues and expires temporary
-credentials (keys with a security token) and reads its request counters.
+replies), moves each emulator's clock (or makes it drift), slows the network
+to it, issues and expires temporary credentials (keys with a security token)
+and reads its request counters.
+
+--delay-up, --delay-down, --bandwidth-up and --bandwidth-down put an emulated
+network between the clients and every emulator: a one-way delay each way
+and a bandwidth cap each way (up: towards the emulator) shared by all
+connections to that emulator, like "--delay-up 20ms --delay-down 20ms
+--bandwidth-up 20MB" for 40 ms of round trip and 20 MB/s of upload. Rates are
+bytes per second with an optional unit: kB, MB, GB, KiB, MiB, GiB, or kbit,
+Mbit, Gbit. The control API changes the link later (PUT /v1/{dialect}/link).
+--clock-drift makes every emulator's clock gain that much per second
+(negative: lose), as a server whose clock runs fast.
 
 It starts the pinned MinIO (installing it with "go install" when missing, a
 few minutes once) with a temporary data directory, or uses one already
@@ -62,6 +74,31 @@ type gatewayFlags struct {
 	buckets     []string
 	listen      string
 	verbose     bool
+
+	delayUp, delayDown         time.Duration
+	bandwidthUp, bandwidthDown string
+	clockDrift                 time.Duration
+}
+
+// link is the emulated network of the flags.
+func (gf *gatewayFlags) link() (gateway.Link, error) {
+	l := gateway.Link{UpDelay: gf.delayUp, DownDelay: gf.delayDown}
+	for _, d := range []struct {
+		name string
+		v    time.Duration
+	}{{"--delay-up", gf.delayUp}, {"--delay-down", gf.delayDown}} {
+		if d.v < 0 {
+			return l, &usageError{fmt.Sprintf("%s %v: a delay cannot be negative", d.name, d.v)}
+		}
+	}
+	var err error
+	if l.UpBytesPerSecond, err = netem.ParseRate(gf.bandwidthUp); err != nil {
+		return l, &usageError{"--bandwidth-up: " + err.Error()}
+	}
+	if l.DownBytesPerSecond, err = netem.ParseRate(gf.bandwidthDown); err != nil {
+		return l, &usageError{"--bandwidth-down: " + err.Error()}
+	}
+	return l, nil
 }
 
 // gatewayRegions are the regions printed for each dialect: the SDKs need
@@ -125,6 +162,11 @@ func (a *app) gatewayCommand(ctx context.Context, common *commonFlags) *cobra.Co
 	fl.StringVar(&gf.minioRegion, "minio-region", miniotest.Region, "the `REGION` requests to --minio are signed for")
 	fl.StringArrayVar(&gf.buckets, "bucket", nil, "create bucket `NAME` (repeatable; the first is the one exported; default upload-test)")
 	fl.StringVar(&gf.listen, "listen", "127.0.0.1", "listen on `HOST` or HOST:PORT: the control API on PORT, the TOS, OSS, OBS and COS emulators on the next four ports (default: free ports); beyond loopback a control token is required")
+	fl.DurationVar(&gf.delayUp, "delay-up", 0, "delay every byte from the clients to the emulators by `D` (one way)")
+	fl.DurationVar(&gf.delayDown, "delay-down", 0, "delay every byte from the emulators to the clients by `D` (one way)")
+	fl.StringVar(&gf.bandwidthUp, "bandwidth-up", "", "cap the bytes per second from the clients to each emulator, all connections together, at `RATE` (like 20MB, 100Mbit; default unlimited)")
+	fl.StringVar(&gf.bandwidthDown, "bandwidth-down", "", "cap the bytes per second from each emulator to the clients at `RATE` (default unlimited)")
+	fl.DurationVar(&gf.clockDrift, "clock-drift", 0, "make each emulator's clock gain `D` per second (negative: lose)")
 	fl.BoolVar(&gf.verbose, "verbose", false, "log every request the emulators answer on standard error (method, path, operation, outcome, status)")
 	return cmd
 }
@@ -188,6 +230,10 @@ func (a *app) runGateway(ctx context.Context, common commonFlags, gf *gatewayFla
 		return err
 	}
 	buckets, err := gatewayBuckets(gf.buckets)
+	if err != nil {
+		return err
+	}
+	link, err := gf.link()
 	if err != nil {
 		return err
 	}
@@ -262,7 +308,7 @@ func (a *app) runGateway(ctx context.Context, common commonFlags, gf *gatewayFla
 	info.Control = "http://" + lis.urlHost(ctlLn.Addr().(*net.TCPAddr).Port)
 	var gws []*gateway.Gateway
 	for i, d := range gateway.Dialects {
-		opts := gateway.Options{Dialect: d, Upstream: up}
+		opts := gateway.Options{Dialect: d, Upstream: up, Link: link, ClockDrift: gf.clockDrift}
 		if gf.verbose {
 			opts.Logf = a.gatewayLog()
 		}
@@ -276,7 +322,8 @@ func (a *app) runGateway(ctx context.Context, common commonFlags, gf *gatewayFla
 			return failStart("%s emulator: %v", d, err)
 		}
 		hs := &http.Server{Handler: gw, ReadHeaderTimeout: 30 * time.Second}
-		go func() { _ = hs.Serve(ln) }()
+		eln := gw.Listener(ln) // the link, even while it is loopback: the control API may slow it
+		go func() { _ = hs.Serve(eln) }()
 		stops = append(stops, func() {
 			_ = gw.Close() // wakes stalled requests first
 			sctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)

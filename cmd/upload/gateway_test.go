@@ -57,6 +57,10 @@ func TestGatewayUsageErrors(t *testing.T) {
 		{[]string{"gateway", "--minio", "127.0.0.1:9000"}, nil, `--minio "127.0.0.1:9000"`},
 		{[]string{"gateway", "--minio", "http://127.0.0.1:9000"}, nil, "MINIO_ROOT_USER and MINIO_ROOT_PASSWORD"},
 		{[]string{"gateway", "extra"}, nil, "unknown command"},
+		{[]string{"gateway", "--bandwidth-up", "fast"}, nil, `--bandwidth-up: bandwidth "fast"`},
+		{[]string{"gateway", "--bandwidth-down", "10Mb"}, nil, `--bandwidth-down: bandwidth "10Mb"`},
+		{[]string{"gateway", "--delay-up", "-20ms"}, nil, "--delay-up -20ms: a delay cannot be negative"},
+		{[]string{"gateway", "--delay-down", "soon"}, nil, `"soon" for "--delay-down"`},
 	} {
 		c := newCLI(t)
 		for k, v := range tc.env {

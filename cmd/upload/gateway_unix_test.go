@@ -383,6 +383,25 @@ func TestGatewayProcess(t *testing.T) {
 		}
 	})
 
+	t.Run("link", func(t *testing.T) {
+		// A slow link on every emulator: the bytes of an upload cross it.
+		var links struct{ Links []map[string]any }
+		p.ctl("PUT", "/v1/all/link", `{"rtt":"20ms","bandwidth":"50MB"}`, 200, &links)
+		if len(links.Links) != 4 || links.Links[0]["rtt"] != "20ms" {
+			t.Errorf("PUT /v1/all/link: %+v", links)
+		}
+		body := make([]byte, 1<<20)
+		if code, err := sdkPut(ctx, gateway.TOS, p.info.Dialects[gateway.TOS], "link/tos", body); err != nil {
+			t.Fatalf("TOS SDK over the link: %s %v", code, err)
+		}
+		var l map[string]any
+		p.ctl("GET", "/v1/tos/link", "", 200, &l)
+		if up, _ := l["up_bytes"].(float64); up < float64(len(body)) || l["up_bytes_per_second"] != 5e7 {
+			t.Errorf("GET /v1/tos/link after a 1 MiB PUT: %v; want at least %d bytes up at 50 MB/s", l, len(body))
+		}
+		p.ctl("DELETE", "/v1/all/link", "", 200, nil)
+	})
+
 	t.Run("failover", func(t *testing.T) {
 		p.ctl("DELETE", "/v1/all/counts", "", 200, nil)
 		var f struct {

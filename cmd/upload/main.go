@@ -14,6 +14,7 @@
 //	upload drain [--jobs N] [--max-failures N]
 //	upload drain --check
 //	upload gateway [--bucket NAME]... [--listen HOST[:PORT]] [--minio URL] [--minio-region REGION] [--verbose]
+//	               [--delay-up D] [--delay-down D] [--bandwidth-up RATE] [--bandwidth-down RATE] [--clock-drift D]
 //	upload version
 //	upload completion bash|zsh|fish|powershell
 //

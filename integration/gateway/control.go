@@ -45,8 +45,12 @@ const maxControlRequest = 1 << 20
 //	GET    /v1/info                          the Info of ControlOptions
 //	POST   /v1/buckets                       {"name": "photos"}: create a bucket upstream
 //	GET    /v1/{dialect}/clock               the clock offset
-//	PUT    /v1/{dialect}/clock               {"offset": "31m"} (negative: behind); "all" too
-//	DELETE /v1/{dialect}/clock               offset 0; "all" too
+//	PUT    /v1/{dialect}/clock               {"offset": "31m", "drift": "2s"} (negative: behind;
+//	                                         drift: gained per second, from offset); "all" too
+//	DELETE /v1/{dialect}/clock               offset 0, no drift; "all" too
+//	GET    /v1/{dialect}/link                the emulated link (delay and bandwidth each way)
+//	PUT    /v1/{dialect}/link                set it (below); "all" too
+//	DELETE /v1/{dialect}/link                loopback as it is; "all" too
 //	POST   /v1/{dialect}/faults              inject a fault (below); answers its id
 //	GET    /v1/{dialect}/faults              the faults still active, with their hits
 //	GET    /v1/{dialect}/faults/{id}         how many requests it affected
@@ -82,6 +86,18 @@ const maxControlRequest = 1 << 20
 // (the field named), 401 without the token, 404 for an unknown route or
 // fault, 405 for a wrong method, 501 for what the gateways do not emulate.
 //
+// The link ([Gateway.SetLink]) is {"rtt": "40ms", "bandwidth": "20MB"}
+// (half the round trip each way, the same cap each way) or per direction
+// {"up_delay": "20ms", "down_delay": "20ms", "up_bandwidth": "100Mbit",
+// "down_bandwidth": "1Gbit"} (up: client to gateway); a bandwidth is bytes
+// per second with an optional unit (kB, MB, GB, KiB, MiB, GiB, kbit, Mbit,
+// Gbit), "0" unlimited; fields left out are zero. The answer gives the
+// delays and the rates in bytes per second (up_bytes_per_second...). A
+// gateway whose connections do not cross the emulator answers 501.
+// The clock's drift makes the offset grow by that much per second of real
+// time (negative: shrink), starting from the offset given (or the current
+// one); "0s" stops it. GET answers the offset now and the drift.
+//
 // Temporary credentials ([Gateway.IssueTemporary]): POST
 // /v1/{dialect}/tokens answers 201 with {"access_key", "secret_key",
 // "token", "expires"}; the gateway accepts those keys with that token in
@@ -108,6 +124,8 @@ func NewControl(opts ControlOptions) (http.Handler, error) {
 	mux.HandleFunc("/v1/buckets", c.methods(map[string]http.HandlerFunc{http.MethodPost: c.makeBucket}))
 	mux.HandleFunc("/v1/{dialect}/clock", c.methods(map[string]http.HandlerFunc{
 		http.MethodGet: c.getClock, http.MethodPut: c.setClock, http.MethodDelete: c.clearClock}))
+	mux.HandleFunc("/v1/{dialect}/link", c.methods(map[string]http.HandlerFunc{
+		http.MethodGet: c.getLink, http.MethodPut: c.setLink, http.MethodDelete: c.clearLink}))
 	mux.HandleFunc("/v1/{dialect}/faults", c.methods(map[string]http.HandlerFunc{
 		http.MethodGet: c.listFaults, http.MethodPost: c.inject, http.MethodDelete: c.clearFaults}))
 	mux.HandleFunc("/v1/{dialect}/faults/{id}", c.methods(map[string]http.HandlerFunc{
@@ -118,7 +136,7 @@ func NewControl(opts ControlOptions) (http.Handler, error) {
 	mux.HandleFunc("/v1/{dialect}/tokens", c.methods(map[string]http.HandlerFunc{http.MethodPost: c.issueToken}))
 	mux.HandleFunc("/v1/{dialect}/tokens/expire", c.methods(map[string]http.HandlerFunc{http.MethodPost: c.expireTokens}))
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
-		writeJSONError(w, http.StatusNotFound, "", fmt.Sprintf("no such route: %s %s (see GET /v1/info, /v1/{tos,oss,obs,cos}/{clock,faults,counts,records,tokens})", r.Method, r.URL.Path))
+		writeJSONError(w, http.StatusNotFound, "", fmt.Sprintf("no such route: %s %s (see GET /v1/info, /v1/{tos,oss,obs,cos}/{clock,link,faults,counts,records,tokens})", r.Method, r.URL.Path))
 	})
 	return c.authorize(mux), nil
 }
@@ -337,11 +355,14 @@ type clockBody struct {
 	Dialect  Dialect `json:"dialect"`
 	Offset   string  `json:"offset"`
 	OffsetMS int64   `json:"offset_ms"`
+	// Drift is what the clock gains per second ("0s": none).
+	Drift   string `json:"drift"`
+	DriftMS int64  `json:"drift_ms"`
 }
 
 func clockOf(g *Gateway) clockBody {
-	d := g.ClockOffset()
-	return clockBody{Dialect: g.Dialect(), Offset: d.String(), OffsetMS: d.Milliseconds()}
+	d, r := g.ClockOffset(), g.ClockDrift()
+	return clockBody{Dialect: g.Dialect(), Offset: d.String(), OffsetMS: d.Milliseconds(), Drift: r.String(), DriftMS: r.Milliseconds()}
 }
 
 func (c *control) getClock(w http.ResponseWriter, r *http.Request) {
@@ -361,21 +382,40 @@ func (c *control) setClock(w http.ResponseWriter, r *http.Request) {
 	}
 	var in struct {
 		Offset *string `json:"offset"`
+		Drift  *string `json:"drift"`
 	}
 	if err := decode(r, &in); err != nil {
 		fail(w, err)
 		return
 	}
-	if in.Offset == nil {
-		fail(w, badInput("offset", "required: how far the gateway's clock runs ahead, like \"31m\" (negative: behind)"))
+	if in.Offset == nil && in.Drift == nil {
+		fail(w, badInput("offset", "required: how far the gateway's clock runs ahead, like \"31m\" (negative: behind), or a drift per second, like \"2s\""))
 		return
 	}
-	d, err := parseDuration("offset", *in.Offset)
-	if err != nil {
-		fail(w, err)
-		return
+	var d, drift time.Duration
+	if in.Offset != nil {
+		if d, err = parseDuration("offset", *in.Offset); err != nil {
+			fail(w, err)
+			return
+		}
 	}
-	c.setOffsets(w, gs, d)
+	if in.Drift != nil {
+		if drift, err = parseDuration("drift", *in.Drift); err != nil {
+			fail(w, err)
+			return
+		}
+	}
+	var out []clockBody
+	for _, g := range gs {
+		if in.Offset != nil {
+			g.SetClockOffset(d)
+		}
+		if in.Drift != nil {
+			g.SetClockDrift(drift)
+		}
+		out = append(out, clockOf(g))
+	}
+	writeClocks(w, out)
 }
 
 func (c *control) clearClock(w http.ResponseWriter, r *http.Request) {
@@ -390,9 +430,14 @@ func (c *control) clearClock(w http.ResponseWriter, r *http.Request) {
 func (c *control) setOffsets(w http.ResponseWriter, gs []*Gateway, d time.Duration) {
 	var out []clockBody
 	for _, g := range gs {
+		g.SetClockDrift(0)
 		g.SetClockOffset(d)
 		out = append(out, clockOf(g))
 	}
+	writeClocks(w, out)
+}
+
+func writeClocks(w http.ResponseWriter, out []clockBody) {
 	if len(out) == 1 {
 		writeJSON(w, http.StatusOK, out[0])
 		return

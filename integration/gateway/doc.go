@@ -159,6 +159,31 @@
 // two units of a Times budget; a PUT or POST whose body was sent is not
 // re-sent.
 //
+// # The network: a slow link and a drifting clock
+//
+// Options.Link (or [Gateway.SetLink]) puts an emulated network between the
+// clients and the gateway: a one-way delay and a bandwidth cap each way
+// ([Link]: UpDelay, DownDelay, UpBytesPerSecond, DownBytesPerSecond; up
+// is towards the gateway), the cap shared by every connection, as one slow
+// or distant network is. Bytes are released their delay after they passed
+// the cap, pipelined, so a long transfer is limited by the bandwidth and a
+// request/response exchange costs one round trip, as on a real network
+// with a large TCP window. [Start] serves every connection through the
+// emulator when Options.Link is set, or Options.EmulateLink asks for it so
+// that SetLink can change a link that starts as loopback; a gateway made
+// by [New] wraps its listener with [Gateway.Listener]. [Gateway.LinkBytes]
+// counts what crossed. The [Bandwidth] fault is different: one request
+// paced on its own.
+//
+//	gw, _ := gateway.Start(gateway.Options{Dialect: gateway.TOS, Upstream: up,
+//		Link: gateway.SymmetricLink(40*time.Millisecond, 20_000_000)}) // 40 ms RTT, 20 MB/s each way
+//
+// The clock may drift: [Gateway.SetClockDrift] (or Options.ClockDrift)
+// makes its offset grow by a set amount per second of real time (negative:
+// fall behind), from the offset it has, as a server whose clock runs fast;
+// the signature checks and every Date follow it, so a client's skew
+// estimate goes stale and must be measured again.
+//
 // # Policies and encryption
 //
 // Options.Policy (or [Gateway.SetPolicy]) says what the key may do:
@@ -191,8 +216,8 @@
 //
 // # Control over HTTP
 //
-// [NewControl] serves the same operations as JSON over HTTP (clock offset,
-// faults, counters, records, buckets, temporary credentials), a thin layer over the methods
+// [NewControl] serves the same operations as JSON over HTTP (clock offset
+// and drift, link, faults, counters, records, buckets, temporary credentials), a thin layer over the methods
 // above, so that tests in any language drive the gateways; `upload
 // gateway` runs the four dialects over MinIO with it. Its routes and the
 // JSON form of a fault ([FaultSpec]) are documented on [NewControl].

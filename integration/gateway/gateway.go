@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/resilient-upload/upload/integration/miniotest"
+	"github.com/resilient-upload/upload/internal/netem"
 )
 
 // Dialect is the vendor a gateway impersonates.
@@ -55,8 +56,8 @@ const (
 )
 
 // Clock tells the time. The gateway reads its clock for fault windows and,
-// plus the offset of [Gateway.SetClockOffset], for signature time checks and
-// the Date header.
+// plus the offset of [Gateway.SetClockOffset] (which may drift, see
+// [Gateway.SetClockDrift]), for signature time checks and the Date header.
 type Clock interface{ Now() time.Time }
 
 type realClock struct{}
@@ -108,6 +109,18 @@ type Options struct {
 	// key: the vendor's server-side-encryption header on writes and reads,
 	// and ETags that are not MD5s. [Gateway.SetKMSEncryption] changes it.
 	KMSEncryption bool
+	// Link is the emulated network between the clients and the gateway
+	// (delay and bandwidth each way, shared by all connections); [Start]
+	// then serves every connection through it. [Gateway.SetLink] changes
+	// it. Default: none, loopback as it is.
+	Link Link
+	// EmulateLink makes [Start] serve every connection through the link
+	// emulator even while Link is zero, so that [Gateway.SetLink] can slow
+	// down connections opened before. It costs a copy of every byte.
+	EmulateLink bool
+	// ClockDrift makes the clock drift from the start: see
+	// [Gateway.SetClockDrift].
+	ClockDrift time.Duration
 	// Logf, when set, receives one line per request (method, path,
 	// operation, outcome, status). It never receives credentials.
 	Logf func(format string, args ...any)
@@ -120,7 +133,9 @@ type Gateway struct {
 	opts      Options
 	upstream  *url.URL
 	transport *http.Transport
-	offset    atomic.Int64 // clock offset, ns
+	clock     clock // the offset from Clock, maybe drifting
+	link      *netem.Link
+	emulated  atomic.Bool // connections cross link
 	faults    faultSet
 	stats     stats
 	parts     partCRCs
@@ -185,6 +200,12 @@ func New(opts Options) (*Gateway, error) {
 		idPrefix: strings.ToUpper(hex.EncodeToString(b[:])),
 		closing:  make(chan struct{}),
 	}
+	if err := opts.Link.netem().Validate(); err != nil {
+		return nil, fmt.Errorf("gateway: Options.Link: %w", err)
+	}
+	g.link = netem.New(opts.Link.netem())
+	g.clock.set(opts.Clock.Now(), 0)
+	g.clock.setDrift(opts.Clock.Now(), opts.ClockDrift)
 	g.faults.init(opts.Seed)
 	g.stats.init()
 	g.parts.init()
@@ -204,6 +225,9 @@ func Start(opts Options) (*Gateway, error) {
 		return nil, fmt.Errorf("gateway: listen: %w", err)
 	}
 	g.ln = ln
+	if opts.EmulateLink || opts.Link != (Link{}) {
+		ln = g.Listener(ln)
+	}
 	g.srv = &http.Server{Handler: g, ReadHeaderTimeout: 30 * time.Second}
 	go func() { _ = g.srv.Serve(ln) }()
 	return g, nil
@@ -236,14 +260,19 @@ func (g *Gateway) Credentials() (accessKey, secretKey string) {
 
 // SetClockOffset sets how far the gateway's clock runs ahead of its Clock
 // (negative: behind). It affects signature time checks and the Date header
-// of every later reply; fault windows use the Clock without offset.
-func (g *Gateway) SetClockOffset(d time.Duration) { g.offset.Store(int64(d)) }
+// of every later reply; fault windows use the Clock without offset. A
+// drift ([Gateway.SetClockDrift]) goes on from this offset.
+func (g *Gateway) SetClockOffset(d time.Duration) { g.clock.set(g.opts.Clock.Now(), d) }
 
-// ClockOffset returns the offset set by [Gateway.SetClockOffset].
-func (g *Gateway) ClockOffset() time.Duration { return time.Duration(g.offset.Load()) }
+// ClockOffset returns the clock's offset now: the one set by
+// [Gateway.SetClockOffset] plus the drift since.
+func (g *Gateway) ClockOffset() time.Duration { return g.clock.offset(g.opts.Clock.Now()) }
 
 // Now returns the gateway's clock: Clock plus offset.
-func (g *Gateway) Now() time.Time { return g.opts.Clock.Now().Add(g.ClockOffset()) }
+func (g *Gateway) Now() time.Time {
+	now := g.opts.Clock.Now()
+	return now.Add(g.clock.offset(now))
+}
 
 // Close stops serving, wakes stalled and delayed requests, and waits for
 // every handler to return. It is idempotent.
