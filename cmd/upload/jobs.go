@@ -15,7 +15,8 @@ type jobsSetting struct {
 }
 
 // localJobs is how many files go at once with --jobs auto when the only
-// target is the local directory (no cloud, no limiter to decide).
+// targets are local directories (the destination or the backup): a disk
+// does not throttle, so no adaptive limiter decides.
 const localJobs = 16
 
 // parseJobs reads --jobs: "auto" or a whole number of at least 1.
@@ -38,7 +39,7 @@ func parseJobs(s string) (jobsSetting, error) {
 // flight (--part-jobs, else the highest part_jobs of the targets, else the
 // backends' default).
 func (j jobsSetting) options(opts failover.Options, cfg *config, o overrides) failover.Options {
-	if !j.auto {
+	if !j.auto || !hasCloud(cfg) {
 		return opts
 	}
 	opts.Concurrency.Adaptive = true
@@ -59,8 +60,19 @@ func (j jobsSetting) files(set *targetSet) int {
 	switch {
 	case !j.auto:
 		return j.n
-	case set.fo == nil:
+	case set.fo == nil, !hasCloud(set.cfg):
 		return localJobs
 	}
 	return failover.DefaultMaxConcurrency
+}
+
+// hasCloud reports whether cfg names a target that is not a local
+// directory.
+func hasCloud(cfg *config) bool {
+	for _, t := range cfg.AllTargets() {
+		if t.Provider != "local" {
+			return true
+		}
+	}
+	return false
 }
