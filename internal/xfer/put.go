@@ -80,20 +80,10 @@ func (s *Source) ReadErr() error {
 	return s.err
 }
 
-// IsMD5Hex reports whether etag (without quotes) looks like the hex MD5
-// that is the ETag of a single PUT without server-side encryption by KMS:
-// 32 hex digits.
-func IsMD5Hex(etag string) bool {
-	if len(etag) != 32 {
-		return false
-	}
-	for _, r := range etag {
-		if !('0' <= r && r <= '9' || 'a' <= r && r <= 'f' || 'A' <= r && r <= 'F') {
-			return false
-		}
-	}
-	return true
-}
+// IsMD5Hex reports whether etag looks like the hex MD5 that is the ETag of
+// a single PUT without server-side encryption by KMS: 32 hex digits, quoted
+// or not (see [uploader.PlainMD5]).
+func IsMD5Hex(etag string) bool { return uploader.PlainMD5(etag) != "" }
 
 // WithAbortNote adds to e, the classified failure of a multipart upload,
 // what else err, the error [Upload] returned for it, says: that aborting
