@@ -30,10 +30,24 @@ type mem struct {
 	threshold int64
 	broken    string
 	missing   bool
+	closed    bool
 }
 
 func (m *mem) Name() string { return "mem" }
-func (m *mem) Close() error { return nil }
+func (m *mem) Close() error {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	m.closed = m.broken != "noclose"
+	return nil
+}
+
+// closedErr is the error of a call after Close.
+func (m *mem) closedErr() error {
+	if m.closed {
+		return &uploader.Error{Kind: uploader.Invalid, Message: "the backend is closed"}
+	}
+	return nil
+}
 func (m *mem) Describe() uploader.Description {
 	return uploader.Description{Name: "mem", Provider: "mem"}
 }
@@ -41,6 +55,9 @@ func (m *mem) ErrorKind(err error) uploader.Kind { return uploader.Unknown }
 func (m *mem) Stat(ctx context.Context, key string) (uploader.ObjectInfo, error) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
+	if err := m.closedErr(); err != nil {
+		return uploader.ObjectInfo{}, err
+	}
 	b, ok := m.objects[key]
 	if !ok {
 		return uploader.ObjectInfo{}, &uploader.Error{Kind: uploader.Invalid, Status: 404, Code: "NoSuchKey"}
@@ -62,8 +79,11 @@ func (s shortTimeout) Put(ctx context.Context, obj uploader.Object) (uploader.Re
 
 func (m *mem) put(ctx context.Context, obj uploader.Object, short bool) (uploader.Result, error) {
 	m.mu.Lock()
-	fault := m.fault
+	fault, closed := m.fault, m.closedErr()
 	m.mu.Unlock()
+	if closed != nil {
+		return uploader.Result{}, closed
+	}
 	if m.missing {
 		return uploader.Result{}, &uploader.Error{Kind: uploader.BucketNotFound, Status: 404, Code: "NoSuchBucket"}
 	}
@@ -221,6 +241,7 @@ func TestSuiteCatchesBugs(t *testing.T) {
 		"noprogress":  {"Progress"},
 		"pending":     {"Canceled/multipart", "BodyFails/multipart"},
 		"nooverwrite": {"Overwrite"},
+		"noclose":     {"Closed"},
 		// A stall case backend without the short timeout.
 		"stallbackend": {"Faults/stall"},
 	} {

@@ -27,8 +27,12 @@
 //	MissingBucket      Kind BucketNotFound
 //	Concurrent         16 uploads at once, and 4 of one key (run with -race)
 //	Progress           the bytes reported to [uploader.WithProgress] add up
-//	StatMissing        Stat of a missing key: [uploader.IsNotFound]
+//	StatMissing        Stat and Get of a missing key: Kind Invalid and
+//	                   [uploader.IsNotFound]
 //	Delete             Delete removes one key, and a missing key is no error
+//	Closed             after Close, Put, Stat, Get and Delete fail with Kind
+//	                   Invalid and store nothing, and the backend's
+//	                   goroutines and connections are gone
 //	Faults/{500,503-slowdown,429,reset,stall}
 //	                   each injected fault gives [FaultType.WantKind]; after
 //	                   ClearFaults an upload works again. The stall is met
@@ -61,6 +65,10 @@
 //   - A backend that does not implement [uploader.Stater],
 //     [uploader.Getter] or [uploader.Deleter] skips the checks and cases
 //     that need it.
+//
+// Besides Run, [SizesAtLimits] checks the multipart settings of a
+// backend's Options at and above the providers' limits; every cloud
+// backend's TestSizesAtLimits calls it.
 //
 // There is no other way to skip a case: a backend that fails one has a bug
 // or a gap to fix, not to hide.

@@ -5,7 +5,6 @@ import (
 	"encoding/base64"
 	"errors"
 	"fmt"
-	"net/http"
 	"strings"
 	"time"
 
@@ -174,15 +173,4 @@ func orNone(s string) string {
 		return "(none set)"
 	}
 	return s
-}
-
-// notFound turns a 404 that is not about the bucket into the NoSuchKey
-// error of the uploader contract (a HEAD's reply has no body, hence no
-// code, whichever is missing).
-func notFound(e *uploader.Error) {
-	if e.Status == http.StatusNotFound && e.Code != "NoSuchBucket" {
-		e.Code = "NoSuchKey"
-		e.Kind = uploader.Invalid
-		e.Hints = nil
-	}
 }
