@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"io"
-	"net/http"
 	"time"
 
 	tossdk "github.com/volcengine/ve-tos-golang-sdk/v2/tos"
@@ -110,7 +109,7 @@ func (b *Backend) Delete(ctx context.Context, key string) error {
 		})
 		if err != nil {
 			e := b.classify(ctx, "delete", key, err, sg)
-			if e.Status == http.StatusNotFound && e.Code != "NoSuchBucket" {
+			if xfer.Missing(e) {
 				return nil
 			}
 			return e

@@ -450,8 +450,7 @@ func (b *Backend) putSingle(ctx context.Context, obj uploader.Object, body io.Re
 			RequestID: out.RequestID,
 			Message:   fmt.Sprintf("the server's ETag %s is not the MD5 %s of the bytes sent", unquote(out.ETag), xfer.Hex(sum))}
 		xfer.Discard(ctx, b.Delete, obj.Key, err)
-		last := res.Attempts[len(res.Attempts)-1]
-		res.Attempts = xfer.FinishAttempts(b.name, Provider, res.Attempts, last.Start, last.Start.Add(last.Elapsed), err)
+		res.Attempts = xfer.FailLast(b.name, Provider, res.Attempts, err)
 		return err
 	}
 	xfer.RecordReply(res.Attempts, out.StatusCode, out.RequestID)

@@ -126,3 +126,15 @@ func FinishAttempts(target, provider string, attempts []uploader.Attempt, start,
 	}
 	return attempts
 }
+
+// FailLast records err, a failure found after the last of attempts
+// succeeded at the HTTP level (in verification), on that attempt, keeping
+// its span, skew and corrections (see [FinishAttempts]). With no attempts
+// it returns attempts as they are.
+func FailLast(target, provider string, attempts []uploader.Attempt, err *uploader.Error) []uploader.Attempt {
+	if len(attempts) == 0 {
+		return attempts
+	}
+	last := attempts[len(attempts)-1]
+	return FinishAttempts(target, provider, attempts, last.Start, last.Start.Add(last.Elapsed), err)
+}

@@ -113,28 +113,37 @@ func (c *Closer) Err(target, provider, op, key string) error {
 		Message: "the backend is closed; create a new one to use the target again"}
 }
 
-// NotFound turns e, the classified failure of a request about one object
-// (HEAD, GET), into the not-found error of the contract when it is a 404
-// about the object: Status 404, Code "NoSuchKey" (so that
+// NotFound turns err, the failure of a request about one object (HEAD,
+// GET), into the not-found error of the contract when it is a 404 about the
+// object: its *uploader.Error gets Status 404, Code "NoSuchKey" (so that
 // [uploader.IsNotFound] holds), Kind Invalid (a missing object says nothing
 // about the target's health) and no hints. A reply to a HEAD has no body,
 // so a 404 with no code is taken for the key. A missing bucket
 // (NoSuchBucket) keeps its Kind BucketNotFound, a canceled request its Kind
-// Canceled, and any other error is returned as it is. e may be nil.
-func NotFound(e *uploader.Error) *uploader.Error {
+// Canceled, and any other error is returned as it is. It returns err.
+func NotFound(err error) error {
+	e := uploader.AsError(err)
 	if e == nil || e.Status != http.StatusNotFound || e.Kind == uploader.Canceled {
-		return e
+		return err
 	}
 	switch e.Code {
 	case "", "NoSuchKey", "NotFound", "ResourceNotFound":
 	default:
-		return e
+		return err
 	}
 	if e.Code == "" || e.Message == "" {
 		e.Message = "no such object"
 	}
 	e.Kind, e.Code, e.Hints = uploader.Invalid, "NoSuchKey", nil
-	return e
+	return err
+}
+
+// Missing reports whether err is the failure of a request about an object
+// that is not there (see [NotFound]): what a Delete of a missing object
+// ignores.
+func Missing(err error) bool {
+	e := uploader.AsError(NotFound(err))
+	return e != nil && e.Code == "NoSuchKey"
 }
 
 // ETagDiffers reports whether etag, a write's reply, is a plain MD5 (see

@@ -80,7 +80,10 @@ func TestNotFound(t *testing.T) {
 		{uploader.Error{Status: 403, Code: "AccessDenied", Kind: uploader.AccessDenied}, uploader.AccessDenied, "AccessDenied"},
 	} {
 		in := tc.in
-		got := NotFound(&in)
+		got := uploader.AsError(NotFound(&in))
+		if Missing(&uploader.Error{Status: tc.in.Status, Code: tc.in.Code, Kind: tc.in.Kind}) != (tc.code == "NoSuchKey") {
+			t.Errorf("Missing(%+v) = %v", tc.in, !(tc.code == "NoSuchKey"))
+		}
 		if got.Kind != tc.kind || got.Code != tc.code {
 			t.Errorf("NotFound(%+v) = kind %s code %q, want %s %q", tc.in, got.Kind, got.Code, tc.kind, tc.code)
 		}
@@ -88,8 +91,8 @@ func TestNotFound(t *testing.T) {
 			t.Errorf("NotFound(%+v) kept hints %q or is not IsNotFound", tc.in, got.Hints)
 		}
 	}
-	if NotFound(nil) != nil {
-		t.Error("NotFound(nil) != nil")
+	if NotFound(nil) != nil || Missing(nil) {
+		t.Error("NotFound(nil) != nil or Missing(nil)")
 	}
 }
 
