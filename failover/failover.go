@@ -7,7 +7,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -741,19 +740,6 @@ func ambiguous(err error) bool {
 		return e != nil && e.Status == 0
 	}
 	return false
-}
-
-// plainMD5 returns etag, unquoted and lower-cased, if it is a plain MD5 (32
-// hex digits, as a single-request upload gets), else "".
-func plainMD5(etag string) string {
-	etag = strings.ToLower(strings.Trim(etag, `"`))
-	if len(etag) != 32 {
-		return ""
-	}
-	if _, err := hex.DecodeString(etag); err != nil {
-		return ""
-	}
-	return etag
 }
 
 // readMD5 reads obj's body once, to its end, and returns its hex MD5 and

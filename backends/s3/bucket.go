@@ -15,7 +15,7 @@ var _ uploader.BucketChecker = (*Backend)(nil)
 // an *uploader.Error with Code "NoSuchBucket" (a LIST reply, unlike a
 // HEAD's, carries the error code).
 func (b *Backend) CheckBucket(ctx context.Context) error {
-	if b.closed.Load() {
+	if b.closer.Closed() {
 		return b.closedErr("check_bucket", "")
 	}
 	lctx, cancel := context.WithCancel(ctx)
