@@ -72,6 +72,13 @@
 //
 // There is no other way to skip a case: a backend that fails one has a bug
 // or a gap to fix, not to hide.
+//
+// # The suite's own test
+//
+// The in-memory backend of package failover/internal/memtest passes the
+// suite (its TestConformance), and, given one flaw at a time, fails the
+// cases meant to catch that flaw (its TestSuiteCatchesBugs): a case that
+// cannot fail is caught there.
 package backendtest
 
 import (
