@@ -427,6 +427,7 @@ func (b *Backend) do(ctx context.Context, op, key string, fn func(opts []oss.Opt
 func (b *Backend) wrapErr(err error, op, key string) error {
 	var e *uploader.Error
 	if !errors.As(err, &e) {
+		//lint:ignore SA1012 a nil context means "the caller's context is unknown" to classify
 		return b.classify(nil, op, key, err, nil, 0, signing{})
 	}
 	c := *e

@@ -25,6 +25,7 @@ func (b *Backend) CheckBucket(ctx context.Context) error {
 		if oi.Err != nil {
 			return b.classify(ctx, "check_bucket", "", oi.Err, c, nil)
 		}
+		//lint:ignore SA4004 the first object (or error) is all a check needs
 		break
 	}
 	return nil
