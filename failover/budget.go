@@ -84,4 +84,3 @@ func (b *retryBudget) reserve() time.Duration {
 	}
 	return time.Duration(-b.tokens / b.rate * float64(time.Second))
 }
-

@@ -89,6 +89,7 @@ func IsMD5Hex(etag string) bool { return uploader.PlainMD5(etag) != "" }
 // what else err, the error [Upload] returned for it, says: that aborting
 // the upload failed too (joined to the failure), so parts may remain.
 func WithAbortNote(e *uploader.Error, err error) *uploader.Error {
+	// lint:errcompare the same error value: nothing was joined to e
 	if err == error(e) {
 		return e
 	}

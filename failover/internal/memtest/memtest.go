@@ -279,16 +279,7 @@ func (b *Backend) Put(ctx context.Context, obj uploader.Object) (uploader.Result
 		return uploader.Result{}, err
 	}
 	b.puts++
-	n := b.puts
-	flaws := b.flaws
-	var f Fault
-	switch {
-	case len(b.script) > 0:
-		f = b.script[0]
-		b.script = b.script[1:]
-	case b.faultFn != nil:
-		f = b.faultFn(n, obj.Key)
-	}
+	f, flaws := b.nextFault(obj.Key), b.flaws
 	b.mu.Unlock()
 	if f.Before != nil {
 		f.Before()
@@ -362,6 +353,20 @@ func (b *Backend) ErrorKind(err error) uploader.Kind {
 		return uploader.Canceled
 	}
 	return uploader.KindOf(err)
+}
+
+// nextFault returns the fault of the Put of key, the b.puts-th; b.mu is
+// held.
+func (b *Backend) nextFault(key string) Fault {
+	switch {
+	case len(b.script) > 0:
+		f := b.script[0]
+		b.script = b.script[1:]
+		return f
+	case b.faultFn != nil:
+		return b.faultFn(b.puts, key)
+	}
+	return Fault{}
 }
 
 // read reads r to its end in chunks, reporting each to the progress
