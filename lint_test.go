@@ -47,7 +47,7 @@ var longFuncs = map[string]string{
 	"cmd/upload/report.go humanSummary":               "the human summary's lines in order",
 	"failover/drain.go Uploader.drainOne":             "one spooled copy: open, upload, verify, remove, each failure reported",
 	"failover/drain.go Uploader.Drain":                "the drain loop: listing, workers, the stop conditions",
-	"failover/failover.go run.onTarget":               "one target's attempts: breaker, limiter, retries, skew and the landed check",
+	"failover/run.go run.onTarget":                    "one target's attempts: breaker, limiter, retries, skew and the landed check",
 	"failover/options.go Options.withDefaults":        "one default per option",
 	"backends/tos/tos.go New":                         "every check of the configuration, then the client",
 	"backends/oss/oss.go New":                         "every check of the configuration, then the client",
