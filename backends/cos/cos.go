@@ -564,13 +564,9 @@ func (s *session) verifyCRC(parts []xfer.Part) error {
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	var want uint64
-	for _, p := range parts {
-		c, ok := s.crcs[p.Number]
-		if !ok {
-			return nil // a part's CRC is unknown: nothing to compare
-		}
-		want = xfer.CRC64Combine(want, c, p.Size)
+	want, ok := xfer.CombinedCRC64(parts, func(p xfer.Part) (uint64, bool) { c, ok := s.crcs[p.Number]; return c, ok })
+	if !ok {
+		return nil // a part's CRC is unknown: nothing to compare
 	}
 	if got != want {
 		return s.b.integrity("complete_multipart", s.key, nil, "the server's CRC64 %d of the assembled object differs from %d, that of the parts sent in order", got, want)

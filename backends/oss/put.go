@@ -272,7 +272,8 @@ func (s *session) Complete(ctx context.Context, parts []xfer.Part) error {
 		s.etag = trimETag(h.Get(oss.HTTPHeaderEtag))
 	}
 	s.mu.Lock()
-	combined, haveAll := combineCRC(parts, s.crcs), !s.noCRC && len(s.crcs) == len(parts)
+	combined, haveAll := xfer.CombinedCRC64(parts, func(p xfer.Part) (uint64, bool) { c, ok := s.crcs[p.Number]; return c, ok })
+	haveAll = haveAll && !s.noCRC
 	s.mu.Unlock()
 	if v, perr := strconv.ParseUint(h.Get(oss.HTTPHeaderOssCRC64), 10, 64); perr == nil && haveAll {
 		if v != combined {
@@ -295,20 +296,6 @@ func (s *session) Complete(ctx context.Context, parts []xfer.Part) error {
 			Message: fmt.Sprintf("the completed object holds %d bytes, not the %d sent", info.Size, size)})
 	}
 	return nil
-}
-
-// combineCRC returns the CRC64 of the parts' bytes in order, from each
-// part's CRC64 and size.
-func combineCRC(parts []xfer.Part, crcs map[int]uint64) uint64 {
-	var c uint64
-	for i, p := range parts {
-		if i == 0 {
-			c = crcs[p.Number]
-			continue
-		}
-		c = xfer.CRC64Combine(c, crcs[p.Number], p.Size)
-	}
-	return c
 }
 
 // Abort discards the upload and its parts. After a completion (whose

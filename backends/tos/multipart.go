@@ -157,18 +157,10 @@ func (s *session) Abort(ctx context.Context) error {
 // combinedCRC returns the CRC64 of the whole object from its parts' CRCs,
 // and false if a part's CRC is unknown.
 func (s *session) combinedCRC(parts []xfer.Part) (uint64, bool) {
-	var crc uint64
-	for i, p := range parts {
-		if s.crcs[i] == 0 && p.Size > 0 {
-			return 0, false
-		}
-		if i == 0 {
-			crc = s.crcs[0]
-			continue
-		}
-		crc = xfer.CRC64Combine(crc, s.crcs[i], p.Size)
-	}
-	return crc, true
+	return xfer.CombinedCRC64(parts, func(p xfer.Part) (uint64, bool) {
+		c := s.crcs[p.Number-1]
+		return c, c != 0 || p.Size == 0
+	})
 }
 
 func (b *Backend) putMultipart(ctx context.Context, obj uploader.Object, body io.ReaderAt, res *uploader.Result) error {
