@@ -2,7 +2,7 @@
 # then vet and run every test with the race detector and a real MinIO required,
 # in the main module and in the nested module contrib/prometheus.
 
-.PHONY: test vet minio
+.PHONY: test test-short lint vet minio
 
 GO ?= go
 
@@ -14,6 +14,28 @@ test:
 
 vet:
 	$(GO) vet ./...
+
+# make test-short: the unit tests, without MinIO (its tests skip: the
+# binary is looked for only at a path that does not exist) and without the
+# slow ones (-short); under a minute once the packages are built.
+test-short:
+	UPLOAD_MINIO_BIN=/nonexistent/minio UPLOAD_REQUIRE_MINIO= $(GO) test -short -count=1 ./...
+
+# make lint: gofmt, go vet, staticcheck (pinned, installed by
+# scripts/install-staticcheck.sh; staticcheck.conf says which checks) and
+# the module's own checks in lint_test.go and imports_test.go (function
+# length, errors compared through wrapping, import rules), in the main
+# module and in contrib/prometheus. CONTRIBUTING.md explains each.
+LINT_TESTS = ^(TestFunctionLength|TestErrorsComparedThroughWrapping|TestLintChecksBite|TestImportRules|TestImportRulesCatchViolations|TestInitCheckCatchesRegistration)$$
+
+lint:
+	@bin=$$(scripts/install-staticcheck.sh) && \
+	unformatted=$$(gofmt -l .) && \
+	if [ -n "$$unformatted" ]; then echo "gofmt -l lists files to format (run gofmt -w on them):"; echo "$$unformatted"; exit 1; fi && \
+	$(GO) vet ./... && \
+	"$$bin" ./... && \
+	$(GO) test -count=1 -run '$(LINT_TESTS)' . && \
+	cd contrib/prometheus && $(GO) vet ./... && "$$bin" ./...
 
 minio:
 	@scripts/install-minio.sh

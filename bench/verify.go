@@ -84,15 +84,6 @@ func checkUpload(w workload, objs []listed) error {
 	return fmt.Errorf("found %d objects for %d files: %s", len(objs), w.Files, strings.Join(parts, "; "))
 }
 
-// verify lists prefix in bucket and checks it holds w.
-func verify(ctx context.Context, c *minio.Client, bucket, prefix string, w workload) error {
-	objs, err := listPrefix(ctx, c, bucket, prefix)
-	if err != nil {
-		return err
-	}
-	return checkUpload(w, objs)
-}
-
 // removePrefix deletes every object under prefix in bucket, so the server's
 // data stays small across runs.
 func removePrefix(ctx context.Context, c *minio.Client, bucket, prefix string) error {

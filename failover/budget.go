@@ -84,14 +84,3 @@ func (b *retryBudget) reserve() time.Duration {
 	}
 	return time.Duration(-b.tokens / b.rate * float64(time.Second))
 }
-
-// left returns the retries in the budget now (negative: in debt).
-func (b *retryBudget) left() float64 {
-	if b == nil {
-		return 0
-	}
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	b.refill()
-	return b.tokens
-}

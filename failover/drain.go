@@ -345,7 +345,7 @@ func (u *Uploader) drainOne(ctx context.Context, s uploader.Spooled, opts DrainO
 			return &checkStop{skip: err}
 		}
 		res := uploader.Result{Target: t.name, Provider: t.provider, ETag: info.ETag, Size: info.Size}
-		if info.Size == s.Size && plainMD5(info.ETag) == strings.ToLower(sum) {
+		if info.Size == s.Size && uploader.PlainMD5(info.ETag) == strings.ToLower(sum) {
 			checked, res.MD5 = DrainAlreadyStored, sum
 			return &checkStop{result: res}
 		}
@@ -457,7 +457,7 @@ func (u *Uploader) verify(ctx context.Context, res uploader.Result, s uploader.S
 		if info.Size != s.Size {
 			return bad("stored %d bytes, backup copy %d", info.Size, s.Size)
 		}
-		if etag := plainMD5(info.ETag); etag != "" && etag != strings.ToLower(sum) {
+		if etag := uploader.PlainMD5(info.ETag); etag != "" && etag != strings.ToLower(sum) {
 			return bad("stored etag %s, backup copy md5 %s", etag, sum)
 		}
 		return nil

@@ -7,7 +7,8 @@ import (
 	"testing"
 )
 
-// TestImports enforces the architecture's rule for this package: it
+// TestImports enforces the import rule of this package (README "Layout",
+// imports_test.go at the module root): it
 // imports the uploader package and gobreaker, never a backend, an SDK or
 // anything else outside the standard library.
 func TestImports(t *testing.T) {

@@ -83,7 +83,7 @@ func match(ctx context.Context, b uploader.Backend, obj uploader.Object, info up
 	var (
 		crcWant   uint64
 		haveCRC   bool
-		plain     = plainMD5(info.ETag)
+		plain     = uploader.PlainMD5(info.ETag)
 		composite string
 		partSize  int64
 	)
@@ -141,7 +141,7 @@ func match(ctx context.Context, b uploader.Backend, obj uploader.Object, info up
 func multipartETag(etag string) (sum string, parts int64, ok bool) {
 	etag = strings.ToLower(strings.Trim(etag, `"`))
 	h, n, found := strings.Cut(etag, "-")
-	if !found || plainMD5(h) == "" {
+	if !found || uploader.PlainMD5(h) == "" {
 		return "", 0, false
 	}
 	parts, err := strconv.ParseInt(n, 10, 64)

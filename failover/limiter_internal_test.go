@@ -163,7 +163,7 @@ func TestRetryBudget(t *testing.T) {
 	clk := fakeclock.New(lt0)
 	b := newRetryBudget(clk, RetryOptions{TargetRetryRatio: 0.5, TargetRetryRate: 0.2})
 	// Burst: 10s × 0.2/s = 2 retries.
-	if !b.spend() || !b.spend() || b.spend() {
+	if first, second, third := b.spend(), b.spend(), b.spend(); !first || !second || third {
 		t.Fatal("the full budget is not 2 retries")
 	}
 	b.earn()

@@ -3,6 +3,7 @@ package uploader
 import (
 	"bytes"
 	"crypto/md5"
+	"errors"
 	"fmt"
 	"hash"
 	"io"
@@ -144,7 +145,8 @@ func (f *File) changed(why string) *Error {
 }
 
 func plainErrText(err error) string {
-	if pe, ok := err.(*os.PathError); ok {
+	var pe *os.PathError
+	if errors.As(err, &pe) {
 		return pe.Err.Error()
 	}
 	return err.Error()

@@ -7,6 +7,12 @@ import (
 // Kind is the meaning of a failure, the same on every provider. Callers branch
 // on Kind (see [KindOf]), never on error messages. Each Kind has a stable
 // snake_case name, used in reports and logs, returned by [Kind.String].
+//
+// What a Kind does to an upload (retried, failed over, counted by a circuit
+// breaker) is one table, under "Policy" in the failover package's
+// documentation. [Kind.Transient], [Kind.Fatal] and [Kind.Neutral] are that
+// table's columns in code; a test of the failover package checks that the
+// two agree.
 type Kind int
 
 // The kinds. Their policy (retry, fail over, breaker) is set by the failover

@@ -79,6 +79,7 @@ func Run(t *testing.T, newHarness HarnessMaker) {
 	})
 	run(t, "StatMissing", testStatMissing)
 	run(t, "Delete", testDelete)
+	run(t, "Closed", testClosed)
 	t.Run("Faults", func(t *testing.T) {
 		for _, f := range []FaultType{Fault500, Fault503SlowDown, Fault429, FaultReset, FaultStall} {
 			run(t, f.String(), func(t *testing.T, s *suite) { testFault(t, s, f) })
@@ -505,9 +506,22 @@ func testStatMissing(t *testing.T, s *suite) {
 	if !ok {
 		t.Skip("the backend is not a Stater")
 	}
+	// A missing object says nothing about the target's health: Kind
+	// Invalid, and IsNotFound, from Stat and Get alike.
 	_, err := st.Stat(s.ctx, "no/such/key")
-	if !uploader.IsNotFound(err) {
-		t.Errorf("Stat of a missing key = %v; want an error for which IsNotFound is true", err)
+	if !uploader.IsNotFound(err) || uploader.KindOf(err) != uploader.Invalid {
+		t.Errorf("Stat of a missing key = %v (Kind %s); want Kind Invalid and IsNotFound", err, uploader.KindOf(err))
+	}
+	if g, ok := s.b.(uploader.Getter); ok {
+		rc, err := g.Get(s.ctx, "no/such/key")
+		if err == nil {
+			// A backend may defer the request to the first Read.
+			_, err = io.ReadAll(rc)
+			rc.Close()
+		}
+		if !uploader.IsNotFound(err) || uploader.KindOf(err) != uploader.Invalid {
+			t.Errorf("Get of a missing key = %v (Kind %s); want Kind Invalid and IsNotFound", err, uploader.KindOf(err))
+		}
 	}
 }
 

@@ -31,8 +31,12 @@
 //	                   an upload with [Attributes] (or those of an
 //	                   [AttributesHarness]): a Stat shows each one; a
 //	                   storage class no provider has is Kind Invalid
-//	StatMissing        Stat of a missing key: [uploader.IsNotFound]
+//	StatMissing        Stat and Get of a missing key: Kind Invalid and
+//	                   [uploader.IsNotFound]
 //	Delete             Delete removes one key, and a missing key is no error
+//	Closed             after Close, Put, Stat, Get and Delete fail with Kind
+//	                   Invalid and store nothing, and the backend's
+//	                   goroutines and connections are gone
 //	Faults/{500,503-slowdown,429,reset,stall}
 //	                   each injected fault gives [FaultType.WantKind]; after
 //	                   ClearFaults an upload works again. The stall is met
@@ -69,8 +73,19 @@
 //     has PrefixKeys check that a key that is a prefix of another fails
 //     with Kind Invalid and leaves the first, instead of storing both.
 //
+// Besides Run, [SizesAtLimits] checks the multipart settings of a
+// backend's Options at and above the providers' limits; every cloud
+// backend's TestSizesAtLimits calls it.
+//
 // There is no other way to skip a case: a backend that fails one has a bug
 // or a gap to fix, not to hide.
+//
+// # The suite's own test
+//
+// The in-memory backend of package failover/internal/memtest passes the
+// suite (its TestConformance), and, given one flaw at a time, fails the
+// cases meant to catch that flaw (its TestSuiteCatchesBugs): a case that
+// cannot fail is caught there.
 package backendtest
 
 import (

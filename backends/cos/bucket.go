@@ -15,6 +15,9 @@ var _ uploader.BucketChecker = (*Backend)(nil)
 // an *uploader.Error with Code "NoSuchBucket" (a LIST reply, unlike a
 // HEAD's, carries the error code).
 func (b *Backend) CheckBucket(ctx context.Context) error {
+	if err := b.closer.Err(b.name, Provider, "check_bucket", ""); err != nil {
+		return err
+	}
 	_, err := b.clock.Do(ctx, b.name, Provider, func(signAt time.Time) error {
 		sctx := b.signed(ctx, signAt)
 		if _, _, err := b.client.Bucket.Get(sctx, &cossdk.BucketGetOptions{MaxKeys: 1}); err != nil {

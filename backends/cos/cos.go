@@ -64,7 +64,6 @@ package cos
 import (
 	"context"
 	"encoding/hex"
-	"errors"
 	"fmt"
 	"io"
 	"net/http"
@@ -72,7 +71,6 @@ import (
 	"strconv"
 	"strings"
 	"sync"
-	"sync/atomic"
 	"time"
 
 	cossdk "github.com/tencentyun/cos-go-sdk-v5"
@@ -88,9 +86,6 @@ import (
 
 // Provider is the provider name of this backend.
 const Provider = "cos"
-
-// maxSinglePut is the largest object COS accepts in one PUT.
-const maxSinglePut = 5 << 30
 
 // Options configures a COS backend. The zero value of every field but
 // Bucket and Endpoint or Region is a working default.
@@ -140,7 +135,8 @@ type Options struct {
 	// used by a multipart upload stays within PartSize × PartConcurrency.
 	PartConcurrency int
 	// MultipartThreshold is the size above which Put uses multipart. Zero
-	// means 64 MiB; it is capped at 5 GiB, COS's single PUT limit.
+	// means 64 MiB; at most 5 GiB, COS's single PUT limit: a larger value
+	// is refused.
 	MultipartThreshold int64
 	// DisableSkewCorrection signs with the local clock even when the
 	// server's clock is measured to differ; a skewed clock then fails with
@@ -173,7 +169,8 @@ type Backend struct {
 	threshold int64
 	partSize  int64
 	conc      int
-	closed    atomic.Bool
+	rt        http.RoundTripper // the transport, whose idle connections Close closes
+	closer    xfer.Closer
 }
 
 var (
@@ -194,7 +191,7 @@ func New(opts Options) (*Backend, error) {
 		opts.Name = Provider
 	}
 	fail := func(format string, args ...any) (*Backend, error) {
-		return nil, fmt.Errorf("cos target %q: "+format, append([]any{opts.Name}, args...)...)
+		return nil, xfer.ConfigError(Provider, opts.Name, fmt.Errorf(format, args...))
 	}
 	if err := diag.Validate(opts.diagConfig()); err != nil {
 		return fail("%v", err)
@@ -205,9 +202,11 @@ func New(opts Options) (*Backend, error) {
 	if opts.SignExpiry == 0 {
 		opts.SignExpiry = 15 * time.Minute
 	}
-	if opts.PartConcurrency < 0 || opts.PartSize < 0 || opts.MultipartThreshold < 0 {
-		return fail("PartSize, PartConcurrency and MultipartThreshold must not be negative")
+	sizes := xfer.Sizes{PartSize: opts.PartSize, PartConcurrency: opts.PartConcurrency, MultipartThreshold: opts.MultipartThreshold}
+	if err := sizes.Check(); err != nil {
+		return fail("%v", err)
 	}
+	sizes = sizes.WithDefaults()
 	b := &Backend{name: opts.Name, opts: opts, region: opts.Region}
 	if err := b.resolveEndpoint(); err != nil {
 		return fail("%v", err)
@@ -216,16 +215,7 @@ func New(opts Options) (*Backend, error) {
 		// The SDK would refuse every request ("invalid bucket format").
 		return fail("the COS SDK refuses the bucket URL %s; use the endpoint form cos.<region>.myqcloud.com and the bucket name-APPID", b.bucketURL)
 	}
-	b.threshold = opts.MultipartThreshold
-	if b.threshold == 0 {
-		b.threshold = xfer.DefaultThreshold
-	}
-	b.threshold = min(b.threshold, maxSinglePut)
-	b.partSize = opts.PartSize
-	b.conc = opts.PartConcurrency
-	if b.conc == 0 {
-		b.conc = xfer.DefaultConcurrency
-	}
+	b.threshold, b.partSize, b.conc = sizes.MultipartThreshold, sizes.PartSize, sizes.PartConcurrency
 	b.clock = skew.New(skew.Options{Disabled: opts.DisableSkewCorrection})
 	if opts.Credentials != nil {
 		if opts.AccessKeyID != "" || opts.SecretAccessKey != "" || opts.SessionToken != "" {
@@ -235,11 +225,12 @@ func New(opts Options) (*Backend, error) {
 		b.clock = skew.New(skew.Options{Disabled: opts.DisableSkewCorrection, Credentials: b.creds})
 	}
 
-	var rt http.RoundTripper = transport.New(transport.Options{
+	b.rt = transport.New(transport.Options{
 		ConnectTimeout:  opts.ConnectTimeout,
 		ResponseTimeout: opts.ResponseTimeout,
 		Clock:           b.clock,
 	})
+	rt := b.rt
 	// Path style: the bucket goes in front of the path after signing, so
 	// the signature covers the object path as COS defines it (/key).
 	if b.pathStyle {
@@ -344,9 +335,10 @@ func (b *Backend) Describe() uploader.Description {
 // local) and whether one was measured.
 func (b *Backend) Skew() (time.Duration, bool) { return b.clock.Offset() }
 
-// Close releases the backend. Put must not be called after.
+// Close marks the backend closed and closes the idle connections of its
+// transport; every later call fails with Kind Invalid ([xfer.Closer]).
 func (b *Backend) Close() error {
-	b.closed.Store(true)
+	b.closer.Close(b.rt)
 	return nil
 }
 
@@ -368,8 +360,8 @@ func escapeKey(key string) string {
 // parallel multipart upload above it. See [uploader.Backend].
 func (b *Backend) Put(ctx context.Context, obj uploader.Object) (uploader.Result, error) {
 	res := uploader.Result{Key: obj.Key, Provider: Provider}
-	if b.closed.Load() {
-		return res, b.invalid("put", obj.Key, "the backend is closed")
+	if err := b.closer.Err(b.name, Provider, "put", obj.Key); err != nil {
+		return res, err
 	}
 	if err := obj.Validate(); err != nil {
 		return res, b.own(err)
@@ -424,12 +416,18 @@ func (b *Backend) putSingle(ctx context.Context, obj uploader.Object, res upload
 		}
 		etag, version = unquote(resp.Header.Get("ETag")), resp.Header.Get("X-Cos-Version-Id")
 		status, requestID = resp.StatusCode, resp.Header.Get("X-Cos-Request-Id")
-		if plainMD5(etag) && xfer.ETagIsMD5(resp.Header) && !strings.EqualFold(etag, xfer.Hex(sum)) {
+		if xfer.ETagIsMD5(resp.Header) && xfer.ETagDiffers(etag, sum) {
 			return b.integrity("put", obj.Key, resp.Header, "the server's ETag %s is not the MD5 %s of the bytes sent", etag, xfer.Hex(sum))
 		}
 		return nil
 	})
 	res.Attempts = attempts
+	if e := uploader.AsError(err); e != nil && e.Kind == uploader.Integrity && e.Status < 300 {
+		// Stored, but not what was sent (or not verified): remove it. A
+		// refusal (400 BadDigest) stored nothing, and a previous object
+		// under the key stays.
+		xfer.Discard(ctx, b.Delete, obj.Key, e)
+	}
 	if err != nil {
 		return res, err
 	}
@@ -491,13 +489,9 @@ func (b *Backend) putMultipart(ctx context.Context, obj uploader.Object, res upl
 				err = nil
 			}
 		}
-		if err != nil && uploader.KindOf(err) == uploader.Integrity {
+		if e := uploader.AsError(err); e != nil && e.Kind == uploader.Integrity {
 			// The object is visible but wrong: remove it.
-			dctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 30*time.Second)
-			if derr := b.Delete(dctx, obj.Key); derr != nil {
-				err = errors.Join(err, derr)
-			}
-			cancel()
+			err = xfer.Discard(ctx, b.Delete, obj.Key, e)
 		}
 	}
 	if err != nil {
@@ -575,13 +569,9 @@ func (s *session) verifyCRC(parts []xfer.Part) error {
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	var want uint64
-	for _, p := range parts {
-		c, ok := s.crcs[p.Number]
-		if !ok {
-			return nil // a part's CRC is unknown: nothing to compare
-		}
-		want = xfer.CRC64Combine(want, c, p.Size)
+	want, ok := xfer.CombinedCRC64(parts, func(p xfer.Part) (uint64, bool) { c, ok := s.crcs[p.Number]; return c, ok })
+	if !ok {
+		return nil // a part's CRC is unknown: nothing to compare
 	}
 	if got != want {
 		return s.b.integrity("complete_multipart", s.key, nil, "the server's CRC64 %d of the assembled object differs from %d, that of the parts sent in order", got, want)
@@ -618,7 +608,7 @@ func (s *session) UploadPart(ctx context.Context, p xfer.Part, body io.ReadSeeke
 		if etag == "" {
 			return s.b.invalidReply("upload_part", s.key, fmt.Sprintf("the reply to part %d holds no ETag", p.Number))
 		}
-		if p.MD5 != nil && plainMD5(etag) && xfer.ETagIsMD5(resp.Header) && !strings.EqualFold(etag, xfer.Hex(p.MD5)) {
+		if p.MD5 != nil && xfer.ETagIsMD5(resp.Header) && xfer.ETagDiffers(etag, p.MD5) {
 			return s.b.integrity("upload_part", s.key, resp.Header, "part %d: the server's ETag %s is not the MD5 %s of the bytes sent", p.Number, etag, xfer.Hex(p.MD5))
 		}
 		return nil
@@ -667,17 +657,15 @@ func (s *session) Abort(ctx context.Context) error {
 // it), or an *uploader.Error with Status 404 and
 // Code "NoSuchKey" (Kind Invalid) when there is no such object.
 func (b *Backend) Stat(ctx context.Context, key string) (uploader.ObjectInfo, error) {
+	if err := b.closer.Err(b.name, Provider, "stat", key); err != nil {
+		return uploader.ObjectInfo{}, err
+	}
 	var info uploader.ObjectInfo
 	_, err := b.clock.Do(ctx, b.name, Provider, func(signAt time.Time) error {
 		sctx := b.signed(ctx, signAt)
 		resp, err := b.client.Object.Head(sctx, key, nil)
 		if err != nil {
-			e := b.classify(sctx, "stat", key, err)
-			if e.Status == http.StatusNotFound && e.Code != "NoSuchBucket" {
-				// HEAD replies have no body: a 404 is taken for the key.
-				e.Code, e.Kind, e.Message = "NoSuchKey", uploader.Invalid, "no such object"
-			}
-			return e
+			return xfer.NotFound(b.classify(sctx, "stat", key, err))
 		}
 		h := resp.Header
 		info = uploader.ObjectInfo{Key: key, ETag: unquote(h.Get("ETag")), ContentType: h.Get("Content-Type"),
@@ -706,16 +694,15 @@ func (b *Backend) Stat(ctx context.Context, key string) (uploader.ObjectInfo, er
 
 // Get returns a reader of the object's bytes; the caller closes it.
 func (b *Backend) Get(ctx context.Context, key string) (io.ReadCloser, error) {
+	if err := b.closer.Err(b.name, Provider, "get", key); err != nil {
+		return nil, err
+	}
 	var body io.ReadCloser
 	_, err := b.clock.Do(ctx, b.name, Provider, func(signAt time.Time) error {
 		sctx := b.signed(ctx, signAt)
 		resp, err := b.client.Object.Get(sctx, key, nil)
 		if err != nil {
-			e := b.classify(sctx, "get", key, err)
-			if e.Status == http.StatusNotFound && e.Code == "" {
-				e.Code = "NoSuchKey"
-			}
-			return e
+			return xfer.NotFound(b.classify(sctx, "get", key, err))
 		}
 		body = resp.Body
 		return nil
@@ -725,12 +712,15 @@ func (b *Backend) Get(ctx context.Context, key string) (io.ReadCloser, error) {
 
 // Delete removes the object; deleting a missing object is not an error.
 func (b *Backend) Delete(ctx context.Context, key string) error {
+	if err := b.closer.Err(b.name, Provider, "delete", key); err != nil {
+		return err
+	}
 	_, err := b.clock.Do(ctx, b.name, Provider, func(signAt time.Time) error {
 		sctx := b.signed(ctx, signAt)
 		_, err := b.client.Object.Delete(sctx, key)
 		if err != nil {
 			e := b.classify(sctx, "delete", key, err)
-			if e.Status == http.StatusNotFound && e.Code != "NoSuchBucket" {
+			if xfer.Missing(e) {
 				return nil
 			}
 			return e
@@ -753,13 +743,3 @@ func metaHeader(md map[string]string) *http.Header {
 }
 
 func unquote(etag string) string { return strings.Trim(etag, `"`) }
-
-// plainMD5 reports whether etag looks like an MD5 (32 hex digits), as it is
-// for a single PUT without server-side encryption by KMS.
-func plainMD5(etag string) bool {
-	if len(etag) != 32 {
-		return false
-	}
-	_, err := hex.DecodeString(etag)
-	return err == nil
-}

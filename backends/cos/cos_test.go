@@ -392,6 +392,35 @@ func TestMultipartUploadsPartsAndVerifiesSize(t *testing.T) {
 	}
 }
 
+// TestPutUnverifiedObjectIsDeleted: a single PUT stored, whose reply does
+// not verify it (no CRC64), fails with Kind Integrity and the object is
+// deleted; when the delete fails too, the error says the object is still
+// there.
+func TestPutUnverifiedObjectIsDeleted(t *testing.T) {
+	f := newFakeCOS(t, testBucket)
+	f.noCRC.Store(true)
+	b := newFakeBackend(t, f, nil)
+	_, err := b.Put(context.Background(), bytesObject("k", []byte("abc")))
+	if e := uploader.AsError(err); e == nil || e.Kind != uploader.Integrity || !strings.HasSuffix(e.Message, "; the object was deleted") {
+		t.Fatalf("err = %v, want Kind Integrity saying the object was deleted", err)
+	}
+	if _, ok := f.object("k"); ok {
+		t.Error("the object that failed verification is still there")
+	}
+	refuse := func(w http.ResponseWriter, r *http.Request) bool {
+		if r.Method != http.MethodDelete {
+			return false
+		}
+		f.writeError(w, r, http.StatusForbidden, "AccessDenied", "no delete")
+		return true
+	}
+	f.fail.Store(&refuse)
+	_, err = b.Put(context.Background(), bytesObject("k", []byte("abc")))
+	if e := uploader.AsError(err); e == nil || e.Kind != uploader.Integrity || !strings.Contains(e.Message, "deleting the object also failed, so it is still there") {
+		t.Fatalf("err = %v, want Kind Integrity saying the delete failed", err)
+	}
+}
+
 func TestMultipartWrongObjectCRCIsIntegrityAndDeletesIt(t *testing.T) {
 	f := newFakeCOS(t, testBucket)
 	f.badCompleteCRC.Store(true)

@@ -71,6 +71,7 @@ func (b *Backend) classify(ctx context.Context, op, key string, err error) *uplo
 		r.Correction, r.Corrected = signCorrection(ctx)
 		return errclass.Build(b.target(), op, key, r, err)
 	}
+	// lint:errcompare the same error value: lastError found nothing deeper
 	if last := lastError(err); last != err && last != nil {
 		// The last error is the final try's; with retries off it is the
 		// only one.
@@ -190,6 +191,7 @@ func (b *Backend) integrity(op, key string, h http.Header, format string, args .
 // appended to its message.
 func (b *Backend) final(ctx context.Context, op, key string, err error) *uploader.Error {
 	var top *uploader.Error
+	// lint:errcompare err is itself the classified error, not one it wraps
 	if errors.As(err, &top) && top == err {
 		return top
 	}
@@ -199,6 +201,7 @@ func (b *Backend) final(ctx context.Context, op, key string, err error) *uploade
 	}
 	c := *e
 	c.Err = err
+	// lint:errcompare only the join at the top: the failure and the abort's
 	if j, ok := err.(interface{ Unwrap() []error }); ok {
 		for _, other := range j.Unwrap() {
 			if uploader.AsError(other) != e {

@@ -5,7 +5,6 @@ import (
 	"os"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/resilient-upload/upload/backends/backendtest"
 	"github.com/resilient-upload/upload/backends/backendtest/gatewayharness"
@@ -56,58 +55,30 @@ func TestConformance(t *testing.T) {
 	backendtest.Run(t, gatewayharness.Maker(gwHarness))
 }
 
-// TestGatewayClockSkewCorrectedOnce: with the gateway's clock 31 minutes
-// off, a Put succeeds after one correction (single PUT and multipart, each
-// on a fresh backend) and the next Put succeeds at once. COS refuses with
-// 403 RequestTimeTooSkewed or AccessDenied "Request has expired", depending
-// on the signature's window.
-func TestGatewayClockSkewCorrectedOnce(t *testing.T) {
-	for _, offset := range []time.Duration{31 * time.Minute, -31 * time.Minute} {
-		t.Run(offset.String(), func(t *testing.T) {
-			gatewayharness.CheckSkewCorrected(t, newGatewayEnv(t), offset, "")
-		})
-	}
-}
-
-// TestGatewayConcurrentPutsShareTheEstimate: concurrent Puts on a skewed
-// gateway each meet the skew at most once and share the estimate.
-func TestGatewayConcurrentPutsShareTheEstimate(t *testing.T) {
-	gatewayharness.CheckSkewShared(t, newGatewayEnv(t), 31*time.Minute, 8)
-}
-
-// TestGatewaySkewWithoutCorrection: without correction the refusal is
-// reported, with the measured skew and hints.
-func TestGatewaySkewWithoutCorrection(t *testing.T) {
-	e := newGatewayEnv(t)
-	b := gwBackend(t, e, func(o *Options) { o.DisableSkewCorrection = true })
-	gatewayharness.CheckSkewUncorrected(t, e, b, "")
-}
-
-func TestGatewayWrongSecretIsSignatureMismatch(t *testing.T) {
-	e := newGatewayEnv(t)
-	b := gwBackend(t, e, func(o *Options) { o.SecretAccessKey = "a-wrong-but-long-fake-secret" })
-	_, err := uploader.New(b).Upload(context.Background(), uploader.BytesObject("k", []byte("abc")))
-	ue := uploader.AsError(err)
-	if ue == nil || ue.Kind != uploader.SignatureMismatch || ue.Code != "SignatureDoesNotMatch" || ue.RequestID == "" {
-		t.Fatalf("err = %#v, want signature_mismatch", err)
-	}
-	h := strings.Join(ue.Hints, "\n")
-	if !strings.Contains(h, "does not start with AKID") || !strings.Contains(h, "SecretKey is the one paired with this SecretId") {
-		t.Errorf("hints = %q", h)
-	}
-	if strings.Contains(ue.Explain(), "a-wrong-but-long-fake-secret") {
-		t.Error("the error shows the secret")
-	}
-}
-
-func TestGatewayUnknownKeyIsInvalidCredentials(t *testing.T) {
-	e := newGatewayEnv(t)
-	b := gwBackend(t, e, func(o *Options) { o.AccessKeyID = "AKIDunknown" })
-	_, err := uploader.New(b).Upload(context.Background(), uploader.BytesObject("k", []byte("abc")))
-	ue := uploader.AsError(err)
-	if ue == nil || ue.Kind != uploader.InvalidCredentials || len(ue.Hints) == 0 || !strings.Contains(ue.Hints[0], "AKID****") {
-		t.Fatalf("err = %v (hints %q), want invalid_credentials with a hint naming the key", err, ue.Hints)
-	}
+// TestGateway runs the gateway conformance cases (skew corrected once,
+// wrong secret, unknown key, injected refusals) through the COS gateway,
+// which verifies the q-sign-time and the signature. COS refuses a skewed
+// request with 403 RequestTimeTooSkewed or AccessDenied "Request has
+// expired", depending on the signature's window.
+func TestGateway(t *testing.T) {
+	gatewayharness.RunGateway(t, gatewayharness.Suite{
+		Harness: gwHarness,
+		Uncorrected: gatewayharness.Using(New, gatewayharness.With(gwOptions,
+			func(o *Options) { o.DisableSkewCorrection = true })),
+		WrongSecret: "a-wrong-but-long-fake-secret",
+		UnknownKey:  "AKIDunknown",
+		CheckWrongSecret: func(t *testing.T, ue *uploader.Error) {
+			h := strings.Join(ue.Hints, "\n")
+			if !strings.Contains(h, "does not start with AKID") || !strings.Contains(h, "SecretKey is the one paired with this SecretId") {
+				t.Errorf("hints = %q", h)
+			}
+		},
+		CheckUnknownKey: func(t *testing.T, ue *uploader.Error) {
+			if !strings.Contains(ue.Hints[0], "AKID****") {
+				t.Errorf("hints %q, want the first to name the masked key", ue.Hints)
+			}
+		},
+	})
 }
 
 func TestGatewayMetadataAndContentType(t *testing.T) {
@@ -130,12 +101,4 @@ func TestGatewayMetadataAndContentType(t *testing.T) {
 	if info.ContentType != "text/plain" || info.Metadata["origin"] != "camera-7" || info.Size != 5 {
 		t.Errorf("Stat = %+v", info)
 	}
-}
-
-// TestGatewayWrongSecretWhileSkewed: with the gateway 31 minutes ahead and
-// a wrong secret, the corrected retry is refused for its signature and the
-// upload fails with signature_mismatch, not clock_skew (the first attempt
-// was clock_skew); the next upload fails with signature_mismatch at once.
-func TestGatewayWrongSecretWhileSkewed(t *testing.T) {
-	gatewayharness.CheckWrongSecretWhileSkewed(t, newGatewayEnv(t), "a-wrong-but-long-fake-secret")
 }

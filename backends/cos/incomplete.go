@@ -16,6 +16,9 @@ import (
 // [uploader.MultipartLister]. An initiation time the server gives in
 // another form than RFC 3339 is left zero (unknown).
 func (b *Backend) ListIncomplete(ctx context.Context, prefix string) ([]uploader.IncompleteUpload, error) {
+	if err := b.closer.Err(b.name, Provider, "list_uploads", prefix); err != nil {
+		return nil, err
+	}
 	ups, err := incomplete.List(ctx, prefix, func(ctx context.Context, ask, key, id string) (incomplete.Page, error) {
 		var res *cossdk.ListMultipartUploadsResult
 		_, err := b.clock.Do(ctx, b.name, Provider, func(signAt time.Time) error {
@@ -48,6 +51,9 @@ func (b *Backend) ListIncomplete(ctx context.Context, prefix string) ([]uploader
 // longer exists (404 NoSuchUpload) is not an error. See
 // [uploader.MultipartAborter].
 func (b *Backend) AbortIncomplete(ctx context.Context, key, uploadID string) error {
+	if err := b.closer.Err(b.name, Provider, "abort_multipart", key); err != nil {
+		return err
+	}
 	_, err := b.clock.Do(ctx, b.name, Provider, func(signAt time.Time) error {
 		sctx := b.signed(ctx, signAt)
 		if _, err := b.client.Object.AbortMultipartUpload(sctx, key, uploadID); err != nil {

@@ -278,6 +278,14 @@ func (b *Backend) Close() error {
 	return nil
 }
 
+// closedErr returns the error of a call after Close, nil before.
+func (b *Backend) closedErr(op, key string) *uploader.Error {
+	if !b.closed.Load() {
+		return nil
+	}
+	return b.errorf(uploader.Invalid, op, key, nil, "the local backend %s is closed", b.root)
+}
+
 // Put stores obj under obj.Key, replacing any previous copy, as the package
 // documentation describes. The Result carries the file:// URL of the data
 // file, the MD5 (also as ETag) and BackedUp set: an object here is only on

@@ -42,6 +42,9 @@ func (b *Backend) Stat(ctx context.Context, key string) (uploader.ObjectInfo, er
 
 // visible returns the visible record of key, or a not-found error.
 func (b *Backend) visible(ctx context.Context, op, key string) (*record, error) {
+	if e := b.closedErr(op, key); e != nil {
+		return nil, e
+	}
 	if err := ctx.Err(); err != nil {
 		return nil, b.errorf(uploader.Canceled, op, key, err, "%v", err)
 	}
@@ -115,6 +118,9 @@ func (r *verifyingReader) Close() error { return r.f.Close() }
 
 // Delete removes the copy under key; a missing key is not an error.
 func (b *Backend) Delete(ctx context.Context, key string) error {
+	if e := b.closedErr("delete", key); e != nil {
+		return e
+	}
 	if err := ctx.Err(); err != nil {
 		return b.errorf(uploader.Canceled, "delete", key, err, "%v", err)
 	}
@@ -166,6 +172,9 @@ func (b *Backend) remove(h, id string) (bool, error) {
 // shard directory that is not trusted (see [New]). It reads the records
 // only; a copy's bytes are verified when read through [Backend.Object].
 func (b *Backend) List(ctx context.Context) ([]uploader.Spooled, error) {
+	if e := b.closedErr("list", ""); e != nil {
+		return nil, e
+	}
 	shards, err := os.ReadDir(b.objects)
 	if errors.Is(err, fs.ErrNotExist) {
 		return nil, nil
@@ -304,6 +313,9 @@ func (b *Backend) Object(s uploader.Spooled) (uploader.Object, error) {
 // reports whether it did. A newer backup of the key, made while s was being
 // drained, is left in place.
 func (b *Backend) Remove(ctx context.Context, s uploader.Spooled) (bool, error) {
+	if e := b.closedErr("remove", s.Key); e != nil {
+		return false, e
+	}
 	if err := ctx.Err(); err != nil {
 		return false, b.errorf(uploader.Canceled, "remove", s.Key, err, "%v", err)
 	}

@@ -139,8 +139,8 @@ var bufPool = sync.Pool{New: func() any { b := make([]byte, chunkSize); return &
 func (b *Backend) store(ctx context.Context, obj uploader.Object, failed []uploader.Attempt) (res uploader.Result, err error) {
 	res = uploader.Result{Key: obj.Key, Provider: Provider}
 	const op = "put"
-	if b.closed.Load() {
-		return res, b.errorf(uploader.Invalid, op, obj.Key, nil, "the local backend %s is closed", b.root)
+	if e := b.closedErr(op, obj.Key); e != nil {
+		return res, e
 	}
 	if err := obj.Validate(); err != nil {
 		return res, b.fsError(op, obj.Key, "", err)

@@ -31,7 +31,9 @@ const TreeProvider = "dir"
 // names an existing directory, or whose parent is a file, is an error of
 // kind Invalid for that object. A Put writes a temporary file beside the
 // target, fsyncs it and renames it into place: a reader never sees half a
-// file, and a failed Put leaves the previous copy.
+// file, and a failed Put leaves the previous copy. A Tree keeps the bytes
+// only: an object's attributes (Cache-Control, storage class, tags...) have
+// no place beside a plain file and are not kept.
 type Tree struct {
 	name string
 	dir  string
@@ -98,6 +100,10 @@ func (t *Tree) Close() error {
 	return nil
 }
 
+// errTreeClosed is openRoot's error after Close: Kind Invalid (the
+// caller's mistake), like every backend's after Close.
+var errTreeClosed = errors.New("the backend is closed")
+
 func (t *Tree) openRoot() (*os.Root, error) {
 	t.mu.Lock()
 	defer t.mu.Unlock()
@@ -105,7 +111,7 @@ func (t *Tree) openRoot() (*os.Root, error) {
 		return t.root, nil
 	}
 	if t.dir == "" {
-		return nil, errors.New("the backend is closed")
+		return nil, errTreeClosed
 	}
 	r, err := os.OpenRoot(t.dir)
 	if err != nil {
@@ -310,6 +316,9 @@ func (t *Tree) pathError(op, key, rel string, err error) *uploader.Error {
 }
 
 func (t *Tree) fsError(op, key, path string, err error) *uploader.Error {
+	if errors.Is(err, errTreeClosed) {
+		return t.errorf(uploader.Invalid, op, key, err, "the backend is closed; create a new one to use the directory again")
+	}
 	if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
 		return t.errorf(uploader.Canceled, op, key, err, "%v", err)
 	}

@@ -24,6 +24,10 @@ func TestTreeConformance(t *testing.T) {
 
 type treeHarness struct{ dir string }
 
+// Attributes: a readable directory keeps the bytes only (no Cache-Control,
+// class or tags beside a plain file), so the Attributes case sends none.
+func (h *treeHarness) Attributes() uploader.Attributes { return uploader.Attributes{} }
+
 func (h *treeHarness) MakeBackend(ctx context.Context) (uploader.Backend, error) {
 	return local.NewTree(local.Options{Dir: h.dir, Name: "tree-conformance"})
 }

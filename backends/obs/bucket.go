@@ -16,7 +16,7 @@ var _ uploader.BucketChecker = (*Backend)(nil)
 // HEAD's, carries the error code; OBS answers a HEAD of a missing key in
 // a missing bucket with a bare 404).
 func (b *Backend) CheckBucket(ctx context.Context) error {
-	if b.closed.Load() {
+	if b.closer.Closed() {
 		return b.closedErr("check_bucket", "")
 	}
 	_, err := b.do(ctx, "check_bucket", "", nil, func(cl *hwobs.ObsClient, name, value string) (*xfer.Source, error) {

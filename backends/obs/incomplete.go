@@ -15,7 +15,7 @@ import (
 // with prefix (ListMultipartUploads, page by page); see
 // [uploader.MultipartLister].
 func (b *Backend) ListIncomplete(ctx context.Context, prefix string) ([]uploader.IncompleteUpload, error) {
-	if b.closed.Load() {
+	if b.closer.Closed() {
 		return nil, b.closedErr("list_uploads", prefix)
 	}
 	ups, err := incomplete.List(ctx, prefix, func(ctx context.Context, ask, key, id string) (incomplete.Page, error) {
@@ -45,7 +45,7 @@ func (b *Backend) ListIncomplete(ctx context.Context, prefix string) ([]uploader
 // longer exists (404 NoSuchUpload) is not an error. See
 // [uploader.MultipartAborter].
 func (b *Backend) AbortIncomplete(ctx context.Context, key, uploadID string) error {
-	if b.closed.Load() {
+	if b.closer.Closed() {
 		return b.closedErr("abort_multipart", key)
 	}
 	_, err := b.do(ctx, "abort_multipart", key, nil, func(cl *hwobs.ObsClient, name, value string) (*xfer.Source, error) {

@@ -16,7 +16,7 @@ import (
 func (b *Backend) ListObjects(ctx context.Context, prefix string, fn func(uploader.ObjectInfo) bool) error {
 	marker := ""
 	for {
-		if b.closed.Load() {
+		if b.closer.Closed() {
 			return b.closedErr("list", prefix)
 		}
 		var out *hwobs.ListObjectsOutput

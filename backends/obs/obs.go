@@ -63,7 +63,6 @@ import (
 	"net/url"
 	"regexp"
 	"strings"
-	"sync/atomic"
 	"time"
 
 	hwobs "github.com/huaweicloud/huaweicloud-sdk-go-obs/obs"
@@ -85,9 +84,6 @@ const Provider = "obs"
 // endpoint names one: the region MinIO and other S3-compatible stores expect
 // (it matters only for V4 signatures).
 const DefaultRegion = "us-east-1"
-
-// maxSinglePut is the largest single PUT OBS accepts.
-const maxSinglePut = 5 << 30
 
 // Signature is a signing algorithm the SDK offers.
 type Signature string
@@ -157,7 +153,7 @@ type Options struct {
 	// PartConcurrency is the number of parts sent at once. Default: 4.
 	PartConcurrency int
 	// MultipartThreshold is the size above which an object is sent in
-	// parts. Default: 64 MiB; at most 5 GiB (OBS's single-PUT limit).
+	// parts. Default: 64 MiB; at most 5 GiB (OBS's single-PUT limit): a larger value is refused.
 	MultipartThreshold int64
 	// DisableSkewCorrection signs with the local clock even when the
 	// server's clock is known to differ; the skew is still measured and
@@ -190,7 +186,7 @@ type Backend struct {
 	partSize   int64
 	threshold  int64
 	concurrent int
-	closed     atomic.Bool
+	closer     xfer.Closer
 }
 
 var (
@@ -214,9 +210,23 @@ var obsBucket = regexp.MustCompile(`^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$`)
 // where the SDK would silently sign V2 (path style); a bucket name OBS
 // cannot have; and the credential mistakes [diag.Validate] knows.
 func New(opts Options) (*Backend, error) {
+	b, err := newBackend(opts)
+	if err != nil {
+		return nil, xfer.ConfigError(Provider, opts.Name, err)
+	}
+	return b, nil
+}
+
+// newBackend is New, its errors without the target they are about.
+func newBackend(opts Options) (*Backend, error) {
+	sizes := xfer.Sizes{PartSize: opts.PartSize, PartConcurrency: opts.PartConcurrency, MultipartThreshold: opts.MultipartThreshold}
+	if err := sizes.Check(); err != nil {
+		return nil, err
+	}
+	sizes = sizes.WithDefaults()
 	ep, u, err := parseEndpoint(opts.Endpoint)
 	if err != nil {
-		return nil, fmt.Errorf("obs: %w", err)
+		return nil, err
 	}
 	region := opts.Region
 	fromEndpoint, named := diag.EndpointRegion(Provider, opts.Endpoint)
@@ -230,13 +240,13 @@ func New(opts Options) (*Backend, error) {
 		AccessKeyID: opts.AccessKeyID, Secret: opts.SecretAccessKey}
 	cfg.CustomDomain = opts.CustomDomain
 	if opts.CustomDomain && opts.PathStyle {
-		return nil, errors.New("obs: CustomDomain and PathStyle are both set: a custom domain serves the bucket at its root; unset one")
+		return nil, errors.New("CustomDomain and PathStyle are both set: a custom domain serves the bucket at its root; unset one")
 	}
 	if err := diag.Validate(cfg); err != nil {
-		return nil, fmt.Errorf("obs: %w", err)
+		return nil, err
 	}
 	if !obsBucket.MatchString(opts.Bucket) || strings.Contains(opts.Bucket, "..") {
-		return nil, fmt.Errorf("obs: bucket %q is not a valid OBS bucket name: use the bucket's exact name (3-63 lower-case letters, digits, hyphens and periods)", opts.Bucket)
+		return nil, fmt.Errorf("bucket %q is not a valid OBS bucket name: use the bucket's exact name (3-63 lower-case letters, digits, hyphens and periods)", opts.Bucket)
 	}
 	sig := opts.Signature
 	if sig == "" {
@@ -251,10 +261,10 @@ func New(opts Options) (*Backend, error) {
 	case SignatureOBS:
 		sdkSig = hwobs.SignatureObs
 		if opts.PathStyle || net.ParseIP(u.Hostname()) != nil {
-			return nil, fmt.Errorf("obs: the OBS signature cannot be used with path-style addressing (PathStyle or an IP endpoint): the SDK would silently sign with V2; use signature v2 or v4, or a domain endpoint without PathStyle")
+			return nil, fmt.Errorf("the OBS signature cannot be used with path-style addressing (PathStyle or an IP endpoint): the SDK would silently sign with V2; use signature v2 or v4, or a domain endpoint without PathStyle")
 		}
 	default:
-		return nil, fmt.Errorf("obs: unknown signature %q: use v2, v4 or obs", opts.Signature)
+		return nil, fmt.Errorf("unknown signature %q: use v2, v4 or obs", opts.Signature)
 	}
 
 	b := &Backend{name: opts.Name, opts: opts, endpoint: ep, sig: sig, cfg: cfg}
@@ -264,7 +274,7 @@ func New(opts Options) (*Backend, error) {
 	b.clock = skew.New(skew.Options{Disabled: opts.DisableSkewCorrection, Now: opts.Now})
 	if opts.Credentials != nil {
 		if opts.AccessKeyID != "" || opts.SecretAccessKey != "" || opts.SessionToken != "" {
-			return nil, fmt.Errorf("obs target %q: both Credentials and access keys are set; set one", b.name)
+			return nil, errors.New("both Credentials and access keys are set; set one")
 		}
 		b.creds = creds.New(b.name, Provider, opts.Credentials, opts.Now)
 		b.clock = skew.New(skew.Options{Disabled: opts.DisableSkewCorrection, Now: opts.Now, Credentials: b.creds})
@@ -306,7 +316,7 @@ func New(opts Options) (*Backend, error) {
 	}
 	// Check once that the SDK accepts the configuration.
 	if _, err := b.newClient(context.Background()); err != nil {
-		return nil, fmt.Errorf("obs: endpoint %q: %w", opts.Endpoint, err)
+		return nil, fmt.Errorf("endpoint %q: %w", opts.Endpoint, err)
 	}
 	if opts.CustomDomain {
 		b.baseURL = u.Scheme + "://" + u.Host
@@ -316,15 +326,7 @@ func New(opts Options) (*Backend, error) {
 		b.baseURL = u.Scheme + "://" + opts.Bucket + "." + u.Host
 	}
 	b.partSize = xfer.PartSize(0, opts.PartSize)
-	b.threshold = opts.MultipartThreshold
-	if b.threshold <= 0 {
-		b.threshold = xfer.DefaultThreshold
-	}
-	b.threshold = min(b.threshold, maxSinglePut)
-	b.concurrent = opts.PartConcurrency
-	if b.concurrent <= 0 {
-		b.concurrent = xfer.DefaultConcurrency
-	}
+	b.threshold, b.concurrent = sizes.MultipartThreshold, sizes.PartConcurrency
 	return b, nil
 }
 
@@ -374,8 +376,7 @@ func (b *Backend) Skew() (time.Duration, bool) { return b.clock.Offset() }
 // Close marks the backend closed (later calls fail with Kind Invalid) and
 // closes its idle connections.
 func (b *Backend) Close() error {
-	b.closed.Store(true)
-	b.httpClient.CloseIdleConnections()
+	b.closer.Close(b.httpClient)
 	return nil
 }
 
@@ -408,5 +409,5 @@ func (b *Backend) hints(k uploader.Kind, e *uploader.Error) []string {
 }
 
 func (b *Backend) closedErr(op, key string) *uploader.Error {
-	return &uploader.Error{Kind: uploader.Invalid, Target: b.name, Provider: Provider, Op: op, Key: key, Message: "the backend is closed"}
+	return uploader.AsError(b.closer.Err(b.name, Provider, op, key))
 }

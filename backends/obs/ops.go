@@ -25,7 +25,7 @@ func (b *Backend) Stat(ctx context.Context, key string) (uploader.ObjectInfo, er
 }
 
 func (b *Backend) stat(ctx context.Context, op, key string) (uploader.ObjectInfo, *uploader.Error) {
-	if b.closed.Load() {
+	if b.closer.Closed() {
 		return uploader.ObjectInfo{}, b.closedErr(op, key)
 	}
 	var out *hwobs.GetObjectMetadataOutput
@@ -35,7 +35,7 @@ func (b *Backend) stat(ctx context.Context, op, key string) (uploader.ObjectInfo
 		return nil, err
 	})
 	if err != nil {
-		return uploader.ObjectInfo{}, notFound(uploader.AsError(err))
+		return uploader.ObjectInfo{}, uploader.AsError(xfer.NotFound(err))
 	}
 	info := uploader.ObjectInfo{Key: key, Size: out.ContentLength, ETag: strings.Trim(out.ETag, `"`), ContentType: out.ContentType,
 		LastModified: out.LastModified, Metadata: out.Metadata}
@@ -43,20 +43,10 @@ func (b *Backend) stat(ctx context.Context, op, key string) (uploader.ObjectInfo
 	return info, nil
 }
 
-// notFound turns a 404 that is not about the bucket into the NoSuchKey
-// error callers test with uploader.IsNotFound.
-func notFound(e *uploader.Error) *uploader.Error {
-	if e.Status == 404 && e.Kind != uploader.Canceled && e.Code != "NoSuchBucket" {
-		e.Kind, e.Code = uploader.Invalid, "NoSuchKey"
-		e.Hints = nil
-	}
-	return e
-}
-
 // Get returns a reader of the object's bytes; the caller closes it. A
 // missing object fails as Stat does.
 func (b *Backend) Get(ctx context.Context, key string) (io.ReadCloser, error) {
-	if b.closed.Load() {
+	if b.closer.Closed() {
 		return nil, b.closedErr("get", key)
 	}
 	var out *hwobs.GetObjectOutput
@@ -68,14 +58,14 @@ func (b *Backend) Get(ctx context.Context, key string) (io.ReadCloser, error) {
 		return nil, err
 	})
 	if err != nil {
-		return nil, notFound(uploader.AsError(err))
+		return nil, xfer.NotFound(err)
 	}
 	return out.Body, nil
 }
 
 // Delete removes the object; deleting a missing object is not an error.
 func (b *Backend) Delete(ctx context.Context, key string) error {
-	if b.closed.Load() {
+	if b.closer.Closed() {
 		return b.closedErr("delete", key)
 	}
 	_, err := b.do(ctx, "delete", key, nil, func(cl *hwobs.ObsClient, name, value string) (*xfer.Source, error) {

@@ -78,7 +78,7 @@ func (b *Backend) Put(ctx context.Context, obj uploader.Object) (uploader.Result
 	fail := func(attempts []uploader.Attempt, err *uploader.Error) (uploader.Result, error) {
 		return uploader.Result{Key: obj.Key, Provider: Provider, Attempts: xfer.FinishAttempts(b.name, Provider, attempts, start, b.clock.LocalNow(), err)}, err
 	}
-	if b.closed.Load() {
+	if b.closer.Closed() {
 		return fail(nil, b.closedErr("put", obj.Key))
 	}
 	if err := obj.Validate(); err != nil {
@@ -147,10 +147,9 @@ func (b *Backend) putSingle(ctx context.Context, obj uploader.Object, body uploa
 	if err != nil {
 		return res, uploader.AsError(err)
 	}
-	if !b.opts.SkipETagCheck && !encrypted && xfer.IsMD5Hex(etag) && !strings.EqualFold(etag, xfer.Hex(sum)) {
-		b.removeAfterFailure(ctx, obj.Key)
-		return res, &uploader.Error{Kind: uploader.Integrity, Target: b.name, Provider: Provider, Op: "verify", Key: obj.Key,
-			Message: fmt.Sprintf("the server's ETag %s is not the MD5 %s of the bytes sent; the object was removed (if the bucket encrypts with KMS, set SkipETagCheck)", etag, xfer.Hex(sum))}
+	if !b.opts.SkipETagCheck && !encrypted && xfer.ETagDiffers(etag, sum) {
+		return res, xfer.Discard(ctx, b.Delete, obj.Key, &uploader.Error{Kind: uploader.Integrity, Target: b.name, Provider: Provider, Op: "verify", Key: obj.Key,
+			Message: fmt.Sprintf("the server's ETag %s is not the MD5 %s of the bytes sent (if the bucket encrypts with KMS, set SkipETagCheck)", etag, xfer.Hex(sum))})
 	}
 	res.Target, res.URL, res.ETag, res.MD5 = b.name, b.objectURL(obj.Key), etag, xfer.Hex(sum)
 	res.Size, res.VersionID = obj.Size, version
@@ -196,9 +195,8 @@ func (b *Backend) putMultipart(ctx context.Context, obj uploader.Object, body up
 	if !b.opts.SkipETagCheck && !s.encrypted {
 		var mismatch string
 		if mismatch, checked = xfer.CheckCompositeETag(s.etag, parts); mismatch != "" {
-			b.removeAfterFailure(ctx, obj.Key)
-			return res, &uploader.Error{Kind: uploader.Integrity, Target: b.name, Provider: Provider, Op: "verify", Key: obj.Key,
-				Message: mismatch + "; the object was removed"}
+			return res, xfer.Discard(ctx, b.Delete, obj.Key, &uploader.Error{Kind: uploader.Integrity, Target: b.name, Provider: Provider, Op: "verify", Key: obj.Key,
+				Message: mismatch})
 		}
 	}
 	st, serr := b.stat(ctx, "verify", obj.Key)
@@ -214,9 +212,8 @@ func (b *Backend) putMultipart(ctx context.Context, obj uploader.Object, body up
 		return res, serr
 	}
 	if st.Size != obj.Size {
-		b.removeAfterFailure(ctx, obj.Key)
-		return res, &uploader.Error{Kind: uploader.Integrity, Target: b.name, Provider: Provider, Op: "verify", Key: obj.Key,
-			Message: fmt.Sprintf("the stored object has %d bytes, %d were sent; the object was removed", st.Size, obj.Size)}
+		return res, xfer.Discard(ctx, b.Delete, obj.Key, &uploader.Error{Kind: uploader.Integrity, Target: b.name, Provider: Provider, Op: "verify", Key: obj.Key,
+			Message: fmt.Sprintf("the stored object has %d bytes, %d were sent", st.Size, obj.Size)})
 	}
 	res.Target, res.URL, res.ETag, res.Size, res.VersionID = b.name, b.objectURL(obj.Key), s.etag, obj.Size, s.version
 	if obj.MD5 != nil {
@@ -277,15 +274,6 @@ func (s *session) Abort(ctx context.Context) error {
 		return nil, err
 	})
 	return err
-}
-
-// removeAfterFailure deletes an object that failed verification, so that
-// nothing unverified stays visible; a failure to delete is not reported
-// (the verification failure is).
-func (b *Backend) removeAfterFailure(ctx context.Context, key string) {
-	dctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 30*time.Second)
-	defer cancel()
-	_ = b.Delete(dctx, key)
 }
 
 func (b *Backend) readError(op, key string, err error) *uploader.Error {

@@ -25,6 +25,7 @@ func (b *Backend) ErrorKind(err error) uploader.Kind {
 	if err == nil {
 		return uploader.OK
 	}
+	//lint:ignore SA1012 a nil context means "the caller's context is unknown" to classify
 	return b.classify(nil, "", "", err, nil, 0, signing{}).Kind
 }
 

@@ -14,6 +14,9 @@ import (
 // with prefix (ListMultipartUploads, page by page); see
 // [uploader.MultipartLister].
 func (b *Backend) ListIncomplete(ctx context.Context, prefix string) ([]uploader.IncompleteUpload, error) {
+	if err := b.closer.Err(b.name, Provider, "list_uploads", prefix); err != nil {
+		return nil, err
+	}
 	ups, err := incomplete.List(ctx, prefix, func(ctx context.Context, ask, key, id string) (incomplete.Page, error) {
 		var res oss.ListMultipartUploadResult
 		_, _, err := b.do(ctx, "list_uploads", prefix, func(opts []oss.Option) error {
@@ -41,6 +44,9 @@ func (b *Backend) ListIncomplete(ctx context.Context, prefix string) ([]uploader
 // longer exists (404 NoSuchUpload) is not an error. See
 // [uploader.MultipartAborter].
 func (b *Backend) AbortIncomplete(ctx context.Context, key, uploadID string) error {
+	if err := b.closer.Err(b.name, Provider, "abort_multipart", key); err != nil {
+		return err
+	}
 	_, _, err := b.do(ctx, "abort_multipart", key, func(opts []oss.Option) error {
 		return b.bucket.AbortMultipartUpload(oss.InitiateMultipartUploadResult{Bucket: b.bucketNm, Key: key, UploadID: uploadID}, opts...)
 	})

@@ -10,42 +10,23 @@ import (
 
 	"github.com/aliyun/aliyun-oss-go-sdk/oss"
 
+	"github.com/resilient-upload/upload/internal/xfer"
 	"github.com/resilient-upload/upload/uploader"
 )
-
-// notFound turns the *uploader.Error of a 404 on an object into the
-// not-found error of the contract: Status 404, Code "NoSuchKey" (so that
-// [uploader.IsNotFound] holds) and Kind Invalid (a missing object says
-// nothing about the target's health). A missing bucket stays
-// BucketNotFound. It reports whether err was such a 404.
-func notFound(err error) (*uploader.Error, bool) {
-	e := uploader.AsError(err)
-	if e == nil || e.Status != http.StatusNotFound || (e.Code != "" && e.Code != "NoSuchKey") {
-		return e, false
-	}
-	c := *e
-	if c.Code == "" {
-		// A bodiless reply (HEAD): the message is only the SDK's summary.
-		c.Message = "no such object"
-	}
-	c.Code, c.Kind = "NoSuchKey", uploader.Invalid
-	c.Hints = nil
-	return &c, true
-}
 
 // Stat returns the object's size, ETag, content type, modification time,
 // user metadata and CRC-64 (when the server sends it). A missing object gives an *uploader.Error with Status 404
 // and Code "NoSuchKey" ([uploader.IsNotFound]).
 func (b *Backend) Stat(ctx context.Context, key string) (uploader.ObjectInfo, error) {
+	if err := b.closer.Err(b.name, Provider, "stat", key); err != nil {
+		return uploader.ObjectInfo{}, err
+	}
 	h, _, err := b.do(ctx, "stat", key, func(opts []oss.Option) error {
 		_, err := b.bucket.GetObjectDetailedMeta(key, opts...)
 		return err
 	})
 	if err != nil {
-		if e, ok := notFound(err); ok {
-			return uploader.ObjectInfo{}, e
-		}
-		return uploader.ObjectInfo{}, err
+		return uploader.ObjectInfo{}, xfer.NotFound(err)
 	}
 	info := uploader.ObjectInfo{Key: key, ETag: trimETag(h.Get(oss.HTTPHeaderEtag)), ContentType: h.Get(oss.HTTPHeaderContentType),
 		CRC64: h.Get(oss.HTTPHeaderOssCRC64)}
@@ -68,6 +49,9 @@ func (b *Backend) Stat(ctx context.Context, key string) (uploader.ObjectInfo, er
 // with another CRC64 fails with Kind Integrity. A missing object gives an
 // error for which [uploader.IsNotFound] holds.
 func (b *Backend) Get(ctx context.Context, key string) (io.ReadCloser, error) {
+	if err := b.closer.Err(b.name, Provider, "get", key); err != nil {
+		return nil, err
+	}
 	var res *oss.GetObjectResult
 	h, _, err := b.do(ctx, "get", key, func(opts []oss.Option) error {
 		var err error
@@ -75,10 +59,7 @@ func (b *Backend) Get(ctx context.Context, key string) (io.ReadCloser, error) {
 		return err
 	})
 	if err != nil {
-		if e, ok := notFound(err); ok {
-			return nil, e
-		}
-		return nil, err
+		return nil, xfer.NotFound(err)
 	}
 	body := res.Response.Body
 	if res.ClientCRC == nil || h.Get(oss.HTTPHeaderOssCRC64) == "" {
@@ -109,10 +90,13 @@ func (c *crcBody) Read(p []byte) (int, error) {
 
 // Delete removes the object; a missing object is not an error.
 func (b *Backend) Delete(ctx context.Context, key string) error {
+	if err := b.closer.Err(b.name, Provider, "delete", key); err != nil {
+		return err
+	}
 	_, _, err := b.do(ctx, "delete", key, func(opts []oss.Option) error {
 		return b.bucket.DeleteObject(key, opts...)
 	})
-	if _, ok := notFound(err); ok {
+	if xfer.Missing(err) {
 		return nil
 	}
 	return err

@@ -140,9 +140,9 @@ type Options struct {
 	// PartConcurrency is the number of parts in flight. Memory stays within
 	// about PartSize x PartConcurrency. Default: 4.
 	PartConcurrency int
-	// MultipartThreshold is the size above which Put uses multipart. Values
-	// above 5 GiB (the single-PUT limit) are lowered to 5 GiB. Default:
-	// 64 MiB.
+	// MultipartThreshold is the size above which Put uses multipart. At
+	// most 5 GiB (the single-PUT limit): a larger value is refused.
+	// Default: 64 MiB.
 	MultipartThreshold int64
 	// DisableSkewCorrection signs with the local clock even when the
 	// server's clock is known to differ. The skew is still measured and
@@ -170,6 +170,7 @@ type Backend struct {
 	creds     *creds.Source // nil: static keys
 	bucket    *oss.Bucket
 	http      *http.Client
+	closer    xfer.Closer
 }
 
 var (
@@ -192,7 +193,7 @@ func New(opts Options) (*Backend, error) {
 		opts.Name = Provider
 	}
 	fail := func(format string, args ...any) (*Backend, error) {
-		return nil, fmt.Errorf("oss target %q: "+format, append([]any{opts.Name}, args...)...)
+		return nil, xfer.ConfigError(Provider, opts.Name, fmt.Errorf(format, args...))
 	}
 	switch opts.SignatureVersion {
 	case 0, 4:
@@ -280,19 +281,15 @@ func New(opts Options) (*Backend, error) {
 	if err != nil {
 		return fail("%v", err)
 	}
-	threshold := opts.MultipartThreshold
-	if threshold <= 0 {
-		threshold = xfer.DefaultThreshold
+	sizes := xfer.Sizes{PartSize: opts.PartSize, PartConcurrency: opts.PartConcurrency, MultipartThreshold: opts.MultipartThreshold}
+	if err := sizes.Check(); err != nil {
+		return fail("%v", err)
 	}
-	threshold = min(threshold, MaxSinglePut)
-	conc := opts.PartConcurrency
-	if conc <= 0 {
-		conc = xfer.DefaultConcurrency
-	}
+	sizes = sizes.WithDefaults()
 	return &Backend{
 		name: opts.Name, endpoint: endpoint, region: region, bucketNm: opts.Bucket,
 		pathStyle: pathStyle, cname: opts.CNAME, sigV4: opts.SignatureVersion == 4,
-		partSize: opts.PartSize, partConc: conc, threshold: threshold,
+		partSize: sizes.PartSize, partConc: sizes.PartConcurrency, threshold: sizes.MultipartThreshold,
 		cfg: cfg, clock: clock, bucket: bucket, http: hc, creds: src,
 	}, nil
 }
@@ -304,6 +301,14 @@ const maxRedirectBody = 64 << 10
 // a copy of its start: the SDK turns a 3xx into an error without closing
 // the body, which would hold the connection forever.
 type closeRedirects struct{ base http.RoundTripper }
+
+// CloseIdleConnections closes the idle connections of the base transport,
+// so that Close leaves no connection behind.
+func (t closeRedirects) CloseIdleConnections() {
+	if c, ok := t.base.(interface{ CloseIdleConnections() }); ok {
+		c.CloseIdleConnections()
+	}
+}
 
 func (t closeRedirects) RoundTrip(req *http.Request) (*http.Response, error) {
 	resp, err := t.base.RoundTrip(req)
@@ -351,10 +356,10 @@ func (b *Backend) Describe() uploader.Description {
 // local) and whether one was measured yet.
 func (b *Backend) Skew() (time.Duration, bool) { return b.clock.Offset() }
 
-// Close releases the idle connections the transport lets go of (the rest
-// close after their idle timeout). Put must not be called after.
+// Close marks the backend closed and closes the idle connections of its
+// transport; every later call fails with Kind Invalid ([xfer.Closer]).
 func (b *Backend) Close() error {
-	b.http.CloseIdleConnections()
+	b.closer.Close(b.http)
 	return nil
 }
 
@@ -422,6 +427,7 @@ func (b *Backend) do(ctx context.Context, op, key string, fn func(opts []oss.Opt
 func (b *Backend) wrapErr(err error, op, key string) error {
 	var e *uploader.Error
 	if !errors.As(err, &e) {
+		//lint:ignore SA1012 a nil context means "the caller's context is unknown" to classify
 		return b.classify(nil, op, key, err, nil, 0, signing{})
 	}
 	c := *e

@@ -100,8 +100,9 @@ func TestNewDefaults(t *testing.T) {
 			}
 		})
 	}
-	b := testBackend(t, func(o *Options) { o.MultipartThreshold = 6 << 30 })
+	// Above the single-PUT limit: refused, never capped (TestSizesAtLimits).
+	b := testBackend(t, func(o *Options) { o.MultipartThreshold = MaxSinglePut })
 	if b.threshold != MaxSinglePut {
-		t.Errorf("threshold %d, want it capped at 5 GiB", b.threshold)
+		t.Errorf("threshold %d, want 5 GiB", b.threshold)
 	}
 }

@@ -18,16 +18,15 @@ import (
 	"github.com/resilient-upload/upload/uploader"
 )
 
-// cleanupTimeout bounds the deletion of an object found corrupt after it was
-// stored; it runs even when the caller's context is done.
-const cleanupTimeout = 30 * time.Second
-
 // Put stores obj: one PUT with Content-MD5 up to the multipart threshold,
 // else a parallel multipart upload (aborted on any failure). It makes one
 // attempt, plus one retry signed with the corrected time after a clock-skew
 // refusal, and reports them in Result.Attempts. See [uploader.Backend].
 func (b *Backend) Put(ctx context.Context, obj uploader.Object) (uploader.Result, error) {
 	res := uploader.Result{Key: obj.Key, Provider: Provider}
+	if err := b.closer.Err(b.name, Provider, "put", obj.Key); err != nil {
+		return res, err
+	}
 	if err := obj.Validate(); err != nil {
 		return res, b.wrapErr(err, "validate", obj.Key)
 	}
@@ -119,19 +118,18 @@ func (b *Backend) putSingle(ctx context.Context, obj uploader.Object, body io.Re
 	res.Attempts = attempts
 	if err != nil {
 		if uploader.KindOf(err) == uploader.Integrity && isStoredCRCMismatch(err) {
-			b.discard(ctx, obj.Key)
+			xfer.Discard(ctx, b.Delete, obj.Key, uploader.AsError(err))
 		}
 		return res, err
 	}
 	etag := trimETag(h.Get(oss.HTTPHeaderEtag))
 	// Under KMS encryption (x-oss-server-side-encryption: KMS) the ETag is
 	// not the MD5; the server checked Content-MD5 and the SDK the CRC64.
-	if isMD5ETag(etag) && xfer.ETagIsMD5(h) && !strings.EqualFold(etag, xfer.Hex(sum)) {
-		b.discard(ctx, obj.Key)
-		err := &uploader.Error{Kind: uploader.Integrity, Target: b.name, Provider: Provider, Op: "put", Key: obj.Key,
+	if xfer.ETagIsMD5(h) && xfer.ETagDiffers(etag, sum) {
+		err := xfer.Discard(ctx, b.Delete, obj.Key, &uploader.Error{Kind: uploader.Integrity, Target: b.name, Provider: Provider, Op: "put", Key: obj.Key,
 			RequestID: h.Get(oss.HTTPHeaderOssRequestID),
-			Message:   fmt.Sprintf("the server's ETag %s is not the MD5 %s of the bytes sent; the object was deleted", etag, xfer.Hex(sum))}
-		markLast(res.Attempts, err)
+			Message:   fmt.Sprintf("the server's ETag %s is not the MD5 %s of the bytes sent", etag, xfer.Hex(sum))})
+		res.Attempts = xfer.FailLast(b.name, Provider, res.Attempts, err)
 		return res, err
 	}
 	res.Target, res.URL, res.ETag, res.MD5 = b.name, b.ObjectURL(obj.Key), etag, xfer.Hex(sum)
@@ -147,43 +145,7 @@ func isStoredCRCMismatch(err error) bool {
 	return e != nil && e.Code == "CRCCheckFailed"
 }
 
-// markLast sets the outcome of the last attempt to err.
-func markLast(attempts []uploader.Attempt, err error) {
-	if len(attempts) == 0 {
-		return
-	}
-	last := &attempts[len(attempts)-1]
-	corrected, skew := last.SkewCorrected, last.Skew
-	*last = uploader.NewAttempt(last.Target, last.Provider, last.Start, last.Start.Add(last.Elapsed), err)
-	last.SkewCorrected = corrected
-	if last.Skew == 0 {
-		last.Skew = skew
-	}
-}
-
-// discard deletes key, which holds bytes that failed verification, so that
-// no corrupt object stays visible. It is best effort.
-func (b *Backend) discard(ctx context.Context, key string) {
-	dctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), cleanupTimeout)
-	defer cancel()
-	_ = b.Delete(dctx, key)
-}
-
 func trimETag(s string) string { return strings.Trim(s, `"`) }
-
-// isMD5ETag reports whether etag is a plain MD5 (32 hex digits), as OSS
-// returns for a single PUT without server-side KMS encryption.
-func isMD5ETag(etag string) bool {
-	if len(etag) != 32 {
-		return false
-	}
-	for _, c := range etag {
-		if !strings.ContainsRune("0123456789abcdefABCDEF", c) {
-			return false
-		}
-	}
-	return true
-}
 
 func (b *Backend) putMultipart(ctx context.Context, obj uploader.Object, body io.ReaderAt, res uploader.Result) (uploader.Result, error) {
 	if obj.MD5 != nil {
@@ -221,7 +183,7 @@ func (b *Backend) putMultipart(ctx context.Context, obj uploader.Object, body io
 	}
 	if err != nil {
 		err = b.wrapErr(err, "multipart", obj.Key)
-		markLast(res.Attempts, err)
+		res.Attempts = xfer.FailLast(b.name, Provider, res.Attempts, uploader.AsError(err))
 		return res, err
 	}
 	res.Target, res.URL, res.ETag = b.name, b.ObjectURL(obj.Key), s.etag
@@ -279,7 +241,7 @@ func (s *session) UploadPart(ctx context.Context, p xfer.Part, _ io.ReadSeeker) 
 		s.noCRC = true
 	}
 	s.mu.Unlock()
-	if etag := trimETag(up.ETag); isMD5ETag(etag) && xfer.ETagIsMD5(h) && !strings.EqualFold(etag, xfer.Hex(p.MD5)) {
+	if etag := trimETag(up.ETag); xfer.ETagIsMD5(h) && xfer.ETagDiffers(etag, p.MD5) {
 		return "", &uploader.Error{Kind: uploader.Integrity, Target: s.b.name, Provider: Provider, Op: "upload_part", Key: s.key,
 			RequestID: h.Get(oss.HTTPHeaderOssRequestID),
 			Message:   fmt.Sprintf("part %d: the server's ETag %s is not the MD5 %s of the bytes sent", p.Number, etag, xfer.Hex(p.MD5))}
@@ -314,14 +276,14 @@ func (s *session) Complete(ctx context.Context, parts []xfer.Part) error {
 		s.etag = trimETag(h.Get(oss.HTTPHeaderEtag))
 	}
 	s.mu.Lock()
-	combined, haveAll := combineCRC(parts, s.crcs), !s.noCRC && len(s.crcs) == len(parts)
+	combined, haveAll := xfer.CombinedCRC64(parts, func(p xfer.Part) (uint64, bool) { c, ok := s.crcs[p.Number]; return c, ok })
+	haveAll = haveAll && !s.noCRC
 	s.mu.Unlock()
 	if v, perr := strconv.ParseUint(h.Get(oss.HTTPHeaderOssCRC64), 10, 64); perr == nil && haveAll {
 		if v != combined {
-			s.b.discard(ctx, s.key)
-			return &uploader.Error{Kind: uploader.Integrity, Target: s.b.name, Provider: Provider, Op: "complete_multipart", Key: s.key,
+			return xfer.Discard(ctx, s.b.Delete, s.key, &uploader.Error{Kind: uploader.Integrity, Target: s.b.name, Provider: Provider, Op: "complete_multipart", Key: s.key,
 				Code: "CRCCheckFailed", RequestID: h.Get(oss.HTTPHeaderOssRequestID),
-				Message: fmt.Sprintf("the completed object's CRC64 %d is not the %d of its parts; the object was deleted", v, combined)}
+				Message: fmt.Sprintf("the completed object's CRC64 %d is not the %d of its parts", v, combined)})
 		}
 		return nil
 	}
@@ -334,25 +296,10 @@ func (s *session) Complete(ctx context.Context, parts []xfer.Part) error {
 		return err
 	}
 	if info.Size != size {
-		s.b.discard(ctx, s.key)
-		return &uploader.Error{Kind: uploader.Integrity, Target: s.b.name, Provider: Provider, Op: "complete_multipart", Key: s.key,
-			Message: fmt.Sprintf("the completed object holds %d bytes, not the %d sent; the object was deleted", info.Size, size)}
+		return xfer.Discard(ctx, s.b.Delete, s.key, &uploader.Error{Kind: uploader.Integrity, Target: s.b.name, Provider: Provider, Op: "complete_multipart", Key: s.key,
+			Message: fmt.Sprintf("the completed object holds %d bytes, not the %d sent", info.Size, size)})
 	}
 	return nil
-}
-
-// combineCRC returns the CRC64 of the parts' bytes in order, from each
-// part's CRC64 and size.
-func combineCRC(parts []xfer.Part, crcs map[int]uint64) uint64 {
-	var c uint64
-	for i, p := range parts {
-		if i == 0 {
-			c = crcs[p.Number]
-			continue
-		}
-		c = oss.CRC64Combine(c, crcs[p.Number], uint64(p.Size))
-	}
-	return c
 }
 
 // Abort discards the upload and its parts. After a completion (whose

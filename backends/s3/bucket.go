@@ -15,7 +15,7 @@ var _ uploader.BucketChecker = (*Backend)(nil)
 // an *uploader.Error with Code "NoSuchBucket" (a LIST reply, unlike a
 // HEAD's, carries the error code).
 func (b *Backend) CheckBucket(ctx context.Context) error {
-	if b.closed.Load() {
+	if b.closer.Closed() {
 		return b.closedErr("check_bucket", "")
 	}
 	lctx, cancel := context.WithCancel(ctx)
@@ -25,6 +25,7 @@ func (b *Backend) CheckBucket(ctx context.Context) error {
 		if oi.Err != nil {
 			return b.classify(ctx, "check_bucket", "", oi.Err, c, nil)
 		}
+		//lint:ignore SA4004 the first object (or error) is all a check needs
 		break
 	}
 	return nil

@@ -22,6 +22,7 @@ func (b *Backend) ErrorKind(err error) uploader.Kind {
 	if err == nil {
 		return uploader.OK
 	}
+	//lint:ignore SA1012 a nil context means "the caller's context is unknown" to classify
 	return b.classify(nil, "", "", err, nil, nil).Kind
 }
 

@@ -13,7 +13,7 @@ import (
 // internal/incomplete for MinIO's reading of the prefix); see
 // [uploader.MultipartLister].
 func (b *Backend) ListIncomplete(ctx context.Context, prefix string) ([]uploader.IncompleteUpload, error) {
-	if b.closed.Load() {
+	if b.closer.Closed() {
 		return nil, b.closedErr("list_uploads", prefix)
 	}
 	ups, err := incomplete.List(ctx, prefix, func(ctx context.Context, ask, key, id string) (incomplete.Page, error) {
@@ -38,7 +38,7 @@ func (b *Backend) ListIncomplete(ctx context.Context, prefix string) ([]uploader
 // longer exists (404 NoSuchUpload) is not an error. See
 // [uploader.MultipartAborter].
 func (b *Backend) AbortIncomplete(ctx context.Context, key, uploadID string) error {
-	if b.closed.Load() {
+	if b.closer.Closed() {
 		return b.closedErr("abort", key)
 	}
 	cctx, c := transport.WithCapture(ctx)

@@ -14,7 +14,7 @@ import (
 // ListObjectsV2 request per page of uploader.ListPageSize keys; see
 // [uploader.ObjectLister].
 func (b *Backend) ListObjects(ctx context.Context, prefix string, fn func(uploader.ObjectInfo) bool) error {
-	if b.closed.Load() {
+	if b.closer.Closed() {
 		return b.closedErr("list", prefix)
 	}
 	ctx, cancel := context.WithCancel(ctx)

@@ -7,6 +7,7 @@ import (
 	"github.com/minio/minio-go/v7"
 
 	"github.com/resilient-upload/upload/internal/transport"
+	"github.com/resilient-upload/upload/internal/xfer"
 	"github.com/resilient-upload/upload/uploader"
 )
 
@@ -23,13 +24,13 @@ func (b *Backend) Stat(ctx context.Context, key string) (uploader.ObjectInfo, er
 }
 
 func (b *Backend) stat(ctx context.Context, op, key string) (uploader.ObjectInfo, *uploader.Error) {
-	if b.closed.Load() {
+	if b.closer.Closed() {
 		return uploader.ObjectInfo{}, b.closedErr(op, key)
 	}
 	cctx, c := transport.WithCapture(ctx)
 	oi, err := b.client.StatObject(cctx, b.opts.Bucket, key, minio.StatObjectOptions{})
 	if err != nil {
-		return uploader.ObjectInfo{}, notFound(b.classify(ctx, op, key, err, c, nil))
+		return uploader.ObjectInfo{}, uploader.AsError(xfer.NotFound(b.classify(ctx, op, key, err, c, nil)))
 	}
 	meta := make(map[string]string, len(oi.UserMetadata))
 	for k, v := range oi.UserMetadata {
@@ -41,33 +42,23 @@ func (b *Backend) stat(ctx context.Context, op, key string) (uploader.ObjectInfo
 	return info, nil
 }
 
-// notFound turns a 404 that is not about the bucket into the NoSuchKey
-// error callers test with uploader.IsNotFound.
-func notFound(e *uploader.Error) *uploader.Error {
-	if e.Status == 404 && e.Kind != uploader.Canceled && e.Code != "NoSuchBucket" {
-		e.Kind, e.Code = uploader.Invalid, "NoSuchKey"
-		e.Hints = nil
-	}
-	return e
-}
-
 // Get returns a reader of the object's bytes; the caller closes it. A
 // missing object fails as Stat does.
 func (b *Backend) Get(ctx context.Context, key string) (io.ReadCloser, error) {
-	if b.closed.Load() {
+	if b.closer.Closed() {
 		return nil, b.closedErr("get", key)
 	}
 	cctx, c := transport.WithCapture(ctx)
 	rc, _, _, err := b.core.GetObject(cctx, b.opts.Bucket, key, minio.GetObjectOptions{})
 	if err != nil {
-		return nil, notFound(b.classify(ctx, "get", key, err, c, nil))
+		return nil, xfer.NotFound(b.classify(ctx, "get", key, err, c, nil))
 	}
 	return rc, nil
 }
 
 // Delete removes the object; deleting a missing object is not an error.
 func (b *Backend) Delete(ctx context.Context, key string) error {
-	if b.closed.Load() {
+	if b.closer.Closed() {
 		return b.closedErr("delete", key)
 	}
 	cctx, c := transport.WithCapture(ctx)

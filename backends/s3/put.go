@@ -5,7 +5,6 @@ import (
 	"context"
 	"fmt"
 	"io"
-	"strings"
 	"time"
 
 	"github.com/minio/minio-go/v7"
@@ -31,7 +30,7 @@ func (b *Backend) Put(ctx context.Context, obj uploader.Object) (uploader.Result
 	fail := func(attempts []uploader.Attempt, err *uploader.Error) (uploader.Result, error) {
 		return uploader.Result{Key: obj.Key, Provider: Provider, Attempts: xfer.FinishAttempts(b.name, Provider, attempts, start, b.clock.LocalNow(), err)}, err
 	}
-	if b.closed.Load() {
+	if b.closer.Closed() {
 		return fail(nil, b.closedErr("put", obj.Key))
 	}
 	if err := obj.Validate(); err != nil {
@@ -109,11 +108,10 @@ func (b *Backend) putSingle(ctx context.Context, obj uploader.Object, body uploa
 	if n := len(res.Attempts); n > 0 && reply != nil && reply.Status() != 0 {
 		res.Attempts[n-1].Status, res.Attempts[n-1].RequestID = reply.Status(), reply.Header().Get("X-Amz-Request-Id")
 	}
-	if !b.opts.SkipETagCheck && plainETag && xfer.IsMD5Hex(info.ETag) && !strings.EqualFold(info.ETag, xfer.Hex(sum)) {
+	if !b.opts.SkipETagCheck && plainETag && xfer.ETagDiffers(info.ETag, sum) {
 		e := &uploader.Error{Kind: uploader.Integrity, Target: b.name, Provider: Provider, Op: "verify", Key: obj.Key,
-			Message: fmt.Sprintf("the server's ETag %s is not the MD5 %s of the bytes sent; the object was removed (if the bucket encrypts with SSE-KMS or SSE-C, set SkipETagCheck)", info.ETag, xfer.Hex(sum))}
-		b.removeAfterFailure(ctx, obj.Key)
-		return res, e
+			Message: fmt.Sprintf("the server's ETag %s is not the MD5 %s of the bytes sent (if the bucket encrypts with SSE-KMS or SSE-C, set SkipETagCheck)", info.ETag, xfer.Hex(sum))}
+		return res, xfer.Discard(ctx, b.Delete, obj.Key, e)
 	}
 	res.Target, res.URL, res.ETag, res.MD5 = b.name, b.objectURL(obj.Key), info.ETag, xfer.Hex(sum)
 	res.Size, res.VersionID = obj.Size, info.VersionID
@@ -156,9 +154,8 @@ func (b *Backend) putMultipart(ctx context.Context, obj uploader.Object, body up
 	if !b.opts.SkipETagCheck && s.plainETag {
 		var mismatch string
 		if mismatch, checked = xfer.CheckCompositeETag(s.info.ETag, parts); mismatch != "" {
-			b.removeAfterFailure(ctx, obj.Key)
-			return res, &uploader.Error{Kind: uploader.Integrity, Target: b.name, Provider: Provider, Op: "verify", Key: obj.Key,
-				Message: mismatch + "; the object was removed"}
+			return res, xfer.Discard(ctx, b.Delete, obj.Key, &uploader.Error{Kind: uploader.Integrity, Target: b.name, Provider: Provider, Op: "verify", Key: obj.Key,
+				Message: mismatch})
 		}
 	}
 	st, serr := b.stat(ctx, "verify", obj.Key)
@@ -170,9 +167,8 @@ func (b *Backend) putMultipart(ctx context.Context, obj uploader.Object, body up
 		return res, serr
 	}
 	if st.Size != obj.Size {
-		b.removeAfterFailure(ctx, obj.Key)
-		return res, &uploader.Error{Kind: uploader.Integrity, Target: b.name, Provider: Provider, Op: "verify", Key: obj.Key,
-			Message: fmt.Sprintf("the stored object has %d bytes, %d were sent; the object was removed", st.Size, obj.Size)}
+		return res, xfer.Discard(ctx, b.Delete, obj.Key, &uploader.Error{Kind: uploader.Integrity, Target: b.name, Provider: Provider, Op: "verify", Key: obj.Key,
+			Message: fmt.Sprintf("the stored object has %d bytes, %d were sent", st.Size, obj.Size)})
 	}
 	res.Target, res.URL, res.ETag, res.Size, res.VersionID = b.name, b.objectURL(obj.Key), s.info.ETag, obj.Size, s.info.VersionID
 	if obj.MD5 != nil {
@@ -236,15 +232,6 @@ func (s *session) Abort(ctx context.Context) error {
 		return s.b.classify(ctx, "abort_multipart", s.key, err, c, nil)
 	}
 	return nil
-}
-
-// removeAfterFailure deletes an object that failed verification, so that
-// nothing unverified stays visible; a failure to delete is not reported
-// (the verification failure is).
-func (b *Backend) removeAfterFailure(ctx context.Context, key string) {
-	dctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 30*time.Second)
-	defer cancel()
-	_ = b.client.RemoveObject(dctx, b.opts.Bucket, key, minio.RemoveObjectOptions{})
 }
 
 func (b *Backend) readError(op, key string, err error) *uploader.Error {

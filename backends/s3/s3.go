@@ -61,7 +61,6 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
-	"sync/atomic"
 	"time"
 
 	"github.com/minio/minio-go/v7"
@@ -84,9 +83,6 @@ const Provider = "s3"
 // DefaultRegion is the region used when neither Options.Region nor the
 // endpoint names one: the region MinIO and most S3-compatible stores expect.
 const DefaultRegion = "us-east-1"
-
-// maxSinglePut is the largest single PUT S3 accepts.
-const maxSinglePut = 5 << 30
 
 // Options configures a Backend. The zero value of every field but Endpoint
 // and Bucket is a working default.
@@ -134,7 +130,7 @@ type Options struct {
 	// PartConcurrency is the number of parts sent at once. Default: 4.
 	PartConcurrency int
 	// MultipartThreshold is the size above which an object is sent in
-	// parts. Default: 64 MiB; at most 5 GiB (S3's single-PUT limit).
+	// parts. Default: 64 MiB; at most 5 GiB (S3's single-PUT limit): a larger value is refused.
 	MultipartThreshold int64
 	// DisableSkewCorrection has no effect: minio-go cannot sign with a
 	// corrected time (see the package documentation). Skew is measured and
@@ -165,7 +161,7 @@ type Backend struct {
 	partSize   int64
 	threshold  int64
 	concurrent int
-	closed     atomic.Bool
+	closer     xfer.Closer
 
 	// creds supplies the keys; nil: static keys or anonymous.
 	creds *icreds.Source
@@ -185,9 +181,23 @@ var (
 // host, a bucket name S3 cannot have, a region that contradicts the
 // endpoint, and the credential mistakes [diag.Validate] knows.
 func New(opts Options) (*Backend, error) {
+	b, err := newBackend(opts)
+	if err != nil {
+		return nil, xfer.ConfigError(Provider, opts.Name, err)
+	}
+	return b, nil
+}
+
+// newBackend is New, its errors without the target they are about.
+func newBackend(opts Options) (*Backend, error) {
+	sizes := xfer.Sizes{PartSize: opts.PartSize, PartConcurrency: opts.PartConcurrency, MultipartThreshold: opts.MultipartThreshold}
+	if err := sizes.Check(); err != nil {
+		return nil, err
+	}
+	sizes = sizes.WithDefaults()
 	ep, secure, err := parseEndpoint(opts.Endpoint)
 	if err != nil {
-		return nil, fmt.Errorf("s3: %w", err)
+		return nil, err
 	}
 	u := url.URL{Scheme: "https", Host: ep}
 	if !secure {
@@ -205,16 +215,16 @@ func New(opts Options) (*Backend, error) {
 	case region == "":
 		region = DefaultRegion
 	case fromURL != "" && fromURL != region:
-		return nil, fmt.Errorf("s3: region %q contradicts the endpoint %s, which is in %q; the signature's scope will not match: set region to %q, or use the endpoint of %q",
+		return nil, fmt.Errorf("region %q contradicts the endpoint %s, which is in %q; the signature's scope will not match: set region to %q, or use the endpoint of %q",
 			region, u.Host, fromURL, fromURL, region)
 	}
 	cfg := diag.Config{Provider: Provider, Endpoint: opts.Endpoint, Region: region, Bucket: opts.Bucket,
 		AccessKeyID: opts.AccessKeyID, Secret: opts.SecretAccessKey}
 	if err := diag.Validate(cfg); err != nil {
-		return nil, fmt.Errorf("s3: %w", err)
+		return nil, err
 	}
 	if err := s3utils.CheckValidBucketName(opts.Bucket); err != nil {
-		return nil, fmt.Errorf("s3: bucket %q: %v: use the bucket's exact name (3-63 lower-case letters, digits, dots and hyphens)", opts.Bucket, err)
+		return nil, fmt.Errorf("bucket %q: %v: use the bucket's exact name (3-63 lower-case letters, digits, dots and hyphens)", opts.Bucket, err)
 	}
 
 	b := &Backend{name: opts.Name, opts: opts, cfg: cfg}
@@ -226,7 +236,7 @@ func New(opts Options) (*Backend, error) {
 	b.clock = skew.New(skew.Options{Disabled: true, Now: opts.Now})
 	if opts.Credentials != nil {
 		if opts.AccessKeyID != "" || opts.SecretAccessKey != "" || opts.SessionToken != "" {
-			return nil, fmt.Errorf("s3 target %q: both Credentials and access keys are set; set one", b.name)
+			return nil, errors.New("both Credentials and access keys are set; set one")
 		}
 		b.creds = icreds.New(b.name, Provider, opts.Credentials, opts.Now)
 		b.clock = skew.New(skew.Options{Disabled: true, Now: opts.Now, Credentials: b.creds})
@@ -243,7 +253,7 @@ func New(opts Options) (*Backend, error) {
 	}
 	lookup, err := bucketLookup(opts, u)
 	if err != nil {
-		return nil, fmt.Errorf("s3: %w", err)
+		return nil, err
 	}
 	mo := &minio.Options{
 		Creds:        creds,
@@ -256,7 +266,7 @@ func New(opts Options) (*Backend, error) {
 	b.rt = rt
 	b.client, err = minio.New(ep, mo)
 	if err != nil {
-		return nil, fmt.Errorf("s3: endpoint %q: %w", opts.Endpoint, err)
+		return nil, fmt.Errorf("endpoint %q: %w", opts.Endpoint, err)
 	}
 	b.core = minio.Core{Client: b.client}
 
@@ -266,15 +276,7 @@ func New(opts Options) (*Backend, error) {
 		b.baseURL = u.Scheme + "://" + opts.Bucket + "." + u.Host
 	}
 	b.partSize = xfer.PartSize(0, opts.PartSize)
-	b.threshold = opts.MultipartThreshold
-	if b.threshold <= 0 {
-		b.threshold = xfer.DefaultThreshold
-	}
-	b.threshold = min(b.threshold, maxSinglePut)
-	b.concurrent = opts.PartConcurrency
-	if b.concurrent <= 0 {
-		b.concurrent = xfer.DefaultConcurrency
-	}
+	b.threshold, b.concurrent = sizes.MultipartThreshold, sizes.PartConcurrency
 	return b, nil
 }
 
@@ -343,10 +345,7 @@ func (b *Backend) Skew() (time.Duration, bool) { return b.clock.Offset() }
 // Close marks the backend closed (later calls fail with Kind Invalid) and
 // closes its idle connections.
 func (b *Backend) Close() error {
-	b.closed.Store(true)
-	if c, ok := b.rt.(interface{ CloseIdleConnections() }); ok {
-		c.CloseIdleConnections()
-	}
+	b.closer.Close(b.rt)
 	return nil
 }
 
@@ -380,7 +379,7 @@ func (b *Backend) hints(k uploader.Kind, e *uploader.Error) []string {
 }
 
 func (b *Backend) closedErr(op, key string) *uploader.Error {
-	return &uploader.Error{Kind: uploader.Invalid, Target: b.name, Provider: Provider, Op: op, Key: key, Message: "the backend is closed"}
+	return uploader.AsError(b.closer.Err(b.name, Provider, op, key))
 }
 
 // statusText is the message of a bodiless reply.

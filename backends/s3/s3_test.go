@@ -67,14 +67,14 @@ func TestDefaultsAndURLs(t *testing.T) {
 		t.Errorf("defaults: part %d, concurrency %d, threshold %d", b.partSize, b.concurrent, b.threshold)
 	}
 
-	local, err := New(Options{Endpoint: "http://127.0.0.1:9000", Bucket: "bkt", MultipartThreshold: 10 << 30, PartSize: 1})
+	local, err := New(Options{Endpoint: "http://127.0.0.1:9000", Bucket: "bkt", MultipartThreshold: 5 << 30, PartSize: 1})
 	if err != nil {
 		t.Fatal(err)
 	}
 	if local.cfg.Region != DefaultRegion || local.objectURL("k") != "http://127.0.0.1:9000/bkt/k" {
 		t.Errorf("local: region %q URL %q", local.cfg.Region, local.objectURL("k"))
 	}
-	if local.threshold != maxSinglePut || local.partSize != 5<<20 {
+	if local.threshold != 5<<30 || local.partSize != 5<<20 {
 		t.Errorf("limits: threshold %d, part %d", local.threshold, local.partSize)
 	}
 	path, err := New(Options{Endpoint: "https://storage.example.com", Bucket: "bkt", PathStyle: true})

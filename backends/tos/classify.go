@@ -5,7 +5,6 @@ import (
 	"encoding/base64"
 	"errors"
 	"fmt"
-	"net/http"
 	"strings"
 	"time"
 
@@ -25,6 +24,7 @@ func (b *Backend) ErrorKind(err error) uploader.Kind {
 	if err == nil {
 		return uploader.OK
 	}
+	//lint:ignore SA1012 a nil context means "the caller's context is unknown" to classify
 	return b.classify(nil, "", "", err, signing{}).Kind
 }
 
@@ -174,15 +174,4 @@ func orNone(s string) string {
 		return "(none set)"
 	}
 	return s
-}
-
-// notFound turns a 404 that is not about the bucket into the NoSuchKey
-// error of the uploader contract (a HEAD's reply has no body, hence no
-// code, whichever is missing).
-func notFound(e *uploader.Error) {
-	if e.Status == http.StatusNotFound && e.Code != "NoSuchBucket" {
-		e.Code = "NoSuchKey"
-		e.Kind = uploader.Invalid
-		e.Hints = nil
-	}
 }

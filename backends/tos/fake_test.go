@@ -172,7 +172,9 @@ type store struct {
 	failPart int
 	badCRC   bool
 	noCRC    bool
-	aborted  []string
+	// badETag answers a single PUT with an ETag that is not the body's MD5.
+	badETag bool
+	aborted []string
 }
 
 // serve makes f answer like TOS from a store.
@@ -273,6 +275,9 @@ func (s *store) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	case r.Method == http.MethodPut:
 		s.objects[key] = req.Body
 		w.Header().Set("ETag", `"`+md5hex(req.Body)+`"`)
+		if s.badETag {
+			w.Header().Set("ETag", `"`+md5hex(append(req.Body, 'x'))+`"`)
+		}
 		crc(req.Body)
 	case r.Method == http.MethodHead || r.Method == http.MethodGet:
 		b, ok := s.objects[key]

@@ -7,7 +7,6 @@ import (
 	"os"
 	"strings"
 	"testing"
-	"time"
 
 	tossdk "github.com/volcengine/ve-tos-golang-sdk/v2/tos"
 
@@ -64,69 +63,32 @@ func TestConformance(t *testing.T) {
 	backendtest.Run(t, gatewayharness.Maker(gwHarness))
 }
 
-// TestGatewayClockSkewCorrectedOnce: with the gateway's clock 31 minutes
-// off, a Put succeeds after one correction (single PUT and multipart, each
-// on a fresh backend), the next Put succeeds at once, and concurrent Puts on
-// a fresh backend share the estimate.
-func TestGatewayClockSkewCorrectedOnce(t *testing.T) {
-	for _, offset := range []time.Duration{31 * time.Minute, -31 * time.Minute} {
-		t.Run(offset.String(), func(t *testing.T) {
-			e := newGatewayEnv(t)
-			gatewayharness.CheckSkewCorrected(t, e, offset, "RequestTimeTooSkewed")
-			gatewayharness.CheckSkewShared(t, e, offset, 8)
-		})
-	}
-}
-
-// TestGatewayClockSkewWithCorrectionOff: without correction the refusal is
-// reported, with the measured skew and hints.
-func TestGatewayClockSkewWithCorrectionOff(t *testing.T) {
-	e := newGatewayEnv(t)
-	b := gwBackend(t, e, func(o *Options) { o.DisableSkewCorrection = true })
-	gatewayharness.CheckSkewUncorrected(t, e, b, "RequestTimeTooSkewed")
-}
-
-// TestGatewayWrongSecret: the gateway verifies TOS4-HMAC-SHA256, so a wrong
-// secret is a real SignatureDoesNotMatch, reported with the diagnostics.
-func TestGatewayWrongSecret(t *testing.T) {
-	e := newGatewayEnv(t)
-	b := gwBackend(t, e, func(o *Options) { o.SecretAccessKey = "d3Jvbmctc2VjcmV0LWZvci10ZXN0cw==" })
-	for _, size := range []int{100, gwThreshold + 1} {
-		_, err := uploader.New(b).Upload(context.Background(), uploader.BytesObject("k", make([]byte, size)))
-		ue := uploader.AsError(err)
-		if ue == nil || ue.Kind != uploader.SignatureMismatch || ue.Status != 403 || ue.Code != "SignatureDoesNotMatch" {
-			t.Fatalf("size %d: err = %v, want 403 SignatureDoesNotMatch", size, err)
-		}
-		if ue.RequestID == "" {
-			t.Errorf("size %d: no request ID", size)
-		}
-		hints := strings.Join(ue.Hints, "\n")
-		// The gateway's fake key "gwtestkey" is not of the AKLT form.
-		for _, want := range []string{"does not start with AKLT", "must not be decoded", "region (cn-beijing)", "belongs to access key"} {
-			if !strings.Contains(hints, want) {
-				t.Errorf("size %d: hints lack %q:\n%s", size, want, hints)
+// TestGateway runs the gateway conformance cases (skew corrected once,
+// wrong secret, unknown key, injected refusals) through the TOS gateway,
+// which verifies TOS4-HMAC-SHA256.
+func TestGateway(t *testing.T) {
+	gatewayharness.RunGateway(t, gatewayharness.Suite{
+		Harness: gwHarness,
+		Uncorrected: gatewayharness.Using(New, gatewayharness.With(gwOptions,
+			func(o *Options) { o.DisableSkewCorrection = true })),
+		SkewCode:    "RequestTimeTooSkewed",
+		WrongSecret: "d3Jvbmctc2VjcmV0LWZvci10ZXN0cw==",
+		UnknownKey:  "AKLTunknown",
+		CheckWrongSecret: func(t *testing.T, ue *uploader.Error) {
+			hints := strings.Join(ue.Hints, "\n")
+			// The gateway's fake key "gwtestkey" is not of the AKLT form.
+			for _, want := range []string{"does not start with AKLT", "must not be decoded", "region (cn-beijing)", "belongs to access key"} {
+				if !strings.Contains(hints, want) {
+					t.Errorf("hints lack %q:\n%s", want, hints)
+				}
 			}
-		}
-		if strings.Contains(ue.Explain(), "d3Jvbmctc2VjcmV0") {
-			t.Error("the secret leaked into the error")
-		}
-	}
-	if n, _ := e.PendingMultipart(context.Background()); n != 0 {
-		t.Errorf("%d multipart uploads left", n)
-	}
-}
-
-func TestGatewayUnknownKey(t *testing.T) {
-	e := newGatewayEnv(t)
-	b := gwBackend(t, e, func(o *Options) { o.AccessKeyID = "AKLTunknown" })
-	_, err := uploader.New(b).Upload(context.Background(), uploader.BytesObject("k", []byte("x")))
-	ue := uploader.AsError(err)
-	if ue == nil || ue.Kind != uploader.InvalidCredentials || ue.Code != "InvalidAccessKeyId" {
-		t.Fatalf("err = %v, want InvalidAccessKeyId / invalid_credentials", err)
-	}
-	if len(ue.Hints) == 0 || !strings.Contains(ue.Hints[0], "AKLT****") {
-		t.Errorf("hints = %q", ue.Hints)
-	}
+		},
+		CheckUnknownKey: func(t *testing.T, ue *uploader.Error) {
+			if ue.Code != "InvalidAccessKeyId" || !strings.Contains(ue.Hints[0], "AKLT****") {
+				t.Errorf("code %q, hints %q; want InvalidAccessKeyId and the key masked", ue.Code, ue.Hints)
+			}
+		},
+	})
 }
 
 // TestGatewayErrorKinds classifies SDK errors captured through the gateway:
@@ -184,12 +146,4 @@ func TestGatewayErrorKinds(t *testing.T) {
 	if _, err := b.Stat(ctx, "no/such/key"); !uploader.IsNotFound(err) {
 		t.Errorf("Stat of a missing key: %v", err)
 	}
-}
-
-// TestGatewayWrongSecretWhileSkewed: with the gateway 31 minutes ahead and
-// a wrong secret, the corrected retry is refused for its signature and the
-// upload fails with signature_mismatch, not clock_skew (the first attempt
-// was clock_skew); the next upload fails with signature_mismatch at once.
-func TestGatewayWrongSecretWhileSkewed(t *testing.T) {
-	gatewayharness.CheckWrongSecretWhileSkewed(t, newGatewayEnv(t), "d3Jvbmctc2VjcmV0LWZvci10ZXN0cw==")
 }

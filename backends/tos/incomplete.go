@@ -15,6 +15,9 @@ import (
 // with prefix (ListMultipartUploadsV2, page by page); see
 // [uploader.MultipartLister].
 func (b *Backend) ListIncomplete(ctx context.Context, prefix string) ([]uploader.IncompleteUpload, error) {
+	if err := b.closer.Err(b.name, Provider, "list_uploads", prefix); err != nil {
+		return nil, err
+	}
 	ups, err := incomplete.List(ctx, prefix, func(ctx context.Context, ask, key, id string) (incomplete.Page, error) {
 		var res *tossdk.ListMultipartUploadsV2Output
 		_, err := b.clock.Do(ctx, b.name, Provider, func(signAt time.Time) error {
@@ -48,6 +51,9 @@ func (b *Backend) ListIncomplete(ctx context.Context, prefix string) ([]uploader
 // longer exists (404 NoSuchUpload) is not an error. See
 // [uploader.MultipartAborter].
 func (b *Backend) AbortIncomplete(ctx context.Context, key, uploadID string) error {
+	if err := b.closer.Err(b.name, Provider, "abort_multipart", key); err != nil {
+		return err
+	}
 	_, err := b.clock.Do(ctx, b.name, Provider, func(signAt time.Time) error {
 		sg := b.signingAt(signAt)
 		_, err := b.client.AbortMultipartUpload(ctx, &tossdk.AbortMultipartUploadInput{

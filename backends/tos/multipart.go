@@ -5,7 +5,6 @@ import (
 	"context"
 	"fmt"
 	"io"
-	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -111,11 +110,10 @@ func (s *session) UploadPart(ctx context.Context, p xfer.Part, _ io.ReadSeeker) 
 	if err != nil {
 		return "", err
 	}
-	if etag := unquote(out.ETag); p.MD5 != nil && isHexMD5(etag) && out.ServerSideEncryption == "" && out.SSECAlgorithm == "" &&
-		!strings.EqualFold(etag, xfer.Hex(p.MD5)) {
+	if p.MD5 != nil && out.ServerSideEncryption == "" && out.SSECAlgorithm == "" && xfer.ETagDiffers(out.ETag, p.MD5) {
 		return "", &uploader.Error{Kind: uploader.Integrity, Target: s.b.name, Provider: Provider, Op: "upload_part", Key: s.key,
 			RequestID: out.RequestID,
-			Message:   fmt.Sprintf("part %d: the server's ETag %s is not the MD5 %s of the bytes sent", p.Number, etag, xfer.Hex(p.MD5))}
+			Message:   fmt.Sprintf("part %d: the server's ETag %s is not the MD5 %s of the bytes sent", p.Number, unquote(out.ETag), xfer.Hex(p.MD5))}
 	}
 	s.crcs[p.Number-1] = out.HashCrc64ecma
 	return out.ETag, nil
@@ -159,18 +157,10 @@ func (s *session) Abort(ctx context.Context) error {
 // combinedCRC returns the CRC64 of the whole object from its parts' CRCs,
 // and false if a part's CRC is unknown.
 func (s *session) combinedCRC(parts []xfer.Part) (uint64, bool) {
-	var crc uint64
-	for i, p := range parts {
-		if s.crcs[i] == 0 && p.Size > 0 {
-			return 0, false
-		}
-		if i == 0 {
-			crc = s.crcs[0]
-			continue
-		}
-		crc = tossdk.CRC64Combine(crc, s.crcs[i], uint64(p.Size))
-	}
-	return crc, true
+	return xfer.CombinedCRC64(parts, func(p xfer.Part) (uint64, bool) {
+		c := s.crcs[p.Number-1]
+		return c, c != 0 || p.Size == 0
+	})
 }
 
 func (b *Backend) putMultipart(ctx context.Context, obj uploader.Object, body io.ReaderAt, res *uploader.Result) error {
@@ -253,7 +243,7 @@ func (b *Backend) putMultipart(ctx context.Context, obj uploader.Object, body io
 		e := &uploader.Error{Kind: uploader.Integrity, Target: b.name, Provider: Provider, Op: "complete_multipart", Key: obj.Key,
 			RequestID: out.RequestID,
 			Message:   fmt.Sprintf("the assembled object's CRC64 is %d, the parts' combined CRC64 is %d", out.HashCrc64ecma, want)}
-		b.discard(ctx, obj.Key, e)
+		xfer.Discard(ctx, b.Delete, obj.Key, e)
 		return finish(e)
 	}
 	info, err := b.stat(ctx, obj.Key, log)
@@ -272,7 +262,7 @@ func (b *Backend) putMultipart(ctx context.Context, obj uploader.Object, body io
 	if info.Size != obj.Size {
 		e := &uploader.Error{Kind: uploader.Integrity, Target: b.name, Provider: Provider, Op: "verify", Key: obj.Key,
 			Message: fmt.Sprintf("the assembled object has %d bytes, %d were sent", info.Size, obj.Size)}
-		b.discard(ctx, obj.Key, e)
+		xfer.Discard(ctx, b.Delete, obj.Key, e)
 		return finish(e)
 	}
 	return finish(nil)

@@ -185,7 +185,7 @@ func TestPutMultipartCorrectsClockSkew(t *testing.T) {
 	}
 	refused := 0
 	for _, r := range f.requests() {
-		if d := signedAt(t, r).Sub(time.Now()); d < 25*time.Minute {
+		if d := time.Until(signedAt(t, r)); d < 25*time.Minute {
 			refused++
 		}
 	}

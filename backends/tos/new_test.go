@@ -43,7 +43,7 @@ func TestNewRefusesKnownMistakes(t *testing.T) {
 			[]string{"secret is empty"}},
 		{"threshold above the single-PUT limit", func(o *Options) {
 			o.Endpoint, o.MultipartThreshold = "tos-cn-beijing.volces.com", 6<<30
-		}, []string{"above TOS's single-PUT limit of 5 GiB"}},
+		}, []string{"MultipartThreshold 6442450944 is above the single-PUT limit of 5 GiB"}},
 		{"negative part size", func(o *Options) { o.Endpoint, o.PartSize = "tos-cn-beijing.volces.com", -1 },
 			[]string{"must not be negative"}},
 	}

@@ -4,11 +4,11 @@ import (
 	"context"
 	"errors"
 	"io"
-	"net/http"
 	"time"
 
 	tossdk "github.com/volcengine/ve-tos-golang-sdk/v2/tos"
 
+	"github.com/resilient-upload/upload/internal/xfer"
 	"github.com/resilient-upload/upload/uploader"
 )
 
@@ -21,6 +21,9 @@ func (b *Backend) Stat(ctx context.Context, key string) (uploader.ObjectInfo, er
 }
 
 func (b *Backend) stat(ctx context.Context, key string, log *skewLog) (uploader.ObjectInfo, error) {
+	if err := b.closer.Err(b.name, Provider, "stat", key); err != nil {
+		return uploader.ObjectInfo{}, err
+	}
 	var out *tossdk.HeadObjectV2Output
 	as, err := b.clock.Do(ctx, b.name, Provider, func(signAt time.Time) error {
 		sg := b.signingAt(signAt)
@@ -28,9 +31,7 @@ func (b *Backend) stat(ctx context.Context, key string, log *skewLog) (uploader.
 			Bucket: b.bucket, Key: key, GenericInput: tossdk.GenericInput{RequestDate: signAt.UTC()},
 		})
 		if err != nil {
-			e := b.classify(ctx, "stat", key, err, sg)
-			notFound(e)
-			return e
+			return xfer.NotFound(b.classify(ctx, "stat", key, err, sg))
 		}
 		out = o
 		return nil
@@ -58,6 +59,9 @@ func (b *Backend) stat(ctx context.Context, key string, log *skewLog) (uploader.
 // mismatch, like any failure while reading, is an *uploader.Error (Kind
 // Integrity for the mismatch). A missing object is reported as by Stat.
 func (b *Backend) Get(ctx context.Context, key string) (io.ReadCloser, error) {
+	if err := b.closer.Err(b.name, Provider, "get", key); err != nil {
+		return nil, err
+	}
 	var out *tossdk.GetObjectV2Output
 	_, err := b.clock.Do(ctx, b.name, Provider, func(signAt time.Time) error {
 		sg := b.signingAt(signAt)
@@ -65,9 +69,7 @@ func (b *Backend) Get(ctx context.Context, key string) (io.ReadCloser, error) {
 			Bucket: b.bucket, Key: key, GenericInput: tossdk.GenericInput{RequestDate: signAt.UTC()},
 		})
 		if err != nil {
-			e := b.classify(ctx, "get", key, err, sg)
-			notFound(e)
-			return e
+			return xfer.NotFound(b.classify(ctx, "get", key, err, sg))
 		}
 		out = o
 		return nil
@@ -98,6 +100,9 @@ func (r *getReader) Close() error { return r.rc.Close() }
 
 // Delete removes the object; a missing object is not an error.
 func (b *Backend) Delete(ctx context.Context, key string) error {
+	if err := b.closer.Err(b.name, Provider, "delete", key); err != nil {
+		return err
+	}
 	_, err := b.clock.Do(ctx, b.name, Provider, func(signAt time.Time) error {
 		sg := b.signingAt(signAt)
 		_, err := b.client.DeleteObjectV2(ctx, &tossdk.DeleteObjectV2Input{
@@ -105,7 +110,7 @@ func (b *Backend) Delete(ctx context.Context, key string) error {
 		})
 		if err != nil {
 			e := b.classify(ctx, "delete", key, err, sg)
-			if e.Status == http.StatusNotFound && e.Code != "NoSuchBucket" {
+			if xfer.Missing(e) {
 				return nil
 			}
 			return e

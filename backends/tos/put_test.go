@@ -145,6 +145,32 @@ func TestPutCRCMismatchLeavesNothing(t *testing.T) {
 	}
 }
 
+// TestPutETagMismatchKeepsSkew: a PUT whose reply's ETag is not the MD5
+// sent fails with Kind Integrity, the object is deleted, and the failed
+// attempt keeps the skew it measured and its correction.
+func TestPutETagMismatchKeepsSkew(t *testing.T) {
+	f := newFakeTOS(t)
+	s := f.serve()
+	s.setOffset(31 * time.Minute)
+	s.badETag = true
+	b := newTestBackend(t, f.endpoint(), nil)
+	res, err := b.Put(context.Background(), uploader.BytesObject("k", []byte("hello")))
+	e := uploader.AsError(err)
+	if e == nil || e.Kind != uploader.Integrity || !strings.Contains(e.Message, "the object was deleted") {
+		t.Fatalf("err = %v, want Kind Integrity saying the object was deleted", err)
+	}
+	if _, ok := s.object("k"); ok {
+		t.Error("the object with the wrong ETag was left in place")
+	}
+	if len(res.Attempts) != 2 {
+		t.Fatalf("Attempts = %+v, want the refusal and the corrected try", res.Attempts)
+	}
+	last := res.Attempts[1]
+	if last.Kind != uploader.Integrity || !last.SkewCorrected || last.Skew < 30*time.Minute || last.Skew > 32*time.Minute {
+		t.Errorf("the failed attempt = %+v; want Kind Integrity, the correction and the 31m skew kept", last)
+	}
+}
+
 // TestPutCorrectsClockSkew: the server's clock is 31 minutes ahead. The first
 // Put is refused, measured and signed again with the server's time; the next
 // Put is signed with it from the start; concurrent Puts share the estimate.

@@ -169,6 +169,7 @@ type Backend struct {
 	rt     http.RoundTripper
 	client *tossdk.ClientV2
 	target errclass.Target
+	closer xfer.Closer
 }
 
 var (
@@ -198,7 +199,7 @@ func New(opts Options) (*Backend, error) {
 		name = Provider
 	}
 	fail := func(format string, args ...any) (*Backend, error) {
-		return nil, fmt.Errorf("tos target %q: "+format, append([]any{name}, args...)...)
+		return nil, xfer.ConfigError(Provider, name, fmt.Errorf(format, args...))
 	}
 	ep := strings.TrimSpace(opts.Endpoint)
 	if ep == "" {
@@ -253,29 +254,19 @@ func New(opts Options) (*Backend, error) {
 	if region == "" && !anonymous {
 		return fail("no region is set and endpoint %s names none; set the region (e.g. cn-beijing): TOS4-HMAC-SHA256 signs with it", host)
 	}
-	if opts.MultipartThreshold > MaxSinglePut {
-		return fail("MultipartThreshold %d is above TOS's single-PUT limit of 5 GiB; set it to at most %d", opts.MultipartThreshold, int64(MaxSinglePut))
+	sizes := xfer.Sizes{PartSize: opts.PartSize, PartConcurrency: opts.PartConcurrency, MultipartThreshold: opts.MultipartThreshold}
+	if err := sizes.Check(); err != nil {
+		return fail("%v", err)
 	}
-	if opts.PartConcurrency < 0 || opts.PartSize < 0 || opts.MultipartThreshold < 0 {
-		return fail("PartSize, PartConcurrency and MultipartThreshold must not be negative (0 means the default)")
-	}
+	sizes = sizes.WithDefaults()
 
 	b := &Backend{
 		name: name, endpoint: ep, scheme: u.Scheme, host: u.Host,
 		pathStyle: net.ParseIP(u.Hostname()) != nil,
 		region:    region, bucket: opts.Bucket, cfg: cfg,
-		partSize: opts.PartSize, concurrency: opts.PartConcurrency, threshold: opts.MultipartThreshold,
+		partSize: sizes.PartSize, concurrency: sizes.PartConcurrency, threshold: sizes.MultipartThreshold,
 	}
 	b.custom = opts.CustomDomain
-	if b.partSize == 0 {
-		b.partSize = xfer.DefaultPartSize
-	}
-	if b.concurrency == 0 {
-		b.concurrency = xfer.DefaultConcurrency
-	}
-	if b.threshold == 0 {
-		b.threshold = xfer.DefaultThreshold
-	}
 	b.clock = skew.New(skew.Options{Disabled: opts.DisableSkewCorrection})
 	var src *creds.Source
 	if opts.Credentials != nil {
@@ -337,12 +328,10 @@ func clientMessage(err error) string {
 // Name returns the target's name.
 func (b *Backend) Name() string { return b.name }
 
-// Close closes the idle connections of the backend's transport. Put must
-// not be called after Close.
+// Close marks the backend closed and closes the idle connections of its
+// transport; every later call fails with Kind Invalid ([xfer.Closer]).
 func (b *Backend) Close() error {
-	if c, ok := b.rt.(interface{ CloseIdleConnections() }); ok {
-		c.CloseIdleConnections()
-	}
+	b.closer.Close(b.rt)
 	return nil
 }
 
@@ -374,6 +363,9 @@ func (b *Backend) objectURL(key string) string {
 // [uploader.Backend].
 func (b *Backend) Put(ctx context.Context, obj uploader.Object) (uploader.Result, error) {
 	res := uploader.Result{Key: obj.Key, Provider: Provider}
+	if err := b.closer.Err(b.name, Provider, "put", obj.Key); err != nil {
+		return res, err
+	}
 	if err := obj.Validate(); err != nil {
 		return res, b.own(err)
 	}
@@ -450,59 +442,23 @@ func (b *Backend) putSingle(ctx context.Context, obj uploader.Object, body io.Re
 		if e := uploader.AsError(err); e != nil && e.Kind == uploader.Integrity && e.Status >= 200 && e.Status < 300 {
 			// The server stored the object but its CRC64 is not that
 			// of the bytes sent.
-			b.discard(ctx, obj.Key, e)
+			xfer.Discard(ctx, b.Delete, obj.Key, e)
 		}
 		return err
 	}
 	res.ETag, res.VersionID, res.MD5 = out.ETag, out.VersionID, xfer.Hex(sum)
 	// The server checked Content-MD5 and the SDK the CRC64; a plain-MD5
 	// ETag is one more witness. Encrypted objects have other ETags.
-	if etag := unquote(out.ETag); isHexMD5(etag) && out.ServerSideEncryption == "" && out.SSECAlgorithm == "" &&
-		!strings.EqualFold(etag, xfer.Hex(sum)) {
+	if out.ServerSideEncryption == "" && out.SSECAlgorithm == "" && xfer.ETagDiffers(out.ETag, sum) {
 		err := &uploader.Error{Kind: uploader.Integrity, Target: b.name, Provider: Provider, Op: "put", Key: obj.Key,
 			RequestID: out.RequestID,
-			Message:   fmt.Sprintf("the server's ETag %s is not the MD5 %s of the bytes sent", etag, xfer.Hex(sum))}
-		b.discard(ctx, obj.Key, err)
-		failLast(res.Attempts, err)
+			Message:   fmt.Sprintf("the server's ETag %s is not the MD5 %s of the bytes sent", unquote(out.ETag), xfer.Hex(sum))}
+		xfer.Discard(ctx, b.Delete, obj.Key, err)
+		res.Attempts = xfer.FailLast(b.name, Provider, res.Attempts, err)
 		return err
 	}
 	xfer.RecordReply(res.Attempts, out.StatusCode, out.RequestID)
 	return nil
 }
 
-// discard deletes key after its upload was found corrupt, so that nothing
-// wrong stays visible; a failure to delete is noted in err's hints.
-func (b *Backend) discard(ctx context.Context, key string, err *uploader.Error) {
-	dctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 30*time.Second)
-	defer cancel()
-	if derr := b.Delete(dctx, key); derr != nil {
-		err.Hints = append(err.Hints, "deleting the corrupt object also failed, delete it by hand: "+derr.Error())
-	}
-}
-
-// failLast records err on the last attempt, which succeeded at the HTTP
-// level but failed verification.
-func failLast(as []uploader.Attempt, err error) {
-	if len(as) == 0 {
-		return
-	}
-	last := &as[len(as)-1]
-	corrected, refreshed := last.SkewCorrected, last.CredentialsRefreshed
-	*last = uploader.NewAttempt(last.Target, last.Provider, last.Start, last.Start.Add(last.Elapsed), err)
-	last.SkewCorrected, last.CredentialsRefreshed = corrected, refreshed
-}
-
 func unquote(etag string) string { return strings.Trim(etag, `"`) }
-
-func isHexMD5(s string) bool {
-	if len(s) != 32 {
-		return false
-	}
-	for i := 0; i < len(s); i++ {
-		c := s[i]
-		if !('0' <= c && c <= '9' || 'a' <= c && c <= 'f' || 'A' <= c && c <= 'F') {
-			return false
-		}
-	}
-	return true
-}

@@ -108,11 +108,6 @@ func newFilter(f filterFlags) (*filter, error) {
 	return flt, nil
 }
 
-// active reports whether the filter can leave a file out.
-func (f *filter) active() bool {
-	return f != nil && (len(f.include) > 0 || len(f.exclude) > 0 || f.minSize > 0 || f.maxSize >= 0)
-}
-
 // selects reports whether the file at rel (relative to its argument,
 // "/"-separated) is kept; size < 0 means unknown (not checked).
 func (f *filter) selects(rel string, size int64) bool {

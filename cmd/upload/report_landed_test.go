@@ -43,7 +43,7 @@ func TestInterruptedUploadThatMayHaveLanded(t *testing.T) {
 	res := uploader.Result{Attempts: []uploader.Attempt{{Target: "tos-main", Provider: "tos", Kind: uploader.Canceled, Err: ue}}}
 	const want = "may have been stored on tos-main"
 
-	line, stderr := finishOne(t, true, interrupted(ue), res)
+	line, _ := finishOne(t, true, interrupted(ue), res)
 	msg := errorMessage(line)
 	if line["status"] != statusFailed || !strings.Contains(msg, want) || line["may_have_landed"] != "tos-main" {
 		t.Errorf("--json line: status %v, error %q, may_have_landed %v; want failed, %q, tos-main", line["status"], msg, line["may_have_landed"], want)
@@ -51,7 +51,7 @@ func TestInterruptedUploadThatMayHaveLanded(t *testing.T) {
 	if strings.Contains(msg, "before it was stored") {
 		t.Errorf("--json error %q says it was not stored", msg)
 	}
-	_, stderr = finishOne(t, false, interrupted(ue), res)
+	_, stderr := finishOne(t, false, interrupted(ue), res)
 	if !strings.Contains(stderr, "photos/a.jpg: interrupted") || !strings.Contains(stderr, want) {
 		t.Errorf("standard error does not say %q:\n%s", want, stderr)
 	}
@@ -63,7 +63,7 @@ func TestInterruptedUploadThatMayHaveLanded(t *testing.T) {
 	ue2 := *ue
 	ue2.MayHaveLanded = false
 	res.Attempts[0].Err = &ue2
-	line, stderr = finishOne(t, true, interrupted(&ue2), res)
+	line, _ = finishOne(t, true, interrupted(&ue2), res)
 	msg = errorMessage(line)
 	if !strings.Contains(msg, "before it was stored") || strings.Contains(msg, "may have been stored") {
 		t.Errorf("--json error without MayHaveLanded: %q", msg)

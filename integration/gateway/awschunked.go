@@ -110,7 +110,7 @@ func (c *awsChunkedReader) nextChunk() error {
 	c.done = true
 	for { // trailers, up to the blank line or the end
 		t, err := c.line()
-		if err == io.ErrUnexpectedEOF || t == "" {
+		if errors.Is(err, io.ErrUnexpectedEOF) || t == "" {
 			return nil
 		}
 		if err != nil {
@@ -128,7 +128,7 @@ func (c *awsChunkedReader) line() (string, error) {
 		if b.Len() > maxChunkLine {
 			return "", errors.New("aws-chunked: line too long")
 		}
-		if err == bufio.ErrBufferFull {
+		if errors.Is(err, bufio.ErrBufferFull) {
 			continue
 		}
 		if err == io.EOF {

@@ -2,8 +2,9 @@
 // Tencent COS in front of an S3 server (the test MinIO), so that the real
 // vendor SDKs meet real failures in tests: signature mismatches, unknown
 // keys, clock skew, throttling, resets and stalls. MinIO alone answers every
-// TOS, OSS and COS request with 400 InvalidRequest (see
-// shared/notes/sdks-against-minio.md).
+// TOS, OSS and COS request with 400 InvalidRequest: those SDKs sign with
+// their vendors' schemes (TOS4-HMAC-SHA256, OSS V1 and V4, COS q-sign),
+// which MinIO does not know, and address buckets in ways it does not serve.
 //
 // It does not import "testing"; benchmark harnesses run it in-process.
 //

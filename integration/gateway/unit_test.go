@@ -79,10 +79,6 @@ func TestClassify(t *testing.T) {
 	}
 }
 
-type fakeClock struct{ now time.Time }
-
-func (c *fakeClock) Now() time.Time { return c.now }
-
 func TestFaultBounds(t *testing.T) {
 	put := reqInfo{op: OpPut, bucket: "b", key: "dir/k"}
 	get := reqInfo{op: OpGet, bucket: "b", key: "dir/k"}

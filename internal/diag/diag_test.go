@@ -6,16 +6,6 @@ import (
 	"time"
 )
 
-func fatalMessages(fs []Finding) string {
-	var b []string
-	for _, f := range fs {
-		if f.Fatal {
-			b = append(b, f.String())
-		}
-	}
-	return strings.Join(b, "|")
-}
-
 func TestValidateRefusesKnownMistakes(t *testing.T) {
 	tests := []struct {
 		name string

@@ -60,3 +60,19 @@ func gf2Square(dst, mat *[64]uint64) {
 		dst[n] = gf2Times(mat, mat[n])
 	}
 }
+
+// CombinedCRC64 returns the CRC-64/ECMA of the parts' bytes in order, from
+// each part's CRC-64, which crc returns (false when it is not known), and
+// whether every part's was known. It is what a backend compares with the
+// CRC-64 the server returns for the assembled object.
+func CombinedCRC64(parts []Part, crc func(Part) (uint64, bool)) (uint64, bool) {
+	var all uint64
+	for _, p := range parts {
+		c, ok := crc(p)
+		if !ok {
+			return 0, false
+		}
+		all = CRC64Combine(all, c, p.Size)
+	}
+	return all, true
+}

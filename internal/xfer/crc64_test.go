@@ -24,3 +24,18 @@ func TestCRC64Combine(t *testing.T) {
 		}
 	}
 }
+
+func TestCombinedCRC64(t *testing.T) {
+	table := crc64.MakeTable(crc64.ECMA)
+	data := []byte("the quick brown fox jumps over the lazy dog, twice over")
+	parts := []Part{{Number: 1, Size: 20}, {Number: 2, Size: 0}, {Number: 3, Size: int64(len(data)) - 20}}
+	sums := map[int]uint64{1: crc64.Checksum(data[:20], table), 2: 0, 3: crc64.Checksum(data[20:], table)}
+	got, ok := CombinedCRC64(parts, func(p Part) (uint64, bool) { c, ok := sums[p.Number]; return c, ok })
+	if want := crc64.Checksum(data, table); !ok || got != want {
+		t.Errorf("CombinedCRC64 = %d, %v; want %d, true", got, ok, want)
+	}
+	delete(sums, 3)
+	if _, ok := CombinedCRC64(parts, func(p Part) (uint64, bool) { c, ok := sums[p.Number]; return c, ok }); ok {
+		t.Error("a part without its CRC gave a combined one")
+	}
+}

@@ -80,25 +80,16 @@ func (s *Source) ReadErr() error {
 	return s.err
 }
 
-// IsMD5Hex reports whether etag (without quotes) looks like the hex MD5
-// that is the ETag of a single PUT without server-side encryption by KMS:
-// 32 hex digits.
-func IsMD5Hex(etag string) bool {
-	if len(etag) != 32 {
-		return false
-	}
-	for _, r := range etag {
-		if !('0' <= r && r <= '9' || 'a' <= r && r <= 'f' || 'A' <= r && r <= 'F') {
-			return false
-		}
-	}
-	return true
-}
+// IsMD5Hex reports whether etag looks like the hex MD5 that is the ETag of
+// a single PUT without server-side encryption by KMS: 32 hex digits, quoted
+// or not (see [uploader.PlainMD5]).
+func IsMD5Hex(etag string) bool { return uploader.PlainMD5(etag) != "" }
 
 // WithAbortNote adds to e, the classified failure of a multipart upload,
 // what else err, the error [Upload] returned for it, says: that aborting
 // the upload failed too (joined to the failure), so parts may remain.
 func WithAbortNote(e *uploader.Error, err error) *uploader.Error {
+	// lint:errcompare the same error value: nothing was joined to e
 	if err == error(e) {
 		return e
 	}
@@ -135,4 +126,16 @@ func FinishAttempts(target, provider string, attempts []uploader.Attempt, start,
 		last.Skew = skew
 	}
 	return attempts
+}
+
+// FailLast records err, a failure found after the last of attempts
+// succeeded at the HTTP level (in verification), on that attempt, keeping
+// its span, skew and corrections (see [FinishAttempts]). With no attempts
+// it returns attempts as they are.
+func FailLast(target, provider string, attempts []uploader.Attempt, err *uploader.Error) []uploader.Attempt {
+	if len(attempts) == 0 {
+		return attempts
+	}
+	last := attempts[len(attempts)-1]
+	return FinishAttempts(target, provider, attempts, last.Start, last.Start.Add(last.Elapsed), err)
 }

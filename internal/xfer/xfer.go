@@ -27,7 +27,9 @@ const (
 	DefaultThreshold   = 64 << 20
 	MinPartSize        = 5 << 20
 	MaxPartSize        = 5 << 30
-	MaxParts           = 10000
+	// MaxSinglePut is the largest object every provider takes in one PUT.
+	MaxSinglePut = 5 << 30
+	MaxParts     = 10000
 )
 
 var copyBufs = sync.Pool{New: func() any { b := make([]byte, 64<<10); return &b }}

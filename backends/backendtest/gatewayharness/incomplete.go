@@ -7,15 +7,18 @@ import (
 
 	"github.com/minio/minio-go/v7"
 
+	"github.com/resilient-upload/upload/integration/gateway"
 	"github.com/resilient-upload/upload/uploader"
 )
 
 // CheckIncomplete checks a backend's [uploader.MultipartLister] and
 // [uploader.MultipartAborter] over e: uploads started straight at MinIO
 // and left (as a process killed between initiate and complete leaves them)
-// are listed under a prefix with their IDs and initiation times, and under
-// no other; one aborted is gone and the others stay; aborting it again is
-// no error; an upload the backend completed is not listed.
+// are listed under a prefix (in one or two list requests through a
+// gateway) with their IDs and initiation times, under a prefix that is a
+// whole key, and under no other prefix; one aborted is gone and the others
+// stay; aborting it again is no error; an upload the backend completed is
+// not listed.
 func CheckIncomplete(t *testing.T, e *Env, b uploader.Backend) {
 	t.Helper()
 	lister := must[uploader.MultipartLister](t, b)
@@ -42,6 +45,9 @@ func CheckIncomplete(t *testing.T, e *Env, b uploader.Backend) {
 		sort.Slice(got, func(i, j int) bool { return got[i].Key < got[j].Key })
 		return got
 	}
+	if e.Gateway != nil {
+		e.Gateway.ResetCounts()
+	}
 	got := list("a/")
 	if len(got) != 2 || got[0].Key != "a/one" || got[1].Key != "a/two" {
 		t.Fatalf("under a/: %+v", got)
@@ -50,6 +56,14 @@ func CheckIncomplete(t *testing.T, e *Env, b uploader.Backend) {
 		if u.UploadID != ids[u.Key] || u.Initiated.IsZero() {
 			t.Errorf("%+v, want ID %q and an initiation time", u, ids[u.Key])
 		}
+	}
+	if e.Gateway != nil {
+		if n := e.Gateway.Count(gateway.OpListUploads); n < 1 || n > 2 {
+			t.Errorf("%d list requests reached the gateway, want 1 or 2", n)
+		}
+	}
+	if got := list("a/one"); len(got) != 1 || got[0].UploadID != ids["a/one"] {
+		t.Errorf("under a/one: %+v", got)
 	}
 	if all := list(""); len(all) != 3 {
 		t.Errorf("whole bucket: %+v", all)

@@ -2,6 +2,11 @@
 // benchmarks: a cloud Backend whose every Put can be given a scripted fault,
 // and a Spool. They keep bytes in memory and count what reaches them. Time
 // comes from the function given to New, so a fake clock drives them.
+//
+// The Backend is the only in-memory cloud backend of the module: it passes
+// the conformance suite of package backends/backendtest (memtest_test.go),
+// and, given [Flaws], fails the cases meant to catch each flaw, which
+// proves that the suite bites.
 package memtest
 
 import (
@@ -76,6 +81,42 @@ type Backend struct {
 	skew    time.Duration
 	hasSkew bool
 	sums    Checksums
+	flaws   Flaws
+	closed  bool
+}
+
+// Flaws are bugs a Backend can be given on purpose, to check that the
+// conformance suite catches each one. The zero Flaws is a correct backend.
+type Flaws struct {
+	// KeepPartial stores what was read of a body that failed.
+	KeepPartial bool
+	// NoMD5Check ignores Object.MD5.
+	NoMD5Check bool
+	// NoProgress reports no progress.
+	NoProgress bool
+	// NoOverwrite keeps the first object stored under a key.
+	NoOverwrite bool
+	// NoAttributes drops the object's attributes (Cache-Control, storage
+	// class, tags...) instead of storing them.
+	NoAttributes bool
+	// IgnoreClose goes on working after Close.
+	IgnoreClose bool
+}
+
+// SetFlaws gives b the flaws f.
+func (b *Backend) SetFlaws(f Flaws) {
+	b.mu.Lock()
+	b.flaws = f
+	b.mu.Unlock()
+}
+
+// closedErr returns the error of a call after Close, nil before; b.mu is
+// held.
+func (b *Backend) closedErr(op, key string) error {
+	if !b.closed {
+		return nil
+	}
+	return &uploader.Error{Kind: uploader.Invalid, Target: b.name, Provider: b.provider, Op: op, Key: key, Message: "the backend is closed"}
 }
 
 // Checksums says how a Backend describes what it stores, as real servers
@@ -237,16 +278,12 @@ func (b *Backend) fail(f Fault, key, msg string) *uploader.Error {
 // otherwise.
 func (b *Backend) Put(ctx context.Context, obj uploader.Object) (uploader.Result, error) {
 	b.mu.Lock()
-	b.puts++
-	n := b.puts
-	var f Fault
-	switch {
-	case len(b.script) > 0:
-		f = b.script[0]
-		b.script = b.script[1:]
-	case b.faultFn != nil:
-		f = b.faultFn(n, obj.Key)
+	if err := b.closedErr("put", obj.Key); err != nil {
+		b.mu.Unlock()
+		return uploader.Result{}, err
 	}
+	b.puts++
+	f, flaws := b.nextFault(obj.Key), b.flaws
 	b.mu.Unlock()
 	if f.Before != nil {
 		f.Before()
@@ -265,16 +302,22 @@ func (b *Backend) Put(ctx context.Context, obj uploader.Object) (uploader.Result
 	b.mu.Lock()
 	b.opens++
 	b.mu.Unlock()
-	data, err := io.ReadAll(sr)
+	data, err := read(ctx, sr, flaws.NoProgress)
 	body.Close()
 	if err != nil {
+		if flaws.KeepPartial {
+			b.Store(obj.Key, data, b.now(), nil)
+		}
+		if ctx.Err() != nil {
+			return uploader.Result{}, err // the caller's cancel: ErrorKind says Canceled
+		}
 		return uploader.Result{}, &uploader.Error{Kind: uploader.Invalid, Target: b.name, Provider: b.provider, Op: "read", Key: obj.Key, Message: err.Error(), Err: err}
 	}
 	if int64(len(data)) != obj.Size {
 		return uploader.Result{}, b.fail(Fault{Kind: uploader.Integrity}, obj.Key, fmt.Sprintf("read %d bytes, want %d", len(data), obj.Size))
 	}
 	sum := md5.Sum(data)
-	if obj.MD5 != nil && !slices.Equal(obj.MD5, sum[:]) {
+	if obj.MD5 != nil && !slices.Equal(obj.MD5, sum[:]) && !flaws.NoMD5Check {
 		return uploader.Result{}, b.fail(Fault{Kind: uploader.Integrity, Status: 400, Code: "BadDigest"}, obj.Key, "Content-MD5 mismatch")
 	}
 	if f.Corrupt && len(data) > 0 {
@@ -286,8 +329,14 @@ func (b *Backend) Put(ctx context.Context, obj uploader.Object) (uploader.Result
 	b.mu.Unlock()
 	if f.Kind == uploader.OK || f.Land {
 		b.mu.Lock()
-		b.objs[obj.Key] = Stored{Data: data, ETag: etag, Modified: b.now(),
-			ContentType: obj.ContentType, Metadata: maps.Clone(obj.Metadata), Attributes: obj.Attributes}
+		if _, ok := b.objs[obj.Key]; !ok || !flaws.NoOverwrite {
+			st := Stored{Data: data, ETag: etag, Modified: b.now(),
+				ContentType: obj.ContentType, Metadata: maps.Clone(obj.Metadata), Attributes: obj.Attributes}
+			if flaws.NoAttributes {
+				st.Attributes = uploader.Attributes{}
+			}
+			b.objs[obj.Key] = st
+		}
 		b.mu.Unlock()
 	}
 	if f.Kind != uploader.OK {
@@ -314,13 +363,61 @@ func (b *Backend) ErrorKind(err error) uploader.Kind {
 	return uploader.KindOf(err)
 }
 
-// Close does nothing.
-func (b *Backend) Close() error { return nil }
+// nextFault returns the fault of the Put of key, the b.puts-th; b.mu is
+// held.
+func (b *Backend) nextFault(key string) Fault {
+	switch {
+	case len(b.script) > 0:
+		f := b.script[0]
+		b.script = b.script[1:]
+		return f
+	case b.faultFn != nil:
+		return b.faultFn(b.puts, key)
+	}
+	return Fault{}
+}
+
+// read reads r to its end in chunks, reporting each to the progress
+// function of ctx (unless noProgress), and stops with the context's error
+// once ctx is done.
+func read(ctx context.Context, r io.Reader, noProgress bool) ([]byte, error) {
+	progress := uploader.ProgressFunc(ctx)
+	var data []byte
+	chunk := make([]byte, 64<<10)
+	for {
+		if err := ctx.Err(); err != nil {
+			return data, err
+		}
+		n, err := r.Read(chunk)
+		data = append(data, chunk[:n]...)
+		if progress != nil && n > 0 && !noProgress {
+			progress(int64(n))
+		}
+		if err == io.EOF {
+			return data, nil
+		}
+		if err != nil {
+			return data, err
+		}
+	}
+}
+
+// Close marks b closed: later calls of Put, Stat and Delete fail with Kind
+// Invalid. What b holds stays readable through Object and Keys.
+func (b *Backend) Close() error {
+	b.mu.Lock()
+	b.closed = !b.flaws.IgnoreClose
+	b.mu.Unlock()
+	return nil
+}
 
 // Stat returns the object's info, or a NoSuchKey *uploader.Error.
 func (b *Backend) Stat(ctx context.Context, key string) (uploader.ObjectInfo, error) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
+	if err := b.closedErr("stat", key); err != nil {
+		return uploader.ObjectInfo{}, err
+	}
 	b.stats++
 	if b.statErr != nil {
 		return uploader.ObjectInfo{}, b.statErr
@@ -331,6 +428,9 @@ func (b *Backend) Stat(ctx context.Context, key string) (uploader.ObjectInfo, er
 	}
 	info := uploader.ObjectInfo{Key: key, Size: int64(len(o.Data)), ETag: o.ETag, ContentType: o.ContentType,
 		LastModified: o.Modified, Metadata: maps.Clone(o.Metadata)}
+	at := o.Attributes
+	info.CacheControl, info.ContentDisposition, info.ContentEncoding = at.CacheControl, at.ContentDisposition, at.ContentEncoding
+	info.StorageClass, info.SSE, info.TagCount, info.ACL = at.StorageClass, at.SSE, len(at.Tags), at.ACL
 	if b.sums.CRC64 {
 		info.CRC64 = strconv.FormatUint(crc64.Checksum(o.Data, crc64.MakeTable(crc64.ECMA)), 10)
 	}
@@ -341,6 +441,9 @@ func (b *Backend) Stat(ctx context.Context, key string) (uploader.ObjectInfo, er
 func (b *Backend) Delete(ctx context.Context, key string) error {
 	b.mu.Lock()
 	defer b.mu.Unlock()
+	if err := b.closedErr("delete", key); err != nil {
+		return err
+	}
 	b.deletes++
 	delete(b.objs, key)
 	return nil

@@ -1,0 +1,21 @@
+package oss
+
+import (
+	"testing"
+
+	"github.com/resilient-upload/upload/backends/backendtest"
+	"github.com/resilient-upload/upload/uploader"
+)
+
+// TestSizesAtLimits: a multipart setting above a provider's limit is
+// refused, naming the setting, never capped; one at the limit is taken.
+func TestSizesAtLimits(t *testing.T) {
+	backendtest.SizesAtLimits(t, func(s backendtest.Sizes) (uploader.Backend, error) {
+		b, err := New(Options{Name: "oss-sizes", Endpoint: "http://127.0.0.1:1", Region: "cn-hangzhou", Bucket: "bkt", AccessKeyID: "LTAIsizestest", SecretAccessKey: "fake-secret",
+			PartSize: s.PartSize, PartConcurrency: s.PartConcurrency, MultipartThreshold: s.MultipartThreshold})
+		if err != nil {
+			return nil, err
+		}
+		return b, nil
+	})
+}
