@@ -451,6 +451,13 @@ func benchmark(ctx context.Context, o options) error {
 			fmt.Print(sec)
 			return nil
 		}
+		if ch, ok := throttleChart(tr); ok {
+			md, err := writeCharts(filepath.Join(root, chartDir), o.Out, []string{"throttled"}, []svgChart{ch})
+			if err != nil {
+				return err
+			}
+			sec = strings.TrimRight(sec, "\n") + "\n\n" + md
+		}
 		if err := writeSection(o.Out, throttleHeading, sec); err != nil {
 			return err
 		}
@@ -492,6 +499,11 @@ func benchmark(ctx context.Context, o options) error {
 	if o.Out == "" {
 		fmt.Print(report)
 	} else {
+		sec, err := writeChartSection(root, o.Out, resultCharts(res))
+		if err != nil {
+			return err
+		}
+		report = withSection(report, chartsHeading, sec)
 		// The sections of the modes that write only their own (-load,
 		// and -throttle when this run did not measure it): keep them.
 		if old, err := os.ReadFile(o.Out); err == nil {
