@@ -104,7 +104,18 @@ func main() {
 	flag.StringVar(&o.OBSExtra, "obs-config", "", "extra keys for the obs target, as key=value,key=value (e.g. signature=v4)")
 	flag.BoolVar(&o.Throttle, "throttle", false, "run only the throttled single-target comparison (upload, s5cmd, mc, rclone with their defaults; 50% of PUTs 503 SlowDown) for -rounds rounds (default 1) and replace its section in -out (default BENCHMARKS.md; stdout with -quick)")
 	lo := loadFlags()
+	so := scaleFlags()
 	flag.Parse()
+	if so.On {
+		ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+		err := scaleMain(ctx, *so, o.Out)
+		stop()
+		if err != nil {
+			fmt.Fprintln(os.Stderr, "bench:", err)
+			os.Exit(1)
+		}
+		return
+	}
 	if lo.On {
 		ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 		err := loadMain(ctx, *lo, o.NoInstall, o.Out)

@@ -42,7 +42,7 @@ func withSection(md, heading, sec string) string {
 // keptSections are the sections a full run carries over from the report
 // it replaces when it did not measure them itself: each comes from a mode
 // of its own (-load, -throttle, -scale) that writes only its section.
-var keptSections = []string{throttleHeading, loadHeading}
+var keptSections = []string{throttleHeading, scaleHeading, loadHeading}
 
 // keepSections returns report with every kept section of old that report
 // lacks.
