@@ -7,6 +7,12 @@
 //	go run ./bench                 # full run: 5 rounds, writes BENCHMARKS.md
 //	go run ./bench -quick          # smoke run: small workloads, 1 round, prints the report
 //	go run ./bench -load           # the library under load (load.go): 200 goroutines, 60 s
+//	go run ./bench -throttle       # only the throttled single-target comparison (throttle.go)
+//	go run ./bench -scale          # upload over 10k–1M empty files, against a loopback sink (scale.go)
+//
+// A full run also draws SVG charts of its figures into bench/charts
+// (chart.go, charts.go) and links them from the report; each mode that
+// writes only its own section (-throttle, -scale, -load) keeps the others.
 //
 // What one run does, in order:
 //
