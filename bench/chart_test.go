@@ -8,6 +8,7 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 )
 
 // svgElements parses doc as XML (failing the test if it is not well
@@ -128,5 +129,56 @@ func TestNiceMax(t *testing.T) {
 		if got := niceMax(c.in); math.Abs(got-c.want) > 1e-9 {
 			t.Errorf("niceMax(%v) = %v, want %v", c.in, got, c.want)
 		}
+	}
+}
+
+// TestRecordedChartsReadWhatTheReportWrites: -charts redraws from the
+// tables a full run writes; the figures it reads back are the medians.
+func TestRecordedChartsReadWhatTheReportWrites(t *testing.T) {
+	small := workload{Name: "small", Files: 1000, Size: 16 << 10}
+	large := workload{Name: "large", Files: 1, Size: 1 << 30}
+	mk := func(id, wl string, r int, wall time.Duration, rss int64) sample {
+		return sample{Contender: id, Workload: wl, Round: r, M: measurement{Wall: wall, User: wall / 2, MaxRSSKiB: rss << 10}}
+	}
+	res := &results{
+		Opts:      options{Rounds: 1, Set: settings{Jobs: 16, PartSize: 16 << 20, PartJobs: 4}},
+		Workloads: []workload{small, large},
+		Cont: []contender{
+			{ID: "upload-s3", Label: "upload (s3)", Upload: true},
+			{ID: "s5cmd", Label: "s5cmd"},
+			{ID: "mc", Label: "mc", Unavailable: "not today"},
+		},
+		Samples: []sample{
+			mk("upload-s3", "small", 1, time.Second/2, 30), mk("s5cmd", "small", 1, time.Second, 40),
+			mk("upload-s3", "large", 1, 2*time.Second, 20), mk("s5cmd", "large", 1, 4*time.Second, 25),
+		},
+	}
+	rf, err := parseResults(renderReport(res))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(rf.Workloads) != 2 || rf.Files[0] != 1000 || rf.Files[1] != 1 {
+		t.Fatalf("workloads %v files %v", rf.Workloads, rf.Files)
+	}
+	if got := rf.Value[rf.Workloads[0]]["upload (s3)"]; got[0] != 2000 || got[2] != 30 {
+		t.Fatalf("small upload: %v, want 2,000 files/s and 30 MiB", got)
+	}
+	if got := rf.Value[rf.Workloads[1]]["s5cmd"]; math.Abs(got[1]-1<<30/1e6/4) > 0.1 {
+		t.Fatalf("large s5cmd MB/s %v, want %.1f", got[1], float64(1<<30)/1e6/4)
+	}
+	if got := rf.Value[rf.Workloads[0]]["mc"]; !math.IsNaN(got[0]) {
+		t.Fatalf("mc, not measured: %v, want NaN", got)
+	}
+	charts := recordedCharts(rf)
+	if len(charts) != 3 || charts[0].Name != "files-per-second" {
+		t.Fatalf("charts %v", charts)
+	}
+	// files/s: only the workload of at least 100 files; mc has no bar.
+	bars := svgElements(t, charts[0].Chart.SVG(), "rect", "bar")
+	if len(bars) != 2 {
+		t.Fatalf("%d bars in the files/s chart, want 2 (upload, s5cmd on small)", len(bars))
+	}
+	if r := num(t, bars[0]["height"]) / num(t, bars[1]["height"]); math.Abs(r-2) > 0.01 {
+		t.Fatalf("upload's bar is %.2f× s5cmd's, want 2×", r)
 	}
 }

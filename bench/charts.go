@@ -19,63 +19,32 @@ type namedChart struct {
 	Chart svgChart
 }
 
-// toolBars builds a bar chart with one series per contender and one group
-// per label, the value of a bar coming from value (NaN when not measured).
-func toolBars(title, ylabel string, groups []string, conts []contender, value func(c contender, group int) float64) barChart {
-	ch := barChart{Title: title, YLabel: ylabel, Groups: groups}
-	for _, c := range conts {
-		s := barSeries{Name: c.Label}
-		for g := range groups {
-			s.Values = append(s.Values, value(c, g))
-		}
-		ch.Series = append(ch.Series, s)
-	}
-	return ch
-}
-
-// medianOf is a figure's median, NaN when no run succeeded.
-func medianOf(f figures, pick func(figures) summary) float64 {
-	if f.OK == 0 || f.Unavailable != "" {
-		return math.NaN()
-	}
-	return pick(f).Median
-}
-
 // resultCharts are a full run's charts: files/s per tool on each workload
-// of at least 100 files, MB/s per tool on every workload, and the
-// throttled run's wall time per tool when it was measured.
+// of at least 100 files, MB/s and peak RSS per tool on every workload, and
+// the throttled run's wall time per tool when it was measured.
 func resultCharts(res *results) []namedChart {
 	figs := figuresOf(res)
-	var out []namedChart
-	var many, all []workload
+	rf := &recordedFigures{Value: map[string]map[string][3]float64{}}
+	for _, c := range res.Cont {
+		rf.Tools = append(rf.Tools, c.Label)
+	}
 	for _, w := range res.Workloads {
-		all = append(all, w)
-		if w.Files >= 100 {
-			many = append(many, w)
+		name := w.Name + ": " + w.Label()
+		rf.Workloads = append(rf.Workloads, name)
+		rf.Files = append(rf.Files, w.Files)
+		rf.Value[name] = map[string][3]float64{}
+		for _, c := range res.Cont {
+			f := figs[c.ID][w.Name]
+			v := [3]float64{math.NaN(), math.NaN(), math.NaN()}
+			if f.OK > 0 && f.Unavailable == "" {
+				v = [3]float64{f.FilesPS.Median, f.MBPS.Median, f.RSSMiB.Median}
+			}
+			rf.Value[name][c.Label] = v
 		}
 	}
-	labels := func(ws []workload) []string {
-		var l []string
-		for _, w := range ws {
-			l = append(l, w.Name+": "+w.Label())
-		}
-		return l
-	}
-	if len(many) > 0 {
-		out = append(out, namedChart{"files-per-second", toolBars("Files/s per tool (median; higher is better)", "files/s", labels(many), res.Cont,
-			func(c contender, g int) float64 {
-				return medianOf(figs[c.ID][many[g].Name], func(f figures) summary { return f.FilesPS })
-			})})
-	}
-	if len(all) > 0 {
-		out = append(out, namedChart{"mb-per-second", toolBars("MB/s per tool (median; higher is better)", "MB/s", labels(all), res.Cont,
-			func(c contender, g int) float64 {
-				return medianOf(figs[c.ID][all[g].Name], func(f figures) summary { return f.MBPS })
-			})})
-		out = append(out, namedChart{"peak-rss", toolBars("Peak RSS per tool (median; lower is better)", "MiB", labels(all), res.Cont,
-			func(c contender, g int) float64 {
-				return medianOf(figs[c.ID][all[g].Name], func(f figures) summary { return f.RSSMiB })
-			})})
+	var out []namedChart
+	if len(rf.Workloads) > 0 {
+		out = recordedCharts(rf)
 	}
 	if res.Failover != nil && res.Failover.Throttle != nil {
 		if ch, ok := throttleChart(res.Failover.Throttle); ok {

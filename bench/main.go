@@ -111,7 +111,15 @@ func main() {
 	flag.BoolVar(&o.Throttle, "throttle", false, "run only the throttled single-target comparison (upload, s5cmd, mc, rclone with their defaults; 50% of PUTs 503 SlowDown) for -rounds rounds (default 1) and replace its section in -out (default BENCHMARKS.md; stdout with -quick)")
 	lo := loadFlags()
 	so := scaleFlags()
+	charts := flag.Bool("charts", false, "only redraw the full run's charts from the Results tables of -out (default BENCHMARKS.md) and replace its charts section")
 	flag.Parse()
+	if *charts {
+		if err := chartsMain(o.Out); err != nil {
+			fmt.Fprintln(os.Stderr, "bench:", err)
+			os.Exit(1)
+		}
+		return
+	}
 	if so.On {
 		ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 		err := scaleMain(ctx, *so, o.Out)
@@ -171,6 +179,10 @@ type sample struct {
 	Err error
 	// Secondary counts objects that `upload` put on its second target.
 	Secondary int
+	// Stored counts the objects under the run's prefix in all its
+	// buckets (the workload's count after a verified run; listed after a
+	// failed one); -1 when the listing failed.
+	Stored int
 	// ServerCPU is MinIO's CPU time during the run; OtherCPU is the CPU
 	// time the machine spent on anything but the tool, MinIO and the
 	// harness (other processes: noise). CPUKnown says they were measured.
@@ -561,6 +573,18 @@ func runOne(ctx context.Context, client minioClient, e env, c *contender, w work
 	}
 	if s.Err == nil {
 		s.Secondary, s.Err = verifyBuckets(ctx, client, c.Buckets, prefix, w)
+		s.Stored = w.Files
+	}
+	if s.Err != nil {
+		s.Stored = 0
+		for _, b := range c.Buckets {
+			objs, err := listPrefix(ctx, client, b, prefix)
+			if err != nil {
+				s.Stored = -1
+				break
+			}
+			s.Stored += len(objs)
+		}
 	}
 	for _, b := range c.Buckets {
 		if err := removePrefix(ctx, client, b, prefix); err != nil && s.Err == nil {

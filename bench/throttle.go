@@ -231,14 +231,28 @@ func renderThrottle(tr *throttleResults) string {
 		"that answers %.0f%% of the PUTs 503 SlowDown without Retry-After (drawn from the gateway's seeded source). "+
 		"A run counts only if the tool exits 0 and every file is in MinIO, byte for byte; otherwise the note says what failed "+
 		"(e.g. how many files are missing). Rounds are rotated; each run is bounded by %s.\n\n", w.Label(), throttleRate*100, tr.RunTimeout)
-	p("| Tool | OK runs | Wall s | Files/s | SlowDowns per run | Load avg (1 min) at start |\n|---|---|---|---|---|---|\n")
+	p("| Tool | OK runs | Stored per run | Wall s | Files/s | SlowDowns per run | Load avg (1 min) at start |\n|---|---|---|---|---|---|---|\n")
 	var notes []string
 	var up, s5 figures
 	for _, tc := range tr.Cases {
 		f := summarizeSamples(tc.Samples, w)
-		p("| %s | %d/%d | %s | %s | %s | %s |\n", tc.Label, f.OK, f.Runs, cell(f.Wall, 2), cell(f.FilesPS, ratePrec(f.FilesPS)), cell(summarize(tc.Injected), 0), strings.Join(tc.Load, ", "))
-		for _, fl := range f.Failures {
+		var stored, walls []string
+		for _, sm := range tc.Samples {
+			stored = append(stored, storedCell(sm.Stored, w.Files))
+			if sm.Err != nil {
+				walls = append(walls, fmt.Sprintf("%.2f (failed)", sm.M.Wall.Seconds()))
+			}
+		}
+		wall := cell(f.Wall, 2)
+		if f.OK == 0 && len(walls) > 0 {
+			wall = strings.Join(walls, ", ")
+		}
+		p("| %s | %d/%d | %s | %s | %s | %s | %s |\n", tc.Label, f.OK, f.Runs, strings.Join(stored, ", "), wall, cell(f.FilesPS, ratePrec(f.FilesPS)), cell(summarize(tc.Injected), 0), strings.Join(tc.Load, ", "))
+		for i, fl := range f.Failures {
 			notes = append(notes, fmt.Sprintf("- %s failed %s\n", tc.Label, fl))
+			if l := firstErrorLine(failedSample(tc.Samples, i).M.Output); l != "" {
+				notes = append(notes, fmt.Sprintf("  - its first error line: %s\n", l))
+			}
 		}
 		switch tc.ID {
 		case "upload-s3-throttled":
@@ -257,6 +271,42 @@ func renderThrottle(tr *throttleResults) string {
 	}
 	p("\n- Goal (issue 17): every file stored, in less than half of s5cmd's wall time: %s\n", throttleVerdict(up, s5))
 	return b.String()
+}
+
+// failedSample is the i-th failed sample of ss.
+func failedSample(ss []sample, i int) sample {
+	for _, s := range ss {
+		if s.Err != nil {
+			if i == 0 {
+				return s
+			}
+			i--
+		}
+	}
+	return sample{}
+}
+
+// firstErrorLine is the first line of out that mentions an error, cut to
+// 300 bytes; "" if none does.
+func firstErrorLine(out string) string {
+	for _, l := range strings.Split(out, "\n") {
+		if strings.Contains(strings.ToLower(l), "error") {
+			l = strings.TrimSpace(l)
+			if len(l) > 300 {
+				l = l[:300] + " …"
+			}
+			return "`" + strings.ReplaceAll(l, "`", "'") + "`"
+		}
+	}
+	return ""
+}
+
+// storedCell is "2,000 of 2,000", or "unknown" when the listing failed.
+func storedCell(n, of int) string {
+	if n < 0 {
+		return "unknown"
+	}
+	return thousands(int64(n)) + " of " + thousands(int64(of))
 }
 
 // throttleVerdict compares upload's median wall time with s5cmd's against
