@@ -173,7 +173,7 @@ func TestRecordedChartsReadWhatTheReportWrites(t *testing.T) {
 	if len(charts) != 3 || charts[0].Name != "files-per-second" {
 		t.Fatalf("charts %v", charts)
 	}
-	// files/s: only the workload of at least 100 files; mc has no bar.
+	// files/s: only the workload of at least 1,000 files; mc has no bar.
 	bars := svgElements(t, charts[0].Chart.SVG(), "rect", "bar")
 	if len(bars) != 2 {
 		t.Fatalf("%d bars in the files/s chart, want 2 (upload, s5cmd on small)", len(bars))

@@ -20,7 +20,7 @@ type namedChart struct {
 }
 
 // resultCharts are a full run's charts: files/s per tool on each workload
-// of at least 100 files, MB/s and peak RSS per tool on every workload, and
+// of at least 1,000 files (where files/s is the figure that matters), MB/s and peak RSS per tool on every workload, and
 // the throttled run's wall time per tool when it was measured.
 func resultCharts(res *results) []namedChart {
 	figs := figuresOf(res)

@@ -107,7 +107,7 @@ func recordedCharts(rf *recordedFigures) []namedChart {
 	var many, all []int
 	for i, n := range rf.Files {
 		all = append(all, i)
-		if n >= 100 {
+		if n >= 1000 {
 			many = append(many, i)
 		}
 	}
