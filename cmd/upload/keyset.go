@@ -1,40 +1,61 @@
 package main
 
+import "hash/fnv"
+
 // keySet finds the files of one run that share a key: only the first is
-// uploaded, the others fail with the first one's path in their error.
+// uploaded, the others fail naming the first.
 //
-// With a single argument other than "-" (one directory, or one file) no
-// two files can share a key: the keys are the prefix plus distinct paths
-// below one directory. Then it keeps nothing, so that a walk of a million
-// files holds no million keys and paths (about 150 bytes a file, which
-// made the peak RSS grow with the number of files). With several
-// arguments, or paths read from standard input, it keeps every key with
-// the path of its first file.
+// What it keeps depends on where the paths come from, so that a run over a
+// million files does not hold a million keys and paths (about 150 bytes a
+// file with both, which made the peak RSS grow with the number of files):
+//
+//   - one argument other than "-" (one directory, or one file): nothing.
+//     No two files can share a key: the keys are the prefix plus distinct
+//     paths below one directory.
+//   - only "-" (paths on standard input): a 16-byte digest (FNV-128a) of
+//     each key, about 20 bytes a file. Two different keys have the same
+//     digest with a probability near 2^-128 for any realistic run; the
+//     duplicate's error then names no earlier path.
+//   - several arguments: every key with the path of its first file.
 type keySet struct {
-	first map[string]string // nil: keys cannot repeat
+	first   map[string]string // several arguments
+	digests map[[16]byte]bool // standard input only
 }
 
 // newKeySet returns the key set for a run over args.
 func newKeySet(args []string) *keySet {
-	if len(args) == 1 && args[0] != "-" {
+	switch {
+	case len(args) == 1 && args[0] == "-":
+		return &keySet{digests: map[[16]byte]bool{}}
+	case len(args) == 1:
 		return &keySet{}
 	}
 	return &keySet{first: map[string]string{}}
 }
 
 // add records key as the key of the file at path. If an earlier file of
-// the run has that key, it records nothing and returns that file's path
-// and true.
+// the run has that key, it records nothing and returns true with that
+// file's path, or with "" when only a digest of its key was kept.
 func (s *keySet) add(key, path string) (string, bool) {
-	if s.first == nil {
+	switch {
+	case s.digests != nil:
+		h := fnv.New128a()
+		h.Write([]byte(key))
+		var d [16]byte
+		h.Sum(d[:0])
+		if s.digests[d] {
+			return "", true
+		}
+		s.digests[d] = true
 		return "", false
+	case s.first != nil:
+		if p, dup := s.first[key]; dup {
+			return p, true
+		}
+		s.first[key] = path
 	}
-	if p, dup := s.first[key]; dup {
-		return p, true
-	}
-	s.first[key] = path
 	return "", false
 }
 
-// kept is the number of keys held.
-func (s *keySet) kept() int { return len(s.first) }
+// kept is the number of keys held, whole or as digests.
+func (s *keySet) kept() int { return len(s.first) + len(s.digests) }

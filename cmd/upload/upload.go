@@ -247,6 +247,9 @@ func (b *batch) run(ctx context.Context, args []string) int {
 		}
 		if job.err == nil {
 			if first, dup := b.keys.add(job.key, job.path); dup {
+				if first == "" {
+					first = "an earlier path read from standard input"
+				}
 				job.err = fmt.Errorf("its key %q is also the key of %s, uploaded in this run; only the first is uploaded (use --prefix, or upload the directories instead of the files)", job.key, first)
 			}
 		}
