@@ -79,10 +79,12 @@ func loadAverage() string {
 }
 
 // throttleRunners are the tools of the throttled run, each with its own
-// defaults (no concurrency or part knob), pointed at ge (the gateway):
-// upload with one s3 target and no backup, s5cmd, mc, rclone. Only rclone
-// gets two flags, --no-check-dest and --s3-no-check-bucket, which skip the
-// destination listing and bucket probe the other tools do not make.
+// defaults (no concurrency, part or retry flag), pointed at ge (the
+// gateway): upload with one s3 target and no backup, s5cmd, mc, rclone.
+// rclone keeps its destination listing here (no --no-check-dest): when a
+// file fails its low-level retries, rclone runs the copy again (--retries
+// 3), and only with the listing does that pass upload just what is
+// missing.
 func throttleRunners(conts []contender, ge env, bucket string) []contender {
 	var out []contender
 	for _, c := range conts {
@@ -123,11 +125,11 @@ func throttleRunners(conts []contender, ge env, bucket string) []contender {
 				}
 			}
 		case "rclone":
-			r.Doc = "`rclone copy DIR bench:BUCKET/PREFIX --no-check-dest --s3-no-check-bucket -q` (remote: type s3, provider Minio, from RCLONE_CONFIG_BENCH_*)"
+			r.Doc = "`rclone copy DIR bench:BUCKET/PREFIX -q` (remote: type s3, provider Minio, from RCLONE_CONFIG_BENCH_*)"
 			r.cmd = func(e env, w workload, prefix string) invocation {
 				return invocation{
 					Args: []string{bin, "--config", filepath.Join(e.Conf, "rclone.conf"),
-						"copy", w.Dir, "bench:" + bucket + "/" + prefix, "--no-check-dest", "--s3-no-check-bucket", "-q"},
+						"copy", w.Dir, "bench:" + bucket + "/" + prefix, "-q"},
 					Env: e.childEnv(
 						"RCLONE_CONFIG_BENCH_TYPE=s3",
 						"RCLONE_CONFIG_BENCH_PROVIDER=Minio",
