@@ -59,3 +59,26 @@ func secs(s float64) time.Duration { return time.Duration(s * float64(time.Secon
 type errString string
 
 func (e errString) Error() string { return string(e) }
+
+func TestRenderThrottle(t *testing.T) {
+	w := workload{Name: "throttle", Files: 2000, Size: 4 << 10}
+	ok := sample{M: measurement{Wall: secs(100)}, Stored: 2000}
+	tr := &throttleResults{Workload: w, RunTimeout: 20 * time.Minute, Cases: []throttleCase{
+		{ID: "upload-s3-throttled", Label: "upload", Samples: []sample{ok}, Injected: []float64{2000}, Load: []string{"3.1"}},
+		{ID: "s5cmd-throttled", Label: "s5cmd", Samples: []sample{{M: measurement{Wall: secs(400)}, Stored: 2000}}},
+		{ID: "mc-throttled", Label: "mc", Samples: []sample{{M: measurement{Wall: secs(85), Output: "a\nmc: <ERROR> Failed to copy x. Please reduce your request rate.\nb"}, Err: errString("exit 1"), Stored: 1999}}},
+		{ID: "rclone-throttled", Label: "rclone", Samples: []sample{{Err: errString("timed out after 20m0s"), Stored: 522}}},
+	}}
+	md := renderThrottle(tr)
+	for _, want := range []string{
+		"| upload | 1/1 | 2,000 of 2,000 | 100.00 | 20.0 | 2,000 | 3.1 |",
+		"| mc | 0/1 | 1,999 of 2,000 | 85.00 (failed) |",
+		"| rclone | 0/1 | 522 of 2,000 | over 20m0s (killed) |",
+		"its first error line: `mc: <ERROR> Failed to copy x. Please reduce your request rate.`",
+		"met (100.00 s vs 400.00 s: 0.25× s5cmd's time)",
+	} {
+		if !strings.Contains(md, want) {
+			t.Errorf("section lacks %q:\n%s", want, md)
+		}
+	}
+}

@@ -228,7 +228,7 @@ func renderThrottle(tr *throttleResults) string {
 	}
 	p("Measured on %s (%s); load average (1, 5, 15 min) %s before the first run, %s after the last. `upload`: %s.\n\n",
 		tr.Started.UTC().Format("2006-01-02 15:04 UTC"), tr.Duration.Round(time.Second), tr.LoadStart, tr.LoadEnd, orDefault(tr.Upload, "not measured"))
-	p("Each tool uploads %s to one target, alone (no second target, no backup), with its own defaults (no concurrency or part flag), "+
+	p("Each tool uploads %s to one target, alone (no second target, no backup), with its own defaults (no concurrency, part or retry flag), "+
 		"through the vendor gateway of integration/gateway (OBS dialect, which verifies AWS signatures too; in front of the same MinIO) "+
 		"that answers %.0f%% of the PUTs 503 SlowDown without Retry-After (drawn from the gateway's seeded source). "+
 		"A run counts only if the tool exits 0 and every file is in MinIO, byte for byte; otherwise the note says what failed "+
@@ -241,7 +241,11 @@ func renderThrottle(tr *throttleResults) string {
 		var stored, walls []string
 		for _, sm := range tc.Samples {
 			stored = append(stored, storedCell(sm.Stored, w.Files))
-			if sm.Err != nil {
+			switch {
+			case sm.Err != nil && sm.M.Wall == 0:
+				// Killed at the run's limit: the launcher could not report.
+				walls = append(walls, fmt.Sprintf("over %s (killed)", tr.RunTimeout))
+			case sm.Err != nil:
 				walls = append(walls, fmt.Sprintf("%.2f (failed)", sm.M.Wall.Seconds()))
 			}
 		}
