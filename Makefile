@@ -42,6 +42,11 @@ minio:
 
 # make bench: the benchmark harness (bench/README.md). Installs s5cmd, mc,
 # rclone and MinIO at pinned versions, measures, writes BENCHMARKS.md.
-.PHONY: bench
+# make bench-quick: the same on scaled-down workloads, one round, report to
+# standard output (a smoke run of a few minutes once the tools are built).
+.PHONY: bench bench-quick
 bench:
 	$(GO) run ./bench
+
+bench-quick:
+	$(GO) run ./bench -quick

@@ -31,11 +31,8 @@ type failoverResults struct {
 	FaultsUnavailable string
 	FaultWorkload     workload
 	// Throttle are the runs of each tool alone through a gateway that
-	// throttles half of the PUTs; ThrottleUnavailable says why there are
-	// none.
-	Throttle            []throttleCase
-	ThrottleWorkload    workload
-	ThrottleUnavailable string
+	// throttles half of the PUTs (a section of their own in the report).
+	Throttle *throttleResults
 	// RSS is the part size × part jobs sweep of the largest workload.
 	RSSWorkload workload
 	RSS         []rssCase
@@ -88,7 +85,7 @@ func measureFailover(ctx context.Context, client minioClient, e env, conts []con
 	if ctx.Err() != nil {
 		return fr
 	}
-	measureThrottleInto(ctx, fr, client, e, conts, obsExtra, o, jsonDir)
+	measureThrottleInto(ctx, fr, client, e, conts, o, jsonDir)
 	if ctx.Err() != nil {
 		return fr
 	}

@@ -384,35 +384,11 @@ const loadHeading = "## Library under load (go run ./bench -load)"
 
 // loadSectionOf returns the load section of the Markdown document md, from
 // its heading to the next level-2 heading or the end; "" if there is none.
-func loadSectionOf(md string) string {
-	i := strings.Index(md, loadHeading+"\n")
-	if i < 0 {
-		return ""
-	}
-	rest := md[i+len(loadHeading):]
-	if j := strings.Index(rest, "\n## "); j >= 0 {
-		rest = rest[:j+1]
-	}
-	return md[i:i+len(loadHeading)] + rest
-}
+func loadSectionOf(md string) string { return sectionOf(md, loadHeading) }
 
 // withLoadSection returns md with its load section replaced by sec, or with
 // sec appended when md has none.
-func withLoadSection(md, sec string) string {
-	sec = strings.TrimRight(sec, "\n") + "\n"
-	if old := loadSectionOf(md); old != "" {
-		i := strings.Index(md, old)
-		next := md[i+len(old):]
-		if next != "" {
-			sec += "\n"
-		}
-		return md[:i] + sec + next
-	}
-	if md == "" {
-		return sec
-	}
-	return strings.TrimRight(md, "\n") + "\n\n" + sec
-}
+func withLoadSection(md, sec string) string { return withSection(md, loadHeading, sec) }
 
 // spread returns at most n elements of xs, evenly spaced.
 func spread[T any](xs []T, n int) []T {

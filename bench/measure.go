@@ -25,6 +25,9 @@ type invocation struct {
 	// Stdout, if set, receives the child's standard output (for --json
 	// reports); otherwise only its tail is kept.
 	Stdout string
+	// Stdin, if set, is a file given to the child as its standard input
+	// (otherwise it reads /dev/null).
+	Stdin string
 }
 
 // measurement is what one run of a child process cost.
@@ -74,6 +77,15 @@ func run(ctx context.Context, inv invocation, timeout time.Duration) (measuremen
 	cmd.WaitDelay = 5 * time.Second
 	errTail := &tailBuffer{max: 8 << 10}
 	cmd.Stderr = errTail
+	if inv.Stdin != "" {
+		f, err := os.Open(inv.Stdin)
+		if err != nil {
+			pw.Close()
+			return measurement{}, err
+		}
+		defer f.Close()
+		cmd.Stdin = f
+	}
 	var outFile *os.File
 	if inv.Stdout != "" {
 		f, err := os.Create(inv.Stdout)
@@ -148,7 +160,7 @@ func measureMain(args []string) int {
 		return 2
 	}
 	cmd := exec.Command(args[0], args[1:]...)
-	cmd.Stdin, cmd.Stdout, cmd.Stderr = nil, os.Stdout, os.Stderr
+	cmd.Stdin, cmd.Stdout, cmd.Stderr = os.Stdin, os.Stdout, os.Stderr
 	setChildAttr(cmd)
 	var rep launcherReport
 	start := time.Now()

@@ -330,6 +330,9 @@ func renderReport(res *results) string {
 	p("\n")
 
 	renderFailover(&b, res)
+	if res.Failover != nil && res.Failover.Throttle != nil {
+		p("%s\n", renderThrottle(res.Failover.Throttle))
+	}
 	renderNotMeasured(&b, res)
 	return b.String()
 }
@@ -343,7 +346,6 @@ func renderFailover(b *strings.Builder, res *results) {
 		return
 	}
 	renderFaults(b, res)
-	renderThrottle(b, res)
 	if fr.Unavailable != "" {
 		p("The other failover figures (breaker-open overhead, time to failover, RSS against part size × part jobs) are not measured yet: %s.\n\n", strings.TrimSuffix(fr.Unavailable, "."))
 		return

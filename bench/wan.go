@@ -582,35 +582,3 @@ func renderWAN(res *wanResults) string {
 	p("\nBytes through the link (warm-up included): %s.\n", strings.Join(carried, "; "))
 	return b.String()
 }
-
-// sectionOf returns the section of md that starts with heading, up to the
-// next level-2 heading or the end; "" if there is none.
-func sectionOf(md, heading string) string {
-	i := strings.Index(md, heading+"\n")
-	if i < 0 {
-		return ""
-	}
-	rest := md[i+len(heading):]
-	if j := strings.Index(rest, "\n## "); j >= 0 {
-		rest = rest[:j+1]
-	}
-	return md[i:i+len(heading)] + rest
-}
-
-// withSection returns md with its section under heading replaced by sec,
-// or sec appended.
-func withSection(md, heading, sec string) string {
-	sec = strings.TrimRight(sec, "\n") + "\n"
-	if old := sectionOf(md, heading); old != "" {
-		i := strings.Index(md, old)
-		next := md[i+len(old):]
-		if next != "" {
-			sec += "\n"
-		}
-		return md[:i] + sec + next
-	}
-	if md == "" {
-		return sec
-	}
-	return strings.TrimRight(md, "\n") + "\n\n" + sec
-}

@@ -150,7 +150,7 @@ func (a *app) runUpload(ctx context.Context, f *uploadFlags, args []string) erro
 		}
 	}
 	b := &batch{a: a, f: f, jobs: jobs.files(set), set: set, j: j, remote: remote, stateInfo: stateInfo, shard: sh, tally: newTally(set),
-		meter: &meter{start: a.now()}, keys: map[string]string{}}
+		meter: &meter{start: a.now()}, keys: newKeySet(args)}
 	code := b.run(ctx, args)
 	return &exitError{code}
 }
@@ -176,7 +176,7 @@ type batch struct {
 	disp    display
 	liveOut bool // stdout lines go through the display (same terminal)
 
-	keys       map[string]string
+	keys       *keySet
 	outOfShard int
 	filtered   int
 	notStarted int
@@ -279,10 +279,11 @@ func (b *batch) run(ctx context.Context, args []string) int {
 			continue
 		}
 		if job.err == nil {
-			if first, dup := b.keys[job.key]; dup {
+			if first, dup := b.keys.add(job.key, job.path); dup {
+				if first == "" {
+					first = "an earlier path read from standard input"
+				}
 				job.err = fmt.Errorf("its key %q is also the key of %s, uploaded in this run; only the first is uploaded (use --prefix, or upload the directories instead of the files)", job.key, first)
-			} else {
-				b.keys[job.key] = job.path
 			}
 		}
 		b.meter.filesTotal.Add(1)
