@@ -83,6 +83,10 @@ type options struct {
 	Throttle bool
 }
 
+// main reads the flags and runs the mode they select.
+//
+// Long: the flags of every mode, then the dispatch to the mode, in the
+// order the help lists them.
 func main() {
 	if len(os.Args) > 1 {
 		switch os.Args[1] {

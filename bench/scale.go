@@ -113,6 +113,9 @@ func scaleTree(dir string, have, n int, list string) error {
 }
 
 // scaleMain runs the scale mode.
+//
+// Long: one measurement in order: the tree on tmpfs, the sink, each file
+// count in each input form, the read-back and the section.
 func scaleMain(ctx context.Context, so scaleOptions, out string) error {
 	counts, sources, err := so.parse()
 	if err != nil {

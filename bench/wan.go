@@ -117,6 +117,8 @@ type wanResults struct {
 
 // wanContenders are the contenders of one mode over e (whose endpoint is
 // the proxy).
+//
+// Long: one table of the contenders' command lines, tool by tool.
 func wanContenders(mode string, e env, bins map[string]string, versions map[string]string, uploadBin, uploadVersion string, want func(string) bool) ([]contender, error) {
 	var out []contender
 	add := func(c contender) {
@@ -202,6 +204,9 @@ func wanContenders(mode string, e env, bins map[string]string, versions map[stri
 }
 
 // wanMain runs the WAN mode.
+//
+// Long: the whole run in order: MinIO, the proxy, the workloads, every RTT
+// and mode in rotation, the read-back and the report.
 func wanMain(ctx context.Context, o options, wo wanOptions) error {
 	plan, err := wo.plan()
 	if err != nil {
@@ -454,6 +459,8 @@ const wanHeading = "## WAN: through a link emulator"
 // renderWAN writes the WAN section: per workload, each contender's median
 // files/s (small files) or MB/s at each RTT, then upload's ratio to each
 // peer in the same mode.
+//
+// Long: the section's tables in the order they appear.
 func renderWAN(res *wanResults) string {
 	var b strings.Builder
 	p := func(format string, args ...any) { fmt.Fprintf(&b, format, args...) }

@@ -1,6 +1,7 @@
 package config
 
 import (
+	"errors"
 	"fmt"
 	"net/url"
 	"os"
@@ -129,7 +130,8 @@ func (d *destSet) add(raw string) {
 		d.cfg.Targets = append(d.cfg.Targets, &Target{Name: d.uniq("local"), Provider: d.localName, Path: dir, CredSource: "none", Readable: true})
 	case destURL:
 		t, p, err := urlTarget(raw, d.o)
-		if ce, ok := err.(*Error); ok {
+		var ce *Error
+		if errors.As(err, &ce) {
 			d.errs = append(d.errs, ce.Msgs...)
 			return
 		} else if err != nil {
