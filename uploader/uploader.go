@@ -92,6 +92,10 @@ type Result struct {
 	Unverified string
 	// Attempts lists every try, in order, breaker rejections included.
 	Attempts []Attempt
+	// Parts lists the parts of a multipart upload that stored the object,
+	// in order, with how long each took (Resumed parts were stored by an
+	// earlier attempt); nil for an object sent in one request.
+	Parts []Part
 }
 
 // Attempt records one try of one upload on one target.
