@@ -68,9 +68,10 @@ type journal struct {
 	queued, flushed uint64
 	cond            *sync.Cond
 	closing         bool
-	kick            chan struct{}
-	done            chan struct{}
-	stopped         chan struct{}
+
+	kick    chan struct{}
+	done    chan struct{}
+	stopped chan struct{}
 }
 
 // openJournal opens or creates the journal at path, reads its records and
