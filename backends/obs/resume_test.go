@@ -13,7 +13,7 @@ func TestResume(t *testing.T) {
 	for _, sig := range []Signature{"", SignatureV2, SignatureV4} {
 		t.Run(string(sig), func(t *testing.T) {
 			e := gatewayharness.New(t, testHarness(true, sig))
-			gatewayharness.CheckResume(t, e, gatewayharness.Open(t, New, testOptions(sig)(e.Access()), nil))
+			gatewayharness.CheckResume(t, e, gatewayharness.Open(t, New, testOptions(sig)(e.Access()), func(o *Options) { o.PartConcurrency = 1 }))
 		})
 	}
 }

@@ -4,6 +4,7 @@ import (
 	"testing"
 
 	"github.com/resilient-upload/upload/backends/backendtest/gatewayharness"
+	"github.com/resilient-upload/upload/backends/oss"
 )
 
 // TestResume: a multipart upload cut after two parts is resumed through
@@ -12,6 +13,6 @@ import (
 func TestResume(t *testing.T) {
 	sigVersions(t, func(t *testing.T, sig int) {
 		e := newEnv(t, sig)
-		gatewayharness.CheckResume(t, e, newBackend(t, gwOptions(sig)(e.Access())))
+		gatewayharness.CheckResume(t, e, newBackend(t, gwOptions(sig)(e.Access()), func(o *oss.Options) { o.PartConcurrency = 1 }))
 	})
 }

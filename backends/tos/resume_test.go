@@ -11,5 +11,5 @@ import (
 // data changed is aborted and sent anew.
 func TestResume(t *testing.T) {
 	e := newGatewayEnv(t)
-	gatewayharness.CheckResume(t, e, gwBackend(t, e, nil))
+	gatewayharness.CheckResume(t, e, gwBackend(t, e, func(o *Options) { o.PartConcurrency = 1 }))
 }

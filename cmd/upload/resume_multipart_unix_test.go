@@ -60,6 +60,12 @@ wait:
 	}
 	must(t, cmd.Process.Kill())
 	<-exited
+	// A part whose body had reached the gateway may still be stored after
+	// the kill: wait until every part request has had its answer, so that
+	// what MinIO holds is final.
+	for settle := time.Now().Add(time.Minute); gw.CountOutcome(gateway.OpUploadPart, "") < gw.Count(gateway.OpUploadPart) && time.Now().Before(settle); {
+		time.Sleep(10 * time.Millisecond)
+	}
 
 	ctx := context.Background()
 	core := minio.Core{Client: srv.Client()}

@@ -16,7 +16,8 @@ import (
 
 // The resume journal (--state FILE) is a file of JSON lines, appended to
 // and never rewritten: a header line, then one record per file stored,
-// written when the upload ends. Records are written and fsync'ed in groups
+// written when the upload ends, and the lines of multipart uploads in
+// progress (state_multipart.go). Records are written and fsync'ed in groups
 // by one goroutine (see flusher), and on exit, so a crash loses at most the
 // records of the fsync in progress, which a rerun uploads again. A torn last line, from a crash in the middle of a write, is cut
 // off when the journal is opened again. The file is locked (flock) while

@@ -8,6 +8,7 @@ import (
 	"io"
 	"net/http"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/resilient-upload/upload/uploader"
@@ -61,28 +62,65 @@ func Resume(ctx context.Context, obj uploader.Object, body io.ReaderAt, target s
 		return "", nil, nil
 	}
 	parts := plan(obj.Size, PartSize(obj.Size, partSize))
-	keep := make([]Part, 0, len(listed))
-	for _, lp := range listed {
+	keep := make([]Part, len(listed))
+	for k, lp := range listed {
 		i := lp.Number - 1
 		if i < 0 || i >= len(parts) || lp.Size != parts[i].Size {
 			drop(ctx, obj, target, id, l)
 			return "", nil, nil
 		}
-		p := parts[i]
-		sum, crc, err := digest(body, p.Offset, p.Size)
-		if err != nil {
-			// The body cannot be read: the attempt fails as it would
-			// reading the part to send it, and the upload is left.
-			return "", nil, &uploader.Error{Kind: uploader.Invalid, Op: "read", Key: obj.Key,
-				Message: "reading a part to check it against the stored one: " + err.Error(), Err: err}
+		keep[k] = parts[i]
+		keep[k].ETag = strings.Trim(lp.ETag, `"`)
+	}
+	// Hash the parts again, DefaultConcurrency at a time.
+	var (
+		wg      sync.WaitGroup
+		mu      sync.Mutex
+		readErr error
+		differs bool
+	)
+	next := make(chan *Part)
+	for range min(DefaultConcurrency, len(keep)) {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for p := range next {
+				sum, crc, err := digest(body, p.Offset, p.Size)
+				mu.Lock()
+				switch {
+				case err != nil:
+					readErr = err
+				case !strings.EqualFold(p.ETag, Hex(sum)):
+					differs = true
+				default:
+					p.MD5, p.CRC64, p.Resumed = sum, crc, true
+				}
+				mu.Unlock()
+			}
+		}()
+	}
+	for k := range keep {
+		mu.Lock()
+		stop := readErr != nil || differs || ctx.Err() != nil
+		mu.Unlock()
+		if stop {
+			break
 		}
-		etag := strings.Trim(lp.ETag, `"`)
-		if !strings.EqualFold(etag, Hex(sum)) {
-			drop(ctx, obj, target, id, l)
-			return "", nil, nil
-		}
-		p.ETag, p.MD5, p.CRC64, p.Resumed = etag, sum, crc, true
-		keep = append(keep, p)
+		next <- &keep[k]
+	}
+	close(next)
+	wg.Wait()
+	switch {
+	case ctx.Err() != nil:
+		return "", nil, ctx.Err()
+	case readErr != nil:
+		// The body cannot be read: the attempt fails as it would reading
+		// the part to send it, and the upload is left.
+		return "", nil, &uploader.Error{Kind: uploader.Invalid, Op: "read", Key: obj.Key,
+			Message: "reading a part to check it against the stored one: " + readErr.Error(), Err: readErr}
+	case differs:
+		drop(ctx, obj, target, id, l)
+		return "", nil, nil
 	}
 	return id, keep, nil
 }
