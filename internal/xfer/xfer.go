@@ -1,7 +1,10 @@
 // Package xfer holds what every cloud backend does the same way with an
 // object's bytes: computing the Content-MD5 of a range, counting bytes for
 // progress, choosing part sizes, and running a multipart upload in parallel
-// with memory bounded by the part count in flight, aborting it on failure.
+// with memory bounded by the part count in flight, aborting it on failure
+// or, when the object has an [uploader.Resumer], keeping it for a later
+// attempt that [Resume] continues: each backend provides only its SDK's
+// ListParts and abort ([PartLister]) and reuses the upload ID it returns.
 package xfer
 
 import (
