@@ -183,9 +183,9 @@ func attempt(t *testing.T, st *store, obj uploader.Object, body io.ReaderAt) (*s
 // A transient failure keeps the upload; the next attempt lists its parts,
 // checks them against the body and sends only the missing ones.
 func TestResumeSendsOnlyMissingParts(t *testing.T) {
-	data := resumeData(t, 10)
+	data := resumeData(t, 5)
 	st := newStore()
-	st.failAt, st.failErr = 7, &uploader.Error{Kind: uploader.Unavailable, Status: 503, Code: "ServiceUnavailable"}
+	st.failAt, st.failErr = 3, &uploader.Error{Kind: uploader.Unavailable, Status: 503, Code: "ServiceUnavailable"}
 	j := newJournal()
 	obj := uploader.BytesObject("k", data)
 	obj.Resume = j
@@ -199,8 +199,8 @@ func TestResumeSendsOnlyMissingParts(t *testing.T) {
 		t.Fatalf("a transient failure aborted the upload (aborted %v, ended %v)", st.aborted, j.ended)
 	}
 	id := j.UploadID("t1")
-	if id == "" || len(j.parts[id]) != 6 {
-		t.Fatalf("journal: id %q, %d parts recorded, want 6", id, len(j.parts[id]))
+	if id == "" || len(j.parts[id]) != 2 {
+		t.Fatalf("journal: id %q, %d parts recorded, want 2", id, len(j.parts[id]))
 	}
 
 	sentBefore := st.sent
@@ -208,8 +208,8 @@ func TestResumeSendsOnlyMissingParts(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if got := st.sent - sentBefore; got != 4 {
-		t.Errorf("the resumed attempt sent %d parts, want the 4 missing", got)
+	if got := st.sent - sentBefore; got != 3 {
+		t.Errorf("the resumed attempt sent %d parts, want the 3 missing", got)
 	}
 	if s.id != id {
 		t.Errorf("resumed with upload %s, want %s", s.id, id)
@@ -228,8 +228,8 @@ func TestResumeSendsOnlyMissingParts(t *testing.T) {
 			t.Errorf("part %d sent without a duration", p.Number)
 		}
 	}
-	if resumed != 6 {
-		t.Errorf("%d parts marked resumed, want 6", resumed)
+	if resumed != 2 {
+		t.Errorf("%d parts marked resumed, want 2", resumed)
 	}
 	if _, ok := CompositeETag(parts); !ok {
 		t.Error("no composite ETag from the parts of a resumed upload")
@@ -248,7 +248,7 @@ func TestResumeDistrustsBadETag(t *testing.T) {
 	}{
 		{"bad etag", func(st *store, data []byte) []byte {
 			st.etagFor = func(n int, b []byte) string {
-				if n == 3 {
+				if n == 2 {
 					return "0123456789abcdef0123456789abcdef"
 				}
 				return Hex(md5sum(b))
@@ -268,9 +268,9 @@ func TestResumeDistrustsBadETag(t *testing.T) {
 		}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			data := resumeData(t, 6)
+			data := resumeData(t, 3)
 			st := newStore()
-			st.failAt, st.failErr = 5, &uploader.Error{Kind: uploader.Timeout}
+			st.failAt, st.failErr = 3, &uploader.Error{Kind: uploader.Timeout}
 			j := newJournal()
 			obj := uploader.BytesObject("k", data)
 			obj.Resume = j
@@ -292,8 +292,8 @@ func TestResumeDistrustsBadETag(t *testing.T) {
 			if s.id == old {
 				t.Error("the old upload was reused")
 			}
-			if got := st.sent - sentBefore; got != 6 {
-				t.Errorf("sent %d parts, want all 6", got)
+			if got := st.sent - sentBefore; got != 3 {
+				t.Errorf("sent %d parts, want all 3", got)
 			}
 			if !bytes.Equal(s.assembled, data) {
 				t.Error("the assembled object is not the data")
