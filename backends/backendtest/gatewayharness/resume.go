@@ -69,7 +69,8 @@ func (r *MemResumer) Ended(target, id string) {
 // [uploader.Resumer] sends only the parts MinIO does not hold (counted as
 // UploadPart requests at the gateway), and the object is the data, byte
 // for byte. Then a cut upload of data changed since is not resumed: the
-// old upload is aborted and every part sent anew.
+// old upload is aborted and every part sent anew; and a Put given the ID
+// of that aborted upload (NoSuchUpload) starts a new one.
 func CheckResume(t *testing.T, e *Env, b uploader.Backend) {
 	t.Helper()
 	ps := must[uploader.PartSizer](t, b)
@@ -178,6 +179,22 @@ func CheckResume(t *testing.T, e *Env, b uploader.Backend) {
 		}
 		if _, err := core.ListObjectParts(ctx, e.Bucket, "resume/changed", old, 0, 1000); err == nil {
 			t.Errorf("the old upload %s is still there", old)
+		}
+
+		// The upload is gone now (NoSuchUpload): a Put given its ID
+		// starts anew.
+		gone := &MemResumer{open: map[string]string{b.Name(): old}}
+		e.Gateway.ResetCounts()
+		obj = uploader.BytesObject("resume/gone", data)
+		obj.Resume = gone
+		if _, err := b.Put(ctx, obj); err != nil {
+			t.Fatalf("Put with the ID of an upload that is gone: %v", err)
+		}
+		if lp, ini, up := e.Gateway.Count(gateway.OpListParts), e.Gateway.Count(gateway.OpInitiate), e.Gateway.Count(gateway.OpUploadPart); lp != 1 || ini != 1 || up != n {
+			t.Errorf("list parts %d, initiates %d, parts %d; want 1, 1 and %d", lp, ini, up, n)
+		}
+		if len(gone.ended) == 0 || gone.ended[0] != old {
+			t.Errorf("the gone upload was not ended: %v", gone.ended)
 		}
 	})
 	if n := e.MustPending(t); n != 0 {
