@@ -462,6 +462,7 @@ func (b *Backend) putMultipart(ctx context.Context, obj uploader.Object, res upl
 		ContentType: obj.ContentType,
 		XCosMetaXXX: metaHeader(obj.Metadata),
 	}}
+	initStart := time.Now()
 	attempts, err := b.clock.Do(ctx, b.name, Provider, func(signAt time.Time) error {
 		if uploadID != "" {
 			return nil // resumed
@@ -479,6 +480,7 @@ func (b *Backend) putMultipart(ctx context.Context, obj uploader.Object, res upl
 	})
 	res.Attempts = attempts
 	if err != nil {
+		xfer.AbortCutInitiate(ctx, b, obj.Key, initStart, err)
 		return res, err
 	}
 	s := &session{b: b, key: obj.Key, uploadID: uploadID, progress: xfer.Progress(ctx)}

@@ -172,6 +172,7 @@ func (b *Backend) putMultipart(ctx context.Context, obj uploader.Object, body up
 	}
 	var attempts []uploader.Attempt
 	if id == "" {
+		initStart := time.Now()
 		attempts, err = b.do(ctx, "initiate_multipart", obj.Key, nil, func(cl *hwobs.ObsClient, name, value string) (*xfer.Source, error) {
 			in := &hwobs.InitiateMultipartUploadInput{}
 			in.Bucket, in.Key = b.opts.Bucket, obj.Key
@@ -183,6 +184,9 @@ func (b *Backend) putMultipart(ctx context.Context, obj uploader.Object, body up
 			id = out.UploadId
 			return nil, nil
 		})
+		if err != nil {
+			xfer.AbortCutInitiate(ctx, b, obj.Key, initStart, err)
+		}
 	}
 	res := uploader.Result{Key: obj.Key, Provider: Provider, Attempts: attempts}
 	if err != nil {

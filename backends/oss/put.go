@@ -202,6 +202,7 @@ func (b *Backend) putMultipart(ctx context.Context, obj uploader.Object, body io
 	}
 	imur := oss.InitiateMultipartUploadResult{UploadID: id}
 	if id == "" {
+		initStart := time.Now()
 		_, attempts, err := b.do(ctx, "initiate_multipart", obj.Key, func(opts []oss.Option) error {
 			var err error
 			imur, err = b.bucket.InitiateMultipartUpload(obj.Key, opts...)
@@ -209,6 +210,7 @@ func (b *Backend) putMultipart(ctx context.Context, obj uploader.Object, body io
 		}, objectOptions(obj)...)
 		res.Attempts = attempts
 		if err != nil {
+			xfer.AbortCutInitiate(ctx, b, obj.Key, initStart, err)
 			return res, err
 		}
 	}

@@ -133,6 +133,7 @@ func (b *Backend) putMultipart(ctx context.Context, obj uploader.Object, body up
 	}
 	var attempts []uploader.Attempt
 	if id == "" {
+		initStart := time.Now()
 		opts := b.putOptions(obj)
 		attempts, err = b.clock.Do(ctx, b.name, Provider, func(time.Time) error {
 			cctx, c := transport.WithCapture(ctx)
@@ -143,6 +144,9 @@ func (b *Backend) putMultipart(ctx context.Context, obj uploader.Object, body up
 			}
 			return nil
 		})
+		if err != nil {
+			xfer.AbortCutInitiate(ctx, b, obj.Key, initStart, err)
+		}
 	}
 	res := uploader.Result{Key: obj.Key, Provider: Provider, Attempts: attempts}
 	if err != nil {

@@ -211,6 +211,7 @@ func (b *Backend) putMultipart(ctx context.Context, obj uploader.Object, body io
 		return finish(b.own(err))
 	}
 	if uploadID == "" {
+		initStart := time.Now()
 		var as []uploader.Attempt
 		as, err = b.clock.Do(ctx, b.name, Provider, func(signAt time.Time) error {
 			sg := b.signingAt(signAt)
@@ -225,6 +226,9 @@ func (b *Backend) putMultipart(ctx context.Context, obj uploader.Object, body io
 			return nil
 		})
 		log.add(as)
+		if err != nil {
+			xfer.AbortCutInitiate(ctx, b, obj.Key, initStart, err)
+		}
 	}
 	if err == nil && uploadID == "" {
 		err = &uploader.Error{Kind: uploader.Unknown, Target: b.name, Provider: Provider, Op: "initiate_multipart", Key: obj.Key,

@@ -185,3 +185,36 @@ func Parts(parts []Part) []uploader.Part {
 	}
 	return out
 }
+
+// AbortCutInitiate aborts what an initiate of a multipart upload of key
+// may have left when it failed with err after the request went out: a
+// reply cut or lost (no HTTP status, or a success status whose body could
+// not be read) leaves an upload the caller has no ID of, billed until
+// aborted. It lists the incomplete uploads of key (b's
+// [uploader.MultipartLister]) started since since (the server's clock
+// may differ: a minute earlier than the request counts) and aborts them,
+// best effort, with a bounded context of its own. A refusal (a 3xx, 4xx
+// or 5xx reply) created nothing and is left alone. An upload of the same
+// key that another process started in that minute is aborted too; its
+// next attempt starts anew.
+func AbortCutInitiate(ctx context.Context, b uploader.Backend, key string, since time.Time, err error) {
+	if e := uploader.AsError(err); err == nil || (e != nil && e.Status >= 300) {
+		return
+	}
+	l, ok := b.(uploader.MultipartLister)
+	a, ok2 := b.(uploader.MultipartAborter)
+	if !ok || !ok2 {
+		return
+	}
+	actx, cancel := context.WithTimeout(context.WithoutCancel(ctx), abortTimeout)
+	defer cancel()
+	ups, lerr := l.ListIncomplete(actx, key)
+	if lerr != nil {
+		return
+	}
+	for _, u := range ups {
+		if u.Key == key && (u.Initiated.IsZero() || !u.Initiated.Before(since.Add(-time.Minute))) {
+			_ = a.AbortIncomplete(actx, key, u.UploadID)
+		}
+	}
+}

@@ -70,7 +70,8 @@ func (r *MemResumer) Ended(target, id string) {
 // UploadPart requests at the gateway), and the object is the data, byte
 // for byte. Then a cut upload of data changed since is not resumed: the
 // old upload is aborted and every part sent anew; and a Put given the ID
-// of that aborted upload (NoSuchUpload) starts a new one.
+// of that aborted upload (NoSuchUpload) starts a new one. Last, a Put
+// whose initiate reply is cut (MinIO started the upload) leaves no upload.
 func CheckResume(t *testing.T, e *Env, b uploader.Backend) {
 	t.Helper()
 	ps := must[uploader.PartSizer](t, b)
@@ -195,6 +196,19 @@ func CheckResume(t *testing.T, e *Env, b uploader.Backend) {
 		}
 		if len(gone.ended) == 0 || gone.ended[0] != old {
 			t.Errorf("the gone upload was not ended: %v", gone.ended)
+		}
+	})
+
+	t.Run("cut initiate", func(t *testing.T) {
+		// MinIO starts the upload, the reply is cut: the backend has no
+		// ID, yet must not leave the upload behind.
+		e.Gateway.Inject(gateway.Fault{Ops: []gateway.Op{gateway.OpInitiate}, Action: gateway.Truncate(), Times: 1})
+		defer e.Gateway.ClearFaults()
+		if _, err := b.Put(ctx, uploader.BytesObject("resume/cut", data)); err == nil {
+			t.Fatal("the Put with a cut initiate reply succeeded")
+		}
+		for u := range e.Server.Client().ListIncompleteUploads(ctx, e.Bucket, "resume/cut", true) {
+			t.Errorf("the cut initiate left upload %s", u.UploadID)
 		}
 	})
 	if n := e.MustPending(t); n != 0 {
