@@ -164,7 +164,12 @@
 // kept), then put again: the UploadPart requests the gateway counts are
 // exactly the parts MinIO lacked, and the object is the data byte for
 // byte; with a byte changed in a stored part the old upload is aborted
-// and every part sent. Through a real process, cmd/upload's
+// and every part sent; a Put given the ID of that aborted upload
+// (NoSuchUpload in every dialect) starts anew; and an initiate whose reply
+// the gateway cuts (MinIO started the upload) leaves no upload behind (the
+// backend lists the key's uploads started since and aborts them; before,
+// every vendor left one, as TestSoakFilesChangingUnderFaults found).
+// Through a real process, cmd/upload's
 // TestKillMidMultipartAndResume kills the CLI (SIGKILL) with --state at
 // 5 of 8 parts and the rerun sends the 3 missing. By hand, 1 GiB in 64
 // parts of 16 MiB through the TOS emulator, killed after 38 part requests:
