@@ -136,7 +136,12 @@ func rewriteInPlace(t testing.TB, path string, year int) {
 //     (nothing else, nothing silently missing), and whatever a failed
 //     file left stored is a whole version of it;
 //   - every stored object is byte-identical to some whole version of its
-//     file, and its MD5 is the one reported (Result.MD5 or File.MD5).
+//     file, and its MD5 is the one reported (Result.MD5 or File.MD5);
+//   - nothing is stored twice: a file stored by its first try is in the
+//     one place its Result names, no other bucket and not the backup;
+//   - no multipart upload is left behind: 8 of the files are 6 MiB and
+//     more, sent in 5 MiB parts, and the faults hit initiate, parts and
+//     complete too.
 func TestSoakFilesChangingUnderFaults(t *testing.T) {
 	srv := miniotest.Shared(t)
 	clouds := []*cloud{
@@ -145,11 +150,23 @@ func TestSoakFilesChangingUnderFaults(t *testing.T) {
 	byName := map[string]*cloud{}
 	for _, c := range clouds {
 		byName[c.spec.name] = c
+		// Objects over 5 MiB go in 5 MiB parts, so that the big files
+		// below are multipart uploads.
+		ak, sk := c.gw.Credentials()
+		mb, err := oss.New(oss.Options{Name: c.spec.name, Endpoint: c.gw.URL(), Region: c.spec.region, Bucket: c.bucket,
+			AccessKeyID: ak, SecretAccessKey: sk, ResponseTimeout: scenarioResponseTimeout,
+			MultipartThreshold: 5 << 20, PartSize: 5 << 20})
+		if err != nil {
+			t.Fatal(err)
+		}
+		_ = c.b.Close()
+		c.b = mb // closed by newCloud's cleanup
 		for _, f := range []struct {
 			a gateway.Action
 			p float64
 		}{{gateway.InternalError(), 0.05}, {slowDownNoWait, 0.05}, {gateway.Reset(), 0.03}, {gateway.Truncate(), 0.02}} {
-			c.gw.Inject(gateway.Fault{Ops: []gateway.Op{gateway.OpPut}, Action: f.a, Probability: f.p, Times: 500})
+			c.gw.Inject(gateway.Fault{Ops: []gateway.Op{gateway.OpPut, gateway.OpInitiate, gateway.OpUploadPart, gateway.OpComplete},
+				Action: f.a, Probability: f.p, Times: 500})
 		}
 	}
 	backup := newBackup(t)
@@ -170,8 +187,12 @@ func TestSoakFilesChangingUnderFaults(t *testing.T) {
 	versions := map[string]map[string]bool{} // key -> MD5s of every version written
 	key := func(i int) string { return fmt.Sprintf("soak/%04d", i) }
 	content := func(seed uint64) []byte { return backendtest.Data(int64(1+seed%(4<<10)), seed) }
+	big := func(i int) bool { return i%250 == 0 } // 8 files of 6 MiB and more: multipart
 	for i := range total {
 		data := content(uint64(i) * 7919)
+		if big(i) {
+			data = backendtest.Data(6<<20+int64(i), uint64(i))
+		}
 		if err := os.WriteFile(filepath.Join(dir, fmt.Sprintf("%04d", i)), data, 0o644); err != nil {
 			t.Fatal(err)
 		}
@@ -261,6 +282,24 @@ func TestSoakFilesChangingUnderFaults(t *testing.T) {
 	rw.Wait()
 
 	held := spooled(t, backup)
+	// Where each key is: the cloud buckets and the backup.
+	where := map[string][]string{}
+	for _, c := range clouds {
+		for _, k := range c.keys(t) {
+			where[k] = append(where[k], c.spec.name)
+		}
+		ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+		for u := range c.srv.Client().ListIncompleteUploads(ctx, c.bucket, "", true) {
+			if u.Err != nil {
+				t.Fatalf("listing the multipart uploads of %s: %v", c.spec.name, u.Err)
+			}
+			t.Errorf("%s: multipart upload %s of %s left behind", c.spec.name, u.UploadID, u.Key)
+		}
+		cancel()
+	}
+	for k := range held {
+		where[k] = append(where[k], "local")
+	}
 	stored, changed := 0, 0
 	for i, o := range out {
 		k := key(i)
@@ -291,6 +330,11 @@ func TestSoakFilesChangingUnderFaults(t *testing.T) {
 			continue
 		}
 		stored++
+		// Nothing stored twice: a file stored by its first try is in one
+		// place only (a later try, after a change, may have gone elsewhere).
+		if o.tries == 1 && (len(where[k]) != 1 || where[k][0] != placeOf(o.res)) {
+			t.Errorf("%s, stored on %s by its first try, is in %v", k, placeOf(o.res), where[k])
+		}
 		sum := md5hex(got)
 		if !versions[k][sum] {
 			t.Errorf("%s on %s: %d bytes, MD5 %s, which is no version of the file (tries %d)", k, o.res.Target, len(got), sum, o.tries)
@@ -309,8 +353,18 @@ func TestSoakFilesChangingUnderFaults(t *testing.T) {
 			kc[a.Kind]++
 		}
 	}
-	t.Logf("%d stored (%d read again after a change), %d failed as changed, %d rewrites; attempts %v", stored, retried, changed, rewrites.Load(), kc)
+	t.Logf("%d stored (%d read again after a change), %d failed as changed, %d rewrites; attempts %v; %d part requests, %d of them faulted",
+		stored, retried, changed, rewrites.Load(), kc, clouds[0].gw.Count(gateway.OpUploadPart), clouds[0].gw.CountOutcome(gateway.OpUploadPart, gateway.OutcomeFaulted))
 	if stored+changed != total {
 		t.Errorf("%d stored + %d changed != %d files", stored, changed, total)
 	}
+}
+
+// placeOf names where res says the object is, as the soak test lists
+// places: the cloud target's name, or "local" for the backup.
+func placeOf(res uploader.Result) string {
+	if res.BackedUp {
+		return "local"
+	}
+	return res.Target
 }

@@ -56,6 +56,9 @@ type Object struct {
 	// Open, and the Body's reads, may fail with an *Error of Kind Invalid,
 	// for instance when the file behind the body changed (see [File]).
 	Open func() (Body, error)
+	// Resume, if not nil, makes a multipart upload of the object
+	// resumable after a failure: see [Resumer].
+	Resume Resumer
 }
 
 // Reader opens the body for one attempt and returns a reader of exactly Size

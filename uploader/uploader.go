@@ -102,6 +102,10 @@ type Result struct {
 	Unverified string
 	// Attempts lists every try, in order, breaker rejections included.
 	Attempts []Attempt
+	// Parts lists the parts of a multipart upload that stored the object,
+	// in order, with how long each took (Resumed parts were stored by an
+	// earlier attempt); nil for an object sent in one request.
+	Parts []Part
 }
 
 // Attempt records one try of one upload on one target.
@@ -155,7 +159,7 @@ type Backend interface {
 	// is durably stored, size and checksum verified where the provider
 	// allows. On failure it leaves no partial object and no multipart upload
 	// (it aborts one with a bounded context of its own, even after ctx is
-	// canceled); but when the failure came after the whole body was sent
+	// canceled; unless obj.Resume keeps it for a later Put, see [Resumer]); but when the failure came after the whole body was sent
 	// (the reply was lost or cut, the attempt timed out, or ctx was
 	// canceled while the reply was awaited) the server may have stored the
 	// object whole. Put cannot tell; its caller checks with a Stat (the

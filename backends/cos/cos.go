@@ -456,13 +456,20 @@ func (b *Backend) putMultipart(ctx context.Context, obj uploader.Object, res upl
 			return res, e
 		}
 	}
-	var uploadID string
+	uploadID, kept, err := xfer.Resume(ctx, obj, body, b.name, b.partSize, parts{b, obj.Key})
+	if err != nil {
+		return res, b.final(ctx, "list_parts", obj.Key, err)
+	}
 	initOpt := &cossdk.InitiateMultipartUploadOptions{ObjectPutHeaderOptions: &cossdk.ObjectPutHeaderOptions{
 		ContentType: obj.ContentType,
 		XCosMetaXXX: metaHeader(obj.Metadata),
 	}}
 	initOpt.ACLHeaderOptions = setAttributes(initOpt.ObjectPutHeaderOptions, obj)
+	initStart := time.Now()
 	attempts, err := b.clock.Do(ctx, b.name, Provider, func(signAt time.Time) error {
+		if uploadID != "" {
+			return nil // resumed
+		}
 		sctx := b.signed(ctx, signAt)
 		r, _, err := b.client.Object.InitiateMultipartUpload(sctx, obj.Key, initOpt)
 		if err != nil {
@@ -476,10 +483,13 @@ func (b *Backend) putMultipart(ctx context.Context, obj uploader.Object, res upl
 	})
 	res.Attempts = attempts
 	if err != nil {
+		xfer.AbortCutInitiate(ctx, b, obj.Key, initStart, err)
 		return res, err
 	}
 	s := &session{b: b, key: obj.Key, uploadID: uploadID, progress: xfer.Progress(ctx)}
-	parts, err := xfer.Upload(ctx, body, obj.Size, s, xfer.Options{PartSize: b.partSize, Concurrency: b.conc, ContentMD5: true})
+	s.resumedCRCs(kept)
+	parts, err := xfer.Upload(ctx, body, obj.Size, s, xfer.Options{PartSize: b.partSize, Concurrency: b.conc, ContentMD5: true,
+		Resume: obj.Resume, Target: b.name, UploadID: uploadID, Resumed: kept})
 	if err == nil {
 		err = s.verifyCRC(parts)
 		if err == nil {
@@ -505,6 +515,7 @@ func (b *Backend) putMultipart(ctx context.Context, obj uploader.Object, res upl
 	last := &res.Attempts[len(res.Attempts)-1]
 	last.Elapsed = b.clock.LocalNow().Sub(last.Start)
 	res.Target, res.URL, res.ETag, res.Size, res.VersionID = b.name, b.objectURLOf(obj.Key), s.etag, obj.Size, s.version
+	res.Parts = xfer.Parts(parts)
 	if obj.MD5 != nil {
 		// The body was checked against it before the parts were sent, so
 		// a caller (drain) needs no read back to know the stored MD5.

@@ -65,7 +65,8 @@ func (b *Backend) do(ctx context.Context, op, key string, rewind func() error, f
 // Put stores obj in one attempt (see [uploader.Backend]), plus one retry
 // with a corrected signing time after a clock-skew refusal: a single PUT
 // with Content-MD5 up to the multipart threshold, else a parallel multipart
-// upload with a Content-MD5 per part, aborted on any failure. A single PUT
+// upload with a Content-MD5 per part, aborted on any failure (resumed
+// instead when obj.Resume is set: see [uploader.Resumer]). A single PUT
 // is verified by the server's Content-MD5 check and its ETag (unless the
 // reply says the object is encrypted: then the ETag is not the MD5); a
 // multipart upload by its composite ETag (the MD5 of the parts' MD5s, "-",
@@ -168,25 +169,36 @@ func (b *Backend) putMultipart(ctx context.Context, obj uploader.Object, body up
 				Message: fmt.Sprintf("the body's MD5 %x differs from the expected %x; nothing was sent", sum, obj.MD5)}
 		}
 	}
-	var id string
-	attempts, err := b.do(ctx, "initiate_multipart", obj.Key, nil, func(cl *hwobs.ObsClient, name, value string) (*xfer.Source, error) {
-		in := &hwobs.InitiateMultipartUploadInput{}
-		in.Bucket, in.Key = b.opts.Bucket, obj.Key
-		in.ContentType, in.Metadata = obj.ContentType, obj.Metadata
-		setAttributes(&in.ObjectOperationInput, &in.HttpHeader, obj)
-		out, err := cl.InitiateMultipartUpload(in, hwobs.WithCustomHeader(name, value), hwobs.WithCustomHeader(b.tagHeader(obj, name, value)))
+	id, kept, err := xfer.Resume(ctx, obj, body, b.name, b.partSize, parts{b, obj.Key})
+	if err != nil {
+		return uploader.Result{Key: obj.Key, Provider: Provider}, b.classify(ctx, "list_parts", obj.Key, err, nil)
+	}
+	var attempts []uploader.Attempt
+	if id == "" {
+		initStart := time.Now()
+		attempts, err = b.do(ctx, "initiate_multipart", obj.Key, nil, func(cl *hwobs.ObsClient, name, value string) (*xfer.Source, error) {
+			in := &hwobs.InitiateMultipartUploadInput{}
+			in.Bucket, in.Key = b.opts.Bucket, obj.Key
+			in.ContentType, in.Metadata = obj.ContentType, obj.Metadata
+			setAttributes(&in.ObjectOperationInput, &in.HttpHeader, obj)
+			out, err := cl.InitiateMultipartUpload(in, hwobs.WithCustomHeader(name, value), hwobs.WithCustomHeader(b.tagHeader(obj, name, value)))
+			if err != nil {
+				return nil, err
+			}
+			id = out.UploadId
+			return nil, nil
+		})
 		if err != nil {
-			return nil, err
+			xfer.AbortCutInitiate(ctx, b, obj.Key, initStart, err)
 		}
-		id = out.UploadId
-		return nil, nil
-	})
+	}
 	res := uploader.Result{Key: obj.Key, Provider: Provider, Attempts: attempts}
 	if err != nil {
 		return res, uploader.AsError(err)
 	}
 	s := &session{b: b, key: obj.Key, id: id, prog: prog}
-	parts, err := xfer.Upload(ctx, body, obj.Size, s, xfer.Options{PartSize: b.partSize, Concurrency: b.concurrent, ContentMD5: true})
+	parts, err := xfer.Upload(ctx, body, obj.Size, s, xfer.Options{PartSize: b.partSize, Concurrency: b.concurrent, ContentMD5: true,
+		Resume: obj.Resume, Target: b.name, UploadID: id, Resumed: kept})
 	if err != nil {
 		return res, xfer.WithAbortNote(b.classify(ctx, "put", obj.Key, err, nil), err)
 	}
@@ -203,6 +215,7 @@ func (b *Backend) putMultipart(ctx context.Context, obj uploader.Object, body up
 	if serr != nil && xfer.ReadRefused(serr) {
 		res.Target, res.URL, res.ETag, res.Size, res.VersionID = b.name, b.objectURL(obj.Key), s.etag, obj.Size, s.version
 		res.Unverified = xfer.Unverified(serr, checked)
+		res.Parts = xfer.Parts(parts)
 		if obj.MD5 != nil {
 			res.MD5 = xfer.Hex(obj.MD5)
 		}
@@ -216,6 +229,7 @@ func (b *Backend) putMultipart(ctx context.Context, obj uploader.Object, body up
 			Message: fmt.Sprintf("the stored object has %d bytes, %d were sent", st.Size, obj.Size)})
 	}
 	res.Target, res.URL, res.ETag, res.Size, res.VersionID = b.name, b.objectURL(obj.Key), s.etag, obj.Size, s.version
+	res.Parts = xfer.Parts(parts)
 	if obj.MD5 != nil {
 		res.MD5 = xfer.Hex(obj.MD5)
 	}

@@ -19,7 +19,8 @@ import (
 )
 
 // Put stores obj: one PUT with Content-MD5 up to the multipart threshold,
-// else a parallel multipart upload (aborted on any failure). It makes one
+// else a parallel multipart upload (aborted on a failure, or
+// kept to resume when obj.Resume is set: see [uploader.Resumer]). It makes one
 // attempt, plus one retry signed with the corrected time after a clock-skew
 // refusal, and reports them in Result.Attempts. See [uploader.Backend].
 func (b *Backend) Put(ctx context.Context, obj uploader.Object) (uploader.Result, error) {
@@ -159,22 +160,38 @@ func (b *Backend) putMultipart(ctx context.Context, obj uploader.Object, body io
 				Message: fmt.Sprintf("the body's MD5 %s is not the expected %s; nothing was sent", xfer.Hex(sum), xfer.Hex(obj.MD5))}
 		}
 	}
-	var imur oss.InitiateMultipartUploadResult
-	_, attempts, err := b.do(ctx, "initiate_multipart", obj.Key, func(opts []oss.Option) error {
-		var err error
-		imur, err = b.bucket.InitiateMultipartUpload(obj.Key, opts...)
-		return err
-	}, objectOptions(obj)...)
-	res.Attempts = attempts
+	id, kept, err := xfer.Resume(ctx, obj, body, b.name, b.partSize, parts{b, obj.Key})
 	if err != nil {
+		err = b.wrapErr(err, "list_parts", obj.Key)
+		res.Attempts = xfer.FailLast(b.name, Provider, res.Attempts, uploader.AsError(err))
 		return res, err
+	}
+	imur := oss.InitiateMultipartUploadResult{UploadID: id}
+	if id == "" {
+		initStart := time.Now()
+		_, attempts, err := b.do(ctx, "initiate_multipart", obj.Key, func(opts []oss.Option) error {
+			var err error
+			imur, err = b.bucket.InitiateMultipartUpload(obj.Key, opts...)
+			return err
+		}, objectOptions(obj)...)
+		res.Attempts = attempts
+		if err != nil {
+			xfer.AbortCutInitiate(ctx, b, obj.Key, initStart, err)
+			return res, err
+		}
 	}
 	// Address the parts with the key and bucket sent, whatever the reply's
 	// XML spelled.
 	imur.Key, imur.Bucket = obj.Key, b.bucketNm
 	s := &session{b: b, key: obj.Key, imur: imur, body: body, prog: xfer.Progress(ctx), crcs: map[int]uint64{}}
-	_, err = xfer.Upload(ctx, body, obj.Size, s, xfer.Options{
+	for _, p := range kept {
+		// Checked against the body by xfer.Resume: the CRC-64 of the
+		// assembled object is checked as after an upload from scratch.
+		s.crcs[p.Number] = p.CRC64
+	}
+	sent, err := xfer.Upload(ctx, body, obj.Size, s, xfer.Options{
 		PartSize: b.partSize, Concurrency: b.partConc, ContentMD5: true,
+		Resume: obj.Resume, Target: b.name, UploadID: imur.UploadID, Resumed: kept,
 	})
 	// The upload counts as one attempt (or two after a corrected initiate):
 	// the last one spans it to its end.
@@ -188,6 +205,7 @@ func (b *Backend) putMultipart(ctx context.Context, obj uploader.Object, body io
 	}
 	res.Target, res.URL, res.ETag = b.name, b.ObjectURL(obj.Key), s.etag
 	res.Size, res.VersionID, res.Unverified = obj.Size, s.versionID, s.unverified
+	res.Parts = xfer.Parts(sent)
 	if obj.MD5 != nil {
 		// The body was checked against it before the parts were sent, so
 		// a caller (drain) needs no read back to know the stored MD5.

@@ -16,7 +16,8 @@ import (
 
 // Put stores obj in one attempt (see [uploader.Backend]): a single PUT with
 // Content-MD5 up to the multipart threshold, else a parallel multipart
-// upload with a Content-MD5 per part, aborted on any failure. A single PUT
+// upload with a Content-MD5 per part, aborted on any failure (resumed
+// instead when obj.Resume is set: see [uploader.Resumer]). A single PUT
 // is verified by the server's Content-MD5 check and by its ETag (unless
 // SkipETagCheck, or the reply says the object is encrypted with SSE-KMS or
 // SSE-C: then the ETag is not the MD5); a multipart upload by its composite
@@ -129,23 +130,34 @@ func (b *Backend) putMultipart(ctx context.Context, obj uploader.Object, body up
 				Message: fmt.Sprintf("the body's MD5 %x differs from the expected %x; nothing was sent", sum, obj.MD5)}
 		}
 	}
-	var id string
-	opts := b.putOptions(obj)
-	attempts, err := b.clock.Do(ctx, b.name, Provider, func(time.Time) error {
-		cctx, c := transport.WithCapture(ctx)
-		var err error
-		id, err = b.core.NewMultipartUpload(cctx, b.opts.Bucket, obj.Key, opts)
+	id, kept, err := xfer.Resume(ctx, obj, body, b.name, b.partSize, parts{b, obj.Key})
+	if err != nil {
+		return uploader.Result{Key: obj.Key, Provider: Provider}, b.classify(ctx, "list_parts", obj.Key, err, nil, nil)
+	}
+	var attempts []uploader.Attempt
+	if id == "" {
+		initStart := time.Now()
+		opts := b.putOptions(obj)
+		attempts, err = b.clock.Do(ctx, b.name, Provider, func(time.Time) error {
+			cctx, c := transport.WithCapture(ctx)
+			var err error
+			id, err = b.core.NewMultipartUpload(cctx, b.opts.Bucket, obj.Key, opts)
+			if err != nil {
+				return b.classify(ctx, "initiate_multipart", obj.Key, err, c, nil)
+			}
+			return nil
+		})
 		if err != nil {
-			return b.classify(ctx, "initiate_multipart", obj.Key, err, c, nil)
+			xfer.AbortCutInitiate(ctx, b, obj.Key, initStart, err)
 		}
-		return nil
-	})
+	}
 	res := uploader.Result{Key: obj.Key, Provider: Provider, Attempts: attempts}
 	if err != nil {
 		return res, uploader.AsError(err)
 	}
 	s := &session{b: b, key: obj.Key, id: id, prog: prog}
-	parts, err := xfer.Upload(ctx, body, obj.Size, s, xfer.Options{PartSize: b.partSize, Concurrency: b.concurrent, ContentMD5: true})
+	parts, err := xfer.Upload(ctx, body, obj.Size, s, xfer.Options{PartSize: b.partSize, Concurrency: b.concurrent, ContentMD5: true,
+		Resume: obj.Resume, Target: b.name, UploadID: id, Resumed: kept})
 	if err != nil {
 		return res, xfer.WithAbortNote(b.classify(ctx, "put", obj.Key, err, nil, nil), err)
 	}
@@ -171,6 +183,7 @@ func (b *Backend) putMultipart(ctx context.Context, obj uploader.Object, body up
 			Message: fmt.Sprintf("the stored object has %d bytes, %d were sent", st.Size, obj.Size)})
 	}
 	res.Target, res.URL, res.ETag, res.Size, res.VersionID = b.name, b.objectURL(obj.Key), s.info.ETag, obj.Size, s.info.VersionID
+	res.Parts = xfer.Parts(parts)
 	if obj.MD5 != nil {
 		res.MD5 = xfer.Hex(obj.MD5)
 	}

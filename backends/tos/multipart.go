@@ -195,20 +195,31 @@ func (b *Backend) putMultipart(ctx context.Context, obj uploader.Object, body io
 		}
 	}
 
-	var uploadID string
-	as, err := b.clock.Do(ctx, b.name, Provider, func(signAt time.Time) error {
-		sg := b.signingAt(signAt)
-		o, err := b.client.CreateMultipartUploadV2(ctx, withInitAttributes(&tossdk.CreateMultipartUploadV2Input{
-			Bucket: b.bucket, Key: obj.Key, ContentType: obj.ContentType, Meta: obj.Metadata,
-			GenericInput: tossdk.GenericInput{RequestDate: signAt.UTC()},
-		}, obj))
+	ps := xfer.PartSize(obj.Size, b.partSize)
+	uploadID, kept, err := xfer.Resume(ctx, obj, body, b.name, ps, parts{b, obj.Key, log})
+	if err != nil {
+		return finish(b.own(err))
+	}
+	if uploadID == "" {
+		initStart := time.Now()
+		var as []uploader.Attempt
+		as, err = b.clock.Do(ctx, b.name, Provider, func(signAt time.Time) error {
+			sg := b.signingAt(signAt)
+			o, err := b.client.CreateMultipartUploadV2(ctx, withInitAttributes(&tossdk.CreateMultipartUploadV2Input{
+				Bucket: b.bucket, Key: obj.Key, ContentType: obj.ContentType, Meta: obj.Metadata,
+				GenericInput: tossdk.GenericInput{RequestDate: signAt.UTC()},
+			}, obj))
+			if err != nil {
+				return b.classify(ctx, "initiate_multipart", obj.Key, err, sg)
+			}
+			uploadID = o.UploadID
+			return nil
+		})
+		log.add(as)
 		if err != nil {
-			return b.classify(ctx, "initiate_multipart", obj.Key, err, sg)
+			xfer.AbortCutInitiate(ctx, b, obj.Key, initStart, err)
 		}
-		uploadID = o.UploadID
-		return nil
-	})
-	log.add(as)
+	}
 	if err == nil && uploadID == "" {
 		err = &uploader.Error{Kind: uploader.Unknown, Target: b.name, Provider: Provider, Op: "initiate_multipart", Key: obj.Key,
 			Message: "the server returned no upload ID"}
@@ -217,10 +228,15 @@ func (b *Backend) putMultipart(ctx context.Context, obj uploader.Object, body io
 		return finish(err)
 	}
 
-	ps := xfer.PartSize(obj.Size, b.partSize)
 	s := &session{b: b, key: obj.Key, uploadID: uploadID, body: body, log: log,
 		crcs: make([]uint64, (obj.Size+ps-1)/ps)}
-	parts, err := xfer.Upload(ctx, body, obj.Size, s, xfer.Options{PartSize: ps, Concurrency: b.concurrency, ContentMD5: true})
+	for _, p := range kept {
+		// Checked against the body by xfer.Resume: the CRC-64 of the
+		// assembled object is checked as after an upload from scratch.
+		s.crcs[p.Number-1] = p.CRC64
+	}
+	parts, err := xfer.Upload(ctx, body, obj.Size, s, xfer.Options{PartSize: ps, Concurrency: b.concurrency, ContentMD5: true,
+		Resume: obj.Resume, Target: b.name, UploadID: uploadID, Resumed: kept})
 	if err != nil {
 		if uploader.AsError(err) == nil {
 			// The context's cause, when it ended before any part failed.
@@ -235,6 +251,7 @@ func (b *Backend) putMultipart(ctx context.Context, obj uploader.Object, body io
 	// reading" (Result.Unverified), and nothing is deleted.
 	out := s.out
 	res.ETag, res.VersionID = out.ETag, out.VersionID
+	res.Parts = xfer.Parts(parts)
 	if obj.MD5 != nil {
 		res.MD5 = xfer.Hex(obj.MD5)
 	}

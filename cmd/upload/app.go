@@ -368,8 +368,11 @@ Output:
      "elapsed_ms", "credentials_refreshed"}], "error": null or {"kind", "code",
      "status", "message", "request_id", "hints"}}
   and, only when they apply, "unverified" (stored, but it could not be read
-  back) and "may_have_landed": TARGET (interrupted after its bytes were sent:
-  it may have been stored on TARGET nonetheless);
+  back), "may_have_landed": TARGET (interrupted after its bytes were sent:
+  it may have been stored on TARGET nonetheless) and, for a multipart
+  upload, "parts": [{"number", "offset", "size", "etag", "elapsed_ms",
+  "resumed"}] (how long each part took; resumed: stored by an earlier run or
+  attempt, checked against the file and not sent again);
   then {"summary": {...}}: counts per status, bytes, duration, and per target
   the attempts by kind, the error codes, breaker opens, files failed over and
   where they went, the measured clock skew and corrected attempts.
@@ -388,6 +391,11 @@ Resume (--state FILE):
   once a cloud is configured. Files only in the local backup are skipped
   and counted as such. Interrupting (Ctrl-C, SIGTERM) stops starting new files, lets those
   in flight finish and records them; a second interrupt aborts them.
+  A multipart upload is journaled as it goes (its upload ID before the
+  first part, then each part stored): a rerun after a kill, or a retry in
+  the same run, sends only the parts the server does not hold, each kept
+  part checked against the file's bytes (size and ETag); a file changed
+  since, or an upload gone, is aborted and sent anew.
 
 Skip existing (--skip-existing size|checksum):
   Before the first file is compared, each target that can list (not the

@@ -29,6 +29,11 @@ func (b *batch) uploadFile(ctx context.Context, file *uploader.File, hint []byte
 		obj := file.Object()
 		b.f.attrs.apply(&obj)
 		obj.MD5 = hint
+		if b.j != nil {
+			// Multipart uploads are recorded, and resumed by a retry or
+			// a rerun (see state_multipart.go).
+			obj.Resume = b.j.resumer(obj.Key, file.Size(), file.ModTime().UnixNano(), b.a.now)
+		}
 		res, err := b.set.u.Upload(uploader.WithProgress(ctx, fp.add), obj)
 		attempts = append(attempts, res.Attempts...)
 		res.Attempts = attempts

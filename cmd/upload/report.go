@@ -45,6 +45,10 @@ type fileReport struct {
 	// may nevertheless have been stored whole: uploader.Error.MayHaveLanded.
 	// Present only then; Error says so too.
 	MayHaveLanded string `json:"may_have_landed,omitempty"`
+	// Parts lists the parts of a multipart upload that stored the file,
+	// with how long each took (resumed: stored by an earlier run or
+	// attempt, checked and not sent again). Present only then.
+	Parts []partRecord `json:"parts,omitempty"`
 }
 
 // attemptReport is one try of one upload. Kind is "ok" for the success.

@@ -16,7 +16,8 @@ import (
 
 // The resume journal (--state FILE) is a file of JSON lines, appended to
 // and never rewritten: a header line, then one record per file stored,
-// written when the upload ends. Records are written and fsync'ed in groups
+// written when the upload ends, and the lines of multipart uploads in
+// progress (state_multipart.go). Records are written and fsync'ed in groups
 // by one goroutine (see flusher), and on exit, so a crash loses at most the
 // records of the fsync in progress, which a rerun uploads again. A torn last line, from a crash in the middle of a write, is cut
 // off when the journal is opened again. The file is locked (flock) while
@@ -55,9 +56,20 @@ type journal struct {
 	// line is cut off and not counted).
 	ignored int
 
+	// mp holds the multipart uploads started and not ended (see
+	// state_multipart.go).
+	mp uploads
+
 	mu      sync.Mutex
 	pending bytes.Buffer
 	err     error
+	// queued counts the lines added, flushed those on disk; cond is
+	// broadcast after each flush, for addMultipart's wait. closing is set
+	// when the journal is closed.
+	queued, flushed uint64
+	cond            *sync.Cond
+	closing         bool
+
 	kick    chan struct{}
 	done    chan struct{}
 	stopped chan struct{}
@@ -76,6 +88,7 @@ func openJournal(path string, now time.Time) (*journal, error) {
 	}
 	j := &journal{path: path, f: f, recs: map[string]stateRecord{},
 		kick: make(chan struct{}, 1), done: make(chan struct{}), stopped: make(chan struct{})}
+	j.cond = sync.NewCond(&j.mu)
 	data, err := io.ReadAll(f)
 	if err != nil {
 		f.Close()
@@ -111,12 +124,16 @@ func openJournal(path string, now time.Time) (*journal, error) {
 			f.Close()
 			return nil, fmt.Errorf("--state %s: not an upload state file (its first line is no upload_state header); refusing to append to it", path)
 		}
+		if j.loadMultipart(line) {
+			continue
+		}
 		var r stateRecord
 		if err := json.Unmarshal(line, &r); err != nil || r.Key == "" {
 			j.ignored++
 			continue
 		}
 		j.recs[r.Key] = r
+		j.mp.forget(r.Key) // the file is stored: its multipart upload is over
 	}
 	if _, err := f.Seek(int64(good), io.SeekStart); err != nil {
 		f.Close()
@@ -172,6 +189,7 @@ func (j *journal) flush() {
 	j.mu.Lock()
 	buf := append([]byte(nil), j.pending.Bytes()...)
 	j.pending.Reset()
+	seq := j.queued
 	j.mu.Unlock()
 	if len(buf) == 0 {
 		return
@@ -180,13 +198,13 @@ func (j *journal) flush() {
 	if err == nil {
 		err = j.f.Sync()
 	}
-	if err != nil {
-		j.mu.Lock()
-		if j.err == nil {
-			j.err = err
-		}
-		j.mu.Unlock()
+	j.mu.Lock()
+	if err != nil && j.err == nil {
+		j.err = err
 	}
+	j.flushed = seq
+	j.cond.Broadcast()
+	j.mu.Unlock()
 }
 
 // close writes what is pending, fsyncs, unlocks and closes the journal.
@@ -197,6 +215,8 @@ func (j *journal) close() error {
 	err := j.f.Close() // closing releases the lock
 	j.mu.Lock()
 	defer j.mu.Unlock()
+	j.closing = true
+	j.cond.Broadcast()
 	if j.err != nil {
 		return fmt.Errorf("--state %s: writing the journal: %v", j.path, j.err)
 	}

@@ -427,6 +427,7 @@ func (b *batch) one(ctx context.Context, job fileJob) {
 	// that stored the object. Never a hash of the file made afterwards.
 	r.Target, r.Provider, r.URL, r.ETag, r.MD5 = res.Target, res.Provider, res.URL, res.ETag, res.MD5
 	r.Unverified = res.Unverified
+	r.Parts = partsReport(res.Parts)
 	if r.MD5 == "" && file.MD5() != nil {
 		r.MD5 = hex.EncodeToString(file.MD5())
 	}
@@ -435,6 +436,7 @@ func (b *batch) one(ctx context.Context, job fileJob) {
 		b.j.add(stateRecord{Key: job.key, Path: job.path, Size: file.Size(), MtimeNS: file.ModTime().UnixNano(), MD5: r.MD5,
 			Target: res.Target, Provider: res.Provider, Endpoint: d.Endpoint, Bucket: d.Bucket, URL: res.URL,
 			BackedUp: r.Status == statusBackedUp, Time: b.a.now().UTC().Format("2006-01-02T15:04:05.000Z07:00")})
+		b.abortOrphans(ctx, job.key, res.Target)
 	}
 	b.finish(r, res, nil, false, fp)
 }

@@ -1,7 +1,10 @@
 // Package xfer holds what every cloud backend does the same way with an
 // object's bytes: computing the Content-MD5 of a range, counting bytes for
 // progress, choosing part sizes, and running a multipart upload in parallel
-// with memory bounded by the part count in flight, aborting it on failure.
+// with memory bounded by the part count in flight, aborting it on failure
+// or, when the object has an [uploader.Resumer], keeping it for a later
+// attempt that [Resume] continues: each backend provides only its SDK's
+// ListParts and abort ([PartLister]) and reuses the upload ID it returns.
 package xfer
 
 import (
@@ -93,6 +96,14 @@ type Part struct {
 	ETag string
 	// MD5 is the part's MD5, if it was computed.
 	MD5 []byte
+	// Elapsed is how long UploadPart took.
+	Elapsed time.Duration
+	// Resumed: an earlier attempt stored the part ([Resume] checked it
+	// against the body), so it was not sent again. CRC64 is then the
+	// CRC-64/ECMA of its bytes, computed locally, for a backend that
+	// combines the parts' CRCs to check the assembled object.
+	Resumed bool
+	CRC64   uint64
 }
 
 // Session is one multipart upload in progress at a provider. UploadPart is
@@ -121,6 +132,16 @@ type Options struct {
 	// AbortTimeout bounds the abort after a failure, which runs even if ctx
 	// was canceled. Zero means 30 s.
 	AbortTimeout time.Duration
+	// Resume, when not nil, makes the upload resumable (see
+	// [uploader.Resumer]): it is told UploadID on Target before any part
+	// is sent and each part as it is stored, and a failure that may pass
+	// leaves the upload for the next attempt instead of aborting it.
+	// Resumed lists the parts [Resume] found stored and checked; they are
+	// not sent again.
+	Resume   uploader.Resumer
+	Target   string
+	UploadID string
+	Resumed  []Part
 }
 
 // Upload sends the size bytes of body through s in parts, at most
@@ -129,16 +150,23 @@ type Options struct {
 // upload and returns the parts. On any failure it aborts the upload, so no
 // parts are left behind, and returns the first error; an abort failure is
 // joined to it.
+//
+// With o.Resume set, the parts in o.Resumed are not sent, o.Resume hears of
+// the upload and of every part, and a failure while the parts are sent
+// aborts the upload only if its Kind is Invalid or Integrity (see
+// [Keep]); a failure to complete aborts it as without o.Resume.
 func Upload(ctx context.Context, body io.ReaderAt, size int64, s Session, o Options) ([]Part, error) {
 	ps := PartSize(size, o.PartSize)
-	n := int((size + ps - 1) / ps)
-	if n == 0 {
-		n = 1
+	parts := plan(size, ps)
+	n := len(parts)
+	for _, r := range o.Resumed {
+		if i := r.Number - 1; 0 <= i && i < n && parts[i].Offset == r.Offset && parts[i].Size == r.Size {
+			parts[i] = r
+			parts[i].Resumed = true
+		}
 	}
-	parts := make([]Part, n)
-	for i := range parts {
-		off := int64(i) * ps
-		parts[i] = Part{Number: i + 1, Offset: off, Size: min(ps, size-off)}
+	if o.Resume != nil {
+		o.Resume.Started(o.Target, o.UploadID, ps)
 	}
 	conc := o.Concurrency
 	if conc <= 0 {
@@ -166,6 +194,9 @@ func Upload(ctx context.Context, body io.ReaderAt, size int64, s Session, o Opti
 					continue
 				}
 				p := &parts[i]
+				if p.Resumed {
+					continue
+				}
 				if o.ContentMD5 {
 					sum, err := MD5(body, p.Offset, p.Size)
 					if err != nil {
@@ -174,12 +205,16 @@ func Upload(ctx context.Context, body io.ReaderAt, size int64, s Session, o Opti
 					}
 					p.MD5 = sum
 				}
+				start := time.Now()
 				etag, err := s.UploadPart(ctx, *p, io.NewSectionReader(body, p.Offset, p.Size))
 				if err != nil {
 					fail(err)
 					continue
 				}
-				p.ETag = etag
+				p.ETag, p.Elapsed = etag, time.Since(start)
+				if o.Resume != nil {
+					o.Resume.PartDone(o.Target, o.UploadID, p.Public())
+				}
 			}
 		}()
 	}
@@ -199,10 +234,34 @@ feed:
 	if first == nil {
 		first = s.Complete(ctx, parts)
 		if first == nil {
+			if o.Resume != nil {
+				o.Resume.Ended(o.Target, o.UploadID)
+			}
 			return parts, nil
 		}
+	} else if o.Resume != nil && Keep(first) {
+		return nil, first
 	}
-	return nil, abort(ctx, s, o.AbortTimeout, first)
+	err := abort(ctx, s, o.AbortTimeout, first)
+	if o.Resume != nil {
+		o.Resume.Ended(o.Target, o.UploadID)
+	}
+	return nil, err
+}
+
+// plan returns the parts of an object of size bytes in parts of ps bytes
+// (one empty part for an empty object).
+func plan(size, ps int64) []Part {
+	n := int((size + ps - 1) / ps)
+	if n == 0 {
+		n = 1
+	}
+	parts := make([]Part, n)
+	for i := range parts {
+		off := int64(i) * ps
+		parts[i] = Part{Number: i + 1, Offset: off, Size: min(ps, size-off)}
+	}
+	return parts
 }
 
 func abort(ctx context.Context, s Session, timeout time.Duration, cause error) error {
