@@ -439,6 +439,9 @@ func (b *Backend) putSingle(ctx context.Context, obj uploader.Object, res upload
 // putMultipart uploads obj in parts. Its Result.Attempts are those of the
 // initiating request (where a skew refusal shows), the last one extended to
 // the end of the upload and carrying its outcome.
+//
+// Long: resume or initiate, the parts, the complete and the check, in the
+// order of the requests; every step is a call into xfer.
 func (b *Backend) putMultipart(ctx context.Context, obj uploader.Object, res uploader.Result) (uploader.Result, error) {
 	_, body, err := obj.Reader()
 	if err != nil {

@@ -64,45 +64,8 @@ func (a *app) runUpload(ctx context.Context, f *uploadFlags, args []string) erro
 	if len(args) == 0 {
 		return &usageError{"no PATH given: name files or directories to upload, or - to read paths from standard input"}
 	}
-	jobs, err := parseJobs(f.jobs)
+	jobs, o, sh, err := f.check()
 	if err != nil {
-		return err
-	}
-	if f.partJobs < 0 {
-		return &usageError{fmt.Sprintf("--part-jobs %d: at least 1", f.partJobs)}
-	}
-	var o overrides
-	o.PartJobs = f.partJobs
-	o.NoCreate = f.dryRun
-	if f.partSize != "" {
-		n, err := parseSize(f.partSize)
-		if err != nil {
-			return &usageError{"--part-size " + err.Error()}
-		}
-		if n < 5<<20 || n > 5<<30 {
-			return &usageError{fmt.Sprintf("--part-size %s: a part is 5MiB to 5GiB (the providers' limits)", f.partSize)}
-		}
-		o.PartSize = n
-	}
-	var sh shard
-	if f.shard != "" {
-		var err error
-		if sh, err = parseShard(f.shard); err != nil {
-			return &usageError{err.Error()}
-		}
-	}
-	if err := f.checkProgress(); err != nil {
-		return err
-	}
-	if f.stallTimeout < 0 {
-		return &usageError{fmt.Sprintf("--stall-timeout %s: a positive duration, like 2m", f.stallTimeout)}
-	}
-	flt, err := newFilter(f.filterFlags)
-	if err != nil {
-		return err
-	}
-	f.filter = flt
-	if f.attrs, err = newAttrs(f.attrFlags); err != nil {
 		return err
 	}
 	cfg, destPath, err := a.destinationConfig(f)
@@ -140,19 +103,70 @@ func (a *app) runUpload(ctx context.Context, f *uploadFlags, args []string) erro
 			fmt.Fprintf(a.stderr, "upload: --state %s: %d unreadable lines ignored\n", shown(f.state), j.ignored)
 		}
 	}
-	var remote *remoteIndex
-	if f.skipExisting != "" {
-		warn := func(format string, args ...any) {
-			fmt.Fprintf(a.stderr, "upload: %s\n", safeText(fmt.Sprintf(format, args...)))
-		}
-		if remote, err = newRemoteIndex(f.skipExisting, listPrefix(f.prefix, f.exactKey), set, warn); err != nil {
-			return err
-		}
+	remote, err := a.remoteIndex(f, set)
+	if err != nil {
+		return err
 	}
 	b := &batch{a: a, f: f, jobs: jobs.files(set), set: set, j: j, remote: remote, stateInfo: stateInfo, shard: sh, tally: newTally(set),
 		meter: &meter{start: a.now()}, keys: newKeySet(args)}
 	code := b.run(ctx, args)
 	return &exitError{code}
+}
+
+// check reads and checks the flags that need no configuration: --jobs,
+// --part-size, --part-jobs, --shard, --progress, --stall-timeout, the
+// filters and the attributes.
+func (f *uploadFlags) check() (jobs jobsSetting, o overrides, sh shard, err error) {
+	jobs, err = parseJobs(f.jobs)
+	if err != nil {
+		return jobs, o, sh, err
+	}
+	if f.partJobs < 0 {
+		return jobs, o, sh, &usageError{fmt.Sprintf("--part-jobs %d: at least 1", f.partJobs)}
+	}
+	o.PartJobs = f.partJobs
+	o.NoCreate = f.dryRun
+	if f.partSize != "" {
+		n, err := parseSize(f.partSize)
+		if err != nil {
+			return jobs, o, sh, &usageError{"--part-size " + err.Error()}
+		}
+		if n < 5<<20 || n > 5<<30 {
+			return jobs, o, sh, &usageError{fmt.Sprintf("--part-size %s: a part is 5MiB to 5GiB (the providers' limits)", f.partSize)}
+		}
+		o.PartSize = n
+	}
+	if f.shard != "" {
+		if sh, err = parseShard(f.shard); err != nil {
+			return jobs, o, sh, &usageError{err.Error()}
+		}
+	}
+	if err := f.checkProgress(); err != nil {
+		return jobs, o, sh, err
+	}
+	if f.stallTimeout < 0 {
+		return jobs, o, sh, &usageError{fmt.Sprintf("--stall-timeout %s: a positive duration, like 2m", f.stallTimeout)}
+	}
+	flt, err := newFilter(f.filterFlags)
+	if err != nil {
+		return jobs, o, sh, err
+	}
+	f.filter = flt
+	if f.attrs, err = newAttrs(f.attrFlags); err != nil {
+		return jobs, o, sh, err
+	}
+	return jobs, o, sh, nil
+}
+
+// remoteIndex is what --skip-existing compares with: nil without it.
+func (a *app) remoteIndex(f *uploadFlags, set *targetSet) (*remoteIndex, error) {
+	if f.skipExisting == "" {
+		return nil, nil
+	}
+	warn := func(format string, args ...any) {
+		fmt.Fprintf(a.stderr, "upload: %s\n", safeText(fmt.Sprintf(format, args...)))
+	}
+	return newRemoteIndex(f.skipExisting, listPrefix(f.prefix, f.exactKey), set, warn)
 }
 
 // batch is one run of the upload command.
@@ -357,6 +371,9 @@ func (b *batch) run(ctx context.Context, args []string) int {
 }
 
 // one uploads one file and records the outcome.
+//
+// Long: one file's way in order (skip checks, the journal's resume hook,
+// the upload with its re-reads, the record), each step short.
 func (b *batch) one(ctx context.Context, job fileJob) {
 	r := &fileReport{Path: job.path, Key: job.key, Size: job.info.Size(), Attempts: []attemptReport{}}
 	fp := &fileProgress{m: b.meter, size: job.info.Size()}

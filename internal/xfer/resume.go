@@ -41,6 +41,9 @@ var crcTable = crc64.MakeTable(crc64.ECMA)
 // Transient or Canceled): the attempt fails and the upload stays for the
 // next one. Any other failure to list abandons the old upload (aborted,
 // best effort) and starts anew.
+//
+// Long: the resume decision is one list of cases (no ID, gone, listing
+// failed, a part differs, all kept), clearer together than apart.
 func Resume(ctx context.Context, obj uploader.Object, body io.ReaderAt, target string, partSize int64, l PartLister) (string, []Part, error) {
 	if obj.Resume == nil {
 		return "", nil, nil

@@ -155,6 +155,9 @@ type Options struct {
 // the upload and of every part, and a failure while the parts are sent
 // aborts the upload only if its Kind is Invalid or Integrity (see
 // [Keep]); a failure to complete aborts it as without o.Resume.
+//
+// Long: the part workers, their error collection and the complete share
+// the same state; splitting them would pass it all around.
 func Upload(ctx context.Context, body io.ReaderAt, size int64, s Session, o Options) ([]Part, error) {
 	ps := PartSize(size, o.PartSize)
 	parts := plan(size, ps)

@@ -72,6 +72,9 @@ func (r *MemResumer) Ended(target, id string) {
 // old upload is aborted and every part sent anew; and a Put given the ID
 // of that aborted upload (NoSuchUpload) starts a new one. Last, a Put
 // whose initiate reply is cut (MinIO started the upload) leaves no upload.
+//
+// Long: one scenario whose steps build on each other (the upload cut
+// first is the one resumed, then aborted), told in order.
 func CheckResume(t *testing.T, e *Env, b uploader.Backend) {
 	t.Helper()
 	ps := must[uploader.PartSizer](t, b)
