@@ -6,7 +6,6 @@ import (
 	"bytes"
 	"context"
 	"fmt"
-	"math/rand"
 	"os"
 	"path/filepath"
 	"strings"
@@ -36,9 +35,7 @@ func TestKillMidMultipartAndResume(t *testing.T) {
 	c.env["GW_AK"], c.env["GW_SK"] = ak, sk
 	c.config(fmt.Sprintf("targets:\n  - {name: tos, provider: tos, endpoint: '%s', region: cn-beijing, bucket: %s, access_key_id: '${GW_AK}', secret_access_key: '${GW_SK}', multipart_threshold: 5MiB}\n", url, bucket))
 	const parts, partSize = 8, 5 << 20
-	data := make([]byte, parts*partSize-777)
-	rand.New(rand.NewSource(60)).Read(data)
-	must(t, os.WriteFile(filepath.Join(c.dir, "big.bin"), data, 0o644))
+	data := writeRandom(t, filepath.Join(c.dir, "big.bin"), parts*partSize-777, 60)
 
 	cmd := cliCommand(t, c.dir, c.env, "--state", "st", "--part-size", "5MiB", "--part-jobs", "1", "--progress", "never", "big.bin")
 	var stderr strings.Builder

@@ -4,11 +4,8 @@ import (
 	"bytes"
 	"context"
 	"fmt"
-	"math/rand"
-	"os"
 	"path/filepath"
 	"testing"
-	"time"
 
 	"github.com/resilient-upload/upload/integration/gateway"
 	"github.com/resilient-upload/upload/integration/miniotest"
@@ -32,22 +29,11 @@ func TestOrphanAbortedAfterFailover(t *testing.T) {
 		"  - {name: one, provider: obs, endpoint: '%s', bucket: %s, access_key_id: '${AK1}', secret_access_key: '${SK1}', multipart_threshold: 5MiB}\n"+
 		"  - {name: two, provider: obs, endpoint: '%s', bucket: %s, access_key_id: '${AK2}', secret_access_key: '${SK2}', multipart_threshold: 5MiB}\n"+
 		"retry: {attempts: 2, base_delay: 10ms, max_delay: 20ms}\n", url1, b1, url2, b2))
-	data := make([]byte, 4*(5<<20)-5)
-	rand.New(rand.NewSource(3)).Read(data)
-	must(t, os.WriteFile(filepath.Join(c.dir, "big.bin"), data, 0o644))
+	data := writeRandom(t, filepath.Join(c.dir, "big.bin"), 4*(5<<20)-5, 3)
 
-	done := make(chan struct{})
-	defer close(done)
-	go func() {
-		for gw1.Count(gateway.OpUploadPart) < 2 {
-			select {
-			case <-done:
-				return
-			case <-time.After(2 * time.Millisecond):
-			}
-		}
+	defer afterParts(gw1, 2, func() {
 		gw1.Inject(gateway.Fault{Ops: []gateway.Op{gateway.OpUploadPart}, Action: gateway.Respond(503, "ServiceUnavailable")})
-	}()
+	})()
 	r := c.run("--json", "--state", "st", "--part-size", "5MiB", "--part-jobs", "1", "big.bin")
 	rep := parseReport(t, r.stdout)
 	if r.code != exitOK || rep.byKey["big.bin"].Target != "two" {

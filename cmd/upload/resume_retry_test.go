@@ -28,27 +28,16 @@ func TestRetryResumesMultipart(t *testing.T) {
 	c.env["GW_AK"], c.env["GW_SK"] = ak, sk
 	c.config(fmt.Sprintf("targets:\n  - {name: obs, provider: obs, endpoint: '%s', bucket: %s, access_key_id: '${GW_AK}', secret_access_key: '${GW_SK}', multipart_threshold: 5MiB}\nretry: {attempts: 3, base_delay: 10ms, max_delay: 20ms}\n", url, bucket))
 	const parts, partSize = 6, 5 << 20
-	data := make([]byte, parts*partSize-99)
-	rand.New(rand.NewSource(7)).Read(data)
-	must(t, os.WriteFile(filepath.Join(c.dir, "big.bin"), data, 0o644))
+	data := writeRandom(t, filepath.Join(c.dir, "big.bin"), parts*partSize-99, 7)
 
 	// Once three parts have reached the gateway, the next one is refused.
-	done := make(chan struct{})
-	defer close(done)
-	go func() {
-		for gw.Count(gateway.OpUploadPart) < 3 {
-			select {
-			case <-done:
-				return
-			case <-time.After(2 * time.Millisecond):
-			}
-		}
+	defer afterParts(gw, 3, func() {
 		// A request meets the first fault that matches: the refusal goes
 		// before the latency.
 		gw.ClearFaults()
 		gw.Inject(gateway.Fault{Ops: []gateway.Op{gateway.OpUploadPart}, Action: gateway.Respond(503, "ServiceUnavailable"), Times: 1})
 		gw.Inject(gateway.Fault{Ops: []gateway.Op{gateway.OpUploadPart}, Action: gateway.Latency(30 * time.Millisecond)})
-	}()
+	})()
 	r := c.run("--json", "--state", "st", "--part-size", "5MiB", "--part-jobs", "1", "big.bin")
 	rep := parseReport(t, r.stdout)
 	if r.code != exitOK || rep.summary.Uploaded != 1 {
@@ -79,4 +68,31 @@ func TestRetryResumesMultipart(t *testing.T) {
 	if len(f.Parts) != parts || resumed == 0 {
 		t.Errorf("report: %d parts, %d resumed; want %d, some resumed", len(f.Parts), resumed, parts)
 	}
+}
+
+// writeRandom writes n bytes drawn from seed to path and returns them.
+func writeRandom(t *testing.T, path string, n int, seed int64) []byte {
+	t.Helper()
+	data := make([]byte, n)
+	rand.New(rand.NewSource(seed)).Read(data)
+	must(t, os.WriteFile(path, data, 0o644))
+	return data
+}
+
+// afterParts runs fn once gw has seen n UploadPart requests, from a
+// goroutine that polls the count; the returned stop ends it if fn has not
+// run.
+func afterParts(gw *gateway.Gateway, n int, fn func()) (stop func()) {
+	done := make(chan struct{})
+	go func() {
+		for gw.Count(gateway.OpUploadPart) < n {
+			select {
+			case <-done:
+				return
+			case <-time.After(2 * time.Millisecond):
+			}
+		}
+		fn()
+	}()
+	return func() { close(done) }
 }
