@@ -75,30 +75,17 @@ func TestGateway(t *testing.T) {
 func TestStatRefusals(t *testing.T) {
 	e := newEnv(t, 4)
 	b := newBackend(t, gwOptions(4)(e.Access()))
-	for _, tt := range []struct {
-		fault string
-		want  uploader.Kind
-	}{
-		{"SignatureDoesNotMatch", uploader.SignatureMismatch},
-		{"InvalidAccessKeyId", uploader.InvalidCredentials},
-		{"RequestTimeTooSkewed", uploader.ClockSkew},
-		{"AccessDenied", uploader.AccessDenied},
-		{"NoSuchBucket", uploader.BucketNotFound},
-		{"500", uploader.Unavailable},
-		{"503-slowdown", uploader.Throttled},
-		{"429", uploader.Throttled},
-		{"reset", uploader.Unavailable},
-	} {
-		t.Run(tt.fault, func(t *testing.T) {
-			a, err := gateway.NamedAction(tt.fault)
+	for _, tt := range gatewayharness.Refusals {
+		t.Run(tt.Fault, func(t *testing.T) {
+			a, err := gateway.NamedAction(tt.Fault)
 			if err != nil {
 				t.Fatal(err)
 			}
 			id := e.Gateway.Inject(gateway.Fault{Action: a})
 			defer e.Gateway.RemoveFault(id)
 			_, err = b.Stat(context.Background(), "inject/k")
-			if k := uploader.KindOf(err); k != tt.want {
-				t.Errorf("stat: kind %v, want %v (%v)", k, tt.want, err)
+			if k := uploader.KindOf(err); k != tt.Want {
+				t.Errorf("stat: kind %v, want %v (%v)", k, tt.Want, err)
 			}
 		})
 	}

@@ -92,21 +92,8 @@ func RunGateway(t *testing.T, s Suite) {
 	t.Run("Refusals", func(t *testing.T) {
 		e := New(t, s.Harness)
 		b := e.Backend(t)
-		for _, r := range []struct {
-			code string
-			want uploader.Kind
-		}{
-			{"SignatureDoesNotMatch", uploader.SignatureMismatch},
-			{"InvalidAccessKeyId", uploader.InvalidCredentials},
-			{"RequestTimeTooSkewed", uploader.ClockSkew},
-			{"AccessDenied", uploader.AccessDenied},
-			{"NoSuchBucket", uploader.BucketNotFound},
-			{"500", uploader.Unavailable},
-			{"503-slowdown", uploader.Throttled},
-			{"429", uploader.Throttled},
-			{"reset", uploader.Unavailable},
-		} {
-			t.Run(r.code, func(t *testing.T) { checkRefusal(t, e, b, r.code, r.want) })
+		for _, r := range Refusals {
+			t.Run(r.Fault, func(t *testing.T) { checkRefusal(t, e, b, r.Fault, r.Want) })
 		}
 	})
 }
@@ -211,4 +198,26 @@ func checkRefusal(t *testing.T, e *Env, b uploader.Backend, code string, want up
 	if ks := e.MustKeys(t); len(ks) != 0 {
 		t.Errorf("keys stored after refused uploads: %q", ks)
 	}
+}
+
+// A Refusal is a fault the gateway injects by name
+// ([gateway.NamedAction]) and the Kind a backend must give it.
+type Refusal struct {
+	Fault string
+	Want  uploader.Kind
+}
+
+// Refusals are the refusals every backend's TestGateway/Refusals meets on
+// an upload; a backend's own tests may put other requests (a HEAD) to the
+// same list.
+var Refusals = []Refusal{
+	{"SignatureDoesNotMatch", uploader.SignatureMismatch},
+	{"InvalidAccessKeyId", uploader.InvalidCredentials},
+	{"RequestTimeTooSkewed", uploader.ClockSkew},
+	{"AccessDenied", uploader.AccessDenied},
+	{"NoSuchBucket", uploader.BucketNotFound},
+	{"500", uploader.Unavailable},
+	{"503-slowdown", uploader.Throttled},
+	{"429", uploader.Throttled},
+	{"reset", uploader.Unavailable},
 }
