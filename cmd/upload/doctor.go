@@ -118,15 +118,8 @@ func (a *app) runDoctor(ctx context.Context, common commonFlags, df *doctorFlags
 	}
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
-	done := make(chan struct{})
-	defer close(done)
-	go func() {
-		select {
-		case <-a.signals:
-			cancel()
-		case <-done:
-		}
-	}()
+	watch := a.watchInterrupts(ctx, cancel, nil)
+	defer watch.stop()
 	targets := cfg.AllTargets()
 	if df.target != "" {
 		var only []*targetConfig
@@ -201,7 +194,7 @@ func (a *app) runDoctor(ctx context.Context, common commonFlags, df *doctorFlags
 		}
 	}
 	switch {
-	case ctx.Err() != nil:
+	case watch.stop():
 		fmt.Fprintln(a.stderr, "upload doctor: interrupted")
 		return &exitError{exitInterrupted}
 	case len(failed) > 0:

@@ -6,7 +6,6 @@ import (
 	"net/url"
 	"strings"
 	"sync"
-	"sync/atomic"
 
 	"github.com/spf13/cobra"
 
@@ -176,21 +175,12 @@ func (a *app) runDrain(ctx context.Context, common commonFlags, df *drainFlags) 
 
 	dctx, cancel := context.WithCancel(ctx)
 	defer cancel()
-	var interrupted atomic.Bool
-	done := make(chan struct{})
-	go func() {
-		select {
-		case <-a.signals:
-			interrupted.Store(true)
-			fmt.Fprintln(disp.Writer(), "upload drain: interrupted: stopping; copies not drained stay in the backup")
-			cancel()
-		case <-ctx.Done():
-			interrupted.Store(true)
-		case <-done:
-		}
-	}()
+	watch := a.watchInterrupts(ctx, func() {
+		fmt.Fprintln(disp.Writer(), "upload drain: interrupted: stopping; copies not drained stay in the backup")
+		cancel()
+	}, nil)
 	rep, _ := set.fo.Drain(dctx, failover.DrainOptions{Concurrency: df.jobs, MaxFailures: df.maxFailures})
-	close(done)
+	interrupted := watch.stop()
 	disp.Stop()
 
 	var jw *jsonWriter
@@ -250,7 +240,7 @@ func (a *app) runDrain(ctx context.Context, common commonFlags, df *drainFlags) 
 	body.Damaged = damaged
 	sb := t.finish(set, a.now().Sub(m.start))
 	body.Targets = sb.Targets
-	body.Interrupted = interrupted.Load()
+	body.Interrupted = interrupted
 	code := exitOK
 	switch {
 	case body.Interrupted:

@@ -229,28 +229,14 @@ func (b *batch) run(ctx context.Context, args []string) int {
 	defer hardCancel()
 	soft, softCancel := context.WithCancel(hard)
 	defer softCancel()
-	var interrupted atomic.Bool
-	done := make(chan struct{})
-	defer close(done)
-	go func() {
-		select {
-		case <-a.signals:
-		case <-ctx.Done():
-		case <-done:
-			return
-		}
-		interrupted.Store(true)
+	watch := a.watchInterrupts(ctx, func() {
 		softCancel()
 		b.say("interrupted: starting no new files; finishing the %d in flight (interrupt again to abort them)", b.inflight.Load())
-		select {
-		case <-a.signals:
-			b.say("interrupted again: aborting the uploads in flight")
-			hardCancel()
-		case <-ctx.Done():
-			hardCancel()
-		case <-done:
-		}
-	}()
+	}, func() {
+		b.say("interrupted again: aborting the uploads in flight")
+		hardCancel()
+	})
+	defer watch.stop()
 
 	var skip []os.FileInfo
 	if b.set.backup != nil {
@@ -326,9 +312,7 @@ func (b *batch) run(ctx context.Context, args []string) int {
 	b.meter.walking.Store(false)
 	wg.Wait()
 
-	if ctx.Err() != nil {
-		interrupted.Store(true)
-	}
+	interrupted := watch.stop()
 	b.mu.Lock()
 	b.disp.Stop()
 	b.disp = nopDisplay{a.stderr}
@@ -339,7 +323,7 @@ func (b *batch) run(ctx context.Context, args []string) int {
 		}
 	}
 	body := b.tally.finish(b.set, a.now().Sub(b.meter.start))
-	body.Interrupted = interrupted.Load()
+	body.Interrupted = interrupted
 	body.NotStarted = b.notStarted
 	body.OutOfShard = b.outOfShard
 	body.Filtered = b.filtered
