@@ -10,6 +10,7 @@ import (
 	"github.com/resilient-upload/upload/backends/local"
 	"github.com/resilient-upload/upload/backends/tos"
 	"github.com/resilient-upload/upload/failover"
+	"github.com/resilient-upload/upload/provider"
 	"github.com/resilient-upload/upload/uploader"
 )
 
@@ -29,13 +30,13 @@ func Example() {
 		log.Fatal(err)
 	}
 
-	primary, err := tos.New(tos.Options{
+	primary, err := tos.New(tos.Options{Common: provider.Common{
 		Name:     "tos-beijing",
 		Endpoint: "http://127.0.0.1:1", // in production: tos-cn-beijing.volces.com
 		Region:   "cn-beijing",
 		Bucket:   "reports",
 		// AccessKeyID: os.Getenv("TOS_ACCESS_KEY"), SecretAccessKey: os.Getenv("TOS_SECRET_KEY"),
-	})
+	}})
 	if err != nil {
 		log.Fatal(err)
 	}

@@ -11,6 +11,7 @@ import (
 	"github.com/resilient-upload/upload/backends/local"
 	"github.com/resilient-upload/upload/backends/s3"
 	"github.com/resilient-upload/upload/failover"
+	"github.com/resilient-upload/upload/provider"
 	"github.com/resilient-upload/upload/uploader"
 )
 
@@ -26,7 +27,7 @@ func ExampleNewWriter() {
 	}
 	defer os.RemoveAll(dir)
 
-	primary, err := s3.New(s3.Options{Name: "s3", Endpoint: "http://127.0.0.1:1", Bucket: "logs"})
+	primary, err := s3.New(s3.Options{Common: provider.Common{Name: "s3", Endpoint: "http://127.0.0.1:1", Bucket: "logs"}})
 	if err != nil {
 		log.Fatal(err)
 	}

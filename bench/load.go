@@ -34,6 +34,7 @@ import (
 	"github.com/resilient-upload/upload/backends/s3"
 	"github.com/resilient-upload/upload/failover"
 	"github.com/resilient-upload/upload/integration/miniotest"
+	"github.com/resilient-upload/upload/provider"
 	"github.com/resilient-upload/upload/uploader"
 )
 
@@ -172,8 +173,7 @@ func loadMain(ctx context.Context, lo loadOptions, noInstall bool, out string) e
 	res.GoBefore = runtime.NumGoroutine()
 	buckets := map[string]string{"primary": "load-primary", "secondary": "load-secondary"}
 	mk := func(name, endpoint string) (*s3.Backend, error) {
-		return s3.New(s3.Options{Name: name, Endpoint: "http://" + endpoint, Region: "us-east-1",
-			Bucket: buckets[name], AccessKeyID: srv.AccessKey, SecretAccessKey: srv.SecretKey})
+		return s3.New(s3.Options{Common: provider.Common{Name: name, Endpoint: "http://" + endpoint, Region: "us-east-1", Bucket: buckets[name], AccessKeyID: srv.AccessKey, SecretAccessKey: srv.SecretKey}})
 	}
 	primary, err := mk("primary", px.Addr())
 	if err != nil {

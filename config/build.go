@@ -22,14 +22,15 @@ type Overrides struct {
 
 // Settings returns the provider settings of target t (one of c's).
 func (c *Config) Settings(t *Target, o Overrides) provider.Settings {
-	s := provider.Settings{Name: t.Name, Endpoint: t.Endpoint, Region: t.Region, Bucket: t.Bucket,
-		AccessKeyID: t.AccessKeyID, SecretAccessKey: t.SecretAccessKey, SessionToken: t.SessionToken,
-		Credentials: t.CredProvider, Anonymous: t.Anonymous,
-		PartSize: t.PartSize, PartConcurrency: t.PartJobs, MultipartThreshold: t.MultipartThreshold,
-		ConnectTimeout: t.ConnectTimeout, ResponseTimeout: t.ResponseTimeout,
+	s := provider.Settings{
+		Common: provider.Common{Name: t.Name, Endpoint: t.Endpoint, Region: t.Region, Bucket: t.Bucket,
+			AccessKeyID: t.AccessKeyID, SecretAccessKey: t.SecretAccessKey, SessionToken: t.SessionToken, Credentials: t.CredProvider,
+			PartSize: t.PartSize, PartConcurrency: t.PartJobs, MultipartThreshold: t.MultipartThreshold,
+			ConnectTimeout: t.ConnectTimeout, ResponseTimeout: t.ResponseTimeout, DisableSkewCorrection: !c.SkewCorrect},
+		Anonymous: t.Anonymous,
 		Signature: t.Signature, PathStyle: t.PathStyle, SkipETagCheck: t.SkipETagCheck,
 		CustomDomain: t.CNAME, VirtualHost: t.VirtualHost, SignExpiry: t.SignExpiry,
-		DisableSkewCorrection: !c.SkewCorrect, Path: t.Path, NoCreate: o.NoCreate}
+		Path: t.Path, NoCreate: o.NoCreate}
 	if o.PartSize > 0 {
 		s.PartSize = o.PartSize
 	}

@@ -20,6 +20,7 @@ import (
 	"github.com/resilient-upload/upload/failover"
 	"github.com/resilient-upload/upload/integration/gateway"
 	"github.com/resilient-upload/upload/integration/miniotest"
+	"github.com/resilient-upload/upload/provider"
 	"github.com/resilient-upload/upload/uploader"
 )
 
@@ -81,17 +82,13 @@ func partedBackend(t testing.TB, c *cloud, name string, threshold, part int64, j
 	var err error
 	switch c.spec.dialect {
 	case gateway.TOS:
-		b, err = tos.New(tos.Options{Name: name, Endpoint: c.gw.URL(), Region: c.spec.region, Bucket: c.bucket, AccessKeyID: ak, SecretAccessKey: sk,
-			ResponseTimeout: scenarioResponseTimeout, PartSize: part, MultipartThreshold: threshold, PartConcurrency: jobs})
+		b, err = tos.New(tos.Options{Common: provider.Common{Name: name, Endpoint: c.gw.URL(), Region: c.spec.region, Bucket: c.bucket, AccessKeyID: ak, SecretAccessKey: sk, ResponseTimeout: scenarioResponseTimeout, PartSize: part, MultipartThreshold: threshold, PartConcurrency: jobs}})
 	case gateway.OSS:
-		b, err = oss.New(oss.Options{Name: name, Endpoint: c.gw.URL(), Region: c.spec.region, Bucket: c.bucket, AccessKeyID: ak, SecretAccessKey: sk,
-			ResponseTimeout: scenarioResponseTimeout, PartSize: part, MultipartThreshold: threshold, PartConcurrency: jobs})
+		b, err = oss.New(oss.Options{Common: provider.Common{Name: name, Endpoint: c.gw.URL(), Region: c.spec.region, Bucket: c.bucket, AccessKeyID: ak, SecretAccessKey: sk, ResponseTimeout: scenarioResponseTimeout, PartSize: part, MultipartThreshold: threshold, PartConcurrency: jobs}})
 	case gateway.OBS:
-		b, err = obs.New(obs.Options{Name: name, Endpoint: c.gw.URL(), Region: c.spec.region, Bucket: c.bucket, AccessKeyID: ak, SecretAccessKey: sk,
-			ResponseTimeout: scenarioResponseTimeout, PartSize: part, MultipartThreshold: threshold, PartConcurrency: jobs})
+		b, err = obs.New(obs.Options{Common: provider.Common{Name: name, Endpoint: c.gw.URL(), Region: c.spec.region, Bucket: c.bucket, AccessKeyID: ak, SecretAccessKey: sk, ResponseTimeout: scenarioResponseTimeout, PartSize: part, MultipartThreshold: threshold, PartConcurrency: jobs}})
 	case gateway.COS:
-		b, err = cos.New(cos.Options{Name: name, Endpoint: c.gw.URL(), Region: c.spec.region, Bucket: c.bucket, AccessKeyID: ak, SecretAccessKey: sk,
-			ResponseTimeout: scenarioResponseTimeout, PartSize: part, MultipartThreshold: threshold, PartConcurrency: jobs})
+		b, err = cos.New(cos.Options{Common: provider.Common{Name: name, Endpoint: c.gw.URL(), Region: c.spec.region, Bucket: c.bucket, AccessKeyID: ak, SecretAccessKey: sk, ResponseTimeout: scenarioResponseTimeout, PartSize: part, MultipartThreshold: threshold, PartConcurrency: jobs}})
 	default:
 		t.Fatalf("no backend for dialect %q", c.spec.dialect)
 	}
@@ -153,9 +150,7 @@ func TestSoakFilesChangingUnderFaults(t *testing.T) {
 		// Objects over 5 MiB go in 5 MiB parts, so that the big files
 		// below are multipart uploads.
 		ak, sk := c.gw.Credentials()
-		mb, err := oss.New(oss.Options{Name: c.spec.name, Endpoint: c.gw.URL(), Region: c.spec.region, Bucket: c.bucket,
-			AccessKeyID: ak, SecretAccessKey: sk, ResponseTimeout: scenarioResponseTimeout,
-			MultipartThreshold: 5 << 20, PartSize: 5 << 20})
+		mb, err := oss.New(oss.Options{Common: provider.Common{Name: c.spec.name, Endpoint: c.gw.URL(), Region: c.spec.region, Bucket: c.bucket, AccessKeyID: ak, SecretAccessKey: sk, ResponseTimeout: scenarioResponseTimeout, MultipartThreshold: 5 << 20, PartSize: 5 << 20}})
 		if err != nil {
 			t.Fatal(err)
 		}

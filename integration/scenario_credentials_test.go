@@ -20,6 +20,7 @@ import (
 	"github.com/resilient-upload/upload/failover"
 	"github.com/resilient-upload/upload/integration/gateway"
 	"github.com/resilient-upload/upload/integration/miniotest"
+	"github.com/resilient-upload/upload/provider"
 	"github.com/resilient-upload/upload/uploader"
 )
 
@@ -79,21 +80,21 @@ type tokenCloud struct {
 	logsMu *sync.Mutex
 }
 
-func newTokenCloud(t *testing.T, srv *miniotest.Server, provider string) *tokenCloud {
+func newTokenCloud(t *testing.T, srv *miniotest.Server, prov string) *tokenCloud {
 	t.Helper()
-	dialect := gateway.Dialect(provider)
-	if provider == "s3" {
+	dialect := gateway.Dialect(prov)
+	if prov == "s3" {
 		dialect = gateway.OBS // the OBS dialect verifies AWS V4 and x-amz-security-token
 	}
-	bucket := srv.NewBucket(t, "tok-"+provider)
-	if provider == "cos" {
+	bucket := srv.NewBucket(t, "tok-"+prov)
+	if prov == "cos" {
 		bucket = miniotest.UniqueBucketName("tok-cos") + "-1250000000"
 		if err := srv.MakeBucket(context.Background(), bucket); err != nil {
 			t.Fatal(err)
 		}
 		t.Cleanup(func() { _ = srv.RemoveBucket(context.Background(), bucket) })
 	}
-	c := &tokenCloud{name: provider + "-sts", logs: &bytes.Buffer{}, logsMu: &sync.Mutex{}}
+	c := &tokenCloud{name: prov + "-sts", logs: &bytes.Buffer{}, logsMu: &sync.Mutex{}}
 	gw, err := gateway.Start(gateway.Options{Dialect: dialect, Upstream: gateway.MinIO(srv),
 		Logf: func(format string, args ...any) {
 			c.logsMu.Lock()
@@ -106,22 +107,17 @@ func newTokenCloud(t *testing.T, srv *miniotest.Server, provider string) *tokenC
 	t.Cleanup(func() { _ = gw.Close() })
 	c.gw, c.sts = gw, &sts{gw: gw}
 	ep := gw.URL()
-	switch provider {
+	switch prov {
 	case "tos":
-		c.b, err = tos.New(tos.Options{Name: c.name, Endpoint: ep, Region: "cn-beijing", Bucket: bucket, Credentials: c.sts,
-			ResponseTimeout: scenarioResponseTimeout})
+		c.b, err = tos.New(tos.Options{Common: provider.Common{Name: c.name, Endpoint: ep, Region: "cn-beijing", Bucket: bucket, Credentials: c.sts, ResponseTimeout: scenarioResponseTimeout}})
 	case "oss":
-		c.b, err = oss.New(oss.Options{Name: c.name, Endpoint: ep, Region: "cn-hangzhou", Bucket: bucket, Credentials: c.sts,
-			ResponseTimeout: scenarioResponseTimeout})
+		c.b, err = oss.New(oss.Options{Common: provider.Common{Name: c.name, Endpoint: ep, Region: "cn-hangzhou", Bucket: bucket, Credentials: c.sts, ResponseTimeout: scenarioResponseTimeout}})
 	case "obs":
-		c.b, err = obs.New(obs.Options{Name: c.name, Endpoint: ep, Bucket: bucket, Credentials: c.sts,
-			ResponseTimeout: scenarioResponseTimeout})
+		c.b, err = obs.New(obs.Options{Common: provider.Common{Name: c.name, Endpoint: ep, Bucket: bucket, Credentials: c.sts, ResponseTimeout: scenarioResponseTimeout}})
 	case "cos":
-		c.b, err = cos.New(cos.Options{Name: c.name, Endpoint: ep, Bucket: bucket, Credentials: c.sts,
-			ResponseTimeout: scenarioResponseTimeout})
+		c.b, err = cos.New(cos.Options{Common: provider.Common{Name: c.name, Endpoint: ep, Bucket: bucket, Credentials: c.sts, ResponseTimeout: scenarioResponseTimeout}})
 	case "s3":
-		c.b, err = s3.New(s3.Options{Name: c.name, Endpoint: ep, Region: "us-east-1", Bucket: bucket, PathStyle: true,
-			Credentials: c.sts, ResponseTimeout: scenarioResponseTimeout})
+		c.b, err = s3.New(s3.Options{Common: provider.Common{Name: c.name, Endpoint: ep, Region: "us-east-1", Bucket: bucket, Credentials: c.sts, ResponseTimeout: scenarioResponseTimeout}, PathStyle: true})
 	}
 	if err != nil {
 		t.Fatalf("backend %s: %v", c.name, err)

@@ -18,6 +18,7 @@ import (
 	"github.com/resilient-upload/upload/failover"
 	"github.com/resilient-upload/upload/integration/gateway"
 	"github.com/resilient-upload/upload/integration/miniotest"
+	"github.com/resilient-upload/upload/provider"
 	"github.com/resilient-upload/upload/uploader"
 )
 
@@ -35,17 +36,13 @@ func withSmallParts(t testing.TB, c *cloud) {
 	s := c.spec
 	switch s.dialect {
 	case gateway.TOS:
-		b, err = tos.New(tos.Options{Name: s.name, Endpoint: c.gw.URL(), Region: s.region, Bucket: c.bucket, AccessKeyID: ak, SecretAccessKey: sk,
-			ResponseTimeout: scenarioResponseTimeout, MultipartThreshold: smallPart, PartSize: smallPart})
+		b, err = tos.New(tos.Options{Common: provider.Common{Name: s.name, Endpoint: c.gw.URL(), Region: s.region, Bucket: c.bucket, AccessKeyID: ak, SecretAccessKey: sk, ResponseTimeout: scenarioResponseTimeout, MultipartThreshold: smallPart, PartSize: smallPart}})
 	case gateway.OSS:
-		b, err = oss.New(oss.Options{Name: s.name, Endpoint: c.gw.URL(), Region: s.region, Bucket: c.bucket, AccessKeyID: ak, SecretAccessKey: sk,
-			ResponseTimeout: scenarioResponseTimeout, MultipartThreshold: smallPart, PartSize: smallPart})
+		b, err = oss.New(oss.Options{Common: provider.Common{Name: s.name, Endpoint: c.gw.URL(), Region: s.region, Bucket: c.bucket, AccessKeyID: ak, SecretAccessKey: sk, ResponseTimeout: scenarioResponseTimeout, MultipartThreshold: smallPart, PartSize: smallPart}})
 	case gateway.OBS:
-		b, err = obs.New(obs.Options{Name: s.name, Endpoint: c.gw.URL(), Region: s.region, Bucket: c.bucket, AccessKeyID: ak, SecretAccessKey: sk,
-			ResponseTimeout: scenarioResponseTimeout, MultipartThreshold: smallPart, PartSize: smallPart})
+		b, err = obs.New(obs.Options{Common: provider.Common{Name: s.name, Endpoint: c.gw.URL(), Region: s.region, Bucket: c.bucket, AccessKeyID: ak, SecretAccessKey: sk, ResponseTimeout: scenarioResponseTimeout, MultipartThreshold: smallPart, PartSize: smallPart}})
 	case gateway.COS:
-		b, err = cos.New(cos.Options{Name: s.name, Endpoint: c.gw.URL(), Region: s.region, Bucket: c.bucket, AccessKeyID: ak, SecretAccessKey: sk,
-			ResponseTimeout: scenarioResponseTimeout, MultipartThreshold: smallPart, PartSize: smallPart})
+		b, err = cos.New(cos.Options{Common: provider.Common{Name: s.name, Endpoint: c.gw.URL(), Region: s.region, Bucket: c.bucket, AccessKeyID: ak, SecretAccessKey: sk, ResponseTimeout: scenarioResponseTimeout, MultipartThreshold: smallPart, PartSize: smallPart}})
 	}
 	if err != nil {
 		t.Fatalf("backend %s: %v", s.name, err)

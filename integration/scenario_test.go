@@ -34,6 +34,7 @@ import (
 	"github.com/resilient-upload/upload/failover"
 	"github.com/resilient-upload/upload/integration/gateway"
 	"github.com/resilient-upload/upload/integration/miniotest"
+	"github.com/resilient-upload/upload/provider"
 	"github.com/resilient-upload/upload/uploader"
 )
 
@@ -107,21 +108,13 @@ func newCloud(t testing.TB, srv *miniotest.Server, spec cloudSpec) *cloud {
 	}
 	switch spec.dialect {
 	case gateway.TOS:
-		c.b, err = tos.New(tos.Options{Name: spec.name, Endpoint: gw.URL(), Region: spec.region, Bucket: c.bucket,
-			AccessKeyID: ak, SecretAccessKey: sk, ResponseTimeout: scenarioResponseTimeout,
-			DisableSkewCorrection: spec.noSkewCorrection})
+		c.b, err = tos.New(tos.Options{Common: provider.Common{Name: spec.name, Endpoint: gw.URL(), Region: spec.region, Bucket: c.bucket, AccessKeyID: ak, SecretAccessKey: sk, ResponseTimeout: scenarioResponseTimeout, DisableSkewCorrection: spec.noSkewCorrection}})
 	case gateway.OSS:
-		c.b, err = oss.New(oss.Options{Name: spec.name, Endpoint: gw.URL(), Region: spec.region, Bucket: c.bucket,
-			AccessKeyID: ak, SecretAccessKey: sk, ResponseTimeout: scenarioResponseTimeout,
-			DisableSkewCorrection: spec.noSkewCorrection})
+		c.b, err = oss.New(oss.Options{Common: provider.Common{Name: spec.name, Endpoint: gw.URL(), Region: spec.region, Bucket: c.bucket, AccessKeyID: ak, SecretAccessKey: sk, ResponseTimeout: scenarioResponseTimeout, DisableSkewCorrection: spec.noSkewCorrection}})
 	case gateway.OBS:
-		c.b, err = obs.New(obs.Options{Name: spec.name, Endpoint: gw.URL(), Region: spec.region, Bucket: c.bucket,
-			AccessKeyID: ak, SecretAccessKey: sk, ResponseTimeout: scenarioResponseTimeout,
-			DisableSkewCorrection: spec.noSkewCorrection})
+		c.b, err = obs.New(obs.Options{Common: provider.Common{Name: spec.name, Endpoint: gw.URL(), Region: spec.region, Bucket: c.bucket, AccessKeyID: ak, SecretAccessKey: sk, ResponseTimeout: scenarioResponseTimeout, DisableSkewCorrection: spec.noSkewCorrection}})
 	case gateway.COS:
-		c.b, err = cos.New(cos.Options{Name: spec.name, Endpoint: gw.URL(), Region: spec.region, Bucket: c.bucket,
-			AccessKeyID: ak, SecretAccessKey: sk, ResponseTimeout: scenarioResponseTimeout,
-			DisableSkewCorrection: spec.noSkewCorrection})
+		c.b, err = cos.New(cos.Options{Common: provider.Common{Name: spec.name, Endpoint: gw.URL(), Region: spec.region, Bucket: c.bucket, AccessKeyID: ak, SecretAccessKey: sk, ResponseTimeout: scenarioResponseTimeout, DisableSkewCorrection: spec.noSkewCorrection}})
 	default:
 		t.Fatalf("no backend for dialect %q", spec.dialect)
 	}

@@ -30,28 +30,68 @@ import (
 	"github.com/resilient-upload/upload/uploader"
 )
 
+// Common are the options every cloud backend takes in the same sense:
+// where the objects go, the keys, the timeouts, the multipart sizes and the
+// clock-skew correction. Each cloud backend's Options embeds it (the way
+// each of thanos objstore's provider configurations embeds one HTTPConfig)
+// and adds only what is its provider's own: addressing, signature version,
+// and the like. A zero field means the backend's default, the same for
+// every backend unless its Options says otherwise.
+type Common struct {
+	// Name is the target's name in results and errors. Default: the
+	// provider's name.
+	Name string
+	// Endpoint is the server, host[:port] or a URL; without a scheme https
+	// is used. Each backend's Options says which endpoint forms its
+	// provider has (regional, internal, accelerate, custom domain).
+	Endpoint string
+	// Region is the provider's region. Default: the region the endpoint
+	// names, where it names one; a region that contradicts the endpoint is
+	// refused.
+	Region string
+	// Bucket is the bucket to store into. Required.
+	Bucket string
+	// AccessKeyID, SecretAccessKey and SessionToken are static keys; the
+	// token only for temporary keys. All empty (and Credentials nil)
+	// means anonymous requests. The secret never appears in an error.
+	AccessKeyID, SecretAccessKey, SessionToken string
+	// Credentials, instead of the three fields above, supplies keys that
+	// may expire (a profile, an instance role): they are cached until
+	// shortly before their expiry, and a request refused for an expired
+	// token is signed again once with fresh keys (see package credentials).
+	Credentials credentials.Provider
+	// ConnectTimeout bounds dialing and the TLS handshake. Default: 10 s.
+	ConnectTimeout time.Duration
+	// ResponseTimeout bounds the wait for a reply once a request is sent,
+	// and the time a request body may make no progress. Default: 60 s.
+	ResponseTimeout time.Duration
+	// PartSize is the size of each part of a multipart upload, raised to
+	// 5 MiB and, for a huge object, to what keeps it within 10,000 parts.
+	// At most 5 GiB: a larger value is refused. Default: 16 MiB.
+	PartSize int64
+	// PartConcurrency is the number of parts of one upload sent at once;
+	// a multipart upload holds about PartSize × PartConcurrency in memory.
+	// Default: 4.
+	PartConcurrency int
+	// MultipartThreshold is the largest object sent in one PUT; larger
+	// ones are sent in parts. At most 5 GiB, the single-PUT limit of every
+	// provider: a larger value is refused, never capped. Default: 64 MiB.
+	MultipartThreshold int64
+	// DisableSkewCorrection turns off signing with the server's time: a
+	// clock-skew refusal is then returned (Kind ClockSkew, with hints)
+	// instead of corrected. The skew is measured and reported either way.
+	DisableSkewCorrection bool
+}
+
 // Settings are the checked settings of one target, from a configuration
 // file or a destination URL, that [Provider.Open] maps onto its backend's
 // options. A zero field leaves the backend's default.
 type Settings struct {
-	// Name names the target in results and errors.
-	Name string
-	// Endpoint, Region and Bucket say where the objects go (cloud
-	// providers).
-	Endpoint, Region, Bucket string
-	// The static keys, when Credentials is nil; all empty with Anonymous.
-	AccessKeyID, SecretAccessKey, SessionToken string
-	// Credentials, if set, supplies the keys at run time (a profile, an
-	// instance role).
-	Credentials credentials.Provider
-	// Anonymous sends unsigned requests.
+	// Common holds what every cloud backend's Options takes as it is.
+	Common
+	// Anonymous sends unsigned requests; the keys are then all empty.
 	Anonymous bool
 
-	PartSize           int64
-	PartConcurrency    int
-	MultipartThreshold int64
-	ConnectTimeout     time.Duration
-	ResponseTimeout    time.Duration
 	// The optional keys (Provider.Keys): signature, path_style,
 	// skip_etag_check, cname, virtual_host, sign_expiry.
 	Signature     string
@@ -60,8 +100,6 @@ type Settings struct {
 	CustomDomain  bool
 	VirtualHost   bool
 	SignExpiry    time.Duration
-	// DisableSkewCorrection turns off the clock-skew correction.
-	DisableSkewCorrection bool
 
 	// Path is the directory of a local provider's target.
 	Path string

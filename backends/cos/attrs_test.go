@@ -27,7 +27,7 @@ func TestAttributesHeaders(t *testing.T) {
 	attrs := uploader.Attributes{CacheControl: "no-cache", ContentDisposition: "inline", ContentEncoding: "gzip",
 		StorageClass: uploader.StorageArchive, ACL: uploader.ACLBucketOwnerRead,
 		SSE: uploader.SSE{Mode: uploader.SSEKMS, KMSKeyID: "k1"}, Tags: map[string]string{"b": "2", "a": "x y"}}
-	for _, size := range []int64{10, b.threshold + 1} {
+	for _, size := range []int64{10, b.sizes.MultipartThreshold + 1} {
 		obj := bytesObject("k", make([]byte, size))
 		obj.Attributes = attrs
 		if _, err := b.Put(context.Background(), obj); err != nil {

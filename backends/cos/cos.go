@@ -75,73 +75,44 @@ import (
 
 	cossdk "github.com/tencentyun/cos-go-sdk-v5"
 
-	"github.com/resilient-upload/upload/credentials"
 	"github.com/resilient-upload/upload/internal/creds"
 	"github.com/resilient-upload/upload/internal/diag"
 	"github.com/resilient-upload/upload/internal/skew"
 	"github.com/resilient-upload/upload/internal/transport"
 	"github.com/resilient-upload/upload/internal/xfer"
+	"github.com/resilient-upload/upload/provider"
 	"github.com/resilient-upload/upload/uploader"
 )
 
 // Provider is the provider name of this backend.
 const Provider = "cos"
 
-// Options configures a COS backend. The zero value of every field but
-// Bucket and Endpoint or Region is a working default.
+// Options configures a COS backend: the common options
+// ([provider.Common]) and COS's own. The zero value of every field but
+// Bucket and Endpoint or Region is a working default. What the common
+// options mean for COS:
+//   - Endpoint: cos.<region>.myqcloud.com, cos.<region>.tencentcos.cn, the
+//     internal cos-internal.<region>.tencentcos.cn, the acceleration
+//     endpoint cos.accelerate.myqcloud.com, or a non-COS endpoint such as
+//     a local gateway (http://127.0.0.1:9000) or a custom domain. Empty
+//     means the bucket's own host, built from Bucket and Region (https).
+//   - Region: e.g. ap-guangzhou; required when Endpoint is empty or the
+//     acceleration endpoint.
+//   - Bucket: the full name with its -APPID suffix, as the console shows
+//     it (e.g. photos-1250000000).
+//   - AccessKeyID and SecretAccessKey are the SecretId (AKID...) and
+//     SecretKey.
 type Options struct {
-	// Name is the target's name in results and errors. Empty means "cos".
-	Name string
-	// Endpoint is the COS endpoint, cos.<region>.myqcloud.com (scheme
-	// optional, https by default), cos.<region>.tencentcos.cn, the
-	// internal cos-internal.<region>.tencentcos.cn, the acceleration
-	// endpoint cos.accelerate.myqcloud.com, or a non-COS endpoint such as
-	// a local gateway (http://127.0.0.1:9000) or a custom domain. Empty
-	// means the bucket's own host, built from Bucket and Region (https).
-	Endpoint string
-	// Region is the COS region, such as ap-guangzhou. It is required when
-	// Endpoint is empty or the acceleration endpoint; otherwise it may be
-	// empty, and must not contradict the endpoint.
-	Region string
+	// Common holds the options every cloud backend takes in the same
+	// sense; the type's documentation above says what is COS's own.
+	provider.Common
+
 	// CustomDomain says Endpoint is a custom domain bound to the bucket
 	// (`cname: true`): the SDK's base URL is the domain, keys at its root.
 	// Not with PathStyle, nor with a COS endpoint. Default: off (a domain
 	// that is not COS's is still taken for a custom one, unless it is
 	// local or PathStyle is set).
 	CustomDomain bool
-	// Bucket is the bucket's full name with its -APPID suffix, as the COS
-	// console shows it (e.g. photos-1250000000). Required.
-	Bucket string
-	// AccessKeyID and SecretAccessKey are the SecretId (AKID...) and
-	// SecretKey. Both empty means anonymous requests.
-	AccessKeyID     string
-	SecretAccessKey string
-	// SessionToken is the token of temporary credentials, if any.
-	SessionToken string
-	// Credentials, instead of the three fields above, supplies keys that
-	// may expire: they are cached until shortly before their expiry, and
-	// a request refused for an expired token is signed again once with
-	// fresh keys (see package credentials).
-	Credentials credentials.Provider
-	// ConnectTimeout bounds dialing and the TLS handshake. Zero means 10 s.
-	ConnectTimeout time.Duration
-	// ResponseTimeout bounds the wait for a reply's headers, and how long a
-	// request body may make no progress. Zero means 60 s.
-	ResponseTimeout time.Duration
-	// PartSize is the multipart part size. Zero means 16 MiB; it is raised
-	// to 5 MiB at least, and as needed to keep within 10,000 parts.
-	PartSize int64
-	// PartConcurrency is the number of parts in flight. Zero means 4. Memory
-	// used by a multipart upload stays within PartSize × PartConcurrency.
-	PartConcurrency int
-	// MultipartThreshold is the size above which Put uses multipart. Zero
-	// means 64 MiB; at most 5 GiB, COS's single PUT limit: a larger value
-	// is refused.
-	MultipartThreshold int64
-	// DisableSkewCorrection signs with the local clock even when the
-	// server's clock is measured to differ; a skewed clock then fails with
-	// Kind ClockSkew and hints.
-	DisableSkewCorrection bool
 	// PathStyle addresses the bucket in the path (scheme://host/bucket/key)
 	// instead of the host. It is implied for a local endpoint (an IP
 	// literal or localhost) and refused with a COS endpoint, which serves
@@ -166,9 +137,7 @@ type Backend struct {
 	clock     *skew.Clock
 	creds     *creds.Source // nil: static keys or anonymous
 	client    *cossdk.Client
-	threshold int64
-	partSize  int64
-	conc      int
+	sizes     xfer.Sizes        // checked, with the defaults filled in
 	rt        http.RoundTripper // the transport, whose idle connections Close closes
 	closer    xfer.Closer
 }
@@ -215,7 +184,7 @@ func New(opts Options) (*Backend, error) {
 		// The SDK would refuse every request ("invalid bucket format").
 		return fail("the COS SDK refuses the bucket URL %s; use the endpoint form cos.<region>.myqcloud.com and the bucket name-APPID", b.bucketURL)
 	}
-	b.threshold, b.partSize, b.conc = sizes.MultipartThreshold, sizes.PartSize, sizes.PartConcurrency
+	b.sizes = sizes
 	b.clock = skew.New(skew.Options{Disabled: opts.DisableSkewCorrection})
 	if opts.Credentials != nil {
 		if opts.AccessKeyID != "" || opts.SecretAccessKey != "" || opts.SessionToken != "" {
@@ -247,6 +216,11 @@ func New(opts Options) (*Backend, error) {
 	b.client.Conf.EnableCRC = true
 	return b, nil
 }
+
+// PartSize returns the size of every part but the last that Put uses for
+// an object of size bytes, or 0 when Put sends it in one request
+// ([uploader.PartSizer]; [xfer.Sizes.PartSizeFor] says how).
+func (b *Backend) PartSize(size int64) int64 { return b.sizes.PartSizeFor(size) }
 
 func (o Options) diagConfig() diag.Config {
 	return diag.Config{Provider: Provider, Endpoint: o.Endpoint, Region: o.Region, Bucket: o.Bucket,
@@ -369,7 +343,7 @@ func (b *Backend) Put(ctx context.Context, obj uploader.Object) (uploader.Result
 	if err := vendor.Check(obj); err != nil {
 		return res, b.own(err)
 	}
-	if obj.Size > b.threshold {
+	if obj.Size > b.sizes.MultipartThreshold {
 		return b.putMultipart(ctx, obj, res)
 	}
 	return b.putSingle(ctx, obj, res)
@@ -459,7 +433,7 @@ func (b *Backend) putMultipart(ctx context.Context, obj uploader.Object, res upl
 			return res, e
 		}
 	}
-	uploadID, kept, err := xfer.Resume(ctx, obj, body, b.name, b.partSize, parts{b, obj.Key})
+	uploadID, kept, err := xfer.Resume(ctx, obj, body, b.name, b.sizes.PartSize, parts{b, obj.Key})
 	if err != nil {
 		return res, b.final(ctx, "list_parts", obj.Key, err)
 	}
@@ -491,7 +465,7 @@ func (b *Backend) putMultipart(ctx context.Context, obj uploader.Object, res upl
 	}
 	s := &session{b: b, key: obj.Key, uploadID: uploadID, progress: xfer.Progress(ctx)}
 	s.resumedCRCs(kept)
-	parts, err := xfer.Upload(ctx, body, obj.Size, s, xfer.Options{PartSize: b.partSize, Concurrency: b.conc, ContentMD5: true,
+	parts, err := xfer.Upload(ctx, body, obj.Size, s, xfer.Options{PartSize: b.sizes.PartSize, Concurrency: b.sizes.PartConcurrency, ContentMD5: true,
 		Resume: obj.Resume, Target: b.name, UploadID: uploadID, Resumed: kept})
 	if err == nil {
 		err = s.verifyCRC(parts)

@@ -16,6 +16,7 @@ import (
 
 	"github.com/resilient-upload/upload/backends/backendtest"
 	"github.com/resilient-upload/upload/backends/backendtest/gatewayharness"
+	"github.com/resilient-upload/upload/provider"
 	"github.com/resilient-upload/upload/uploader"
 )
 
@@ -37,8 +38,7 @@ func (nopBody) Close() error { return nil }
 
 func newFakeBackend(t *testing.T, f *fakeCOS, mod func(*Options)) *Backend {
 	t.Helper()
-	o := Options{Name: "cos-test", Endpoint: f.srv.URL, Bucket: f.bucket, AccessKeyID: fakeID, SecretAccessKey: fakeSecret,
-		ResponseTimeout: backendtest.ResponseTimeout, MultipartThreshold: 8 << 20, PartSize: 5 << 20}
+	o := Options{Common: provider.Common{Name: "cos-test", Endpoint: f.srv.URL, Bucket: f.bucket, AccessKeyID: fakeID, SecretAccessKey: fakeSecret, ResponseTimeout: backendtest.ResponseTimeout, MultipartThreshold: 8 << 20, PartSize: 5 << 20}}
 	if mod != nil {
 		mod(&o)
 	}
@@ -56,23 +56,23 @@ func TestNewRefusesKnownMistakes(t *testing.T) {
 		opts Options
 		want []string
 	}{
-		{"bucket without APPID", Options{Region: "ap-guangzhou", Bucket: "photos"},
+		{"bucket without APPID", Options{Common: provider.Common{Region: "ap-guangzhou", Bucket: "photos"}},
 			[]string{`COS bucket "photos" has no -APPID suffix`, "photos-1250000000"}},
-		{"bucket without APPID at a local endpoint", Options{Endpoint: "http://127.0.0.1:9000", Bucket: "photos"},
+		{"bucket without APPID at a local endpoint", Options{Common: provider.Common{Endpoint: "http://127.0.0.1:9000", Bucket: "photos"}},
 			[]string{"has no -APPID suffix"}},
-		{"region contradicts endpoint", Options{Endpoint: "cos.ap-guangzhou.myqcloud.com", Region: "ap-beijing", Bucket: testBucket},
+		{"region contradicts endpoint", Options{Common: provider.Common{Endpoint: "cos.ap-guangzhou.myqcloud.com", Region: "ap-beijing", Bucket: testBucket}},
 			[]string{`region "ap-beijing" contradicts the endpoint cos.ap-guangzhou.myqcloud.com, which is in "ap-guangzhou"`}},
-		{"bucket domain of another bucket", Options{Endpoint: "https://other-1250000000.cos.ap-guangzhou.myqcloud.com", Bucket: testBucket},
+		{"bucket domain of another bucket", Options{Common: provider.Common{Endpoint: "https://other-1250000000.cos.ap-guangzhou.myqcloud.com", Bucket: testBucket}},
 			[]string{`the endpoint names bucket "other-1250000000" but the bucket is "photos-1250000000"`, "set the endpoint to cos.ap-guangzhou.myqcloud.com"}},
-		{"neither endpoint nor region", Options{Bucket: testBucket},
+		{"neither endpoint nor region", Options{Common: provider.Common{Bucket: testBucket}},
 			[]string{"no endpoint is set", "cos.ap-guangzhou.myqcloud.com"}},
-		{"path style with a COS endpoint", Options{Endpoint: "cos.ap-guangzhou.myqcloud.com", Bucket: testBucket, PathStyle: true},
+		{"path style with a COS endpoint", Options{Common: provider.Common{Endpoint: "cos.ap-guangzhou.myqcloud.com", Bucket: testBucket}, PathStyle: true},
 			[]string{"PathStyle is set but cos.ap-guangzhou.myqcloud.com is a COS endpoint"}},
-		{"endpoint with a path", Options{Endpoint: "http://127.0.0.1:9000/" + testBucket, Bucket: testBucket},
+		{"endpoint with a path", Options{Common: provider.Common{Endpoint: "http://127.0.0.1:9000/" + testBucket, Bucket: testBucket}},
 			[]string{"has a path or query"}},
-		{"secret only", Options{Region: "ap-guangzhou", Bucket: testBucket, SecretAccessKey: fakeSecret},
+		{"secret only", Options{Common: provider.Common{Region: "ap-guangzhou", Bucket: testBucket, SecretAccessKey: fakeSecret}},
 			[]string{"the access key ID is empty"}},
-		{"secret with a newline", Options{Region: "ap-guangzhou", Bucket: testBucket, AccessKeyID: fakeID, SecretAccessKey: fakeSecret + "\n"},
+		{"secret with a newline", Options{Common: provider.Common{Region: "ap-guangzhou", Bucket: testBucket, AccessKeyID: fakeID, SecretAccessKey: fakeSecret + "\n"}},
 			[]string{"holds whitespace"}},
 	}
 	for _, tt := range tests {
@@ -103,19 +103,19 @@ func TestNewAddressing(t *testing.T) {
 		pathStyle bool
 		region    string
 	}{
-		{"from bucket and region", Options{Region: "ap-guangzhou"},
+		{"from bucket and region", Options{Common: provider.Common{Region: "ap-guangzhou"}},
 			"https://photos-1250000000.cos.ap-guangzhou.myqcloud.com", "https://photos-1250000000.cos.ap-guangzhou.myqcloud.com/a%20b/c.txt", false, "ap-guangzhou"},
-		{"region endpoint, upper case", Options{Endpoint: "HTTPS://COS.AP-GUANGZHOU.MYQCLOUD.COM"},
+		{"region endpoint, upper case", Options{Common: provider.Common{Endpoint: "HTTPS://COS.AP-GUANGZHOU.MYQCLOUD.COM"}},
 			"https://photos-1250000000.cos.ap-guangzhou.myqcloud.com", "https://photos-1250000000.cos.ap-guangzhou.myqcloud.com/a%20b/c.txt", false, "ap-guangzhou"},
-		{"region endpoint", Options{Endpoint: "cos.ap-guangzhou.myqcloud.com"},
+		{"region endpoint", Options{Common: provider.Common{Endpoint: "cos.ap-guangzhou.myqcloud.com"}},
 			"https://photos-1250000000.cos.ap-guangzhou.myqcloud.com", "https://photos-1250000000.cos.ap-guangzhou.myqcloud.com/a%20b/c.txt", false, "ap-guangzhou"},
-		{"own bucket domain", Options{Endpoint: "https://photos-1250000000.cos.ap-shanghai.myqcloud.com", Region: "ap-shanghai"},
+		{"own bucket domain", Options{Common: provider.Common{Endpoint: "https://photos-1250000000.cos.ap-shanghai.myqcloud.com", Region: "ap-shanghai"}},
 			"https://photos-1250000000.cos.ap-shanghai.myqcloud.com", "https://photos-1250000000.cos.ap-shanghai.myqcloud.com/a%20b/c.txt", false, "ap-shanghai"},
-		{"local gateway", Options{Endpoint: "http://127.0.0.1:9000"},
+		{"local gateway", Options{Common: provider.Common{Endpoint: "http://127.0.0.1:9000"}},
 			"http://127.0.0.1:9000", "http://127.0.0.1:9000/photos-1250000000/a%20b/c.txt", true, ""},
-		{"custom domain", Options{Endpoint: "https://files.example.com"},
+		{"custom domain", Options{Common: provider.Common{Endpoint: "https://files.example.com"}},
 			"https://files.example.com", "https://files.example.com/a%20b/c.txt", false, ""},
-		{"custom domain, path style", Options{Endpoint: "https://s3.example.com", PathStyle: true},
+		{"custom domain, path style", Options{Common: provider.Common{Endpoint: "https://s3.example.com"}, PathStyle: true},
 			"https://s3.example.com", "https://s3.example.com/photos-1250000000/a%20b/c.txt", true, ""},
 	}
 	for _, tt := range tests {

@@ -3,6 +3,8 @@ package cos
 import (
 	"strings"
 	"testing"
+
+	"github.com/resilient-upload/upload/provider"
 )
 
 // TestEndpointForms: every COS endpoint form addresses the bucket at its
@@ -21,24 +23,24 @@ func TestEndpointForms(t *testing.T) {
 		wantRegion string
 		refused    string
 	}{
-		{name: "tencentcos.cn", opts: Options{Endpoint: "cos.ap-guangzhou.tencentcos.cn"},
+		{name: "tencentcos.cn", opts: Options{Common: provider.Common{Endpoint: "cos.ap-guangzhou.tencentcos.cn"}},
 			bucketURL: "https://" + bkt + ".cos.ap-guangzhou.tencentcos.cn", wantRegion: "ap-guangzhou"},
-		{name: "internal", opts: Options{Endpoint: "cos-internal.ap-guangzhou.tencentcos.cn"},
+		{name: "internal", opts: Options{Common: provider.Common{Endpoint: "cos-internal.ap-guangzhou.tencentcos.cn"}},
 			bucketURL: "https://" + bkt + ".cos-internal.ap-guangzhou.tencentcos.cn", wantRegion: "ap-guangzhou"},
-		{name: "internal bucket domain", opts: Options{Endpoint: "https://" + bkt + ".cos-internal.ap-shanghai.tencentcos.cn"},
+		{name: "internal bucket domain", opts: Options{Common: provider.Common{Endpoint: "https://" + bkt + ".cos-internal.ap-shanghai.tencentcos.cn"}},
 			bucketURL: "https://" + bkt + ".cos-internal.ap-shanghai.tencentcos.cn", wantRegion: "ap-shanghai"},
-		{name: "accelerate", opts: Options{Endpoint: "cos.accelerate.myqcloud.com", Region: "ap-guangzhou"},
+		{name: "accelerate", opts: Options{Common: provider.Common{Endpoint: "cos.accelerate.myqcloud.com", Region: "ap-guangzhou"}},
 			bucketURL: "https://" + bkt + ".cos.accelerate.myqcloud.com", wantRegion: "ap-guangzhou"},
-		{name: "accelerate bucket domain", opts: Options{Endpoint: bkt + ".cos.accelerate.myqcloud.com", Region: "ap-beijing"},
+		{name: "accelerate bucket domain", opts: Options{Common: provider.Common{Endpoint: bkt + ".cos.accelerate.myqcloud.com", Region: "ap-beijing"}},
 			bucketURL: "https://" + bkt + ".cos.accelerate.myqcloud.com", wantRegion: "ap-beijing"},
-		{name: "accelerate without region", opts: Options{Endpoint: "cos.accelerate.myqcloud.com"}, refused: "acceleration endpoint, which names no region"},
-		{name: "custom domain", opts: Options{Endpoint: "https://img.example.com", CustomDomain: true},
+		{name: "accelerate without region", opts: Options{Common: provider.Common{Endpoint: "cos.accelerate.myqcloud.com"}}, refused: "acceleration endpoint, which names no region"},
+		{name: "custom domain", opts: Options{Common: provider.Common{Endpoint: "https://img.example.com"}, CustomDomain: true},
 			bucketURL: "https://img.example.com"},
-		{name: "custom domain on a local address", opts: Options{Endpoint: "http://127.0.0.1:9000", CustomDomain: true},
+		{name: "custom domain on a local address", opts: Options{Common: provider.Common{Endpoint: "http://127.0.0.1:9000"}, CustomDomain: true},
 			bucketURL: "http://127.0.0.1:9000"},
-		{name: "custom domain is a COS endpoint", opts: Options{Endpoint: "cos.ap-guangzhou.myqcloud.com", CustomDomain: true}, refused: "cname is set"},
-		{name: "custom domain with path style", opts: Options{Endpoint: "https://img.example.com", CustomDomain: true, PathStyle: true}, refused: "both set"},
-		{name: "path style on the accelerate endpoint", opts: Options{Endpoint: "cos.accelerate.myqcloud.com", Region: "ap-guangzhou", PathStyle: true}, refused: "unset PathStyle"},
+		{name: "custom domain is a COS endpoint", opts: Options{Common: provider.Common{Endpoint: "cos.ap-guangzhou.myqcloud.com"}, CustomDomain: true}, refused: "cname is set"},
+		{name: "custom domain with path style", opts: Options{Common: provider.Common{Endpoint: "https://img.example.com"}, CustomDomain: true, PathStyle: true}, refused: "both set"},
+		{name: "path style on the accelerate endpoint", opts: Options{Common: provider.Common{Endpoint: "cos.accelerate.myqcloud.com", Region: "ap-guangzhou"}, PathStyle: true}, refused: "unset PathStyle"},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			c.opts.Bucket = bkt

@@ -16,6 +16,7 @@ import (
 	cossdk "github.com/tencentyun/cos-go-sdk-v5"
 
 	"github.com/resilient-upload/upload/internal/transport"
+	"github.com/resilient-upload/upload/provider"
 	"github.com/resilient-upload/upload/uploader"
 )
 
@@ -60,7 +61,7 @@ func captureRefusedError(t *testing.T) error {
 	}
 	addr := ln.Addr().String()
 	ln.Close()
-	b, err := New(Options{Endpoint: "http://" + addr, Bucket: testBucket, AccessKeyID: fakeID, SecretAccessKey: fakeSecret})
+	b, err := New(Options{Common: provider.Common{Endpoint: "http://" + addr, Bucket: testBucket, AccessKeyID: fakeID, SecretAccessKey: fakeSecret}})
 	if err != nil {
 		t.Fatal(err)
 	}

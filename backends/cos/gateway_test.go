@@ -10,6 +10,7 @@ import (
 	"github.com/resilient-upload/upload/backends/backendtest/gatewayharness"
 	"github.com/resilient-upload/upload/integration/gateway"
 	"github.com/resilient-upload/upload/integration/miniotest"
+	"github.com/resilient-upload/upload/provider"
 	"github.com/resilient-upload/upload/uploader"
 )
 
@@ -23,8 +24,7 @@ const gwThreshold = gatewayharness.Threshold
 // gwOptions returns the options of a backend of the gateway tests.
 func gwOptions(endpoint, bucket, ak, sk string) Options {
 	return Options{
-		Name: "cos-gw", Endpoint: endpoint, Bucket: bucket, AccessKeyID: ak, SecretAccessKey: sk,
-		ResponseTimeout: backendtest.ResponseTimeout, MultipartThreshold: gwThreshold, PartSize: gatewayharness.PartSize,
+		Common: provider.Common{Name: "cos-gw", Endpoint: endpoint, Bucket: bucket, AccessKeyID: ak, SecretAccessKey: sk, ResponseTimeout: backendtest.ResponseTimeout, MultipartThreshold: gwThreshold, PartSize: gatewayharness.PartSize},
 	}
 }
 

@@ -11,6 +11,7 @@ import (
 	"github.com/resilient-upload/upload/backends/backendtest/gatewayharness"
 	"github.com/resilient-upload/upload/integration/miniotest"
 	"github.com/resilient-upload/upload/internal/xfer"
+	"github.com/resilient-upload/upload/provider"
 )
 
 // BenchmarkPut1GiB uploads a 1 GiB sparse file with the default part size
@@ -57,7 +58,7 @@ func BenchmarkPut16KiB(b *testing.B) {
 // BenchmarkClientPerCall is the cost of the per-call SDK client that gives
 // each call its context (obs.New with the shared http.Client).
 func BenchmarkClientPerCall(b *testing.B) {
-	be, err := New(Options{Endpoint: "http://127.0.0.1:9000", Bucket: "bkt", AccessKeyID: "AKtestkey", SecretAccessKey: "test-fake-secret-0123456789"})
+	be, err := New(Options{Common: provider.Common{Endpoint: "http://127.0.0.1:9000", Bucket: "bkt", AccessKeyID: "AKtestkey", SecretAccessKey: "test-fake-secret-0123456789"}})
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -78,7 +79,7 @@ func BenchmarkHeadClient(b *testing.B) {
 		w.Header().Set("Content-Length", "5")
 	}))
 	defer srv.Close()
-	be, err := New(Options{Endpoint: srv.URL, Bucket: "bkt", AccessKeyID: "AKtestkey", SecretAccessKey: "test-fake-secret-0123456789"})
+	be, err := New(Options{Common: provider.Common{Endpoint: srv.URL, Bucket: "bkt", AccessKeyID: "AKtestkey", SecretAccessKey: "test-fake-secret-0123456789"}})
 	if err != nil {
 		b.Fatal(err)
 	}

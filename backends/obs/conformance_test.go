@@ -6,6 +6,7 @@ import (
 	"github.com/resilient-upload/upload/backends/backendtest"
 	"github.com/resilient-upload/upload/backends/backendtest/gatewayharness"
 	"github.com/resilient-upload/upload/integration/gateway"
+	"github.com/resilient-upload/upload/provider"
 )
 
 // testOptions returns the options function of the harness's backends that
@@ -13,8 +14,7 @@ import (
 // multipart cases stay small.
 func testOptions(sig Signature) func(endpoint, bucket, ak, sk string) Options {
 	return func(endpoint, bucket, ak, sk string) Options {
-		return Options{Name: "obs-test", Endpoint: endpoint, Bucket: bucket, AccessKeyID: ak, SecretAccessKey: sk, Signature: sig,
-			ResponseTimeout: backendtest.ResponseTimeout, MultipartThreshold: gatewayharness.Threshold, PartSize: gatewayharness.PartSize}
+		return Options{Common: provider.Common{Name: "obs-test", Endpoint: endpoint, Bucket: bucket, AccessKeyID: ak, SecretAccessKey: sk, ResponseTimeout: backendtest.ResponseTimeout, MultipartThreshold: gatewayharness.Threshold, PartSize: gatewayharness.PartSize}, Signature: sig}
 	}
 }
 

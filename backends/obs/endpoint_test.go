@@ -4,12 +4,13 @@ import (
 	"testing"
 
 	"github.com/resilient-upload/upload/backends/backendtest/gatewayharness"
+	"github.com/resilient-upload/upload/provider"
 	"github.com/resilient-upload/upload/uploader"
 )
 
 // endpointBackend makes the backend of the endpoint tests.
 func endpointBackend(endpoint, region string, custom bool) (uploader.Backend, func(string) string, error) {
-	b, err := New(Options{Endpoint: endpoint, Region: region, CustomDomain: custom, Bucket: "bkt", AccessKeyID: "AKtestkey", SecretAccessKey: "test-fake-secret-0123456789"})
+	b, err := New(Options{Common: provider.Common{Endpoint: endpoint, Region: region, Bucket: "bkt", AccessKeyID: "AKtestkey", SecretAccessKey: "test-fake-secret-0123456789"}, CustomDomain: custom})
 	if err != nil {
 		return nil, nil, err
 	}
@@ -26,7 +27,7 @@ func TestEndpointForms(t *testing.T) {
 		{Endpoint: "obs.cn-north-4.myhuaweicloud.com", CustomDomain: true, Refused: "cname is set"},
 		{Endpoint: "bkt.obs.cn-north-4.myhuaweicloud.com", Refused: "bucket domain"},
 	})
-	if _, err := New(Options{Endpoint: "https://cdn.example.com", CustomDomain: true, PathStyle: true, Bucket: "bkt"}); err == nil {
+	if _, err := New(Options{Common: provider.Common{Endpoint: "https://cdn.example.com", Bucket: "bkt"}, CustomDomain: true, PathStyle: true}); err == nil {
 		t.Error("CustomDomain with PathStyle accepted")
 	}
 }

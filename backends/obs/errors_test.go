@@ -21,12 +21,13 @@ import (
 	"github.com/resilient-upload/upload/backends/backendtest/gatewayharness"
 	"github.com/resilient-upload/upload/internal/transport"
 	"github.com/resilient-upload/upload/internal/xfer"
+	"github.com/resilient-upload/upload/provider"
 	"github.com/resilient-upload/upload/uploader"
 )
 
 func newTestBackend(t *testing.T, endpoint string, mod func(*Options)) *Backend {
 	t.Helper()
-	o := Options{Name: "t", Endpoint: endpoint, Bucket: "bkt", AccessKeyID: "AKtestkey", SecretAccessKey: "test-fake-secret-0123456789"}
+	o := Options{Common: provider.Common{Name: "t", Endpoint: endpoint, Bucket: "bkt", AccessKeyID: "AKtestkey", SecretAccessKey: "test-fake-secret-0123456789"}}
 	if mod != nil {
 		mod(&o)
 	}

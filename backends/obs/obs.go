@@ -67,13 +67,13 @@ import (
 
 	hwobs "github.com/huaweicloud/huaweicloud-sdk-go-obs/obs"
 
-	"github.com/resilient-upload/upload/credentials"
 	"github.com/resilient-upload/upload/internal/creds"
 	"github.com/resilient-upload/upload/internal/diag"
 	"github.com/resilient-upload/upload/internal/errclass"
 	"github.com/resilient-upload/upload/internal/skew"
 	"github.com/resilient-upload/upload/internal/transport"
 	"github.com/resilient-upload/upload/internal/xfer"
+	"github.com/resilient-upload/upload/provider"
 	"github.com/resilient-upload/upload/uploader"
 )
 
@@ -102,36 +102,23 @@ const (
 	SignatureOBS Signature = "obs"
 )
 
-// Options configures a Backend. The zero value of every field but Endpoint
-// and Bucket is a working default.
+// Options configures an OBS backend: the common options
+// ([provider.Common]) and OBS's own. The zero value of every field but
+// Endpoint and Bucket is a working default. What the common options mean
+// for OBS:
+//   - Endpoint: the regional "obs.<region>.myhuaweicloud.com" (the same
+//     name reaches OBS over the intranet inside a Huawei Cloud VPC), a
+//     local "http://127.0.0.1:PORT", or a custom domain with CustomDomain.
+//     A bucket domain (<bucket>.obs.<region>.myhuaweicloud.com) is
+//     refused: the SDK adds the bucket itself and OBS answers
+//     SignatureDoesNotMatch.
+//   - Region: used by V4 signing; default the region the endpoint names,
+//     else DefaultRegion.
 type Options struct {
-	// Name is the target's name in results and errors. Default: "obs".
-	Name string
-	// Endpoint is the regional endpoint, "obs.<region>.myhuaweicloud.com",
-	// with or without a scheme (default https), or a local
-	// "http://127.0.0.1:PORT". A bucket domain
-	// (<bucket>.obs.<region>.myhuaweicloud.com) is refused: the SDK adds the
-	// bucket itself and OBS answers SignatureDoesNotMatch. Inside a Huawei
-	// Cloud VPC the same obs.<region>.myhuaweicloud.com name reaches OBS
-	// over the intranet. A custom domain bound to the bucket needs
-	// CustomDomain. Required.
-	Endpoint string
-	// Region is the signing region (used by V4). Default: the region the
-	// endpoint names, else DefaultRegion. A region that contradicts the
-	// endpoint is refused.
-	Region string
-	// Bucket is the bucket to store into. Required.
-	Bucket string
-	// AccessKeyID, SecretAccessKey and SessionToken are the credentials.
-	// Both key fields empty means anonymous requests.
-	AccessKeyID     string
-	SecretAccessKey string
-	SessionToken    string
-	// Credentials, instead of the three fields above, supplies keys that
-	// may expire: they are cached until shortly before their expiry, and
-	// a request refused for an expired token is signed again once with
-	// fresh keys (see package credentials).
-	Credentials credentials.Provider
+	// Common holds the options every cloud backend takes in the same
+	// sense; the type's documentation above says what is OBS's own.
+	provider.Common
+
 	// Signature is the signing algorithm. Default: SignatureV2.
 	Signature Signature
 	// PathStyle addresses buckets as http://host/bucket/key. Default:
@@ -142,23 +129,6 @@ type Options struct {
 	// (`cname: true`): requests go to it with the key at its root (the
 	// SDK's WithCustomDomainName). Not with PathStyle. Default: off.
 	CustomDomain bool
-	// ConnectTimeout bounds dialing and the TLS handshake. Default: 10 s.
-	ConnectTimeout time.Duration
-	// ResponseTimeout bounds the wait for a reply's headers and the time a
-	// request body may make no progress. Default: 60 s.
-	ResponseTimeout time.Duration
-	// PartSize is the multipart part size. Default: 16 MiB; at least 5 MiB,
-	// raised so that no upload needs more than 10,000 parts.
-	PartSize int64
-	// PartConcurrency is the number of parts sent at once. Default: 4.
-	PartConcurrency int
-	// MultipartThreshold is the size above which an object is sent in
-	// parts. Default: 64 MiB; at most 5 GiB (OBS's single-PUT limit): a larger value is refused.
-	MultipartThreshold int64
-	// DisableSkewCorrection signs with the local clock even when the
-	// server's clock is known to differ; the skew is still measured and
-	// reported. Default: correction on.
-	DisableSkewCorrection bool
 	// SkipETagCheck turns off the comparison of a single PUT's ETag with the
 	// MD5 of the bytes sent, and of a multipart upload's ETag with the
 	// parts' composite, for stores whose ETags are not MD5s and do not say
@@ -178,15 +148,13 @@ type Backend struct {
 	sig        Signature
 	httpClient *http.Client
 	// newClient returns an SDK client whose requests run under ctx.
-	newClient  func(ctx context.Context) (*hwobs.ObsClient, error)
-	clock      *skew.Clock
-	creds      *creds.Source // nil: static keys or anonymous
-	baseURL    string
-	cfg        diag.Config
-	partSize   int64
-	threshold  int64
-	concurrent int
-	closer     xfer.Closer
+	newClient func(ctx context.Context) (*hwobs.ObsClient, error)
+	clock     *skew.Clock
+	creds     *creds.Source // nil: static keys or anonymous
+	baseURL   string
+	cfg       diag.Config
+	sizes     xfer.Sizes // checked, with the defaults filled in
+	closer    xfer.Closer
 }
 
 var (
@@ -216,6 +184,11 @@ func New(opts Options) (*Backend, error) {
 	}
 	return b, nil
 }
+
+// PartSize returns the size of every part but the last that Put uses for
+// an object of size bytes, or 0 when Put sends it in one request
+// ([uploader.PartSizer]; [xfer.Sizes.PartSizeFor] says how).
+func (b *Backend) PartSize(size int64) int64 { return b.sizes.PartSizeFor(size) }
 
 // newBackend is New, its errors without the target they are about.
 func newBackend(opts Options) (*Backend, error) {
@@ -325,8 +298,8 @@ func newBackend(opts Options) (*Backend, error) {
 	} else {
 		b.baseURL = u.Scheme + "://" + opts.Bucket + "." + u.Host
 	}
-	b.partSize = xfer.PartSize(0, opts.PartSize)
-	b.threshold, b.concurrent = sizes.MultipartThreshold, sizes.PartConcurrency
+	sizes.PartSize = xfer.PartSize(0, sizes.PartSize) // raised to 5 MiB once
+	b.sizes = sizes
 	return b, nil
 }
 

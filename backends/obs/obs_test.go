@@ -9,11 +9,12 @@ import (
 	"testing"
 	"time"
 
+	"github.com/resilient-upload/upload/provider"
 	"github.com/resilient-upload/upload/uploader"
 )
 
 func TestNewRefusesMistakes(t *testing.T) {
-	ok := Options{Endpoint: "https://obs.cn-north-4.myhuaweicloud.com", Bucket: "bkt", AccessKeyID: "AKtestkey", SecretAccessKey: "test-fake-secret-0123456789"}
+	ok := Options{Common: provider.Common{Endpoint: "https://obs.cn-north-4.myhuaweicloud.com", Bucket: "bkt", AccessKeyID: "AKtestkey", SecretAccessKey: "test-fake-secret-0123456789"}}
 	cases := []struct {
 		name string
 		mod  func(*Options)
@@ -61,20 +62,20 @@ func TestNewRefusesMistakes(t *testing.T) {
 }
 
 func TestDefaultsAndURLs(t *testing.T) {
-	b, err := New(Options{Endpoint: "obs.cn-north-4.myhuaweicloud.com", Bucket: "bkt"})
+	b, err := New(Options{Common: provider.Common{Endpoint: "obs.cn-north-4.myhuaweicloud.com", Bucket: "bkt"}})
 	if err != nil {
 		t.Fatal(err)
 	}
 	if d := b.Describe(); d.Name != "obs" || d.Provider != "obs" || d.Region != "cn-north-4" || d.Bucket != "bkt" {
 		t.Errorf("describe %+v", d)
 	}
-	if b.sig != SignatureV2 || b.partSize != 16<<20 || b.concurrent != 4 || b.threshold != 64<<20 {
-		t.Errorf("defaults: sig %s part %d concurrency %d threshold %d", b.sig, b.partSize, b.concurrent, b.threshold)
+	if b.sig != SignatureV2 || b.sizes.PartSize != 16<<20 || b.sizes.PartConcurrency != 4 || b.sizes.MultipartThreshold != 64<<20 {
+		t.Errorf("defaults: sig %s part %d concurrency %d threshold %d", b.sig, b.sizes.PartSize, b.sizes.PartConcurrency, b.sizes.MultipartThreshold)
 	}
 	if got := b.objectURL("a b/c+d"); got != "https://bkt.obs.cn-north-4.myhuaweicloud.com/a%20b/c+d" {
 		t.Errorf("URL %q", got)
 	}
-	local, err := New(Options{Endpoint: "http://127.0.0.1:9000", Bucket: "bkt", Signature: SignatureV4})
+	local, err := New(Options{Common: provider.Common{Endpoint: "http://127.0.0.1:9000", Bucket: "bkt"}, Signature: SignatureV4})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -103,7 +104,7 @@ func TestCloseReleasesConnections(t *testing.T) {
 	}
 	srv.Start()
 	defer srv.Close()
-	b, err := New(Options{Endpoint: srv.URL, Bucket: "bkt"})
+	b, err := New(Options{Common: provider.Common{Endpoint: srv.URL, Bucket: "bkt"}})
 	if err != nil {
 		t.Fatal(err)
 	}

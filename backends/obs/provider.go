@@ -19,12 +19,9 @@ func Registration() provider.Provider {
 		EndpointFor: func(region string) string { return "obs." + region + ".myhuaweicloud.com" },
 		Env:         credentials.EnvFamilies[Provider],
 		Open: func(s provider.Settings) (uploader.Backend, error) {
-			return provider.Ret(New(Options{Name: s.Name, Endpoint: s.Endpoint, Region: s.Region, Bucket: s.Bucket,
-				AccessKeyID: s.AccessKeyID, SecretAccessKey: s.SecretAccessKey, SessionToken: s.SessionToken, Credentials: s.Credentials,
+			return provider.Ret(New(Options{Common: s.Common,
 				Signature: Signature(s.Signature), PathStyle: s.PathStyle, SkipETagCheck: s.SkipETagCheck,
-				ConnectTimeout: s.ConnectTimeout, ResponseTimeout: s.ResponseTimeout,
-				PartSize: s.PartSize, PartConcurrency: s.PartConcurrency, MultipartThreshold: s.MultipartThreshold,
-				DisableSkewCorrection: s.DisableSkewCorrection, CustomDomain: s.CustomDomain}))
+				CustomDomain: s.CustomDomain}))
 		},
 	}
 }

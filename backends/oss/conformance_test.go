@@ -10,6 +10,7 @@ import (
 	"github.com/resilient-upload/upload/backends/oss"
 	"github.com/resilient-upload/upload/integration/gateway"
 	"github.com/resilient-upload/upload/integration/miniotest"
+	"github.com/resilient-upload/upload/provider"
 )
 
 func TestMain(m *testing.M) { os.Exit(miniotest.RunMain(m)) }
@@ -31,16 +32,8 @@ const partSize = 5 << 20
 func gwOptions(sigVersion int) func(endpoint, bucket, ak, sk string) oss.Options {
 	return func(endpoint, bucket, ak, sk string) oss.Options {
 		return oss.Options{
-			Name:               fmt.Sprintf("oss-gw-v%d", sigVersion),
-			Endpoint:           endpoint,
-			Region:             gwRegion,
-			Bucket:             bucket,
-			AccessKeyID:        ak,
-			SecretAccessKey:    sk,
-			SignatureVersion:   sigVersion,
-			ResponseTimeout:    backendtest.ResponseTimeout,
-			PartSize:           partSize,
-			MultipartThreshold: partSize,
+			Common:           provider.Common{Name: fmt.Sprintf("oss-gw-v%d", sigVersion), Endpoint: endpoint, Region: gwRegion, Bucket: bucket, AccessKeyID: ak, SecretAccessKey: sk, ResponseTimeout: backendtest.ResponseTimeout, PartSize: partSize, MultipartThreshold: partSize},
+			SignatureVersion: sigVersion,
 		}
 	}
 }

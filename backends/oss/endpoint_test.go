@@ -5,12 +5,13 @@ import (
 
 	"github.com/resilient-upload/upload/backends/backendtest/gatewayharness"
 	"github.com/resilient-upload/upload/backends/oss"
+	"github.com/resilient-upload/upload/provider"
 	"github.com/resilient-upload/upload/uploader"
 )
 
 // endpointBackend makes the backend of the endpoint tests.
 func endpointBackend(endpoint, region string, cname bool) (uploader.Backend, func(string) string, error) {
-	b, err := oss.New(oss.Options{Endpoint: endpoint, Region: region, CNAME: cname, Bucket: "bkt", AccessKeyID: "LTAIendpointtest", SecretAccessKey: "oss-endpoint-fake-secret"})
+	b, err := oss.New(oss.Options{Common: provider.Common{Endpoint: endpoint, Region: region, Bucket: "bkt", AccessKeyID: "LTAIendpointtest", SecretAccessKey: "oss-endpoint-fake-secret"}, CustomDomain: cname})
 	if err != nil {
 		return nil, nil, err
 	}

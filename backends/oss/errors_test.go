@@ -16,6 +16,7 @@ import (
 	"github.com/aliyun/aliyun-oss-go-sdk/oss"
 
 	"github.com/resilient-upload/upload/internal/transport"
+	"github.com/resilient-upload/upload/provider"
 	"github.com/resilient-upload/upload/uploader"
 )
 
@@ -24,8 +25,7 @@ const fakeID = "LTAItestkey0000000"
 
 func testBackend(t *testing.T, mod func(*Options)) *Backend {
 	t.Helper()
-	o := Options{Name: "oss-test", Endpoint: "oss-cn-hangzhou.aliyuncs.com", Bucket: "bkt",
-		AccessKeyID: fakeID, SecretAccessKey: "fake-secret-0123456789"}
+	o := Options{Common: provider.Common{Name: "oss-test", Endpoint: "oss-cn-hangzhou.aliyuncs.com", Bucket: "bkt", AccessKeyID: fakeID, SecretAccessKey: "fake-secret-0123456789"}}
 	if mod != nil {
 		mod(&o)
 	}

@@ -43,7 +43,7 @@
 // Endpoints: oss-<region>.aliyuncs.com, the internal
 // oss-<region>-internal.aliyuncs.com, and the acceleration endpoints
 // oss-accelerate.aliyuncs.com and oss-accelerate-overseas.aliyuncs.com,
-// which name no region (Options.Region must be set for V4). Options.CNAME
+// which name no region (Options.Region must be set for V4). Options.CustomDomain
 // addresses a custom domain bound to the bucket (the SDK's UseCname).
 //
 // # Errors
@@ -68,13 +68,13 @@ import (
 
 	"github.com/aliyun/aliyun-oss-go-sdk/oss"
 
-	"github.com/resilient-upload/upload/credentials"
 	"github.com/resilient-upload/upload/internal/creds"
 	"github.com/resilient-upload/upload/internal/diag"
 	"github.com/resilient-upload/upload/internal/errclass"
 	"github.com/resilient-upload/upload/internal/skew"
 	"github.com/resilient-upload/upload/internal/transport"
 	"github.com/resilient-upload/upload/internal/xfer"
+	"github.com/resilient-upload/upload/provider"
 	"github.com/resilient-upload/upload/uploader"
 )
 
@@ -84,70 +84,38 @@ const Provider = "oss"
 // MaxSinglePut is the largest object OSS accepts in one PUT (5 GiB).
 const MaxSinglePut = 5 << 30
 
-// Options configures a Backend. The zero value of every field is usable
-// except Endpoint, Bucket and the credentials, which must be set.
+// Options configures an OSS backend: the common options
+// ([provider.Common]) and OSS's own. The zero value of every field is usable
+// except Endpoint, Bucket and the keys. What the common options mean for
+// OSS:
+//   - Endpoint: "oss-cn-hangzhou.aliyuncs.com", the internal
+//     oss-<region>-internal.aliyuncs.com, an acceleration endpoint
+//     (oss-accelerate.aliyuncs.com, oss-accelerate-overseas.aliyuncs.com,
+//     which name no region: Region must then be set), or a custom domain
+//     with CustomDomain. No scheme means https (the SDK itself would use
+//     http). It must not name the bucket (bucket.oss-cn-hangzhou... is
+//     refused) nor hold a path.
+//   - Region: e.g. "cn-hangzhou"; default the region the endpoint names.
+//     V4 signing needs one, so an endpoint that names none (an IP, a
+//     custom domain) needs it set.
+//   - The keys (or Credentials) are required: the SDK cannot send
+//     anonymous requests.
 type Options struct {
-	// Name is the target's name in results and errors. Default: "oss".
-	Name string
-	// Endpoint is the OSS endpoint, e.g. "oss-cn-hangzhou.aliyuncs.com",
-	// the internal oss-<region>-internal.aliyuncs.com, or an acceleration
-	// endpoint (oss-accelerate.aliyuncs.com,
-	// oss-accelerate-overseas.aliyuncs.com), which names no region: Region
-	// must then be set. A custom domain bound to the bucket needs CNAME. No
-	// scheme means https (the SDK itself would use http); "http://" must be
-	// written out. It must not name the bucket
-	// (bucket.oss-cn-hangzhou.aliyuncs.com is refused) nor hold a path.
-	Endpoint string
-	// Region is the region, e.g. "cn-hangzhou". Default: the region the
-	// endpoint names. V4 signing needs one, so with an endpoint that names
-	// none (an IP, a custom domain) it must be set. A region that
-	// contradicts the endpoint is refused.
-	Region string
-	// Bucket is the bucket name. Required.
-	Bucket string
-	// AccessKeyID and SecretAccessKey are the AccessKey pair. Required: the
-	// SDK cannot send anonymous requests.
-	AccessKeyID     string
-	SecretAccessKey string
-	// SessionToken is the STS security token, for temporary credentials.
-	// Default: none.
-	SessionToken string
-	// Credentials, instead of the three fields above, supplies keys that
-	// may expire: they are cached until shortly before their expiry, and
-	// a request refused for an expired token is signed again once with
-	// fresh keys (see package credentials).
-	Credentials credentials.Provider
+	// Common holds the options every cloud backend takes in the same
+	// sense; the type's documentation above says what is OSS's own.
+	provider.Common
+
 	// SignatureVersion is 4 (OSS4-HMAC-SHA256) or 1 (HMAC-SHA1). Default
 	// (0): 4.
 	SignatureVersion int
-	// ForcePathStyle addresses the bucket in the path (host/bucket/key)
+	// PathStyle addresses the bucket in the path (host/bucket/key)
 	// instead of the host (bucket.host/key). Default: false; endpoints that
 	// are IP literals or localhost always use path style.
-	ForcePathStyle bool
-	// CNAME says Endpoint is a custom domain bound to the bucket (`cname:
+	PathStyle bool
+	// CustomDomain says Endpoint is a custom domain bound to the bucket (`cname:
 	// true`): requests go to it with the key at its root (the SDK's
 	// UseCname). V4 signing then needs Region. Default: off.
-	CNAME bool
-	// ConnectTimeout bounds dialing and the TLS handshake. Default: 10 s.
-	ConnectTimeout time.Duration
-	// ResponseTimeout bounds the wait for a reply's headers, and how long a
-	// request body may stay without progress. Default: 60 s.
-	ResponseTimeout time.Duration
-	// PartSize is the multipart part size; it is raised to 5 MiB, and for
-	// very large objects to what keeps the part count within 10,000.
-	// Default: 16 MiB.
-	PartSize int64
-	// PartConcurrency is the number of parts in flight. Memory stays within
-	// about PartSize x PartConcurrency. Default: 4.
-	PartConcurrency int
-	// MultipartThreshold is the size above which Put uses multipart. At
-	// most 5 GiB (the single-PUT limit): a larger value is refused.
-	// Default: 64 MiB.
-	MultipartThreshold int64
-	// DisableSkewCorrection signs with the local clock even when the
-	// server's clock is known to differ. The skew is still measured and
-	// reported. Default: false (correction on).
-	DisableSkewCorrection bool
+	CustomDomain bool
 	// Now returns the local time; tests inject a fake clock. Default:
 	// time.Now.
 	Now func() time.Time
@@ -162,9 +130,7 @@ type Backend struct {
 	pathStyle bool
 	cname     bool // a custom domain: keys at the host's root
 	sigV4     bool
-	partSize  int64
-	partConc  int
-	threshold int64
+	sizes     xfer.Sizes // checked, with the defaults filled in
 	cfg       diag.Config
 	clock     *skew.Clock
 	creds     *creds.Source // nil: static keys
@@ -210,9 +176,9 @@ func New(opts Options) (*Backend, error) {
 	}
 	cfg := diag.Config{Provider: Provider, Endpoint: opts.Endpoint, Region: opts.Region, Bucket: opts.Bucket,
 		AccessKeyID: opts.AccessKeyID, Secret: opts.SecretAccessKey}
-	cfg.CustomDomain = opts.CNAME
-	if opts.CNAME && opts.ForcePathStyle {
-		return fail("CNAME and ForcePathStyle are both set: a custom domain serves the bucket at its root; unset one")
+	cfg.CustomDomain = opts.CustomDomain
+	if opts.CustomDomain && opts.PathStyle {
+		return fail("CustomDomain and PathStyle are both set: a custom domain serves the bucket at its root; unset one")
 	}
 	if err := diag.Validate(cfg); err != nil {
 		return fail("%v", err)
@@ -252,11 +218,11 @@ func New(opts Options) (*Backend, error) {
 		// A signed request is valid only for the host it was signed for.
 		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
 	}
-	pathStyle := (opts.ForcePathStyle || diag.IsLocal(endpoint)) && !opts.CNAME
+	pathStyle := (opts.PathStyle || diag.IsLocal(endpoint)) && !opts.CustomDomain
 	copts := []oss.ClientOption{
 		oss.HTTPClient(hc),
 		oss.ForcePathStyle(pathStyle),
-		oss.UseCname(opts.CNAME),
+		oss.UseCname(opts.CustomDomain),
 		oss.EnableCRC(true),
 		// Content-MD5 is computed per request by the backend; the SDK's
 		// EnableMD5 would spool bodies to memory or temporary files.
@@ -288,11 +254,16 @@ func New(opts Options) (*Backend, error) {
 	sizes = sizes.WithDefaults()
 	return &Backend{
 		name: opts.Name, endpoint: endpoint, region: region, bucketNm: opts.Bucket,
-		pathStyle: pathStyle, cname: opts.CNAME, sigV4: opts.SignatureVersion == 4,
-		partSize: sizes.PartSize, partConc: sizes.PartConcurrency, threshold: sizes.MultipartThreshold,
-		cfg: cfg, clock: clock, bucket: bucket, http: hc, creds: src,
+		pathStyle: pathStyle, cname: opts.CustomDomain, sigV4: opts.SignatureVersion == 4,
+		sizes: sizes,
+		cfg:   cfg, clock: clock, bucket: bucket, http: hc, creds: src,
 	}, nil
 }
+
+// PartSize returns the size of every part but the last that Put uses for
+// an object of size bytes, or 0 when Put sends it in one request
+// ([uploader.PartSizer]; [xfer.Sizes.PartSizeFor] says how).
+func (b *Backend) PartSize(size int64) int64 { return b.sizes.PartSizeFor(size) }
 
 // maxRedirectBody is the most of a 3xx reply's body closeRedirects keeps.
 const maxRedirectBody = 64 << 10

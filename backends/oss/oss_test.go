@@ -3,6 +3,8 @@ package oss
 import (
 	"strings"
 	"testing"
+
+	"github.com/resilient-upload/upload/provider"
 )
 
 func TestNewRefuses(t *testing.T) {
@@ -40,8 +42,7 @@ func TestNewRefuses(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			o := Options{Name: "oss-hz", Endpoint: "oss-cn-hangzhou.aliyuncs.com", Bucket: "bkt",
-				AccessKeyID: fakeID, SecretAccessKey: "fake-secret-0123456789"}
+			o := Options{Common: provider.Common{Name: "oss-hz", Endpoint: "oss-cn-hangzhou.aliyuncs.com", Bucket: "bkt", AccessKeyID: fakeID, SecretAccessKey: "fake-secret-0123456789"}}
 			tt.mod(&o)
 			b, err := New(o)
 			if err == nil {
@@ -79,7 +80,7 @@ func TestNewDefaults(t *testing.T) {
 			"http://127.0.0.1:9000", "", "http://127.0.0.1:9000/bkt/a/b%20c", "oss", false},
 		{"localhost is path style", func(o *Options) { o.Endpoint = "http://localhost:9000"; o.Region = "cn-hangzhou" },
 			"http://localhost:9000", "cn-hangzhou", "http://localhost:9000/bkt/a/b%20c", "oss-test", true},
-		{"forced path style", func(o *Options) { o.ForcePathStyle = true },
+		{"forced path style", func(o *Options) { o.PathStyle = true },
 			"https://oss-cn-hangzhou.aliyuncs.com", "cn-hangzhou", "https://oss-cn-hangzhou.aliyuncs.com/bkt/a/b%20c", "oss-test", true},
 	}
 	for _, tt := range tests {
@@ -95,14 +96,14 @@ func TestNewDefaults(t *testing.T) {
 			if b.sigV4 != tt.v4 {
 				t.Errorf("V4 = %v, want %v", b.sigV4, tt.v4)
 			}
-			if b.threshold != 64<<20 || b.partConc != 4 {
-				t.Errorf("threshold %d, concurrency %d", b.threshold, b.partConc)
+			if b.sizes.MultipartThreshold != 64<<20 || b.sizes.PartConcurrency != 4 {
+				t.Errorf("threshold %d, concurrency %d", b.sizes.MultipartThreshold, b.sizes.PartConcurrency)
 			}
 		})
 	}
 	// Above the single-PUT limit: refused, never capped (TestSizesAtLimits).
 	b := testBackend(t, func(o *Options) { o.MultipartThreshold = MaxSinglePut })
-	if b.threshold != MaxSinglePut {
-		t.Errorf("threshold %d, want 5 GiB", b.threshold)
+	if b.sizes.MultipartThreshold != MaxSinglePut {
+		t.Errorf("threshold %d, want 5 GiB", b.sizes.MultipartThreshold)
 	}
 }

@@ -25,12 +25,9 @@ func Registration() provider.Provider {
 			case "v4":
 				sig = 4
 			}
-			return provider.Ret(New(Options{Name: s.Name, Endpoint: s.Endpoint, Region: s.Region, Bucket: s.Bucket,
-				AccessKeyID: s.AccessKeyID, SecretAccessKey: s.SecretAccessKey, SessionToken: s.SessionToken, Credentials: s.Credentials,
-				SignatureVersion: sig, ForcePathStyle: s.PathStyle,
-				ConnectTimeout: s.ConnectTimeout, ResponseTimeout: s.ResponseTimeout,
-				PartSize: s.PartSize, PartConcurrency: s.PartConcurrency, MultipartThreshold: s.MultipartThreshold,
-				DisableSkewCorrection: s.DisableSkewCorrection, CNAME: s.CustomDomain}))
+			return provider.Ret(New(Options{Common: s.Common,
+				SignatureVersion: sig, PathStyle: s.PathStyle,
+				CustomDomain: s.CustomDomain}))
 		},
 	}
 }

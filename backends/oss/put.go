@@ -39,7 +39,7 @@ func (b *Backend) Put(ctx context.Context, obj uploader.Object) (uploader.Result
 		return res, b.wrapErr(err, "open", obj.Key)
 	}
 	defer body.Close()
-	if obj.Size <= b.threshold {
+	if obj.Size <= b.sizes.MultipartThreshold {
 		return b.putSingle(ctx, obj, body, res)
 	}
 	return b.putMultipart(ctx, obj, body, res)
@@ -160,7 +160,7 @@ func (b *Backend) putMultipart(ctx context.Context, obj uploader.Object, body io
 				Message: fmt.Sprintf("the body's MD5 %s is not the expected %s; nothing was sent", xfer.Hex(sum), xfer.Hex(obj.MD5))}
 		}
 	}
-	id, kept, err := xfer.Resume(ctx, obj, body, b.name, b.partSize, parts{b, obj.Key})
+	id, kept, err := xfer.Resume(ctx, obj, body, b.name, b.sizes.PartSize, parts{b, obj.Key})
 	if err != nil {
 		err = b.wrapErr(err, "list_parts", obj.Key)
 		res.Attempts = xfer.FailLast(b.name, Provider, res.Attempts, uploader.AsError(err))
@@ -190,7 +190,7 @@ func (b *Backend) putMultipart(ctx context.Context, obj uploader.Object, body io
 		s.crcs[p.Number] = p.CRC64
 	}
 	sent, err := xfer.Upload(ctx, body, obj.Size, s, xfer.Options{
-		PartSize: b.partSize, Concurrency: b.partConc, ContentMD5: true,
+		PartSize: b.sizes.PartSize, Concurrency: b.sizes.PartConcurrency, ContentMD5: true,
 		Resume: obj.Resume, Target: b.name, UploadID: imur.UploadID, Resumed: kept,
 	})
 	// The upload counts as one attempt (or two after a corrected initiate):

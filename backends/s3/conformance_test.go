@@ -6,13 +6,13 @@ import (
 	"github.com/resilient-upload/upload/backends/backendtest"
 	"github.com/resilient-upload/upload/backends/backendtest/gatewayharness"
 	"github.com/resilient-upload/upload/integration/gateway"
+	"github.com/resilient-upload/upload/provider"
 )
 
 // testOptions returns the options of the harness's backends: multipart
 // above 6 MiB in 5 MiB parts, so the suite's multipart cases stay small.
 func testOptions(endpoint, bucket, ak, sk string) Options {
-	return Options{Name: "s3-test", Endpoint: endpoint, Bucket: bucket, AccessKeyID: ak, SecretAccessKey: sk,
-		ResponseTimeout: backendtest.ResponseTimeout, MultipartThreshold: gatewayharness.Threshold, PartSize: gatewayharness.PartSize}
+	return Options{Common: provider.Common{Name: "s3-test", Endpoint: endpoint, Bucket: bucket, AccessKeyID: ak, SecretAccessKey: sk, ResponseTimeout: backendtest.ResponseTimeout, MultipartThreshold: gatewayharness.Threshold, PartSize: gatewayharness.PartSize}}
 }
 
 // testHarness configures a bucket of the shared MinIO, reached directly or,

@@ -6,6 +6,8 @@ import (
 	"testing"
 
 	"github.com/minio/minio-go/v7"
+
+	"github.com/resilient-upload/upload/provider"
 )
 
 // TestEndpointForms: the S3-compatible endpoints of COS, TOS, OSS and OBS
@@ -21,24 +23,24 @@ func TestEndpointForms(t *testing.T) {
 		lookup     minio.BucketLookupType
 		refused    string
 	}{
-		{opts: Options{Endpoint: "https://cos.ap-guangzhou.myqcloud.com"}, wantRegion: "ap-guangzhou",
+		{opts: Options{Common: provider.Common{Endpoint: "https://cos.ap-guangzhou.myqcloud.com"}}, wantRegion: "ap-guangzhou",
 			url: "https://bkt.cos.ap-guangzhou.myqcloud.com/k", lookup: minio.BucketLookupDNS},
-		{opts: Options{Endpoint: "tos-s3-cn-beijing.volces.com"}, wantRegion: "cn-beijing",
+		{opts: Options{Common: provider.Common{Endpoint: "tos-s3-cn-beijing.volces.com"}}, wantRegion: "cn-beijing",
 			url: "https://bkt.tos-s3-cn-beijing.volces.com/k", lookup: minio.BucketLookupDNS},
-		{opts: Options{Endpoint: "tos-s3-cn-beijing.ivolces.com"}, wantRegion: "cn-beijing",
+		{opts: Options{Common: provider.Common{Endpoint: "tos-s3-cn-beijing.ivolces.com"}}, wantRegion: "cn-beijing",
 			url: "https://bkt.tos-s3-cn-beijing.ivolces.com/k", lookup: minio.BucketLookupDNS},
-		{opts: Options{Endpoint: "oss-cn-hangzhou.aliyuncs.com"}, wantRegion: "cn-hangzhou",
+		{opts: Options{Common: provider.Common{Endpoint: "oss-cn-hangzhou.aliyuncs.com"}}, wantRegion: "cn-hangzhou",
 			url: "https://bkt.oss-cn-hangzhou.aliyuncs.com/k", lookup: minio.BucketLookupDNS},
-		{opts: Options{Endpoint: "obs.cn-north-4.myhuaweicloud.com"}, wantRegion: "cn-north-4",
+		{opts: Options{Common: provider.Common{Endpoint: "obs.cn-north-4.myhuaweicloud.com"}}, wantRegion: "cn-north-4",
 			url: "https://bkt.obs.cn-north-4.myhuaweicloud.com/k", lookup: minio.BucketLookupDNS},
-		{opts: Options{Endpoint: "https://s3.example.com", VirtualHost: true}, wantRegion: DefaultRegion,
+		{opts: Options{Common: provider.Common{Endpoint: "https://s3.example.com"}, VirtualHost: true}, wantRegion: DefaultRegion,
 			url: "https://bkt.s3.example.com/k", lookup: minio.BucketLookupDNS},
-		{opts: Options{Endpoint: "https://s3.example.com"}, wantRegion: DefaultRegion,
+		{opts: Options{Common: provider.Common{Endpoint: "https://s3.example.com"}}, wantRegion: DefaultRegion,
 			url: "https://s3.example.com/bkt/k", lookup: minio.BucketLookupAuto},
-		{opts: Options{Endpoint: "https://cos.ap-guangzhou.myqcloud.com", PathStyle: true}, wantRegion: "ap-guangzhou",
+		{opts: Options{Common: provider.Common{Endpoint: "https://cos.ap-guangzhou.myqcloud.com"}, PathStyle: true}, wantRegion: "ap-guangzhou",
 			url: "https://cos.ap-guangzhou.myqcloud.com/bkt/k", lookup: minio.BucketLookupPath},
-		{opts: Options{Endpoint: "https://cos.ap-guangzhou.myqcloud.com", Region: "ap-beijing"}, refused: "contradicts"},
-		{opts: Options{Endpoint: "https://s3.example.com", VirtualHost: true, PathStyle: true}, refused: "both set"},
+		{opts: Options{Common: provider.Common{Endpoint: "https://cos.ap-guangzhou.myqcloud.com", Region: "ap-beijing"}}, refused: "contradicts"},
+		{opts: Options{Common: provider.Common{Endpoint: "https://s3.example.com"}, VirtualHost: true, PathStyle: true}, refused: "both set"},
 	} {
 		t.Run(c.opts.Endpoint, func(t *testing.T) {
 			c.opts.Bucket = "bkt"

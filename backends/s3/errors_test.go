@@ -19,12 +19,13 @@ import (
 	"github.com/resilient-upload/upload/backends/backendtest/gatewayharness"
 	"github.com/resilient-upload/upload/internal/transport"
 	"github.com/resilient-upload/upload/internal/xfer"
+	"github.com/resilient-upload/upload/provider"
 	"github.com/resilient-upload/upload/uploader"
 )
 
 func newTestBackend(t *testing.T, endpoint string) *Backend {
 	t.Helper()
-	b, err := New(Options{Name: "t", Endpoint: endpoint, Bucket: "bkt", AccessKeyID: "AKtestkey", SecretAccessKey: "test-fake-secret-0123456789"})
+	b, err := New(Options{Common: provider.Common{Name: "t", Endpoint: endpoint, Bucket: "bkt", AccessKeyID: "AKtestkey", SecretAccessKey: "test-fake-secret-0123456789"}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -270,8 +271,8 @@ abc</StringToSign><RequestId>REQ123</RequestId></Error>`)
 // fakeBackend is the gatewayharness.FakeBackend of this package.
 func fakeBackend(t *testing.T, endpoint string, skipETagCheck bool) uploader.Backend {
 	t.Helper()
-	b, err := New(Options{Name: "t", Endpoint: endpoint, Bucket: "bkt", AccessKeyID: "AKtestkey", SecretAccessKey: "test-fake-secret-0123456789",
-		MultipartThreshold: gatewayharness.Threshold, PartSize: gatewayharness.PartSize, SkipETagCheck: skipETagCheck})
+	b, err := New(Options{Common: provider.Common{Name: "t", Endpoint: endpoint, Bucket: "bkt", AccessKeyID: "AKtestkey", SecretAccessKey: "test-fake-secret-0123456789", MultipartThreshold: gatewayharness.Threshold, PartSize: gatewayharness.PartSize},
+		SkipETagCheck: skipETagCheck})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -19,13 +19,9 @@ func Registration() provider.Provider {
 		Env:          credentials.EnvFamilies["s3"],
 		InstanceRole: func(endpoint string) credentials.Provider { return InstanceRole(endpoint, nil) },
 		Open: func(s provider.Settings) (uploader.Backend, error) {
-			// DisableSkewCorrection is not passed: it has no effect here
-			// (Options.DisableSkewCorrection).
-			return provider.Ret(New(Options{Name: s.Name, Endpoint: s.Endpoint, Region: s.Region, Bucket: s.Bucket,
-				AccessKeyID: s.AccessKeyID, SecretAccessKey: s.SecretAccessKey, SessionToken: s.SessionToken, Credentials: s.Credentials,
+			return provider.Ret(New(Options{Common: s.Common,
 				PathStyle: s.PathStyle, SkipETagCheck: s.SkipETagCheck,
-				ConnectTimeout: s.ConnectTimeout, ResponseTimeout: s.ResponseTimeout,
-				PartSize: s.PartSize, PartConcurrency: s.PartConcurrency, MultipartThreshold: s.MultipartThreshold, VirtualHost: s.VirtualHost}))
+				VirtualHost: s.VirtualHost}))
 		},
 	}
 }

@@ -48,7 +48,7 @@ func (b *Backend) Put(ctx context.Context, obj uploader.Object) (uploader.Result
 	prog := xfer.NewTally(xfer.Progress(ctx))
 	var res uploader.Result
 	var perr *uploader.Error
-	if obj.Size > b.threshold {
+	if obj.Size > b.sizes.MultipartThreshold {
 		res, perr = b.putMultipart(ctx, obj, body, prog)
 	} else {
 		res, perr = b.putSingle(ctx, obj, body, prog)
@@ -130,7 +130,7 @@ func (b *Backend) putMultipart(ctx context.Context, obj uploader.Object, body up
 				Message: fmt.Sprintf("the body's MD5 %x differs from the expected %x; nothing was sent", sum, obj.MD5)}
 		}
 	}
-	id, kept, err := xfer.Resume(ctx, obj, body, b.name, b.partSize, parts{b, obj.Key})
+	id, kept, err := xfer.Resume(ctx, obj, body, b.name, b.sizes.PartSize, parts{b, obj.Key})
 	if err != nil {
 		return uploader.Result{Key: obj.Key, Provider: Provider}, b.classify(ctx, "list_parts", obj.Key, err, nil, nil)
 	}
@@ -156,7 +156,7 @@ func (b *Backend) putMultipart(ctx context.Context, obj uploader.Object, body up
 		return res, uploader.AsError(err)
 	}
 	s := &session{b: b, key: obj.Key, id: id, prog: prog}
-	parts, err := xfer.Upload(ctx, body, obj.Size, s, xfer.Options{PartSize: b.partSize, Concurrency: b.concurrent, ContentMD5: true,
+	parts, err := xfer.Upload(ctx, body, obj.Size, s, xfer.Options{PartSize: b.sizes.PartSize, Concurrency: b.sizes.PartConcurrency, ContentMD5: true,
 		Resume: obj.Resume, Target: b.name, UploadID: id, Resumed: kept})
 	if err != nil {
 		return res, xfer.WithAbortNote(b.classify(ctx, "put", obj.Key, err, nil, nil), err)

@@ -67,13 +67,13 @@ import (
 	"github.com/minio/minio-go/v7/pkg/credentials"
 	"github.com/minio/minio-go/v7/pkg/s3utils"
 
-	ucreds "github.com/resilient-upload/upload/credentials"
 	icreds "github.com/resilient-upload/upload/internal/creds"
 	"github.com/resilient-upload/upload/internal/diag"
 	"github.com/resilient-upload/upload/internal/errclass"
 	"github.com/resilient-upload/upload/internal/skew"
 	"github.com/resilient-upload/upload/internal/transport"
 	"github.com/resilient-upload/upload/internal/xfer"
+	"github.com/resilient-upload/upload/provider"
 	"github.com/resilient-upload/upload/uploader"
 )
 
@@ -84,32 +84,23 @@ const Provider = "s3"
 // endpoint names one: the region MinIO and most S3-compatible stores expect.
 const DefaultRegion = "us-east-1"
 
-// Options configures a Backend. The zero value of every field but Endpoint
-// and Bucket is a working default.
+// Options configures an S3 backend: the common options ([provider.Common])
+// and S3's own. The zero value of every field but Endpoint and Bucket is a
+// working default. What the common options mean here:
+//   - Endpoint: "https://s3.eu-west-1.amazonaws.com",
+//     "http://127.0.0.1:9000", or host[:port] (https); the scheme decides
+//     TLS.
+//   - Region: the signing region; default the region the endpoint names
+//     (s3.<region>.amazonaws.com), else DefaultRegion.
+//   - Credentials may be [InstanceRole], minio-go's IAM provider.
+//   - DisableSkewCorrection has no effect: minio-go cannot sign with a
+//     corrected time (see the package documentation). Skew is measured
+//     and reported either way.
 type Options struct {
-	// Name is the target's name in results and errors. Default: "s3".
-	Name string
-	// Endpoint is the server: "https://s3.eu-west-1.amazonaws.com",
-	// "http://127.0.0.1:9000", or a host[:port] without a scheme, which
-	// means https. The scheme decides TLS. Required.
-	Endpoint string
-	// Region is the signing region. Default: the region the endpoint names
-	// (s3.<region>.amazonaws.com), else DefaultRegion. A region that
-	// contradicts the endpoint is refused.
-	Region string
-	// Bucket is the bucket to store into. Required.
-	Bucket string
-	// AccessKeyID, SecretAccessKey and SessionToken are the credentials.
-	// Both key fields empty means anonymous requests.
-	AccessKeyID     string
-	SecretAccessKey string
-	SessionToken    string
-	// Credentials, instead of the three fields above, supplies keys that
-	// may expire: they are cached until shortly before their expiry, and
-	// a request refused for an expired token is signed again once with
-	// fresh keys (see package credentials; [InstanceRole] is minio-go's
-	// IAM provider as one).
-	Credentials ucreds.Provider
+	// Common holds the options every cloud backend takes in the same
+	// sense; the type's documentation above says what is S3's own.
+	provider.Common
+
 	// PathStyle forces path-style addressing (http://host/bucket/key).
 	// Default: path style for IP-literal and other endpoints, virtual
 	// hosts for AWS (minio-go's rule) and for the S3-compatible endpoints
@@ -119,23 +110,6 @@ type Options struct {
 	// VirtualHost forces virtual-host addressing (bucket.host/key) on any
 	// endpoint (`virtual_host: true`). Not with PathStyle.
 	VirtualHost bool
-	// ConnectTimeout bounds dialing and the TLS handshake. Default: 10 s.
-	ConnectTimeout time.Duration
-	// ResponseTimeout bounds the wait for a reply's headers and the time a
-	// request body may make no progress. Default: 60 s.
-	ResponseTimeout time.Duration
-	// PartSize is the multipart part size. Default: 16 MiB; at least 5 MiB,
-	// raised so that no upload needs more than 10,000 parts.
-	PartSize int64
-	// PartConcurrency is the number of parts sent at once. Default: 4.
-	PartConcurrency int
-	// MultipartThreshold is the size above which an object is sent in
-	// parts. Default: 64 MiB; at most 5 GiB (S3's single-PUT limit): a larger value is refused.
-	MultipartThreshold int64
-	// DisableSkewCorrection has no effect: minio-go cannot sign with a
-	// corrected time (see the package documentation). Skew is measured and
-	// reported either way.
-	DisableSkewCorrection bool
 	// SkipETagCheck turns off the comparison of a single PUT's ETag with the
 	// MD5 of the bytes sent, and of a multipart upload's ETag with the
 	// parts' composite, for stores whose ETags are not MD5s and do not say
@@ -150,18 +124,16 @@ type Options struct {
 
 // Backend stores objects in one S3 bucket. It is safe for concurrent use.
 type Backend struct {
-	name       string
-	opts       Options
-	client     *minio.Client
-	core       minio.Core
-	rt         http.RoundTripper
-	clock      *skew.Clock
-	baseURL    string // scheme://host[/bucket] for object URLs
-	cfg        diag.Config
-	partSize   int64
-	threshold  int64
-	concurrent int
-	closer     xfer.Closer
+	name    string
+	opts    Options
+	client  *minio.Client
+	core    minio.Core
+	rt      http.RoundTripper
+	clock   *skew.Clock
+	baseURL string // scheme://host[/bucket] for object URLs
+	cfg     diag.Config
+	sizes   xfer.Sizes // checked, with the defaults filled in
+	closer  xfer.Closer
 
 	// creds supplies the keys; nil: static keys or anonymous.
 	creds *icreds.Source
@@ -187,6 +159,11 @@ func New(opts Options) (*Backend, error) {
 	}
 	return b, nil
 }
+
+// PartSize returns the size of every part but the last that Put uses for
+// an object of size bytes, or 0 when Put sends it in one request
+// ([uploader.PartSizer]; [xfer.Sizes.PartSizeFor] says how).
+func (b *Backend) PartSize(size int64) int64 { return b.sizes.PartSizeFor(size) }
 
 // newBackend is New, its errors without the target they are about.
 func newBackend(opts Options) (*Backend, error) {
@@ -275,8 +252,8 @@ func newBackend(opts Options) (*Backend, error) {
 	} else {
 		b.baseURL = u.Scheme + "://" + opts.Bucket + "." + u.Host
 	}
-	b.partSize = xfer.PartSize(0, opts.PartSize)
-	b.threshold, b.concurrent = sizes.MultipartThreshold, sizes.PartConcurrency
+	sizes.PartSize = xfer.PartSize(0, sizes.PartSize) // raised to 5 MiB once
+	b.sizes = sizes
 	return b, nil
 }
 

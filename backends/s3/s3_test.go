@@ -8,11 +8,12 @@ import (
 	"testing"
 	"time"
 
+	"github.com/resilient-upload/upload/provider"
 	"github.com/resilient-upload/upload/uploader"
 )
 
 func TestNewRefusesMistakes(t *testing.T) {
-	ok := Options{Endpoint: "https://s3.eu-west-1.amazonaws.com", Bucket: "bkt", AccessKeyID: "AKtestkey", SecretAccessKey: "test-fake-secret-0123456789"}
+	ok := Options{Common: provider.Common{Endpoint: "https://s3.eu-west-1.amazonaws.com", Bucket: "bkt", AccessKeyID: "AKtestkey", SecretAccessKey: "test-fake-secret-0123456789"}}
 	cases := []struct {
 		name string
 		mod  func(*Options)
@@ -52,7 +53,7 @@ func TestNewRefusesMistakes(t *testing.T) {
 }
 
 func TestDefaultsAndURLs(t *testing.T) {
-	b, err := New(Options{Endpoint: "s3.eu-west-1.amazonaws.com", Bucket: "bkt"})
+	b, err := New(Options{Common: provider.Common{Endpoint: "s3.eu-west-1.amazonaws.com", Bucket: "bkt"}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -63,21 +64,21 @@ func TestDefaultsAndURLs(t *testing.T) {
 	if got := b.objectURL("a b/c+d"); got != "https://bkt.s3.eu-west-1.amazonaws.com/a%20b/c%2Bd" {
 		t.Errorf("AWS URL %q", got)
 	}
-	if b.partSize != 16<<20 || b.concurrent != 4 || b.threshold != 64<<20 {
-		t.Errorf("defaults: part %d, concurrency %d, threshold %d", b.partSize, b.concurrent, b.threshold)
+	if b.sizes.PartSize != 16<<20 || b.sizes.PartConcurrency != 4 || b.sizes.MultipartThreshold != 64<<20 {
+		t.Errorf("defaults: part %d, concurrency %d, threshold %d", b.sizes.PartSize, b.sizes.PartConcurrency, b.sizes.MultipartThreshold)
 	}
 
-	local, err := New(Options{Endpoint: "http://127.0.0.1:9000", Bucket: "bkt", MultipartThreshold: 5 << 30, PartSize: 1})
+	local, err := New(Options{Common: provider.Common{Endpoint: "http://127.0.0.1:9000", Bucket: "bkt", MultipartThreshold: 5 << 30, PartSize: 1}})
 	if err != nil {
 		t.Fatal(err)
 	}
 	if local.cfg.Region != DefaultRegion || local.objectURL("k") != "http://127.0.0.1:9000/bkt/k" {
 		t.Errorf("local: region %q URL %q", local.cfg.Region, local.objectURL("k"))
 	}
-	if local.threshold != 5<<30 || local.partSize != 5<<20 {
-		t.Errorf("limits: threshold %d, part %d", local.threshold, local.partSize)
+	if local.sizes.MultipartThreshold != 5<<30 || local.sizes.PartSize != 5<<20 {
+		t.Errorf("limits: threshold %d, part %d", local.sizes.MultipartThreshold, local.sizes.PartSize)
 	}
-	path, err := New(Options{Endpoint: "https://storage.example.com", Bucket: "bkt", PathStyle: true})
+	path, err := New(Options{Common: provider.Common{Endpoint: "https://storage.example.com", Bucket: "bkt"}, PathStyle: true})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -96,7 +97,7 @@ func TestCloseReleasesConnectionsAndRefuses(t *testing.T) {
 	}
 	srv.Start()
 	defer srv.Close()
-	b, err := New(Options{Endpoint: srv.URL, Bucket: "bkt"})
+	b, err := New(Options{Common: provider.Common{Endpoint: srv.URL, Bucket: "bkt"}})
 	if err != nil {
 		t.Fatal(err)
 	}

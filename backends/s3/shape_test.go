@@ -4,6 +4,7 @@ import (
 	"testing"
 
 	"github.com/resilient-upload/upload/backends/backendtest"
+	"github.com/resilient-upload/upload/provider"
 	"github.com/resilient-upload/upload/uploader"
 )
 
@@ -11,8 +12,7 @@ import (
 // refused, naming the setting, never capped; one at the limit is taken.
 func TestSizesAtLimits(t *testing.T) {
 	backendtest.SizesAtLimits(t, func(s backendtest.Sizes) (uploader.Backend, error) {
-		b, err := New(Options{Name: "s3-sizes", Endpoint: "http://127.0.0.1:1", Bucket: "bkt", AccessKeyID: "AKsizestest", SecretAccessKey: "fake-secret-0123456789",
-			PartSize: s.PartSize, PartConcurrency: s.PartConcurrency, MultipartThreshold: s.MultipartThreshold})
+		b, err := New(Options{Common: provider.Common{Name: "s3-sizes", Endpoint: "http://127.0.0.1:1", Bucket: "bkt", AccessKeyID: "AKsizestest", SecretAccessKey: "fake-secret-0123456789", PartSize: s.PartSize, PartConcurrency: s.PartConcurrency, MultipartThreshold: s.MultipartThreshold}})
 		if err != nil {
 			return nil, err
 		}

@@ -4,12 +4,13 @@ import (
 	"testing"
 
 	"github.com/resilient-upload/upload/backends/backendtest/gatewayharness"
+	"github.com/resilient-upload/upload/provider"
 	"github.com/resilient-upload/upload/uploader"
 )
 
 // endpointBackend makes the backend of the endpoint tests.
 func endpointBackend(endpoint, region string, custom bool) (uploader.Backend, func(string) string, error) {
-	b, err := New(Options{Endpoint: endpoint, Region: region, CustomDomain: custom, Bucket: "bkt", AccessKeyID: testAK, SecretAccessKey: testSecret})
+	b, err := New(Options{Common: provider.Common{Endpoint: endpoint, Region: region, Bucket: "bkt", AccessKeyID: testAK, SecretAccessKey: testSecret}, CustomDomain: custom})
 	if err != nil {
 		return nil, nil, err
 	}

@@ -18,6 +18,7 @@ import (
 
 	"github.com/resilient-upload/upload/backends/backendtest"
 	"github.com/resilient-upload/upload/internal/transport"
+	"github.com/resilient-upload/upload/provider"
 	"github.com/resilient-upload/upload/uploader"
 )
 
@@ -36,9 +37,7 @@ func crc64ecma(b []byte) uint64 { return crc64.Checksum(b, crc64.MakeTable(crc64
 func newTestBackend(t *testing.T, endpoint string, mod func(*Options)) *Backend {
 	t.Helper()
 	o := Options{
-		Name: "tos-test", Endpoint: endpoint, Region: "cn-beijing", Bucket: "bkt",
-		AccessKeyID: testAK, SecretAccessKey: testSecret,
-		ResponseTimeout: backendtest.ResponseTimeout,
+		Common: provider.Common{Name: "tos-test", Endpoint: endpoint, Region: "cn-beijing", Bucket: "bkt", AccessKeyID: testAK, SecretAccessKey: testSecret, ResponseTimeout: backendtest.ResponseTimeout},
 	}
 	if mod != nil {
 		mod(&o)

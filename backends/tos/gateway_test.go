@@ -14,6 +14,7 @@ import (
 	"github.com/resilient-upload/upload/backends/backendtest/gatewayharness"
 	"github.com/resilient-upload/upload/integration/gateway"
 	"github.com/resilient-upload/upload/integration/miniotest"
+	"github.com/resilient-upload/upload/provider"
 	"github.com/resilient-upload/upload/uploader"
 )
 
@@ -31,9 +32,7 @@ const gwRegion = "cn-beijing"
 // gwOptions returns the options of a backend of the gateway tests.
 func gwOptions(endpoint, bucket, ak, sk string) Options {
 	return Options{
-		Name: "tos-gw", Endpoint: endpoint, Region: gwRegion, Bucket: bucket,
-		AccessKeyID: ak, SecretAccessKey: sk,
-		ResponseTimeout: backendtest.ResponseTimeout, MultipartThreshold: gwThreshold, PartSize: gatewayharness.PartSize,
+		Common: provider.Common{Name: "tos-gw", Endpoint: endpoint, Region: gwRegion, Bucket: bucket, AccessKeyID: ak, SecretAccessKey: sk, ResponseTimeout: backendtest.ResponseTimeout, MultipartThreshold: gwThreshold, PartSize: gatewayharness.PartSize},
 	}
 }
 

@@ -195,7 +195,7 @@ func (b *Backend) putMultipart(ctx context.Context, obj uploader.Object, body io
 		}
 	}
 
-	ps := xfer.PartSize(obj.Size, b.partSize)
+	ps := xfer.PartSize(obj.Size, b.sizes.PartSize)
 	uploadID, kept, err := xfer.Resume(ctx, obj, body, b.name, ps, parts{b, obj.Key, log})
 	if err != nil {
 		return finish(b.own(err))
@@ -235,7 +235,7 @@ func (b *Backend) putMultipart(ctx context.Context, obj uploader.Object, body io
 		// assembled object is checked as after an upload from scratch.
 		s.crcs[p.Number-1] = p.CRC64
 	}
-	parts, err := xfer.Upload(ctx, body, obj.Size, s, xfer.Options{PartSize: ps, Concurrency: b.concurrency, ContentMD5: true,
+	parts, err := xfer.Upload(ctx, body, obj.Size, s, xfer.Options{PartSize: ps, Concurrency: b.sizes.PartConcurrency, ContentMD5: true,
 		Resume: obj.Resume, Target: b.name, UploadID: uploadID, Resumed: kept})
 	if err != nil {
 		if uploader.AsError(err) == nil {

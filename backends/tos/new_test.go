@@ -8,10 +8,12 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/resilient-upload/upload/provider"
 )
 
 func TestNewRefusesKnownMistakes(t *testing.T) {
-	base := Options{Region: "cn-beijing", Bucket: "bkt", AccessKeyID: testAK, SecretAccessKey: testSecret}
+	base := Options{Common: provider.Common{Region: "cn-beijing", Bucket: "bkt", AccessKeyID: testAK, SecretAccessKey: testSecret}}
 	tests := []struct {
 		name string
 		mod  func(o *Options)
@@ -69,7 +71,7 @@ func TestNewRefusesKnownMistakes(t *testing.T) {
 }
 
 func TestNewDefaults(t *testing.T) {
-	b, err := New(Options{Endpoint: "tos-cn-guangzhou.volces.com", Bucket: "bkt", AccessKeyID: testAK, SecretAccessKey: testSecret})
+	b, err := New(Options{Common: provider.Common{Endpoint: "tos-cn-guangzhou.volces.com", Bucket: "bkt", AccessKeyID: testAK, SecretAccessKey: testSecret}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -77,8 +79,8 @@ func TestNewDefaults(t *testing.T) {
 	if d.Name != "tos" || d.Provider != "tos" || d.Region != "cn-guangzhou" || d.Bucket != "bkt" {
 		t.Errorf("Describe = %+v", d)
 	}
-	if b.partSize != 16<<20 || b.concurrency != 4 || b.threshold != 64<<20 {
-		t.Errorf("defaults: part %d, concurrency %d, threshold %d", b.partSize, b.concurrency, b.threshold)
+	if b.sizes.PartSize != 16<<20 || b.sizes.PartConcurrency != 4 || b.sizes.MultipartThreshold != 64<<20 {
+		t.Errorf("defaults: part %d, concurrency %d, threshold %d", b.sizes.PartSize, b.sizes.PartConcurrency, b.sizes.MultipartThreshold)
 	}
 	if got := b.objectURL("a/b c.txt"); got != "https://bkt.tos-cn-guangzhou.volces.com/a/b%20c.txt" {
 		t.Errorf("URL = %s", got)
@@ -87,7 +89,7 @@ func TestNewDefaults(t *testing.T) {
 		t.Error("a skew before any reply")
 	}
 
-	local, err := New(Options{Endpoint: "http://127.0.0.1:9000", Bucket: "bkt"}) // anonymous: no region needed
+	local, err := New(Options{Common: provider.Common{Endpoint: "http://127.0.0.1:9000", Bucket: "bkt"}}) // anonymous: no region needed
 	if err != nil {
 		t.Fatal(err)
 	}

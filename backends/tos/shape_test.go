@@ -4,6 +4,7 @@ import (
 	"testing"
 
 	"github.com/resilient-upload/upload/backends/backendtest"
+	"github.com/resilient-upload/upload/provider"
 	"github.com/resilient-upload/upload/uploader"
 )
 
@@ -11,8 +12,7 @@ import (
 // refused, naming the setting, never capped; one at the limit is taken.
 func TestSizesAtLimits(t *testing.T) {
 	backendtest.SizesAtLimits(t, func(s backendtest.Sizes) (uploader.Backend, error) {
-		b, err := New(Options{Name: "tos-sizes", Endpoint: "http://127.0.0.1:1", Region: "cn-beijing", Bucket: "bkt", AccessKeyID: "AKLTsizestest", SecretAccessKey: "fake-secret",
-			PartSize: s.PartSize, PartConcurrency: s.PartConcurrency, MultipartThreshold: s.MultipartThreshold})
+		b, err := New(Options{Common: provider.Common{Name: "tos-sizes", Endpoint: "http://127.0.0.1:1", Region: "cn-beijing", Bucket: "bkt", AccessKeyID: "AKLTsizestest", SecretAccessKey: "fake-secret", PartSize: s.PartSize, PartConcurrency: s.PartConcurrency, MultipartThreshold: s.MultipartThreshold}})
 		if err != nil {
 			return nil, err
 		}

@@ -71,13 +71,13 @@ import (
 
 	tossdk "github.com/volcengine/ve-tos-golang-sdk/v2/tos"
 
-	"github.com/resilient-upload/upload/credentials"
 	"github.com/resilient-upload/upload/internal/creds"
 	"github.com/resilient-upload/upload/internal/diag"
 	"github.com/resilient-upload/upload/internal/errclass"
 	"github.com/resilient-upload/upload/internal/skew"
 	"github.com/resilient-upload/upload/internal/transport"
 	"github.com/resilient-upload/upload/internal/xfer"
+	"github.com/resilient-upload/upload/provider"
 	"github.com/resilient-upload/upload/uploader"
 )
 
@@ -87,65 +87,31 @@ const Provider = "tos"
 // MaxSinglePut is the largest object TOS accepts in one PUT.
 const MaxSinglePut = 5 << 30
 
-// Options configures a TOS backend. The zero value of every field but
-// Endpoint and Bucket is usable.
+// Options configures a TOS backend: the common options ([provider.Common])
+// and TOS's own. The zero value of every field but Endpoint and Bucket is
+// usable. What the common options mean for TOS:
+//   - Endpoint: "tos-cn-beijing.volces.com" (https unless a scheme is
+//     given), the internal tos-<region>.ivolces.com from inside
+//     Volcengine, the acceleration endpoint tos-accelerate.volces.com
+//     (which names no region, so Region must be set), or a custom domain
+//     with CustomDomain. A local gateway must be an IP literal such as
+//     "http://127.0.0.1:9000": the SDK uses path-style addressing only for
+//     IP hosts. TOS's S3-compatible endpoints (tos-s3-*) and bucket
+//     domains are refused.
+//   - Region: e.g. "cn-beijing"; default the region of a tos-<region>
+//     endpoint. TOS4-HMAC-SHA256 signs with it, so it is required with
+//     credentials on an endpoint that names none.
+//   - AccessKeyID starts with AKLT; the secret is used exactly as the
+//     console shows it. No keys means anonymous requests.
 type Options struct {
-	// Name is the target's name, as reported in results and errors.
-	// Default: "tos".
-	Name string
-	// Endpoint is the TOS endpoint, e.g. "tos-cn-beijing.volces.com" or
-	// "https://tos-cn-beijing.volces.com"; without a scheme, https is used.
-	// The internal endpoint tos-<region>.ivolces.com works from inside
-	// Volcengine; the acceleration endpoint tos-accelerate.volces.com
-	// names no region, so Region must then be set. A custom domain bound
-	// to the bucket needs CustomDomain.
-	// A local gateway must be an IP literal, e.g. "http://127.0.0.1:9000"
-	// (the SDK uses path-style addressing only for IP hosts). TOS's
-	// S3-compatible endpoints (tos-s3-*) and bucket domains are refused.
-	Endpoint string
-	// Region is the TOS region, e.g. "cn-beijing". Default: the region the
-	// endpoint names (tos-<region>.volces.com or .ivolces.com). Required
-	// with the acceleration endpoint, and with credentials on any other
-	// endpoint, since TOS4-HMAC-SHA256 signs with it.
-	Region string
+	// Common holds the options every cloud backend takes in the same
+	// sense; the type's documentation above says what is TOS's own.
+	provider.Common
+
 	// CustomDomain says Endpoint is a custom domain bound to the bucket
 	// (a CNAME, `cname: true`): requests go to it with the key at its root
 	// (the SDK's WithCustomDomain), and Region must be set. Default: off.
 	CustomDomain bool
-	// Bucket is the bucket name.
-	Bucket string
-	// AccessKeyID and SecretAccessKey are the credentials (the access key ID
-	// starts with AKLT). Both empty means anonymous requests. The secret is
-	// used exactly as the console shows it.
-	AccessKeyID     string
-	SecretAccessKey string
-	// SessionToken is the STS security token, if the credentials are
-	// temporary. Default: none.
-	SessionToken string
-	// Credentials, instead of the three fields above, supplies keys that
-	// may expire: they are cached until shortly before their expiry, and
-	// a request refused for an expired token is signed again once with
-	// fresh keys (see package credentials).
-	Credentials credentials.Provider
-	// ConnectTimeout bounds dialing and the TLS handshake. Default: 10 s.
-	ConnectTimeout time.Duration
-	// ResponseTimeout bounds the wait for a reply once a request is sent,
-	// and the time a request body may make no progress. Default: 60 s.
-	ResponseTimeout time.Duration
-	// PartSize is the size of each part of a multipart upload, raised to
-	// 5 MiB and, for huge objects, to what keeps the count within 10000
-	// parts. Default: 16 MiB.
-	PartSize int64
-	// PartConcurrency is the number of parts sent at once. Memory use of a
-	// multipart upload is about PartSize × PartConcurrency. Default: 4.
-	PartConcurrency int
-	// MultipartThreshold is the largest object sent in one PUT; larger ones
-	// use multipart. At most [MaxSinglePut]. Default: 64 MiB.
-	MultipartThreshold int64
-	// DisableSkewCorrection turns off signing with the server's time: a
-	// clock-skew refusal is then returned (Kind ClockSkew, with hints)
-	// instead of corrected. The skew is still measured and reported.
-	DisableSkewCorrection bool
 }
 
 // Backend stores objects in one TOS bucket. It is safe for concurrent use.
@@ -160,9 +126,7 @@ type Backend struct {
 	bucket    string
 	cfg       diag.Config
 
-	partSize    int64
-	concurrency int
-	threshold   int64
+	sizes xfer.Sizes // checked, with the defaults filled in
 
 	clock  *skew.Clock
 	creds  *creds.Source // nil: static keys or anonymous
@@ -264,7 +228,7 @@ func New(opts Options) (*Backend, error) {
 		name: name, endpoint: ep, scheme: u.Scheme, host: u.Host,
 		pathStyle: net.ParseIP(u.Hostname()) != nil,
 		region:    region, bucket: opts.Bucket, cfg: cfg,
-		partSize: sizes.PartSize, concurrency: sizes.PartConcurrency, threshold: sizes.MultipartThreshold,
+		sizes: sizes,
 	}
 	b.custom = opts.CustomDomain
 	b.clock = skew.New(skew.Options{Disabled: opts.DisableSkewCorrection})
@@ -308,6 +272,11 @@ func New(opts Options) (*Backend, error) {
 	b.client = client
 	return b, nil
 }
+
+// PartSize returns the size of every part but the last that Put uses for
+// an object of size bytes, or 0 when Put sends it in one request
+// ([uploader.PartSizer]; [xfer.Sizes.PartSizeFor] says how).
+func (b *Backend) PartSize(size int64) int64 { return b.sizes.PartSizeFor(size) }
 
 func portOr(p, def string) string {
 	if p == "" {
@@ -377,7 +346,7 @@ func (b *Backend) Put(ctx context.Context, obj uploader.Object) (uploader.Result
 		return res, b.own(err)
 	}
 	defer body.Close()
-	if obj.Size <= b.threshold {
+	if obj.Size <= b.sizes.MultipartThreshold {
 		err = b.putSingle(ctx, obj, body, &res)
 	} else {
 		err = b.putMultipart(ctx, obj, body, &res)

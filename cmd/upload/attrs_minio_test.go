@@ -11,6 +11,7 @@ import (
 	"github.com/resilient-upload/upload/backends/tos"
 	"github.com/resilient-upload/upload/integration/gateway"
 	"github.com/resilient-upload/upload/integration/miniotest"
+	"github.com/resilient-upload/upload/provider"
 	"github.com/resilient-upload/upload/uploader"
 )
 
@@ -85,7 +86,7 @@ func TestAttributesThroughGatewayExec(t *testing.T) {
 	if r := execCLI(t, dir, env, "", "--acl", "public-read", "--tags", "a=1,b=2", "a.txt"); r.code != exitOK {
 		t.Fatalf("exit %d\n%s", r.code, r.stderr)
 	}
-	b, err := tos.New(tos.Options{Endpoint: url, Region: "cn-beijing", Bucket: bucket, AccessKeyID: ak, SecretAccessKey: sk})
+	b, err := tos.New(tos.Options{Common: provider.Common{Endpoint: url, Region: "cn-beijing", Bucket: bucket, AccessKeyID: ak, SecretAccessKey: sk}})
 	must(t, err)
 	defer b.Close()
 	info, err := b.Stat(context.Background(), "a.txt")

@@ -80,6 +80,19 @@ func (s Sizes) WithDefaults() Sizes {
 	return s
 }
 
+// PartSizeFor returns the size of every part but the last of an object of
+// size bytes, or 0 when it is sent in one PUT (size at most
+// MultipartThreshold): [PartSize] of the configured PartSize, raised for a
+// huge object. It is what every backend's PartSize method returns, which
+// the failover package uses to check a multipart ETag against an object's
+// bytes.
+func (s Sizes) PartSizeFor(size int64) int64 {
+	if size <= s.MultipartThreshold {
+		return 0
+	}
+	return PartSize(size, s.PartSize)
+}
+
 // Closer is the Close of every cloud backend: Close marks the backend
 // closed and closes the idle connections of its transport, so no
 // connection or goroutine outlives it; every later call fails with Kind
