@@ -388,7 +388,7 @@ func (b *Backend) putSingle(ctx context.Context, obj uploader.Object, res upload
 		if err != nil {
 			return b.classify(sctx, "put", obj.Key, err)
 		}
-		etag, version = unquote(resp.Header.Get("ETag")), resp.Header.Get("X-Cos-Version-Id")
+		etag, version = xfer.UnquoteETag(resp.Header.Get("ETag")), resp.Header.Get("X-Cos-Version-Id")
 		status, requestID = resp.StatusCode, resp.Header.Get("X-Cos-Request-Id")
 		if xfer.ETagIsMD5(resp.Header) && xfer.ETagDiffers(etag, sum) {
 			return b.integrity("put", obj.Key, resp.Header, "the server's ETag %s is not the MD5 %s of the bytes sent", etag, xfer.Hex(sum))
@@ -592,7 +592,7 @@ func (s *session) UploadPart(ctx context.Context, p xfer.Part, body io.ReadSeeke
 			s.crcs[p.Number] = c
 			s.mu.Unlock()
 		}
-		etag = unquote(resp.Header.Get("ETag"))
+		etag = xfer.UnquoteETag(resp.Header.Get("ETag"))
 		if etag == "" {
 			return s.b.invalidReply("upload_part", s.key, fmt.Sprintf("the reply to part %d holds no ETag", p.Number))
 		}
@@ -615,7 +615,7 @@ func (s *session) Complete(ctx context.Context, parts []xfer.Part) error {
 		if err != nil {
 			return s.b.classify(sctx, "complete_multipart", s.key, err)
 		}
-		s.etag = unquote(r.ETag)
+		s.etag = xfer.UnquoteETag(r.ETag)
 		if resp != nil {
 			s.version = resp.Header.Get("X-Cos-Version-Id")
 			s.crc = resp.Header.Get("X-Cos-Hash-Crc64ecma")
@@ -656,7 +656,7 @@ func (b *Backend) Stat(ctx context.Context, key string) (uploader.ObjectInfo, er
 			return xfer.NotFound(b.classify(sctx, "stat", key, err))
 		}
 		h := resp.Header
-		info = uploader.ObjectInfo{Key: key, ETag: unquote(h.Get("ETag")), ContentType: h.Get("Content-Type"),
+		info = uploader.ObjectInfo{Key: key, ETag: xfer.UnquoteETag(h.Get("ETag")), ContentType: h.Get("Content-Type"),
 			CRC64: h.Get("x-cos-hash-crc64ecma")}
 		if n, err := strconv.ParseInt(h.Get("Content-Length"), 10, 64); err == nil {
 			info.Size = n
@@ -729,5 +729,3 @@ func metaHeader(md map[string]string) *http.Header {
 	}
 	return &h
 }
-
-func unquote(etag string) string { return strings.Trim(etag, `"`) }

@@ -2,7 +2,6 @@ package cos
 
 import (
 	"context"
-	"net/http"
 	"time"
 
 	cossdk "github.com/tencentyun/cos-go-sdk-v5"
@@ -16,10 +15,8 @@ import (
 // [uploader.MultipartLister]. An initiation time the server gives in
 // another form than RFC 3339 is left zero (unknown).
 func (b *Backend) ListIncomplete(ctx context.Context, prefix string) ([]uploader.IncompleteUpload, error) {
-	if err := b.closer.Err(b.name, Provider, "list_uploads", prefix); err != nil {
-		return nil, err
-	}
-	ups, err := incomplete.List(ctx, prefix, func(ctx context.Context, ask, key, id string) (incomplete.Page, error) {
+	closed := b.closer.Err(b.name, Provider, "list_uploads", prefix)
+	return incomplete.ListFor(ctx, closed, b.name, Provider, prefix, func(ctx context.Context, ask, key, id string) (incomplete.Page, error) {
 		var res *cossdk.ListMultipartUploadsResult
 		_, err := b.clock.Do(ctx, b.name, Provider, func(signAt time.Time) error {
 			sctx := b.signed(ctx, signAt)
@@ -41,10 +38,6 @@ func (b *Backend) ListIncomplete(ctx context.Context, prefix string) ([]uploader
 		}
 		return p, nil
 	})
-	if err != nil && uploader.AsError(err) == nil {
-		return nil, &uploader.Error{Kind: uploader.Unknown, Op: "list_uploads", Target: b.name, Provider: Provider, Key: prefix, Message: err.Error()}
-	}
-	return ups, err
 }
 
 // AbortIncomplete aborts the multipart upload uploadID of key; one that no
@@ -57,15 +50,11 @@ func (b *Backend) AbortIncomplete(ctx context.Context, key, uploadID string) err
 	_, err := b.clock.Do(ctx, b.name, Provider, func(signAt time.Time) error {
 		sctx := b.signed(ctx, signAt)
 		if _, err := b.client.Object.AbortMultipartUpload(sctx, key, uploadID); err != nil {
-			e := b.classify(sctx, "abort_multipart", key, err)
-			if e.Status == http.StatusNotFound && e.Code == "NoSuchUpload" {
-				return nil
-			}
-			return e
+			return b.classify(sctx, "abort_multipart", key, err)
 		}
 		return nil
 	})
-	return err
+	return incomplete.Aborted(err)
 }
 
 var (

@@ -6,6 +6,7 @@ import (
 
 	cossdk "github.com/tencentyun/cos-go-sdk-v5"
 
+	"github.com/resilient-upload/upload/internal/xfer"
 	"github.com/resilient-upload/upload/uploader"
 )
 
@@ -29,7 +30,7 @@ func (b *Backend) ListObjects(ctx context.Context, prefix string, fn func(upload
 			return err
 		}
 		for _, o := range res.Contents {
-			info := uploader.ObjectInfo{Key: o.Key, Size: o.Size, ETag: unquote(o.ETag)}
+			info := uploader.ObjectInfo{Key: o.Key, Size: o.Size, ETag: xfer.UnquoteETag(o.ETag)}
 			if t, err := time.Parse(time.RFC3339, o.LastModified); err == nil {
 				info.LastModified = t
 			}

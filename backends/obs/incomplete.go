@@ -2,7 +2,6 @@ package obs
 
 import (
 	"context"
-	"net/http"
 
 	hwobs "github.com/huaweicloud/huaweicloud-sdk-go-obs/obs"
 
@@ -15,10 +14,8 @@ import (
 // with prefix (ListMultipartUploads, page by page); see
 // [uploader.MultipartLister].
 func (b *Backend) ListIncomplete(ctx context.Context, prefix string) ([]uploader.IncompleteUpload, error) {
-	if b.closer.Closed() {
-		return nil, b.closedErr("list_uploads", prefix)
-	}
-	ups, err := incomplete.List(ctx, prefix, func(ctx context.Context, ask, key, id string) (incomplete.Page, error) {
+	closed := b.closer.Err(b.name, Provider, "list_uploads", prefix)
+	return incomplete.ListFor(ctx, closed, b.name, Provider, prefix, func(ctx context.Context, ask, key, id string) (incomplete.Page, error) {
 		var res *hwobs.ListMultipartUploadsOutput
 		_, err := b.do(ctx, "list_uploads", prefix, nil, func(cl *hwobs.ObsClient, name, value string) (*xfer.Source, error) {
 			var err error
@@ -35,28 +32,21 @@ func (b *Backend) ListIncomplete(ctx context.Context, prefix string) ([]uploader
 		}
 		return p, nil
 	})
-	if err != nil && uploader.AsError(err) == nil {
-		return nil, &uploader.Error{Kind: uploader.Unknown, Op: "list_uploads", Target: b.name, Provider: Provider, Key: prefix, Message: err.Error()}
-	}
-	return ups, err
 }
 
 // AbortIncomplete aborts the multipart upload uploadID of key; one that no
 // longer exists (404 NoSuchUpload) is not an error. See
 // [uploader.MultipartAborter].
 func (b *Backend) AbortIncomplete(ctx context.Context, key, uploadID string) error {
-	if b.closer.Closed() {
-		return b.closedErr("abort_multipart", key)
+	if err := b.closer.Err(b.name, Provider, "abort_multipart", key); err != nil {
+		return err
 	}
 	_, err := b.do(ctx, "abort_multipart", key, nil, func(cl *hwobs.ObsClient, name, value string) (*xfer.Source, error) {
 		_, err := cl.AbortMultipartUpload(&hwobs.AbortMultipartUploadInput{Bucket: b.opts.Bucket, Key: key, UploadId: uploadID},
 			hwobs.WithCustomHeader(name, value))
 		return nil, err
 	})
-	if e := uploader.AsError(err); e != nil && e.Status == http.StatusNotFound && e.Code == "NoSuchUpload" {
-		return nil
-	}
-	return err
+	return incomplete.Aborted(err)
 }
 
 var (

@@ -2,7 +2,6 @@ package obs
 
 import (
 	"context"
-	"strings"
 
 	hwobs "github.com/huaweicloud/huaweicloud-sdk-go-obs/obs"
 
@@ -30,7 +29,7 @@ func (b *Backend) ListObjects(ctx context.Context, prefix string, fn func(upload
 			return err
 		}
 		for _, o := range out.Contents {
-			if !fn(uploader.ObjectInfo{Key: o.Key, Size: o.Size, ETag: strings.Trim(o.ETag, `"`), LastModified: o.LastModified}) {
+			if !fn(uploader.ObjectInfo{Key: o.Key, Size: o.Size, ETag: xfer.UnquoteETag(o.ETag), LastModified: o.LastModified}) {
 				return nil
 			}
 		}

@@ -3,7 +3,6 @@ package obs
 import (
 	"context"
 	"io"
-	"strings"
 
 	hwobs "github.com/huaweicloud/huaweicloud-sdk-go-obs/obs"
 
@@ -37,7 +36,7 @@ func (b *Backend) stat(ctx context.Context, op, key string) (uploader.ObjectInfo
 	if err != nil {
 		return uploader.ObjectInfo{}, uploader.AsError(xfer.NotFound(err))
 	}
-	info := uploader.ObjectInfo{Key: key, Size: out.ContentLength, ETag: strings.Trim(out.ETag, `"`), ContentType: out.ContentType,
+	info := uploader.ObjectInfo{Key: key, Size: out.ContentLength, ETag: xfer.UnquoteETag(out.ETag), ContentType: out.ContentType,
 		LastModified: out.LastModified, Metadata: out.Metadata}
 	readAttributes(&info, out)
 	return info, nil

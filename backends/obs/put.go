@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"io"
 	"net/http"
-	"strings"
 	"time"
 
 	hwobs "github.com/huaweicloud/huaweicloud-sdk-go-obs/obs"
@@ -139,7 +138,7 @@ func (b *Backend) putSingle(ctx context.Context, obj uploader.Object, body uploa
 		if err != nil {
 			return src, err
 		}
-		etag, version = strings.Trim(out.ETag, `"`), out.VersionId
+		etag, version = xfer.UnquoteETag(out.ETag), out.VersionId
 		encrypted = out.SseHeader != nil
 		status, requestID = out.StatusCode, out.RequestId
 		return src, nil
@@ -274,7 +273,7 @@ func (s *session) Complete(ctx context.Context, parts []xfer.Part) error {
 		if err != nil {
 			return nil, err
 		}
-		s.etag, s.version = strings.Trim(out.ETag, `"`), out.VersionId
+		s.etag, s.version = xfer.UnquoteETag(out.ETag), out.VersionId
 		s.encrypted = out.SseHeader != nil
 		return nil, nil
 	})

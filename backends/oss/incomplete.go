@@ -2,7 +2,6 @@ package oss
 
 import (
 	"context"
-	"net/http"
 
 	"github.com/aliyun/aliyun-oss-go-sdk/oss"
 
@@ -14,10 +13,8 @@ import (
 // with prefix (ListMultipartUploads, page by page); see
 // [uploader.MultipartLister].
 func (b *Backend) ListIncomplete(ctx context.Context, prefix string) ([]uploader.IncompleteUpload, error) {
-	if err := b.closer.Err(b.name, Provider, "list_uploads", prefix); err != nil {
-		return nil, err
-	}
-	ups, err := incomplete.List(ctx, prefix, func(ctx context.Context, ask, key, id string) (incomplete.Page, error) {
+	closed := b.closer.Err(b.name, Provider, "list_uploads", prefix)
+	return incomplete.ListFor(ctx, closed, b.name, Provider, prefix, func(ctx context.Context, ask, key, id string) (incomplete.Page, error) {
 		var res oss.ListMultipartUploadResult
 		_, _, err := b.do(ctx, "list_uploads", prefix, func(opts []oss.Option) error {
 			var err error
@@ -34,10 +31,6 @@ func (b *Backend) ListIncomplete(ctx context.Context, prefix string) ([]uploader
 		}
 		return p, nil
 	})
-	if err != nil && uploader.AsError(err) == nil {
-		return nil, &uploader.Error{Kind: uploader.Unknown, Op: "list_uploads", Target: b.name, Provider: Provider, Key: prefix, Message: err.Error()}
-	}
-	return ups, err
 }
 
 // AbortIncomplete aborts the multipart upload uploadID of key; one that no
@@ -50,10 +43,7 @@ func (b *Backend) AbortIncomplete(ctx context.Context, key, uploadID string) err
 	_, _, err := b.do(ctx, "abort_multipart", key, func(opts []oss.Option) error {
 		return b.bucket.AbortMultipartUpload(oss.InitiateMultipartUploadResult{Bucket: b.bucketNm, Key: key, UploadID: uploadID}, opts...)
 	})
-	if e := uploader.AsError(err); e != nil && e.Status == http.StatusNotFound && e.Code == "NoSuchUpload" {
-		return nil
-	}
-	return err
+	return incomplete.Aborted(err)
 }
 
 var (

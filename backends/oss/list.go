@@ -5,6 +5,7 @@ import (
 
 	"github.com/aliyun/aliyun-oss-go-sdk/oss"
 
+	"github.com/resilient-upload/upload/internal/xfer"
 	"github.com/resilient-upload/upload/uploader"
 )
 
@@ -28,7 +29,7 @@ func (b *Backend) ListObjects(ctx context.Context, prefix string, fn func(upload
 			return err
 		}
 		for _, o := range res.Objects {
-			if !fn(uploader.ObjectInfo{Key: o.Key, Size: o.Size, ETag: trimETag(o.ETag), LastModified: o.LastModified}) {
+			if !fn(uploader.ObjectInfo{Key: o.Key, Size: o.Size, ETag: xfer.UnquoteETag(o.ETag), LastModified: o.LastModified}) {
 				return nil
 			}
 		}

@@ -28,7 +28,7 @@ func (b *Backend) Stat(ctx context.Context, key string) (uploader.ObjectInfo, er
 	if err != nil {
 		return uploader.ObjectInfo{}, xfer.NotFound(err)
 	}
-	info := uploader.ObjectInfo{Key: key, ETag: trimETag(h.Get(oss.HTTPHeaderEtag)), ContentType: h.Get(oss.HTTPHeaderContentType),
+	info := uploader.ObjectInfo{Key: key, ETag: xfer.UnquoteETag(h.Get(oss.HTTPHeaderEtag)), ContentType: h.Get(oss.HTTPHeaderContentType),
 		CRC64: h.Get(oss.HTTPHeaderOssCRC64)}
 	info.Size, _ = strconv.ParseInt(h.Get(oss.HTTPHeaderContentLength), 10, 64)
 	info.LastModified, _ = http.ParseTime(h.Get(oss.HTTPHeaderLastModified))

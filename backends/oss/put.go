@@ -7,7 +7,6 @@ import (
 	"io"
 	"net/http"
 	"strconv"
-	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -123,7 +122,7 @@ func (b *Backend) putSingle(ctx context.Context, obj uploader.Object, body io.Re
 		}
 		return res, err
 	}
-	etag := trimETag(h.Get(oss.HTTPHeaderEtag))
+	etag := xfer.UnquoteETag(h.Get(oss.HTTPHeaderEtag))
 	// Under KMS encryption (x-oss-server-side-encryption: KMS) the ETag is
 	// not the MD5; the server checked Content-MD5 and the SDK the CRC64.
 	if xfer.ETagIsMD5(h) && xfer.ETagDiffers(etag, sum) {
@@ -145,8 +144,6 @@ func isStoredCRCMismatch(err error) bool {
 	e := uploader.AsError(err)
 	return e != nil && e.Code == "CRCCheckFailed"
 }
-
-func trimETag(s string) string { return strings.Trim(s, `"`) }
 
 func (b *Backend) putMultipart(ctx context.Context, obj uploader.Object, body io.ReaderAt, res uploader.Result) (uploader.Result, error) {
 	if obj.MD5 != nil {
@@ -259,7 +256,7 @@ func (s *session) UploadPart(ctx context.Context, p xfer.Part, _ io.ReadSeeker) 
 		s.noCRC = true
 	}
 	s.mu.Unlock()
-	if etag := trimETag(up.ETag); xfer.ETagIsMD5(h) && xfer.ETagDiffers(etag, p.MD5) {
+	if etag := xfer.UnquoteETag(up.ETag); xfer.ETagIsMD5(h) && xfer.ETagDiffers(etag, p.MD5) {
 		return "", &uploader.Error{Kind: uploader.Integrity, Target: s.b.name, Provider: Provider, Op: "upload_part", Key: s.key,
 			RequestID: h.Get(oss.HTTPHeaderOssRequestID),
 			Message:   fmt.Sprintf("part %d: the server's ETag %s is not the MD5 %s of the bytes sent", p.Number, etag, xfer.Hex(p.MD5))}
@@ -289,9 +286,9 @@ func (s *session) Complete(ctx context.Context, parts []xfer.Part) error {
 		return err
 	}
 	s.completed.Store(true)
-	s.etag, s.versionID = trimETag(out.ETag), oss.GetVersionId(h)
+	s.etag, s.versionID = xfer.UnquoteETag(out.ETag), oss.GetVersionId(h)
 	if s.etag == "" {
-		s.etag = trimETag(h.Get(oss.HTTPHeaderEtag))
+		s.etag = xfer.UnquoteETag(h.Get(oss.HTTPHeaderEtag))
 	}
 	s.mu.Lock()
 	combined, haveAll := xfer.CombinedCRC64(parts, func(p xfer.Part) (uint64, bool) { c, ok := s.crcs[p.Number]; return c, ok })

@@ -13,10 +13,8 @@ import (
 // internal/incomplete for MinIO's reading of the prefix); see
 // [uploader.MultipartLister].
 func (b *Backend) ListIncomplete(ctx context.Context, prefix string) ([]uploader.IncompleteUpload, error) {
-	if b.closer.Closed() {
-		return nil, b.closedErr("list_uploads", prefix)
-	}
-	ups, err := incomplete.List(ctx, prefix, func(ctx context.Context, ask, key, id string) (incomplete.Page, error) {
+	closed := b.closer.Err(b.name, Provider, "list_uploads", prefix)
+	return incomplete.ListFor(ctx, closed, b.name, Provider, prefix, func(ctx context.Context, ask, key, id string) (incomplete.Page, error) {
 		cctx, c := transport.WithCapture(ctx)
 		res, err := b.core.ListMultipartUploads(cctx, b.opts.Bucket, ask, key, id, "", incomplete.MaxUploads)
 		if err != nil {
@@ -28,26 +26,18 @@ func (b *Backend) ListIncomplete(ctx context.Context, prefix string) ([]uploader
 		}
 		return p, nil
 	})
-	if err != nil && uploader.AsError(err) == nil {
-		return nil, &uploader.Error{Kind: uploader.Unknown, Op: "list_uploads", Target: b.name, Provider: Provider, Key: prefix, Message: err.Error()}
-	}
-	return ups, err
 }
 
 // AbortIncomplete aborts the multipart upload uploadID of key; one that no
 // longer exists (404 NoSuchUpload) is not an error. See
 // [uploader.MultipartAborter].
 func (b *Backend) AbortIncomplete(ctx context.Context, key, uploadID string) error {
-	if b.closer.Closed() {
-		return b.closedErr("abort", key)
+	if err := b.closer.Err(b.name, Provider, "abort_multipart", key); err != nil {
+		return err
 	}
 	cctx, c := transport.WithCapture(ctx)
 	if err := b.core.AbortMultipartUpload(cctx, b.opts.Bucket, key, uploadID); err != nil {
-		e := b.classify(ctx, "abort", key, err, c, nil)
-		if e.Status == 404 && e.Code == "NoSuchUpload" {
-			return nil
-		}
-		return e
+		return incomplete.Aborted(b.classify(ctx, "abort_multipart", key, err, c, nil))
 	}
 	return nil
 }

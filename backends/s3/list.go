@@ -2,11 +2,11 @@ package s3
 
 import (
 	"context"
-	"strings"
 
 	"github.com/minio/minio-go/v7"
 
 	"github.com/resilient-upload/upload/internal/transport"
+	"github.com/resilient-upload/upload/internal/xfer"
 	"github.com/resilient-upload/upload/uploader"
 )
 
@@ -24,7 +24,7 @@ func (b *Backend) ListObjects(ctx context.Context, prefix string, fn func(upload
 		if o.Err != nil {
 			return b.classify(ctx, "list", prefix, o.Err, c, nil)
 		}
-		if !fn(uploader.ObjectInfo{Key: o.Key, Size: o.Size, ETag: strings.Trim(o.ETag, `"`), LastModified: o.LastModified}) {
+		if !fn(uploader.ObjectInfo{Key: o.Key, Size: o.Size, ETag: xfer.UnquoteETag(o.ETag), LastModified: o.LastModified}) {
 			return nil
 		}
 	}

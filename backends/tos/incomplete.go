@@ -2,7 +2,6 @@ package tos
 
 import (
 	"context"
-	"net/http"
 	"time"
 
 	tossdk "github.com/volcengine/ve-tos-golang-sdk/v2/tos"
@@ -15,10 +14,8 @@ import (
 // with prefix (ListMultipartUploadsV2, page by page); see
 // [uploader.MultipartLister].
 func (b *Backend) ListIncomplete(ctx context.Context, prefix string) ([]uploader.IncompleteUpload, error) {
-	if err := b.closer.Err(b.name, Provider, "list_uploads", prefix); err != nil {
-		return nil, err
-	}
-	ups, err := incomplete.List(ctx, prefix, func(ctx context.Context, ask, key, id string) (incomplete.Page, error) {
+	closed := b.closer.Err(b.name, Provider, "list_uploads", prefix)
+	return incomplete.ListFor(ctx, closed, b.name, Provider, prefix, func(ctx context.Context, ask, key, id string) (incomplete.Page, error) {
 		var res *tossdk.ListMultipartUploadsV2Output
 		_, err := b.clock.Do(ctx, b.name, Provider, func(signAt time.Time) error {
 			sg := b.signingAt(signAt)
@@ -41,10 +38,6 @@ func (b *Backend) ListIncomplete(ctx context.Context, prefix string) ([]uploader
 		}
 		return p, nil
 	})
-	if err != nil && uploader.AsError(err) == nil {
-		return nil, &uploader.Error{Kind: uploader.Unknown, Op: "list_uploads", Target: b.name, Provider: Provider, Key: prefix, Message: err.Error()}
-	}
-	return ups, err
 }
 
 // AbortIncomplete aborts the multipart upload uploadID of key; one that no
@@ -61,15 +54,11 @@ func (b *Backend) AbortIncomplete(ctx context.Context, key, uploadID string) err
 			GenericInput: tossdk.GenericInput{RequestDate: signAt.UTC()},
 		})
 		if err != nil {
-			e := b.classify(ctx, "abort_multipart", key, err, sg)
-			if e.Status == http.StatusNotFound && e.Code == "NoSuchUpload" {
-				return nil
-			}
-			return e
+			return b.classify(ctx, "abort_multipart", key, err, sg)
 		}
 		return nil
 	})
-	return err
+	return incomplete.Aborted(err)
 }
 
 var (

@@ -3,11 +3,11 @@ package tos
 import (
 	"context"
 	"strconv"
-	"strings"
 	"time"
 
 	tossdk "github.com/volcengine/ve-tos-golang-sdk/v2/tos"
 
+	"github.com/resilient-upload/upload/internal/xfer"
 	"github.com/resilient-upload/upload/uploader"
 )
 
@@ -34,7 +34,7 @@ func (b *Backend) ListObjects(ctx context.Context, prefix string, fn func(upload
 			return err
 		}
 		for _, o := range out.Contents {
-			info := uploader.ObjectInfo{Key: o.Key, Size: o.Size, ETag: strings.Trim(o.ETag, `"`), LastModified: o.LastModified}
+			info := uploader.ObjectInfo{Key: o.Key, Size: o.Size, ETag: xfer.UnquoteETag(o.ETag), LastModified: o.LastModified}
 			if o.HashCrc64ecma != 0 {
 				info.CRC64 = strconv.FormatUint(o.HashCrc64ecma, 10)
 			}

@@ -113,7 +113,7 @@ func (s *session) UploadPart(ctx context.Context, p xfer.Part, _ io.ReadSeeker) 
 	if p.MD5 != nil && out.ServerSideEncryption == "" && out.SSECAlgorithm == "" && xfer.ETagDiffers(out.ETag, p.MD5) {
 		return "", &uploader.Error{Kind: uploader.Integrity, Target: s.b.name, Provider: Provider, Op: "upload_part", Key: s.key,
 			RequestID: out.RequestID,
-			Message:   fmt.Sprintf("part %d: the server's ETag %s is not the MD5 %s of the bytes sent", p.Number, unquote(out.ETag), xfer.Hex(p.MD5))}
+			Message:   fmt.Sprintf("part %d: the server's ETag %s is not the MD5 %s of the bytes sent", p.Number, xfer.UnquoteETag(out.ETag), xfer.Hex(p.MD5))}
 	}
 	s.crcs[p.Number-1] = out.HashCrc64ecma
 	return out.ETag, nil

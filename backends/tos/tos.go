@@ -421,7 +421,7 @@ func (b *Backend) putSingle(ctx context.Context, obj uploader.Object, body io.Re
 	if out.ServerSideEncryption == "" && out.SSECAlgorithm == "" && xfer.ETagDiffers(out.ETag, sum) {
 		err := &uploader.Error{Kind: uploader.Integrity, Target: b.name, Provider: Provider, Op: "put", Key: obj.Key,
 			RequestID: out.RequestID,
-			Message:   fmt.Sprintf("the server's ETag %s is not the MD5 %s of the bytes sent", unquote(out.ETag), xfer.Hex(sum))}
+			Message:   fmt.Sprintf("the server's ETag %s is not the MD5 %s of the bytes sent", xfer.UnquoteETag(out.ETag), xfer.Hex(sum))}
 		xfer.Discard(ctx, b.Delete, obj.Key, err)
 		res.Attempts = xfer.FailLast(b.name, Provider, res.Attempts, err)
 		return err
@@ -429,5 +429,3 @@ func (b *Backend) putSingle(ctx context.Context, obj uploader.Object, body io.Re
 	xfer.RecordReply(res.Attempts, out.StatusCode, out.RequestID)
 	return nil
 }
-
-func unquote(etag string) string { return strings.Trim(etag, `"`) }

@@ -12,6 +12,7 @@ package incomplete
 import (
 	"context"
 	"fmt"
+	"net/http"
 	"strings"
 
 	"github.com/resilient-upload/upload/uploader"
@@ -65,4 +66,29 @@ func list(ctx context.Context, ask, prefix string, page PageFunc) ([]uploader.In
 		}
 		key, id = p.NextKey, p.NextUploadID
 	}
+}
+
+// ListFor is List as every backend's ListIncomplete returns it: closed, the
+// backend's refusal after Close, is returned as it is when not nil; a
+// failure of List that is not an *uploader.Error (a server repeating its
+// markers) becomes one of Kind Unknown naming target, provider and prefix.
+func ListFor(ctx context.Context, closed error, target, provider, prefix string, page PageFunc) ([]uploader.IncompleteUpload, error) {
+	if closed != nil {
+		return nil, closed
+	}
+	ups, err := List(ctx, prefix, page)
+	if err != nil && uploader.AsError(err) == nil {
+		return nil, &uploader.Error{Kind: uploader.Unknown, Op: "list_uploads", Target: target, Provider: provider, Key: prefix, Message: err.Error()}
+	}
+	return ups, err
+}
+
+// Aborted returns err, the failure of an abort, or nil when it says the
+// upload no longer exists (404 NoSuchUpload): aborting an upload that is
+// gone is what was asked for.
+func Aborted(err error) error {
+	if e := uploader.AsError(err); e != nil && e.Status == http.StatusNotFound && e.Code == "NoSuchUpload" {
+		return nil
+	}
+	return err
 }

@@ -2,6 +2,7 @@ package incomplete
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"strings"
 	"testing"
@@ -74,5 +75,47 @@ func TestListRepeatedMarkers(t *testing.T) {
 	})
 	if err == nil || !strings.Contains(err.Error(), "repeats the markers") || n != 2 {
 		t.Errorf("%v after %d pages", err, n)
+	}
+}
+
+func TestListFor(t *testing.T) {
+	closed := &uploader.Error{Kind: uploader.Invalid, Message: "closed"}
+	called := false
+	page := func(context.Context, string, string, string) (Page, error) { called = true; return Page{}, nil }
+	if _, err := ListFor(context.Background(), closed, "t", "p", "pre/", page); !errors.Is(err, closed) || called {
+		t.Fatalf("after Close: err %v, page called %v; want the closed error and no request", err, called)
+	}
+	loop := func(context.Context, string, string, string) (Page, error) {
+		return Page{Truncated: true, NextKey: "", NextUploadID: ""}, nil
+	}
+	_, err := ListFor(context.Background(), nil, "t", "p", "pre/", loop)
+	e := uploader.AsError(err)
+	if e == nil || e.Kind != uploader.Unknown || e.Target != "t" || e.Provider != "p" || e.Key != "pre/" || e.Op != "list_uploads" {
+		t.Fatalf("repeated markers: %#v; want an *uploader.Error of Kind Unknown naming target, provider and prefix", err)
+	}
+	refused := &uploader.Error{Kind: uploader.AccessDenied, Status: 403}
+	if _, err := ListFor(context.Background(), nil, "t", "p", "", func(context.Context, string, string, string) (Page, error) {
+		return Page{}, refused
+	}); !errors.Is(err, refused) {
+		t.Fatalf("a refusal: %v; want it as it is", err)
+	}
+}
+
+func TestAborted(t *testing.T) {
+	gone := fmt.Errorf("wrapped: %w", &uploader.Error{Status: 404, Code: "NoSuchUpload"})
+	if err := Aborted(gone); err != nil {
+		t.Errorf("NoSuchUpload: %v; want nil", err)
+	}
+	for _, err := range []error{
+		&uploader.Error{Status: 404, Code: "NoSuchBucket"},
+		&uploader.Error{Status: 403, Code: "NoSuchUpload"},
+		fmt.Errorf("plain"),
+	} {
+		if got := Aborted(err); !errors.Is(got, err) {
+			t.Errorf("Aborted(%v) = %v; want it unchanged", err, got)
+		}
+	}
+	if Aborted(nil) != nil {
+		t.Error("Aborted(nil) != nil")
 	}
 }

@@ -73,7 +73,7 @@ func Resume(ctx context.Context, obj uploader.Object, body io.ReaderAt, target s
 			return "", nil, nil
 		}
 		keep[k] = parts[i]
-		keep[k].ETag = strings.Trim(lp.ETag, `"`)
+		keep[k].ETag = UnquoteETag(lp.ETag)
 	}
 	// Hash the parts again, DefaultConcurrency at a time.
 	var (

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"net/http"
+	"strings"
 	"sync/atomic"
 	"time"
 
@@ -158,6 +159,11 @@ func Missing(err error) bool {
 	e := uploader.AsError(NotFound(err))
 	return e != nil && e.Code == "NoSuchKey"
 }
+
+// UnquoteETag returns etag, as a reply's ETag header or an SDK's field
+// carries it, without its double quotes: the form of
+// [uploader.ObjectInfo.ETag] and of every comparison.
+func UnquoteETag(etag string) string { return strings.Trim(etag, `"`) }
 
 // ETagDiffers reports whether etag, a write's reply, is a plain MD5 (see
 // [uploader.PlainMD5]) other than sum, the MD5 of the bytes sent: the
