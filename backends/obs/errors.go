@@ -5,7 +5,6 @@ import (
 	"encoding/xml"
 	"errors"
 	"net/http"
-	"net/url"
 	"strings"
 	"time"
 
@@ -28,59 +27,19 @@ func (b *Backend) ErrorKind(err error) uploader.Kind {
 }
 
 // classify returns the *uploader.Error for err, which op on key returned
-// under ctx (nil when the caller's context is unknown, as in ErrorKind: a
-// bare context.Canceled is then taken for the caller's). cl is what is
-// known of the SDK call, nil if nothing.
-//
-// In order: an *uploader.Error is kept; a done ctx gives Canceled; a failed
-// read of the caller's body gives Invalid; a server reply (obs.ObsError, a
-// value type, or a pointer to one) goes through errclass.Build; a failure
-// without a reply through errclass.Transport; any other *url.Error (the
-// http.Client's) is a broken connection, Unavailable; the rest, such as the
-// SDK's own argument errors, is Unknown.
+// under ctx (nil when the caller's context is unknown, as in ErrorKind).
+// cl is what is known of the SDK call, nil if nothing. The outline is
+// errclass.Classify's; a server reply is an obs.ObsError (a value type, or
+// a pointer to one) with a status, and the SDK's own argument errors are
+// Unknown.
 func (b *Backend) classify(ctx context.Context, op, key string, err error, cl *call) *uploader.Error {
-	if err == nil {
-		return nil
-	}
-	if e := uploader.AsError(err); e != nil {
-		if e.Target == "" {
-			e.Target, e.Provider = b.name, Provider
+	return errclass.Classify(ctx, b.target(), op, key, err, cl.readErr(), func(err error) (errclass.Reply, bool) {
+		oe, ok := asObsError(err)
+		if !ok || oe.StatusCode == 0 {
+			return errclass.Reply{}, false
 		}
-		if e.Op == "" {
-			e.Op = op
-		}
-		if e.Key == "" {
-			e.Key = key
-		}
-		return e
-	}
-	t := b.target()
-	if ctx == nil {
-		if errors.Is(err, context.Canceled) {
-			return &uploader.Error{Kind: uploader.Canceled, Target: b.name, Provider: Provider, Op: op, Key: key, Message: err.Error(), Err: err}
-		}
-		ctx = context.Background()
-	}
-	if ctx.Err() != nil {
-		e, _ := errclass.Transport(ctx, t, op, key, err)
-		return e
-	}
-	if rerr := cl.readErr(); rerr != nil {
-		return &uploader.Error{Kind: uploader.Invalid, Target: b.name, Provider: Provider, Op: op, Key: key,
-			Message: "reading the object's body: " + rerr.Error(), Err: err}
-	}
-	if oe, ok := asObsError(err); ok && oe.StatusCode != 0 {
-		return errclass.Build(t, op, key, reply(oe, cl), err)
-	}
-	if e, ok := errclass.Transport(ctx, t, op, key, err); ok {
-		return e
-	}
-	var ue *url.Error
-	if errors.As(err, &ue) {
-		return &uploader.Error{Kind: uploader.Unavailable, Target: b.name, Provider: Provider, Op: op, Key: key,
-			Message: "the connection failed: " + ue.Err.Error(), Err: err}
-	}
-	return &uploader.Error{Kind: uploader.Unknown, Target: b.name, Provider: Provider, Op: op, Key: key, Message: err.Error(), Err: err}
+		return reply(oe, cl), true
+	})
 }
 
 // call is what classify knows of one SDK call.

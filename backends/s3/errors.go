@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/xml"
 	"errors"
-	"net/url"
 	"strings"
 	"time"
 
@@ -27,60 +26,18 @@ func (b *Backend) ErrorKind(err error) uploader.Kind {
 }
 
 // classify returns the *uploader.Error for err, which op on key returned
-// under ctx (nil when the caller's context is unknown, as in ErrorKind: a
-// bare context.Canceled is then taken for the caller's). c is the call's
-// captured reply and src the request body, each nil if there was none.
-//
-// In order: an *uploader.Error is kept; a done ctx gives Canceled; a failed
-// read of the caller's body gives Invalid; a server reply
-// (minio.ErrorResponse, a value type) goes through errclass.Build; a failure
-// without a reply through errclass.Transport; any other *url.Error is a
-// broken connection (minio-go replaces EOF causes by a plain message, so
-// they no longer match), Unavailable; the rest is Unknown.
+// under ctx (nil when the caller's context is unknown, as in ErrorKind).
+// c is the call's captured reply and src the request body, each nil if
+// there was none. The outline is errclass.Classify's; a server reply is a
+// minio.ErrorResponse (a value type) with a status.
 func (b *Backend) classify(ctx context.Context, op, key string, err error, c *transport.Capture, src *xfer.Source) *uploader.Error {
-	if err == nil {
-		return nil
-	}
-	if e := uploader.AsError(err); e != nil {
-		if e.Target == "" {
-			e.Target, e.Provider = b.name, Provider
+	return errclass.Classify(ctx, b.target(), op, key, err, src.ReadErr(), func(err error) (errclass.Reply, bool) {
+		var er minio.ErrorResponse
+		if !errors.As(err, &er) || er.StatusCode == 0 {
+			return errclass.Reply{}, false
 		}
-		if e.Op == "" {
-			e.Op = op
-		}
-		if e.Key == "" {
-			e.Key = key
-		}
-		return e
-	}
-	t := b.target()
-	if ctx == nil {
-		if errors.Is(err, context.Canceled) {
-			return &uploader.Error{Kind: uploader.Canceled, Target: b.name, Provider: Provider, Op: op, Key: key, Message: err.Error(), Err: err}
-		}
-		ctx = context.Background()
-	}
-	if ctx.Err() != nil {
-		e, _ := errclass.Transport(ctx, t, op, key, err)
-		return e
-	}
-	if rerr := src.ReadErr(); rerr != nil {
-		return &uploader.Error{Kind: uploader.Invalid, Target: b.name, Provider: Provider, Op: op, Key: key,
-			Message: "reading the object's body: " + rerr.Error(), Err: err}
-	}
-	var er minio.ErrorResponse
-	if errors.As(err, &er) && er.StatusCode != 0 {
-		return errclass.Build(t, op, key, reply(er, c), err)
-	}
-	if e, ok := errclass.Transport(ctx, t, op, key, err); ok {
-		return e
-	}
-	var ue *url.Error
-	if errors.As(err, &ue) {
-		return &uploader.Error{Kind: uploader.Unavailable, Target: b.name, Provider: Provider, Op: op, Key: key,
-			Message: "the connection failed: " + ue.Err.Error(), Err: err}
-	}
-	return &uploader.Error{Kind: uploader.Unknown, Target: b.name, Provider: Provider, Op: op, Key: key, Message: err.Error(), Err: err}
+		return reply(er, c), true
+	})
 }
 
 // reply builds the errclass.Reply of er, completed from the captured reply

@@ -31,6 +31,7 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"net/url"
 	"strconv"
 	"strings"
 	"syscall"
@@ -353,4 +354,62 @@ func abs(d time.Duration) time.Duration {
 		return -d
 	}
 	return d
+}
+
+// Classify is the one outline of a backend's classification of err, which
+// op on key returned under ctx (nil when the caller's context is unknown,
+// as in a backend's ErrorKind: a bare context.Canceled is then taken for
+// the caller's). readErr is the failure of the caller's request body, if
+// any; reply returns the server's answer that err carries, ok false when it
+// carries none.
+//
+// In order: an *uploader.Error is kept, completed with the target, op and
+// key it lacks; a done ctx gives Canceled; a failed read of the caller's
+// body gives Invalid; a server reply goes through [Build]; a failure
+// without a reply through [Transport]; any other *url.Error is a broken
+// connection, Unavailable (some SDKs replace the cause by a plain message,
+// so it no longer matches); the rest is Unknown.
+func Classify(ctx context.Context, t Target, op, key string, err, readErr error, reply func(error) (Reply, bool)) *uploader.Error {
+	if err == nil {
+		return nil
+	}
+	if e := uploader.AsError(err); e != nil {
+		if e.Target == "" {
+			e.Target, e.Provider = t.Name, t.Provider
+		}
+		if e.Op == "" {
+			e.Op = op
+		}
+		if e.Key == "" {
+			e.Key = key
+		}
+		return e
+	}
+	fail := func(k uploader.Kind, msg string) *uploader.Error {
+		return &uploader.Error{Kind: k, Target: t.Name, Provider: t.Provider, Op: op, Key: key, Message: msg, Err: err}
+	}
+	if ctx == nil {
+		if errors.Is(err, context.Canceled) {
+			return fail(uploader.Canceled, err.Error())
+		}
+		ctx = context.Background()
+	}
+	if ctx.Err() != nil {
+		e, _ := Transport(ctx, t, op, key, err)
+		return e
+	}
+	if readErr != nil {
+		return fail(uploader.Invalid, "reading the object's body: "+readErr.Error())
+	}
+	if r, ok := reply(err); ok {
+		return Build(t, op, key, r, err)
+	}
+	if e, ok := Transport(ctx, t, op, key, err); ok {
+		return e
+	}
+	var ue *url.Error
+	if errors.As(err, &ue) {
+		return fail(uploader.Unavailable, "the connection failed: "+ue.Err.Error())
+	}
+	return fail(uploader.Unknown, err.Error())
 }
