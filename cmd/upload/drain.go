@@ -165,7 +165,7 @@ func (a *app) runDrain(ctx context.Context, common commonFlags, df *drainFlags) 
 			st := "local backup"
 			if !set.isBackup(d.Name) {
 				s, _ := set.fo.TargetState(d.Name)
-				st = map[failover.State]string{failover.Closed: "ok", failover.Open: "breaker open", failover.HalfOpen: "half-open (trying)"}[s]
+				st = breakerText(s)
 			}
 			out = append(out, targetState{Name: d.Name, State: st})
 		}
@@ -241,15 +241,7 @@ func (a *app) runDrain(ctx context.Context, common commonFlags, df *drainFlags) 
 	sb := t.finish(set, a.now().Sub(m.start))
 	body.Targets = sb.Targets
 	body.Interrupted = interrupted
-	code := exitOK
-	switch {
-	case body.Interrupted:
-		code = exitInterrupted
-	case damaged > 0 || body.NotRemoved > 0:
-		code = exitFailed
-	case body.Remaining > 0:
-		code = exitBackedUp
-	}
+	code := exitCode(body.Interrupted, damaged+body.NotRemoved, body.Remaining)
 	body.ExitCode = code
 	if jw != nil {
 		jw.write(drainSummary{Summary: body})

@@ -88,13 +88,7 @@ func (a *app) runDrainCheck(ctx context.Context, common commonFlags) error {
 			jw.write(r)
 		}
 	}
-	code := exitOK
-	switch {
-	case interrupted:
-		code = exitInterrupted
-	case body.Damaged > 0:
-		code = exitFailed
-	}
+	code := exitCode(interrupted, body.Damaged, 0)
 	body.ExitCode = code
 	if jw != nil {
 		jw.write(checkSummary{Summary: body})

@@ -329,15 +329,7 @@ func (b *batch) run(ctx context.Context, args []string) int {
 	body.Filtered = b.filtered
 	body.Shard = b.shard.String()
 	body.DryRun = b.f.dryRun
-	code := exitOK
-	switch {
-	case body.Interrupted:
-		code = exitInterrupted
-	case body.Failed > 0:
-		code = exitFailed
-	case body.BackedUp+body.SkippedInBackup > 0:
-		code = exitBackedUp
-	}
+	code := exitCode(body.Interrupted, body.Failed, body.BackedUp+body.SkippedInBackup)
 	body.ExitCode = code
 	if b.json != nil {
 		b.json.write(summaryReport{Summary: body})
@@ -513,14 +505,7 @@ func (b *batch) states() []targetState {
 			}
 		case b.set.fo != nil:
 			s, _ := b.set.fo.TargetState(d.Name)
-			switch s {
-			case failover.Open:
-				st = "breaker open"
-			case failover.HalfOpen:
-				st = "half-open (trying)"
-			default:
-				st = "ok"
-			}
+			st = breakerText(s)
 			if th, ok := throttles[d.Name]; ok && (th.Limited || th.Queued > 0) {
 				st = throttleState(th, s)
 			} else if ok && s == failover.Closed {
@@ -544,6 +529,34 @@ func (s *targetSet) knows(rec stateRecord) bool {
 
 // throttleState is a throttled target's state for the progress display:
 // "throttled: 3 in flight, waiting 4s (12 files queued)" for the trial of
+// breakerText is a cloud target's breaker state as the progress display
+// of upload and drain shows it.
+func breakerText(s failover.State) string {
+	switch s {
+	case failover.Open:
+		return "breaker open"
+	case failover.HalfOpen:
+		return "half-open (trying)"
+	}
+	return "ok"
+}
+
+// exitCode is the exit status of a run over files, one rule for upload,
+// drain and drain --check: an interrupt first, then any file failed (or
+// copy damaged or not removed), then any file kept only in the local
+// backup; else exitOK.
+func exitCode(interrupted bool, failed, onlyInBackup int) int {
+	switch {
+	case interrupted:
+		return exitInterrupted
+	case failed > 0:
+		return exitFailed
+	case onlyInBackup > 0:
+		return exitBackedUp
+	}
+	return exitOK
+}
+
 // its open breaker, or "throttled: 3 in flight (limit 3, 5 waiting)".
 func throttleState(th failover.ThrottleStats, s failover.State) string {
 	st := fmt.Sprintf("throttled: %d in flight", th.InFlight)
