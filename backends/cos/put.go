@@ -2,7 +2,6 @@ package cos
 
 import (
 	"context"
-	"encoding/hex"
 	"fmt"
 	"io"
 	"net/http"
@@ -109,16 +108,8 @@ func (b *Backend) putMultipart(ctx context.Context, obj uploader.Object, res upl
 		return res, b.own(err)
 	}
 	defer body.Close()
-	if obj.MD5 != nil {
-		sum, err := xfer.MD5(body, 0, obj.Size)
-		if err != nil {
-			return res, b.readErr("put", obj.Key, err)
-		}
-		if hex.EncodeToString(sum) != hex.EncodeToString(obj.MD5) {
-			e := b.invalid("put", obj.Key, fmt.Sprintf("the body's MD5 %x differs from the expected %x; nothing was sent", sum, obj.MD5))
-			e.Kind = uploader.Integrity
-			return res, e
-		}
+	if e := xfer.KnownMD5(body, obj, b.name, Provider); e != nil {
+		return res, e
 	}
 	uploadID, kept, err := xfer.Resume(ctx, obj, body, b.name, b.sizes.PartSize, parts{b, obj.Key})
 	if err != nil {

@@ -1,7 +1,6 @@
 package obs
 
 import (
-	"bytes"
 	"context"
 	"fmt"
 	"io"
@@ -158,15 +157,8 @@ func (b *Backend) putSingle(ctx context.Context, obj uploader.Object, body uploa
 }
 
 func (b *Backend) putMultipart(ctx context.Context, obj uploader.Object, body uploader.Body, prog *xfer.Tally) (uploader.Result, *uploader.Error) {
-	if obj.MD5 != nil {
-		sum, err := xfer.MD5(body, 0, obj.Size)
-		if err != nil {
-			return uploader.Result{}, b.readError("put", obj.Key, err)
-		}
-		if !bytes.Equal(sum, obj.MD5) {
-			return uploader.Result{}, &uploader.Error{Kind: uploader.Integrity, Target: b.name, Provider: Provider, Op: "verify", Key: obj.Key,
-				Message: fmt.Sprintf("the body's MD5 %x differs from the expected %x; nothing was sent", sum, obj.MD5)}
-		}
+	if e := xfer.KnownMD5(body, obj, b.name, Provider); e != nil {
+		return uploader.Result{}, e
 	}
 	id, kept, err := xfer.Resume(ctx, obj, body, b.name, b.sizes.PartSize, parts{b, obj.Key})
 	if err != nil {

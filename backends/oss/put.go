@@ -1,7 +1,6 @@
 package oss
 
 import (
-	"bytes"
 	"context"
 	"fmt"
 	"io"
@@ -146,16 +145,8 @@ func isStoredCRCMismatch(err error) bool {
 }
 
 func (b *Backend) putMultipart(ctx context.Context, obj uploader.Object, body io.ReaderAt, res uploader.Result) (uploader.Result, error) {
-	if obj.MD5 != nil {
-		sum, err := xfer.MD5(body, 0, obj.Size)
-		if err != nil {
-			return res, &uploader.Error{Kind: uploader.Invalid, Target: b.name, Provider: Provider, Op: "read", Key: obj.Key,
-				Message: "reading the body: " + err.Error(), Err: err}
-		}
-		if !bytes.Equal(sum, obj.MD5) {
-			return res, &uploader.Error{Kind: uploader.Integrity, Target: b.name, Provider: Provider, Op: "read", Key: obj.Key,
-				Message: fmt.Sprintf("the body's MD5 %s is not the expected %s; nothing was sent", xfer.Hex(sum), xfer.Hex(obj.MD5))}
-		}
+	if e := xfer.KnownMD5(body, obj, b.name, Provider); e != nil {
+		return res, e
 	}
 	id, kept, err := xfer.Resume(ctx, obj, body, b.name, b.sizes.PartSize, parts{b, obj.Key})
 	if err != nil {

@@ -1,7 +1,6 @@
 package tos
 
 import (
-	"bytes"
 	"context"
 	"fmt"
 	"io"
@@ -183,16 +182,8 @@ func (b *Backend) putMultipart(ctx context.Context, obj uploader.Object, body io
 		res.Attempts = append(as, a)
 		return err
 	}
-	if obj.MD5 != nil {
-		sum, err := xfer.MD5(body, 0, obj.Size)
-		if err != nil {
-			return finish(&uploader.Error{Kind: uploader.Invalid, Target: b.name, Provider: Provider, Op: "read", Key: obj.Key,
-				Message: "reading the source: " + err.Error(), Err: err})
-		}
-		if !bytes.Equal(sum, obj.MD5) {
-			return finish(&uploader.Error{Kind: uploader.Integrity, Target: b.name, Provider: Provider, Op: "put", Key: obj.Key,
-				Message: fmt.Sprintf("the source's MD5 is %s, not the expected %s; nothing was sent", xfer.Hex(sum), xfer.Hex(obj.MD5))})
-		}
+	if e := xfer.KnownMD5(body, obj, b.name, Provider); e != nil {
+		return finish(e)
 	}
 
 	ps := xfer.PartSize(obj.Size, b.sizes.PartSize)

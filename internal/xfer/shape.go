@@ -1,8 +1,10 @@
 package xfer
 
 import (
+	"bytes"
 	"context"
 	"fmt"
+	"io"
 	"net/http"
 	"strings"
 	"sync/atomic"
@@ -158,6 +160,34 @@ func NotFound(err error) error {
 func Missing(err error) bool {
 	e := uploader.AsError(NotFound(err))
 	return e != nil && e.Code == "NoSuchKey"
+}
+
+// KnownMD5 checks, before a multipart upload sends anything, that the
+// body's size bytes have obj.MD5 when it is set (a drain's copy, whose
+// digest was recorded): a multipart ETag proves the bytes only after the
+// parts are stored. It returns nil when obj.MD5 is unset or matches; a
+// failed read as the body's own *uploader.Error (such as a file changed
+// while read), else Kind Invalid; a different digest as Kind Integrity,
+// saying nothing was sent. Both name target, provider and the key.
+func KnownMD5(body io.ReaderAt, obj uploader.Object, target, provider string) *uploader.Error {
+	if obj.MD5 == nil {
+		return nil
+	}
+	sum, err := MD5(body, 0, obj.Size)
+	if err != nil {
+		if e := uploader.AsError(err); e != nil {
+			c := *e
+			c.Target, c.Provider = target, provider
+			return &c
+		}
+		return &uploader.Error{Kind: uploader.Invalid, Target: target, Provider: provider, Op: "read", Key: obj.Key,
+			Message: "reading the object's body: " + err.Error(), Err: err}
+	}
+	if !bytes.Equal(sum, obj.MD5) {
+		return &uploader.Error{Kind: uploader.Integrity, Target: target, Provider: provider, Op: "verify", Key: obj.Key,
+			Message: fmt.Sprintf("the body's MD5 %s differs from the expected %s; nothing was sent", Hex(sum), Hex(obj.MD5))}
+	}
+	return nil
 }
 
 // UnquoteETag returns etag, as a reply's ETag header or an SDK's field
