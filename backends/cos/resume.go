@@ -19,9 +19,7 @@ type parts struct {
 
 // ListParts lists every part of uploadID, page by page.
 func (l parts) ListParts(ctx context.Context, uploadID string) ([]xfer.Part, error) {
-	var out []xfer.Part
-	marker := 0
-	for {
+	return xfer.ListAllParts(ctx, func(ctx context.Context, marker int) (xfer.PartsPage, error) {
 		var res *cossdk.ObjectListPartsResult
 		_, err := l.b.clock.Do(ctx, l.b.name, Provider, func(signAt time.Time) error {
 			sctx := l.b.signed(ctx, signAt)
@@ -37,17 +35,15 @@ func (l parts) ListParts(ctx context.Context, uploadID string) ([]xfer.Part, err
 			return nil
 		})
 		if err != nil {
-			return nil, err
-		}
-		for _, p := range res.Parts {
-			out = append(out, xfer.Part{Number: p.PartNumber, Size: p.Size, ETag: p.ETag})
+			return xfer.PartsPage{}, err
 		}
 		next, _ := strconv.Atoi(res.NextPartNumberMarker)
-		if !res.IsTruncated || next <= marker {
-			return out, nil
+		pg := xfer.PartsPage{Next: next, Truncated: res.IsTruncated}
+		for _, p := range res.Parts {
+			pg.Parts = append(pg.Parts, xfer.Part{Number: p.PartNumber, Size: p.Size, ETag: p.ETag})
 		}
-		marker = next
-	}
+		return pg, nil
+	})
 }
 
 // AbortUpload aborts uploadID; see [Backend.AbortIncomplete].

@@ -17,9 +17,7 @@ type parts struct {
 
 // ListParts lists every part of uploadID, page by page.
 func (l parts) ListParts(ctx context.Context, uploadID string) ([]xfer.Part, error) {
-	var out []xfer.Part
-	marker := 0
-	for {
+	return xfer.ListAllParts(ctx, func(ctx context.Context, marker int) (xfer.PartsPage, error) {
 		var res *hwobs.ListPartsOutput
 		_, err := l.b.do(ctx, "list_parts", l.key, nil, func(cl *hwobs.ObsClient, name, value string) (*xfer.Source, error) {
 			var err error
@@ -28,16 +26,14 @@ func (l parts) ListParts(ctx context.Context, uploadID string) ([]xfer.Part, err
 			return nil, err
 		})
 		if err != nil {
-			return nil, err
+			return xfer.PartsPage{}, err
 		}
+		pg := xfer.PartsPage{Next: res.NextPartNumberMarker, Truncated: res.IsTruncated}
 		for _, p := range res.Parts {
-			out = append(out, xfer.Part{Number: p.PartNumber, Size: p.Size, ETag: p.ETag})
+			pg.Parts = append(pg.Parts, xfer.Part{Number: p.PartNumber, Size: p.Size, ETag: p.ETag})
 		}
-		if !res.IsTruncated || res.NextPartNumberMarker <= marker {
-			return out, nil
-		}
-		marker = res.NextPartNumberMarker
-	}
+		return pg, nil
+	})
 }
 
 // AbortUpload aborts uploadID; see [Backend.AbortIncomplete].

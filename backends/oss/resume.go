@@ -20,9 +20,7 @@ type parts struct {
 // (ListUploadedParts).
 func (l parts) ListParts(ctx context.Context, uploadID string) ([]xfer.Part, error) {
 	imur := oss.InitiateMultipartUploadResult{Bucket: l.b.bucketNm, Key: l.key, UploadID: uploadID}
-	var out []xfer.Part
-	marker := 0
-	for {
+	return xfer.ListAllParts(ctx, func(ctx context.Context, marker int) (xfer.PartsPage, error) {
 		var res oss.ListUploadedPartsResult
 		_, _, err := l.b.do(ctx, "list_parts", l.key, func(opts []oss.Option) error {
 			var err error
@@ -30,17 +28,15 @@ func (l parts) ListParts(ctx context.Context, uploadID string) ([]xfer.Part, err
 			return err
 		}, oss.MaxParts(1000), oss.PartNumberMarker(marker))
 		if err != nil {
-			return nil, err
-		}
-		for _, p := range res.UploadedParts {
-			out = append(out, xfer.Part{Number: p.PartNumber, Size: int64(p.Size), ETag: p.ETag})
+			return xfer.PartsPage{}, err
 		}
 		next, _ := strconv.Atoi(res.NextPartNumberMarker)
-		if !res.IsTruncated || next <= marker {
-			return out, nil
+		pg := xfer.PartsPage{Next: next, Truncated: res.IsTruncated}
+		for _, p := range res.UploadedParts {
+			pg.Parts = append(pg.Parts, xfer.Part{Number: p.PartNumber, Size: int64(p.Size), ETag: p.ETag})
 		}
-		marker = next
-	}
+		return pg, nil
+	})
 }
 
 // AbortUpload aborts uploadID; see [Backend.AbortIncomplete].

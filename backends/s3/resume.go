@@ -17,33 +17,22 @@ type parts struct {
 
 // ListParts lists every part of uploadID, page by page (ListObjectParts).
 func (l parts) ListParts(ctx context.Context, uploadID string) ([]xfer.Part, error) {
-	var out []xfer.Part
-	marker := 0
-	for {
-		var page []xfer.Part
-		next, more := 0, false
+	return xfer.ListAllParts(ctx, func(ctx context.Context, marker int) (xfer.PartsPage, error) {
+		var pg xfer.PartsPage
 		_, err := l.b.clock.Do(ctx, l.b.name, Provider, func(time.Time) error {
 			cctx, c := transport.WithCapture(ctx)
 			res, err := l.b.core.ListObjectParts(cctx, l.b.opts.Bucket, l.key, uploadID, marker, 1000)
 			if err != nil {
 				return l.b.classify(ctx, "list_parts", l.key, err, c, nil)
 			}
-			page = page[:0]
+			pg = xfer.PartsPage{Next: res.NextPartNumberMarker, Truncated: res.IsTruncated}
 			for _, p := range res.ObjectParts {
-				page = append(page, xfer.Part{Number: p.PartNumber, Size: p.Size, ETag: p.ETag})
+				pg.Parts = append(pg.Parts, xfer.Part{Number: p.PartNumber, Size: p.Size, ETag: p.ETag})
 			}
-			next, more = res.NextPartNumberMarker, res.IsTruncated
 			return nil
 		})
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, page...)
-		if !more || next <= marker {
-			return out, nil
-		}
-		marker = next
-	}
+		return pg, err
+	})
 }
 
 // AbortUpload aborts uploadID; see [Backend.AbortIncomplete].

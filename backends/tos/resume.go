@@ -19,9 +19,7 @@ type parts struct {
 
 // ListParts lists every part of uploadID, page by page.
 func (l parts) ListParts(ctx context.Context, uploadID string) ([]xfer.Part, error) {
-	var out []xfer.Part
-	marker := 0
-	for {
+	return xfer.ListAllParts(ctx, func(ctx context.Context, marker int) (xfer.PartsPage, error) {
 		var res *tossdk.ListPartsOutput
 		as, err := l.b.clock.Do(ctx, l.b.name, Provider, func(signAt time.Time) error {
 			sg := l.b.signingAt(signAt)
@@ -35,16 +33,14 @@ func (l parts) ListParts(ctx context.Context, uploadID string) ([]xfer.Part, err
 		})
 		l.log.add(as)
 		if err != nil {
-			return nil, err
+			return xfer.PartsPage{}, err
 		}
+		pg := xfer.PartsPage{Next: res.NextPartNumberMarker, Truncated: res.IsTruncated}
 		for _, p := range res.Parts {
-			out = append(out, xfer.Part{Number: p.PartNumber, Size: p.Size, ETag: p.ETag})
+			pg.Parts = append(pg.Parts, xfer.Part{Number: p.PartNumber, Size: p.Size, ETag: p.ETag})
 		}
-		if !res.IsTruncated || res.NextPartNumberMarker <= marker {
-			return out, nil
-		}
-		marker = res.NextPartNumberMarker
-	}
+		return pg, nil
+	})
 }
 
 // AbortUpload aborts uploadID; see [Backend.AbortIncomplete].

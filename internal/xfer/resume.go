@@ -221,3 +221,31 @@ func AbortCutInitiate(ctx context.Context, b uploader.Backend, key string, since
 		}
 	}
 }
+
+// PartsPage is one reply of ListParts: the parts it lists, the marker of
+// the next page and whether there is one.
+type PartsPage struct {
+	Parts     []Part
+	Next      int
+	Truncated bool
+}
+
+// ListAllParts returns every part of a multipart upload, asking page for
+// each page from marker 0 on (the ListParts of every backend's resumption).
+// It stops at the last page, and at a page whose next marker does not move
+// forward rather than asking for the same page again.
+func ListAllParts(ctx context.Context, page func(ctx context.Context, marker int) (PartsPage, error)) ([]Part, error) {
+	var out []Part
+	marker := 0
+	for {
+		p, err := page(ctx, marker)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, p.Parts...)
+		if !p.Truncated || p.Next <= marker {
+			return out, nil
+		}
+		marker = p.Next
+	}
+}

@@ -396,3 +396,28 @@ func BenchmarkResumeCheck(b *testing.B) {
 		}
 	}
 }
+
+// TestListAllParts: every page in order, and no endless loop when a server
+// says the list goes on without moving its marker.
+func TestListAllParts(t *testing.T) {
+	var asked []int
+	pages := map[int]PartsPage{
+		0: {Parts: []Part{{Number: 1}, {Number: 2}}, Next: 2, Truncated: true},
+		2: {Parts: []Part{{Number: 3}}, Next: 3, Truncated: false},
+	}
+	got, err := ListAllParts(context.Background(), func(_ context.Context, marker int) (PartsPage, error) {
+		asked = append(asked, marker)
+		return pages[marker], nil
+	})
+	if err != nil || len(got) != 3 || got[2].Number != 3 || len(asked) != 2 {
+		t.Fatalf("parts %v, err %v, markers asked %v; want 3 parts from markers 0 and 2", got, err, asked)
+	}
+	n := 0
+	got, err = ListAllParts(context.Background(), func(_ context.Context, marker int) (PartsPage, error) {
+		n++
+		return PartsPage{Parts: []Part{{Number: 1}}, Next: marker, Truncated: true}, nil
+	})
+	if err != nil || n != 1 || len(got) != 1 {
+		t.Fatalf("stuck marker: %d requests, parts %v, err %v; want one request", n, got, err)
+	}
+}
