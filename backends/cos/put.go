@@ -169,6 +169,7 @@ func (b *Backend) putMultipart(ctx context.Context, obj uploader.Object, res upl
 	}
 	last := &res.Attempts[len(res.Attempts)-1]
 	last.Elapsed = b.clock.LocalNow().Sub(last.Start)
+	s.reply.Record(res.Attempts)
 	res.Target, res.URL, res.ETag, res.Size, res.VersionID = b.name, b.objectURLOf(obj.Key), s.etag, obj.Size, s.version
 	res.Parts = xfer.Parts(parts)
 	if obj.MD5 != nil {
@@ -220,6 +221,7 @@ type session struct {
 	crc           string // the whole object's x-cos-hash-crc64ecma
 	// crcChecked: verifyCRC compared the object's CRC64 with the parts'.
 	crcChecked bool
+	reply      xfer.Reply
 }
 
 // verifyCRC compares the CRC-64 that COS returned for the whole object with
@@ -297,6 +299,7 @@ func (s *session) Complete(ctx context.Context, parts []xfer.Part) error {
 		if resp != nil {
 			s.version = resp.Header.Get("X-Cos-Version-Id")
 			s.crc = resp.Header.Get("X-Cos-Hash-Crc64ecma")
+			s.reply = xfer.Reply{Status: resp.StatusCode, RequestID: resp.Header.Get("X-Cos-Request-Id")}
 		}
 		return nil
 	})

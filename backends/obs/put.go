@@ -193,6 +193,7 @@ func (b *Backend) putMultipart(ctx context.Context, obj uploader.Object, body up
 	if err != nil {
 		return res, xfer.WithAbortNote(b.classify(ctx, "put", obj.Key, err, nil), err)
 	}
+	s.reply.Record(res.Attempts)
 	// The complete reply's ETag: the parts' composite, unless encrypted.
 	checked := false
 	if !b.opts.SkipETagCheck && !s.encrypted {
@@ -234,6 +235,7 @@ type session struct {
 	prog          *xfer.Tally
 	etag, version string
 	encrypted     bool // the complete reply names a server-side encryption
+	reply         xfer.Reply
 }
 
 func (s *session) UploadPart(ctx context.Context, p xfer.Part, body io.ReadSeeker) (string, error) {
@@ -267,6 +269,7 @@ func (s *session) Complete(ctx context.Context, parts []xfer.Part) error {
 		}
 		s.etag, s.version = xfer.UnquoteETag(out.ETag), out.VersionId
 		s.encrypted = out.SseHeader != nil
+		s.reply = xfer.Reply{Status: out.StatusCode, RequestID: out.RequestId}
 		return nil, nil
 	})
 	return err

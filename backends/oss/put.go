@@ -191,6 +191,7 @@ func (b *Backend) putMultipart(ctx context.Context, obj uploader.Object, body io
 		res.Attempts = xfer.FailLast(b.name, Provider, res.Attempts, uploader.AsError(err))
 		return res, err
 	}
+	s.reply.Record(res.Attempts)
 	res.Target, res.URL, res.ETag = b.name, b.ObjectURL(obj.Key), s.etag
 	res.Size, res.VersionID, res.Unverified = obj.Size, s.versionID, s.unverified
 	res.Parts = xfer.Parts(sent)
@@ -215,6 +216,7 @@ type session struct {
 	noCRC     bool           // some part's reply had no CRC64
 	etag      string
 	versionID string
+	reply     xfer.Reply
 	completed atomic.Bool // the upload was completed: nothing is left to abort
 	// unverified is Result.Unverified: the HEAD that was to check the
 	// size was refused (403).
@@ -277,6 +279,7 @@ func (s *session) Complete(ctx context.Context, parts []xfer.Part) error {
 		return err
 	}
 	s.completed.Store(true)
+	s.reply = xfer.Reply{Status: http.StatusOK, RequestID: h.Get(oss.HTTPHeaderOssRequestID)}
 	s.etag, s.versionID = xfer.UnquoteETag(out.ETag), oss.GetVersionId(h)
 	if s.etag == "" {
 		s.etag = xfer.UnquoteETag(h.Get(oss.HTTPHeaderEtag))

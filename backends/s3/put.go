@@ -153,6 +153,7 @@ func (b *Backend) putMultipart(ctx context.Context, obj uploader.Object, body up
 	if err != nil {
 		return res, xfer.WithAbortNote(b.classify(ctx, "put", obj.Key, err, nil, nil), err)
 	}
+	s.reply.Record(res.Attempts)
 	// The complete reply's ETag: the parts' composite, unless encrypted.
 	checked := false
 	if !b.opts.SkipETagCheck && s.plainETag {
@@ -192,6 +193,7 @@ type session struct {
 	// plainETag: the complete reply named no SSE-KMS or SSE-C, so its ETag
 	// is the parts' composite.
 	plainETag bool
+	reply     xfer.Reply
 }
 
 func (s *session) UploadPart(ctx context.Context, p xfer.Part, body io.ReadSeeker) (string, error) {
@@ -226,6 +228,7 @@ func (s *session) Complete(ctx context.Context, parts []xfer.Part) error {
 			return s.b.classify(ctx, "complete_multipart", s.key, err, c, nil)
 		}
 		s.info, s.plainETag = info, xfer.ETagIsMD5(c.Header())
+		s.reply = xfer.Reply{Status: c.Status(), RequestID: c.Header().Get("X-Amz-Request-Id")}
 		return nil
 	})
 	return err

@@ -167,6 +167,7 @@ func (b *Backend) putMultipart(ctx context.Context, obj uploader.Object, body io
 	log := &skewLog{}
 	// finish builds Result.Attempts: the first clock-skew refusal, if
 	// any request met one, then the upload as one attempt.
+	var s *session // the multipart upload, once initiated
 	finish := func(err error) error {
 		var as []uploader.Attempt
 		from := start
@@ -180,6 +181,9 @@ func (b *Backend) putMultipart(ctx context.Context, obj uploader.Object, body io
 			a.Skew = off
 		}
 		res.Attempts = append(as, a)
+		if s != nil && s.out != nil {
+			xfer.Reply{Status: s.out.StatusCode, RequestID: s.out.RequestID}.Record(res.Attempts)
+		}
 		return err
 	}
 	if e := xfer.KnownMD5(body, obj, b.name, Provider); e != nil {
@@ -219,7 +223,7 @@ func (b *Backend) putMultipart(ctx context.Context, obj uploader.Object, body io
 		return finish(err)
 	}
 
-	s := &session{b: b, key: obj.Key, uploadID: uploadID, body: body, log: log,
+	s = &session{b: b, key: obj.Key, uploadID: uploadID, body: body, log: log,
 		crcs: make([]uint64, (obj.Size+ps-1)/ps)}
 	for _, p := range kept {
 		// Checked against the body by xfer.Resume: the CRC-64 of the

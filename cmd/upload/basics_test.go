@@ -431,11 +431,13 @@ func TestDoctorMissingBucketDialects(t *testing.T) {
 }
 
 // TestSuccessfulAttemptReply: on every cloud dialect, the successful
-// attempt of a single PUT carries the reply's status and request ID.
+// attempt of a single PUT, and of a multipart upload (the complete
+// request's reply), carries the reply's status and request ID.
 func TestSuccessfulAttemptReply(t *testing.T) {
 	srv := miniotest.Shared(t)
 	dir := t.TempDir()
 	writeTree(t, dir, map[string]string{"f.txt": "hello"})
+	writeRandom(t, filepath.Join(dir, "big.bin"), 6<<20, 7)
 	for _, d := range []struct {
 		dialect  gateway.Dialect
 		provider string
@@ -447,16 +449,19 @@ func TestSuccessfulAttemptReply(t *testing.T) {
 		bucket := d.provider + "-reply-1250000000"
 		must(t, srv.MakeBucket(context.Background(), bucket))
 		t.Cleanup(func() { srv.RemoveBucket(context.Background(), bucket) })
-		writeTree(t, dir, map[string]string{"upload.yaml": fmt.Sprintf("targets:\n  - {name: gw, provider: %s, endpoint: '%s', bucket: %s, %s, access_key_id: '${GW_AK}', secret_access_key: '${GW_SK}'}\n",
+		writeTree(t, dir, map[string]string{"upload.yaml": fmt.Sprintf("targets:\n  - {name: gw, provider: %s, endpoint: '%s', bucket: %s, %s, access_key_id: '${GW_AK}', secret_access_key: '${GW_SK}', multipart_threshold: 5MiB, part_size: 5MiB}\n",
 			d.provider, url, bucket, d.extra)})
-		r := execCLI(t, dir, map[string]string{"GW_AK": ak, "GW_SK": sk}, "", "--json", "f.txt")
-		f := parseReport(t, r.stdout).byKey["f.txt"]
-		if r.code != exitOK || len(f.Attempts) == 0 {
-			t.Errorf("%s: exit %d, %+v\n%s", d.provider, r.code, f, r.stderr)
-			continue
-		}
-		if a := f.Attempts[len(f.Attempts)-1]; a.Kind != "ok" || a.Status != 200 || a.RequestID == "" {
-			t.Errorf("%s: successful attempt %+v, want status 200 and a request ID", d.provider, a)
+		r := execCLI(t, dir, map[string]string{"GW_AK": ak, "GW_SK": sk}, "", "--json", "f.txt", "big.bin")
+		rep := parseReport(t, r.stdout)
+		for _, key := range []string{"f.txt", "big.bin"} {
+			f := rep.byKey[key]
+			if r.code != exitOK || len(f.Attempts) == 0 {
+				t.Errorf("%s %s: exit %d, %+v\n%s", d.provider, key, r.code, f, r.stderr)
+				continue
+			}
+			if a := f.Attempts[len(f.Attempts)-1]; a.Kind != "ok" || a.Status != 200 || a.RequestID == "" {
+				t.Errorf("%s %s: successful attempt %+v, want status 200 and a request ID", d.provider, key, a)
+			}
 		}
 	}
 }

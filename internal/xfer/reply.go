@@ -15,3 +15,14 @@ func RecordReply(attempts []uploader.Attempt, status int, requestID string) {
 	}
 	last.Status, last.RequestID = status, requestID
 }
+
+// Reply is the status and request ID of a successful reply that a
+// multipart upload's session keeps from its complete request, to record
+// on the upload's attempt once it has succeeded.
+type Reply struct {
+	Status    int
+	RequestID string
+}
+
+// Record is [RecordReply] of r.
+func (r Reply) Record(attempts []uploader.Attempt) { RecordReply(attempts, r.Status, r.RequestID) }
