@@ -111,7 +111,7 @@
 // the time spent limited, and the attempts in flight and waiting.
 //
 // With [ConcurrencyOptions].Adaptive the same limiter runs an adaptive
-// limit instead: it starts at 32 and, once per round of successes, climbs
+// limit instead: it starts at 64 and, once per round of successes, climbs
 // while added concurrency turns into throughput (measured as concurrency
 // over latency), doubling at first; it goes back when the added requests
 // only queue, and is cut by Decrease when latency rises at no higher
