@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/resilient-upload/upload/credentials"
+	"github.com/resilient-upload/upload/internal/diag"
 	"github.com/resilient-upload/upload/uploader"
 )
 
@@ -24,8 +25,7 @@ func doctorCredentials(ctx context.Context, t *targetConfig, timeout time.Durati
 		if link == "" {
 			link = t.CredSource
 		}
-		return v, &finding{Check: "keys", Status: "fail", Message: "no credentials: " + oneLine(err),
-			Remedy: fmt.Sprintf("fix %s (the link of the %s chain that failed)", link, t.Provider)}
+		return v, &finding{Finding: diag.Finding{Check: "keys", Status: "fail", Message: "no credentials: " + oneLine(err), Remedy: fmt.Sprintf("fix %s (the link of the %s chain that failed)", link, t.Provider)}}
 	}
 	return v, nil
 }

@@ -86,25 +86,17 @@ func (a *app) doctorCommand(ctx context.Context, common *commonFlags) *cobra.Com
 }
 
 // finding is one line of doctor's output.
+// Its JSON is the target's name and the diagnosis's fields (check, status,
+// message, remedy).
 type finding struct {
-	Target  string `json:"target"`
-	Check   string `json:"check"`
-	Status  string `json:"status"` // ok, warn, fail
-	Message string `json:"message"`
-	Remedy  string `json:"remedy"`
+	Target string `json:"target"`
+	diag.Finding
 	// more are further remedies, printed on their own lines.
 	more []string
 }
 
 func fromDiag(target string, f diag.Finding) finding {
-	st := "ok"
-	switch {
-	case f.Fatal:
-		st = "fail"
-	case !f.OK:
-		st = "warn"
-	}
-	return finding{Target: target, Check: f.Check, Status: st, Message: f.Message, Remedy: f.Remedy}
+	return finding{Target: target, Finding: f}
 }
 
 func (a *app) runDoctor(ctx context.Context, common commonFlags, df *doctorFlags) error {
@@ -223,7 +215,7 @@ func dedupe(s []string) []string {
 }
 
 func writeFinding(w io.Writer, f finding) {
-	tag := map[string]string{"ok": "ok  ", "warn": "WARN", "fail": "FAIL"}[f.Status]
+	tag := map[diag.Status]string{diag.StatusOK: "ok  ", diag.StatusWarn: "WARN", diag.StatusFail: "FAIL"}[f.Status]
 	line := fmt.Sprintf("  %s %s: %s", tag, f.Check, f.Message)
 	if f.Remedy != "" {
 		line += " — " + f.Remedy
@@ -286,9 +278,9 @@ func (a *app) diagnose(ctx context.Context, cfg *config, t *targetConfig, timeou
 	u, uerr := endpointURL(t)
 	var dnsF, tlsF, clockF finding
 	if uerr != nil {
-		dnsF = finding{Check: "dns", Status: "fail", Message: "not checked: " + uerr.Error(), Remedy: "set the endpoint"}
-		tlsF = finding{Check: "tls", Status: "fail", Message: "not checked: " + uerr.Error()}
-		clockF = finding{Check: "clock", Status: "warn", Message: "not checked: " + uerr.Error()}
+		dnsF = finding{Finding: diag.Finding{Check: "dns", Status: "fail", Message: "not checked: " + uerr.Error(), Remedy: "set the endpoint"}}
+		tlsF = finding{Finding: diag.Finding{Check: "tls", Status: "fail", Message: "not checked: " + uerr.Error()}}
+		clockF = finding{Finding: diag.Finding{Check: "clock", Status: "warn", Message: "not checked: " + uerr.Error()}}
 	} else {
 		host := u.Hostname()
 		resolves := true
@@ -320,7 +312,7 @@ func (a *app) diagnose(ctx context.Context, cfg *config, t *targetConfig, timeou
 	}
 	if t.LiteralSecret != "" {
 		if msg := secretPermsProblem(cfg); msg != "" {
-			add(finding{Check: "secret", Status: "warn", Message: msg, Remedy: "upload --strict-perms refuses such a file"})
+			add(finding{Finding: diag.Finding{Check: "secret", Status: "warn", Message: msg, Remedy: "upload --strict-perms refuses such a file"}})
 		}
 	}
 	regionChecked := false
@@ -334,25 +326,25 @@ func (a *app) diagnose(ctx context.Context, cfg *config, t *targetConfig, timeou
 		r, named := diag.EndpointRegion(t.Provider, t.Endpoint)
 		switch {
 		case named && t.Region == "":
-			add(finding{Check: "region", Status: "ok", Message: fmt.Sprintf("no region set; the endpoint's %q is used", r)})
+			add(finding{Finding: diag.Finding{Check: "region", Status: "ok", Message: fmt.Sprintf("no region set; the endpoint's %q is used", r)}})
 		case named:
-			add(finding{Check: "region", Status: "ok", Message: fmt.Sprintf("region %q matches the endpoint", r)})
+			add(finding{Finding: diag.Finding{Check: "region", Status: "ok", Message: fmt.Sprintf("region %q matches the endpoint", r)}})
 		case t.Region != "":
-			add(finding{Check: "region", Status: "ok", Message: fmt.Sprintf("region %q (the endpoint names none, so it is not cross-checked)", t.Region)})
+			add(finding{Finding: diag.Finding{Check: "region", Status: "ok", Message: fmt.Sprintf("region %q (the endpoint names none, so it is not cross-checked)", t.Region)}})
 		default:
-			add(finding{Check: "region", Status: "ok", Message: "no region set and the endpoint names none; the provider's default is used"})
+			add(finding{Finding: diag.Finding{Check: "region", Status: "ok", Message: "no region set and the endpoint names none; the provider's default is used"}})
 		}
 	}
 	b, berr := newBackend(t, cfg, overrides{})
 	if berr != nil {
 		msg := "not checked: the configuration is refused: " + oneLine(berr)
-		add(finding{Check: "bucket", Status: "fail", Message: msg, Remedy: "fix the findings above"})
-		add(finding{Check: "put_delete", Status: "fail", Message: "not tried: the configuration is refused", Remedy: "fix the findings above"})
+		add(finding{Finding: diag.Finding{Check: "bucket", Status: "fail", Message: msg, Remedy: "fix the findings above"}})
+		add(finding{Finding: diag.Finding{Check: "put_delete", Status: "fail", Message: "not tried: the configuration is refused", Remedy: "fix the findings above"}})
 		return fs
 	}
 	defer b.Close()
 	for _, f := range diag.CheckBucket(dc) {
-		if !f.OK {
+		if !f.OK() {
 			add(fromDiag(name, f))
 		}
 	}
@@ -363,19 +355,18 @@ func (a *app) diagnose(ctx context.Context, cfg *config, t *targetConfig, timeou
 
 func (a *app) checkDNS(ctx context.Context, host string, timeout time.Duration) (finding, bool) {
 	if ip := net.ParseIP(host); ip != nil {
-		return finding{Check: "dns", Status: "ok", Message: host + " is an IP address: no lookup needed"}, true
+		return finding{Finding: diag.Finding{Check: "dns", Status: "ok", Message: host + " is an IP address: no lookup needed"}}, true
 	}
 	ctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
 	addrs, err := a.lookupHost(ctx, host)
 	if err != nil {
-		return finding{Check: "dns", Status: "fail", Message: fmt.Sprintf("%s does not resolve: %v", host, dnsReason(err)),
-			Remedy: "check the endpoint's spelling, then the DNS servers and any proxy (nslookup " + host + ")"}, false
+		return finding{Finding: diag.Finding{Check: "dns", Status: "fail", Message: fmt.Sprintf("%s does not resolve: %v", host, dnsReason(err)), Remedy: "check the endpoint's spelling, then the DNS servers and any proxy (nslookup " + host + ")"}}, false
 	}
 	if len(addrs) > 4 {
 		addrs = append(addrs[:4], "…")
 	}
-	return finding{Check: "dns", Status: "ok", Message: fmt.Sprintf("%s resolves to %s", host, strings.Join(addrs, ", "))}, true
+	return finding{Finding: diag.Finding{Check: "dns", Status: "ok", Message: fmt.Sprintf("%s resolves to %s", host, strings.Join(addrs, ", "))}}, true
 }
 
 func dnsReason(err error) string {
@@ -395,13 +386,12 @@ func dnsReason(err error) string {
 func (a *app) checkTLS(ctx context.Context, u *url.URL, resolves bool, timeout time.Duration) finding {
 	if u.Scheme != "https" {
 		if diag.IsLocal(u.Host) {
-			return finding{Check: "tls", Status: "ok", Message: "plain http to a local endpoint: no TLS"}
+			return finding{Finding: diag.Finding{Check: "tls", Status: "ok", Message: "plain http to a local endpoint: no TLS"}}
 		}
-		return finding{Check: "tls", Status: "warn", Message: "plain http: requests and data travel unencrypted",
-			Remedy: "use https:// in the endpoint unless this network is trusted"}
+		return finding{Finding: diag.Finding{Check: "tls", Status: "warn", Message: "plain http: requests and data travel unencrypted", Remedy: "use https:// in the endpoint unless this network is trusted"}}
 	}
 	if !resolves {
-		return finding{Check: "tls", Status: "fail", Message: "not checked: the host does not resolve", Remedy: "see dns"}
+		return finding{Finding: diag.Finding{Check: "tls", Status: "fail", Message: "not checked: the host does not resolve", Remedy: "see dns"}}
 	}
 	ctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
@@ -411,14 +401,12 @@ func (a *app) checkTLS(ctx context.Context, u *url.URL, resolves bool, timeout t
 	}
 	conn, err := a.dial(ctx, "tcp", net.JoinHostPort(u.Hostname(), port))
 	if err != nil {
-		return finding{Check: "tls", Status: "fail", Message: fmt.Sprintf("cannot connect to %s: %v", net.JoinHostPort(u.Hostname(), port), err),
-			Remedy: "check the firewall, an HTTPS proxy, and the endpoint's port"}
+		return finding{Finding: diag.Finding{Check: "tls", Status: "fail", Message: fmt.Sprintf("cannot connect to %s: %v", net.JoinHostPort(u.Hostname(), port), err), Remedy: "check the firewall, an HTTPS proxy, and the endpoint's port"}}
 	}
 	defer conn.Close()
 	tc := tls.Client(conn, &tls.Config{ServerName: u.Hostname()})
 	if err := tc.HandshakeContext(ctx); err != nil {
-		return finding{Check: "tls", Status: "fail", Message: "the TLS handshake failed: " + err.Error(),
-			Remedy: "a proxy intercepting TLS, missing CA certificates (install ca-certificates), or a clock far off (certificates look expired or not yet valid)"}
+		return finding{Finding: diag.Finding{Check: "tls", Status: "fail", Message: "the TLS handshake failed: " + err.Error(), Remedy: "a proxy intercepting TLS, missing CA certificates (install ca-certificates), or a clock far off (certificates look expired or not yet valid)"}}
 	}
 	st := tc.ConnectionState()
 	msg := "TLS " + tlsVersion(st.Version)
@@ -427,10 +415,10 @@ func (a *app) checkTLS(ctx context.Context, u *url.URL, resolves bool, timeout t
 		left := c.NotAfter.Sub(a.now())
 		msg += fmt.Sprintf(", certificate for %s valid until %s", u.Hostname(), c.NotAfter.UTC().Format("2006-01-02"))
 		if left < 14*24*time.Hour {
-			return finding{Check: "tls", Status: "warn", Message: msg + ", which is soon", Remedy: "the provider renews it; if not, tell them"}
+			return finding{Finding: diag.Finding{Check: "tls", Status: "warn", Message: msg + ", which is soon", Remedy: "the provider renews it; if not, tell them"}}
 		}
 	}
-	return finding{Check: "tls", Status: "ok", Message: msg}
+	return finding{Finding: diag.Finding{Check: "tls", Status: "ok", Message: msg}}
 }
 
 func tlsVersion(v uint16) string {
@@ -449,7 +437,7 @@ func tlsVersion(v uint16) string {
 // local clock at the midpoint of the round trip (internal/skew).
 func (a *app) checkClock(ctx context.Context, u *url.URL, resolves bool, timeout time.Duration) finding {
 	if !resolves {
-		return finding{Check: "clock", Status: "warn", Message: "not checked: the host does not resolve", Remedy: "see dns"}
+		return finding{Finding: diag.Finding{Check: "clock", Status: "warn", Message: "not checked: the host does not resolve", Remedy: "see dns"}}
 	}
 	clk := skew.New(skew.Options{Now: a.now})
 	tr := &http.Transport{DialContext: a.dial, Proxy: http.ProxyFromEnvironment, TLSHandshakeTimeout: timeout}
@@ -458,22 +446,22 @@ func (a *app) checkClock(ctx context.Context, u *url.URL, resolves bool, timeout
 		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
 	req, err := http.NewRequestWithContext(ctx, http.MethodHead, u.String(), nil)
 	if err != nil {
-		return finding{Check: "clock", Status: "warn", Message: "not checked: " + err.Error()}
+		return finding{Finding: diag.Finding{Check: "clock", Status: "warn", Message: "not checked: " + err.Error()}}
 	}
 	resp, err := hc.Do(req)
 	if err != nil {
-		return finding{Check: "clock", Status: "warn", Message: "could not read the server's clock: " + err.Error(), Remedy: "see dns and tls; check the endpoint"}
+		return finding{Finding: diag.Finding{Check: "clock", Status: "warn", Message: "could not read the server's clock: " + err.Error(), Remedy: "see dns and tls; check the endpoint"}}
 	}
 	resp.Body.Close()
 	off, known := clk.Offset()
 	f := diag.CheckClock(off, known)
-	out := finding{Check: "clock", Status: "ok", Message: f.Message, Remedy: f.Remedy}
+	out := finding{Finding: diag.Finding{Check: "clock", Status: "ok", Message: f.Message, Remedy: f.Remedy}}
 	switch {
 	case !known:
 		out.Status = "warn"
 	case absDur(off) >= diag.Tolerance:
 		out.Status = "fail"
-	case !f.OK:
+	case !f.OK():
 		out.Status = "warn"
 	}
 	out.Message += fmt.Sprintf(" (the Date of %s, at the midpoint of the round trip)", u.Host)
@@ -497,21 +485,21 @@ func (a *app) checkBucket(ctx context.Context, b uploader.Backend, t *targetConf
 		if err := bc.CheckBucket(ctx); err != nil {
 			return errFinding("bucket", err)
 		}
-		return finding{Check: "bucket", Status: "ok", Message: fmt.Sprintf("bucket %q exists and can be listed (a one-key LIST answered)", t.Bucket)}
+		return finding{Finding: diag.Finding{Check: "bucket", Status: "ok", Message: fmt.Sprintf("bucket %q exists and can be listed (a one-key LIST answered)", t.Bucket)}}
 	}
 	st, ok := b.(uploader.Stater)
 	if !ok {
-		return finding{Check: "bucket", Status: "warn", Message: "not checked: this backend can neither list the bucket nor stat objects"}
+		return finding{Finding: diag.Finding{Check: "bucket", Status: "warn", Message: "not checked: this backend can neither list the bucket nor stat objects"}}
 	}
 	_, err := st.Stat(ctx, randomKey("absent"))
 	switch {
 	case err == nil:
-		return finding{Check: "bucket", Status: "ok", Message: fmt.Sprintf("bucket %q answers", t.Bucket)}
+		return finding{Finding: diag.Finding{Check: "bucket", Status: "ok", Message: fmt.Sprintf("bucket %q answers", t.Bucket)}}
 	case uploader.IsNotFound(err):
 		// A HEAD reply has no body: a missing bucket may answer it the
 		// same way as a missing key.
 		msg := fmt.Sprintf("bucket %q answers a HEAD of a missing key with 404 (a HEAD cannot tell a missing bucket from a missing key, so the put below decides)", t.Bucket)
-		return finding{Check: "bucket", Status: "ok", Message: msg}
+		return finding{Finding: diag.Finding{Check: "bucket", Status: "ok", Message: msg}}
 	}
 	return errFinding("bucket", err)
 }
@@ -544,13 +532,13 @@ func (a *app) checkPut(ctx context.Context, b uploader.Backend, timeout time.Dur
 		}
 		msg += ", and deleted it"
 	}
-	return finding{Check: "put_delete", Status: "ok", Message: msg}
+	return finding{Finding: diag.Finding{Check: "put_delete", Status: "ok", Message: msg}}
 }
 
 // errFinding turns a classified error into a failed check whose remedies
 // are the error's hints.
 func errFinding(check string, err error) finding {
-	f := finding{Check: check, Status: "fail", Message: oneLineErr(err)}
+	f := finding{Finding: diag.Finding{Check: check, Status: "fail", Message: oneLineErr(err)}}
 	if ue := uploader.AsError(err); ue != nil && len(ue.Hints) > 0 {
 		f.Remedy = ue.Hints[0]
 		f.more = ue.Hints[1:]
@@ -574,14 +562,14 @@ func (a *app) diagnoseLocal(ctx context.Context, cfg *config, t *targetConfig, t
 		if uploader.KindOf(err) == uploader.AccessDenied {
 			remedy = "do what the message says, or choose another path"
 		}
-		return []finding{{Target: t.Name, Check: "path", Status: "fail", Message: oneLineErr(err), Remedy: remedy}}
+		return []finding{{Target: t.Name, Finding: diag.Finding{Check: "path", Status: "fail", Message: oneLineErr(err), Remedy: remedy}}}
 	}
 	defer b.Close()
 	dir := t.Path
 	if d, ok := b.(uploader.Describer); ok {
 		dir = d.Describe().Bucket
 	}
-	fs := []finding{{Target: t.Name, Check: "path", Status: "ok", Message: "the directory " + dir + " exists"}}
+	fs := []finding{{Target: t.Name, Finding: diag.Finding{Check: "path", Status: "ok", Message: "the directory " + dir + " exists"}}}
 	f := a.checkPut(ctx, b, timeout)
 	f.Target = t.Name
 	if f.Status == "fail" {

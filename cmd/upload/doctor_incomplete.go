@@ -9,6 +9,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/resilient-upload/upload/internal/diag"
 	"github.com/resilient-upload/upload/uploader"
 )
 
@@ -84,7 +85,7 @@ func (a *app) checkIncomplete(ctx context.Context, b uploader.Backend, lister up
 		return f
 	}
 	if len(ups) == 0 {
-		return finding{Check: "incomplete", Status: "ok", Message: "no incomplete multipart uploads under " + where}
+		return finding{Finding: diag.Finding{Check: "incomplete", Status: "ok", Message: "no incomplete multipart uploads under " + where}}
 	}
 	sort.SliceStable(ups, func(i, j int) bool { return ups[i].Initiated.Before(ups[j].Initiated) })
 	now := a.now()
@@ -104,12 +105,11 @@ func (a *app) checkIncomplete(ctx context.Context, b uploader.Backend, lister up
 			cmd += " --prefix " + shellQuote(df.inc.prefix)
 		}
 		cmd += " --abort-incomplete"
-		return finding{Check: "incomplete", Status: "warn", Message: desc + "; their parts are stored and billed until aborted",
-			Remedy: cmd + " aborts those started more than 24h ago (--older-than D to change it)"}
+		return finding{Finding: diag.Finding{Check: "incomplete", Status: "warn", Message: desc + "; their parts are stored and billed until aborted", Remedy: cmd + " aborts those started more than 24h ago (--older-than D to change it)"}}
 	}
 	aborter, ok := b.(uploader.MultipartAborter)
 	if !ok {
-		return finding{Check: "incomplete", Status: "fail", Message: desc + "; this backend cannot abort them"}
+		return finding{Finding: diag.Finding{Check: "incomplete", Status: "fail", Message: desc + "; this backend cannot abort them"}}
 	}
 	aborted, kept := 0, 0
 	var failed []string
@@ -141,9 +141,9 @@ func (a *app) checkIncomplete(ctx context.Context, b uploader.Backend, lister up
 		f.Message = fmt.Sprintf("%s; %d could not be aborted (%s): %s", msg, len(failed), strings.Join(failed, ", "), f.Message)
 		return f
 	case kept > 0:
-		return finding{Check: "incomplete", Status: "warn", Message: msg, Remedy: "run it again later, or with a shorter --older-than once no run is going on"}
+		return finding{Finding: diag.Finding{Check: "incomplete", Status: "warn", Message: msg, Remedy: "run it again later, or with a shorter --older-than once no run is going on"}}
 	}
-	return finding{Check: "incomplete", Status: "ok", Message: msg}
+	return finding{Finding: diag.Finding{Check: "incomplete", Status: "ok", Message: msg}}
 }
 
 // started says when an upload was started: "at T (D ago)".

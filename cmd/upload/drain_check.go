@@ -8,6 +8,7 @@ import (
 	"io"
 	"strings"
 
+	"github.com/resilient-upload/upload/internal/diag"
 	"github.com/resilient-upload/upload/uploader"
 )
 
@@ -138,7 +139,7 @@ func verifyCopy(sp uploader.Spool, s uploader.Spooled) error {
 func checkCopies(ctx context.Context, target string, sp uploader.Spool) finding {
 	list, err := sp.List(ctx)
 	if err != nil {
-		return finding{Target: target, Check: "copies", Status: "fail", Message: "listing the copies: " + oneLineErr(err)}
+		return finding{Target: target, Finding: diag.Finding{Check: "copies", Status: "fail", Message: "listing the copies: " + oneLineErr(err)}}
 	}
 	var damaged []string
 	for _, s := range list {
@@ -147,9 +148,7 @@ func checkCopies(ctx context.Context, target string, sp uploader.Spool) finding 
 		}
 	}
 	if len(damaged) == 0 {
-		return finding{Target: target, Check: "copies", Status: "ok", Message: fmt.Sprintf("%d copies held, none damaged by its record", len(list))}
+		return finding{Target: target, Finding: diag.Finding{Check: "copies", Status: "ok", Message: fmt.Sprintf("%d copies held, none damaged by its record", len(list))}}
 	}
-	return finding{Target: target, Check: "copies", Status: "warn",
-		Message: fmt.Sprintf("%d of %d copies are damaged: %s", len(damaged), len(list), listSome(damaged)),
-		Remedy:  "upload drain --check names each with what is wrong; look at them, then restore or delete them"}
+	return finding{Target: target, Finding: diag.Finding{Check: "copies", Status: "warn", Message: fmt.Sprintf("%d of %d copies are damaged: %s", len(damaged), len(list), listSome(damaged)), Remedy: "upload drain --check names each with what is wrong; look at them, then restore or delete them"}}
 }

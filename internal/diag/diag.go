@@ -34,22 +34,40 @@ type Config struct {
 }
 
 // Finding is one diagnosis: what was checked, whether it passed, and if not
-// what to change.
+// what to change. It is both what the backends check at construction (a
+// Fatal finding refuses the configuration) and a row of upload doctor's
+// report, whose JSON it is.
 type Finding struct {
-	// Check names the check: endpoint, region, bucket, access_key, secret, clock.
-	Check string
-	// OK reports that nothing is wrong.
-	OK bool
-	// Fatal reports that the configuration cannot work as it is; backends
-	// refuse it at construction.
-	Fatal bool
+	// Check names the check: endpoint, region, bucket, access_key, secret,
+	// clock (and, in doctor, the checks that need the network).
+	Check string `json:"check"`
+	// Status says whether the check passed (ok), found something to look at
+	// (warn), or found what cannot work (fail).
+	Status Status `json:"status"`
 	// Message says what was found, Remedy what to do.
-	Message string
-	Remedy  string
+	Message string `json:"message"`
+	Remedy  string `json:"remedy"`
 }
 
+// Status is a Finding's verdict.
+type Status string
+
+// The verdicts.
+const (
+	StatusOK   Status = "ok"
+	StatusWarn Status = "warn"
+	StatusFail Status = "fail"
+)
+
+// OK reports that nothing is wrong.
+func (f Finding) OK() bool { return f.Status == StatusOK }
+
+// Fatal reports that the configuration cannot work as it is; backends
+// refuse it at construction.
+func (f Finding) Fatal() bool { return f.Status == StatusFail }
+
 func (f Finding) String() string {
-	if f.OK {
+	if f.OK() {
 		return f.Check + ": " + f.Message
 	}
 	if f.Remedy == "" {
@@ -101,48 +119,48 @@ func CheckEndpoint(c Config) []Finding {
 		if c.Provider == "cos" && c.Region != "" {
 			return nil // the COS backend builds the endpoint from bucket and region
 		}
-		add(Finding{Check: "endpoint", Fatal: true, Message: "no endpoint is set",
+		add(Finding{Check: "endpoint", Status: StatusFail, Message: "no endpoint is set",
 			Remedy: "set the endpoint, e.g. " + exampleEndpoint(c.Provider)})
 		return fs
 	}
 	if c.Endpoint != strings.TrimSpace(c.Endpoint) {
-		add(Finding{Check: "endpoint", Fatal: true, Message: "the endpoint has leading or trailing whitespace",
+		add(Finding{Check: "endpoint", Status: StatusFail, Message: "the endpoint has leading or trailing whitespace",
 			Remedy: "remove the whitespace"})
 	}
 	if IsLocal(c.Endpoint) {
-		add(Finding{Check: "endpoint", OK: true, Message: "local endpoint " + Host(c.Endpoint) + "; vendor endpoint rules not applied"})
+		add(Finding{Check: "endpoint", Status: StatusOK, Message: "local endpoint " + Host(c.Endpoint) + "; vendor endpoint rules not applied"})
 		return fs
 	}
 	e := ParseEndpoint(c.Provider, c.Endpoint)
 	h := e.Host
 	if c.CustomDomain {
 		if e.Form == FormOther {
-			add(Finding{Check: "endpoint", OK: true, Message: h + " is a custom domain bound to the bucket (cname)"})
+			add(Finding{Check: "endpoint", Status: StatusOK, Message: h + " is a custom domain bound to the bucket (cname)"})
 		} else {
-			add(Finding{Check: "endpoint", Fatal: true,
+			add(Finding{Check: "endpoint", Status: StatusFail,
 				Message: fmt.Sprintf("cname is set but %s is %s's %s endpoint, not a domain bound to the bucket", h, strings.ToUpper(c.Provider), e.Form),
 				Remedy:  "unset cname, or set the endpoint to the custom domain bound to the bucket"})
 		}
 		return fs
 	}
 	if e.Form == FormAccelerate && c.Region == "" {
-		add(Finding{Check: "region", Fatal: true,
+		add(Finding{Check: "region", Status: StatusFail,
 			Message: h + " is the global acceleration endpoint, which names no region",
 			Remedy:  "set the region of the bucket (e.g. " + exampleRegion(c.Provider) + "); it is never derived from an acceleration endpoint"})
 	}
 	other := func(what string) {
-		add(Finding{Check: "endpoint", Message: h + " is not " + what + " endpoint: " + endpointExamples[c.Provider],
+		add(Finding{Check: "endpoint", Status: StatusWarn, Message: h + " is not " + what + " endpoint: " + endpointExamples[c.Provider],
 			Remedy: "check the endpoint in the console (e.g. " + exampleEndpoint(c.Provider) + "); for a custom domain bound to the bucket, set cname: true"})
 	}
 	switch c.Provider {
 	case "tos":
 		switch {
 		case e.Form == FormBucket:
-			add(Finding{Check: "endpoint", Fatal: true,
+			add(Finding{Check: "endpoint", Status: StatusFail,
 				Message: h + " is a bucket domain, not an endpoint: the SDK adds the bucket itself and signs for the wrong host",
 				Remedy:  "set the endpoint to " + strings.Replace(e.Base, "tos-s3-", "tos-", 1) + " and the bucket separately"})
 		case e.Form == FormS3:
-			add(Finding{Check: "endpoint", Fatal: true,
+			add(Finding{Check: "endpoint", Status: StatusFail,
 				Message: fmt.Sprintf("%s is TOS's S3-compatible endpoint; the TOS SDK signs with TOS4-HMAC-SHA256 and this endpoint expects AWS signatures", h),
 				Remedy:  "use " + strings.Replace(h, "tos-s3-", "tos-", 1) + ", or configure this target with provider s3"})
 		case e.Form == FormOther:
@@ -151,7 +169,7 @@ func CheckEndpoint(c Config) []Finding {
 	case "oss":
 		switch e.Form {
 		case FormBucket:
-			add(Finding{Check: "endpoint", Fatal: true,
+			add(Finding{Check: "endpoint", Status: StatusFail,
 				Message: h + " is a bucket domain, not an endpoint: the SDK adds the bucket itself and signs for the wrong host",
 				Remedy:  "set the endpoint to " + e.Base + " and the bucket separately"})
 		case FormOther:
@@ -160,7 +178,7 @@ func CheckEndpoint(c Config) []Finding {
 	case "obs":
 		switch e.Form {
 		case FormBucket:
-			add(Finding{Check: "endpoint", Fatal: true,
+			add(Finding{Check: "endpoint", Status: StatusFail,
 				Message: h + " is a bucket domain (bucketname.obs.<region>.myhuaweicloud.com), not an endpoint: OBS answers SignatureDoesNotMatch",
 				Remedy:  "set the endpoint to " + e.Base + " and the bucket separately"})
 		case FormOther:
@@ -171,18 +189,18 @@ func CheckEndpoint(c Config) []Finding {
 		case e.Form == FormOther:
 			other("a COS")
 		case e.Form == FormBucket && c.Bucket != "" && e.Bucket != c.Bucket:
-			add(Finding{Check: "endpoint", Fatal: true,
+			add(Finding{Check: "endpoint", Status: StatusFail,
 				Message: fmt.Sprintf("the endpoint names bucket %q but the bucket is %q", e.Bucket, c.Bucket),
 				Remedy:  "set the endpoint to " + e.Base})
 		}
 	}
 	if r, ok := EndpointRegion(c.Provider, c.Endpoint); ok && c.Region != "" && r != c.Region {
-		add(Finding{Check: "region", Fatal: true,
+		add(Finding{Check: "region", Status: StatusFail,
 			Message: fmt.Sprintf("region %q contradicts the endpoint %s, which is in %q; the signature's scope will not match", c.Region, h, r),
 			Remedy:  fmt.Sprintf("set region to %q, or use the endpoint of %q", r, c.Region)})
 	}
 	if len(fs) == 0 {
-		add(Finding{Check: "endpoint", OK: true, Message: h + " has the vendor's endpoint form"})
+		add(Finding{Check: "endpoint", Status: StatusOK, Message: h + " has the vendor's endpoint form"})
 	}
 	return fs
 }
@@ -218,14 +236,14 @@ func exampleEndpoint(provider string) string {
 // CheckBucket checks the bucket name's vendor-specific form.
 func CheckBucket(c Config) []Finding {
 	if c.Bucket == "" {
-		return []Finding{{Check: "bucket", Fatal: true, Message: "no bucket is set", Remedy: "set the bucket"}}
+		return []Finding{{Check: "bucket", Status: StatusFail, Message: "no bucket is set", Remedy: "set the bucket"}}
 	}
 	if c.Provider == "cos" && !cosBucketName.MatchString(c.Bucket) {
-		return []Finding{{Check: "bucket", Fatal: true,
+		return []Finding{{Check: "bucket", Status: StatusFail,
 			Message: fmt.Sprintf("COS bucket %q has no -APPID suffix", c.Bucket),
 			Remedy:  "use the full bucket name shown in the COS console, e.g. " + c.Bucket + "-1250000000"}}
 	}
-	return []Finding{{Check: "bucket", OK: true, Message: fmt.Sprintf("bucket %q", c.Bucket)}}
+	return []Finding{{Check: "bucket", Status: StatusOK, Message: fmt.Sprintf("bucket %q", c.Bucket)}}
 }
 
 // keyRules are the access key ID forms of each vendor.
@@ -259,18 +277,18 @@ func CheckKeys(c Config) []Finding {
 	var fs []Finding
 	id, secret := c.AccessKeyID, c.Secret
 	if id == "" && secret == "" {
-		return []Finding{{Check: "access_key", OK: true, Message: "no credentials: requests are anonymous"}}
+		return []Finding{{Check: "access_key", Status: StatusOK, Message: "no credentials: requests are anonymous"}}
 	}
 	if id == "" || secret == "" {
 		missing := "access key ID"
 		if secret == "" {
 			missing = "secret"
 		}
-		return []Finding{{Check: "access_key", Fatal: true, Message: "the " + missing + " is empty",
+		return []Finding{{Check: "access_key", Status: StatusFail, Message: "the " + missing + " is empty",
 			Remedy: "set both the access key ID and the secret (check that the ${ENV} variables are exported)"}}
 	}
 	if strings.TrimSpace(id) != id || strings.ContainsAny(id, " \t\r\n") {
-		fs = append(fs, Finding{Check: "access_key", Fatal: true, Message: "the access key ID " + Redact(strings.TrimSpace(id)) + " holds whitespace",
+		fs = append(fs, Finding{Check: "access_key", Status: StatusFail, Message: "the access key ID " + Redact(strings.TrimSpace(id)) + " holds whitespace",
 			Remedy: "remove the spaces or newline (often from copying, or from `echo` into a file)"})
 	}
 	if rule, ok := keyRules[c.Provider]; ok {
@@ -285,17 +303,17 @@ func CheckKeys(c Config) []Finding {
 					other = fmt.Sprintf(" It looks like an access key of %s (%s…).", strings.ToUpper(p), r.prefix)
 				}
 			}
-			fs = append(fs, Finding{Check: "access_key",
+			fs = append(fs, Finding{Check: "access_key", Status: StatusWarn,
 				Message: fmt.Sprintf("the access key ID %s does not start with %s, as %s do.%s", Redact(tid), rule.prefix, rule.name, other),
 				Remedy:  "use this provider's access key"})
 		case len(tid) < rule.min || len(tid) > rule.max:
-			fs = append(fs, Finding{Check: "access_key",
+			fs = append(fs, Finding{Check: "access_key", Status: StatusWarn,
 				Message: fmt.Sprintf("the access key ID %s has an unusual length for %s (%d to %d)", Redact(tid), rule.name, rule.min, rule.max),
 				Remedy:  "check that it was copied whole"})
 		}
 	}
 	if strings.TrimSpace(secret) != secret || strings.ContainsAny(secret, " \t\r\n") {
-		fs = append(fs, Finding{Check: "secret", Fatal: true, Message: fmt.Sprintf("the secret (%d characters) holds whitespace", len(secret)),
+		fs = append(fs, Finding{Check: "secret", Status: StatusFail, Message: fmt.Sprintf("the secret (%d characters) holds whitespace", len(secret)),
 			Remedy: "remove the spaces or trailing newline"})
 	}
 	printable := true
@@ -306,17 +324,17 @@ func CheckKeys(c Config) []Finding {
 		}
 	}
 	if !printable {
-		fs = append(fs, Finding{Check: "secret", Fatal: true,
+		fs = append(fs, Finding{Check: "secret", Status: StatusFail,
 			Message: "the secret holds non-printable or non-ASCII bytes: it looks already base64-decoded",
 			Remedy:  "use the secret exactly as the console shows it; the SDK signs with the text, not its decoding"})
 	} else if _, defined := keyRules[c.Provider]; defined && len(strings.TrimSpace(secret)) < 16 {
 		// Only a vendor that defines its keys' format gets a length check:
 		// S3-compatible servers (MinIO) accept short secrets.
-		fs = append(fs, Finding{Check: "secret", Message: fmt.Sprintf("the secret is only %d characters long", len(strings.TrimSpace(secret))),
+		fs = append(fs, Finding{Check: "secret", Status: StatusWarn, Message: fmt.Sprintf("the secret is only %d characters long", len(strings.TrimSpace(secret))),
 			Remedy: "check that it was copied whole"})
 	}
 	if len(fs) == 0 {
-		fs = append(fs, Finding{Check: "access_key", OK: true, Message: "access key " + Redact(id) + " and secret have the vendor's form"})
+		fs = append(fs, Finding{Check: "access_key", Status: StatusOK, Message: "access key " + Redact(id) + " and secret have the vendor's form"})
 	}
 	return fs
 }
@@ -327,7 +345,7 @@ func Validate(c Config) error {
 	var msgs []string
 	for _, group := range [][]Finding{CheckEndpoint(c), CheckBucket(c), CheckKeys(c)} {
 		for _, f := range group {
-			if f.Fatal {
+			if f.Fatal() {
 				msgs = append(msgs, f.String())
 			}
 		}
@@ -345,7 +363,7 @@ const Tolerance = 15 * time.Minute
 // CheckClock judges a measured clock offset (server minus local).
 func CheckClock(offset time.Duration, known bool) Finding {
 	if !known {
-		return Finding{Check: "clock", Message: "the server's clock could not be read (no Date header)", Remedy: "check NTP on this machine"}
+		return Finding{Check: "clock", Status: StatusWarn, Message: "the server's clock could not be read (no Date header)", Remedy: "check NTP on this machine"}
 	}
 	a := offset
 	if a < 0 {
@@ -358,13 +376,13 @@ func CheckClock(offset time.Duration, known bool) Finding {
 	desc := fmt.Sprintf("this machine's clock is %s %s the server's", a.Round(time.Second), dir)
 	switch {
 	case a >= Tolerance:
-		return Finding{Check: "clock", Message: desc + fmt.Sprintf(", beyond the vendor's ±%s window: every signed request is refused (RequestTimeTooSkewed)", Tolerance),
+		return Finding{Check: "clock", Status: StatusWarn, Message: desc + fmt.Sprintf(", beyond the vendor's ±%s window: every signed request is refused (RequestTimeTooSkewed)", Tolerance),
 			Remedy: "sync the clock (chronyc makestep, or ntpdate/sntp); upload corrects for it meanwhile unless skew correction is off"}
 	case a >= 5*time.Minute:
-		return Finding{Check: "clock", Message: desc + fmt.Sprintf(", close to the vendor's ±%s window", Tolerance),
+		return Finding{Check: "clock", Status: StatusWarn, Message: desc + fmt.Sprintf(", close to the vendor's ±%s window", Tolerance),
 			Remedy: "sync the clock (chronyc makestep, or ntpdate/sntp)"}
 	}
-	return Finding{Check: "clock", OK: true, Message: desc}
+	return Finding{Check: "clock", Status: StatusOK, Message: desc}
 }
 
 // SignatureHints returns the likely causes of a SignatureDoesNotMatch on a
@@ -374,12 +392,12 @@ func SignatureHints(c Config, offset time.Duration, offsetKnown bool) []string {
 	var hs []string
 	for _, group := range [][]Finding{CheckEndpoint(c), CheckKeys(c)} {
 		for _, f := range group {
-			if !f.OK {
+			if !f.OK() {
 				hs = append(hs, f.String())
 			}
 		}
 	}
-	if f := CheckClock(offset, offsetKnown); !f.OK && offsetKnown {
+	if f := CheckClock(offset, offsetKnown); !f.OK() && offsetKnown {
 		hs = append(hs, f.String())
 	}
 	hs = append(hs, fmt.Sprintf("check that the secret belongs to access key %s (a rotated key keeps working only until the old secret is disabled)", Redact(c.AccessKeyID)))
@@ -418,7 +436,7 @@ func ClockSkewHints(offset time.Duration, known bool, correctionOn bool) []strin
 func CredentialHints(c Config) []string {
 	hs := []string{fmt.Sprintf("the access key %s is unknown to %s, or disabled: check it in the console, and that it belongs to this account and region", Redact(c.AccessKeyID), strings.ToUpper(c.Provider))}
 	for _, f := range CheckKeys(c) {
-		if !f.OK {
+		if !f.OK() {
 			hs = append(hs, f.String())
 		}
 	}

@@ -71,19 +71,19 @@ func TestCheckKeysVendorPrefixes(t *testing.T) {
 		t.Fatal("the access key ID was shown beyond its prefix")
 	}
 	ok := CheckKeys(Config{Provider: "cos", AccessKeyID: "AKID" + strings.Repeat("x", 32), Secret: strings.Repeat("s", 32)})
-	if len(ok) != 1 || !ok[0].OK {
+	if len(ok) != 1 || !ok[0].OK() {
 		t.Fatalf("good COS keys: %v", ok)
 	}
 }
 
 func TestCheckClock(t *testing.T) {
-	if f := CheckClock(31*time.Minute, true); f.OK || !strings.Contains(f.Message, "31m0s behind") || !strings.Contains(f.Message, "±15m0s") {
+	if f := CheckClock(31*time.Minute, true); f.OK() || !strings.Contains(f.Message, "31m0s behind") || !strings.Contains(f.Message, "±15m0s") {
 		t.Fatalf("31 min: %+v", f)
 	}
-	if f := CheckClock(-6*time.Minute, true); f.OK || !strings.Contains(f.Message, "ahead of") {
+	if f := CheckClock(-6*time.Minute, true); f.OK() || !strings.Contains(f.Message, "ahead of") {
 		t.Fatalf("-6 min: %+v", f)
 	}
-	if f := CheckClock(time.Second, true); !f.OK {
+	if f := CheckClock(time.Second, true); !f.OK() {
 		t.Fatalf("1 s: %+v", f)
 	}
 }
@@ -128,11 +128,11 @@ func TestCheckKeysTemporaryPrefixes(t *testing.T) {
 		{Provider: "tos", AccessKeyID: "AKTP" + strings.Repeat("x", 40), Secret: strings.Repeat("s", 40)},
 	} {
 		fs := CheckKeys(c)
-		if len(fs) != 1 || !fs[0].OK {
+		if len(fs) != 1 || !fs[0].OK() {
 			t.Errorf("%s temporary key: %v", c.Provider, fs)
 		}
 	}
-	if fs := CheckKeys(Config{Provider: "tos", AccessKeyID: "STS.NUexampleexampleexample", Secret: strings.Repeat("s", 30)}); len(fs) == 0 || fs[0].OK {
+	if fs := CheckKeys(Config{Provider: "tos", AccessKeyID: "STS.NUexampleexampleexample", Secret: strings.Repeat("s", 30)}); len(fs) == 0 || fs[0].OK() {
 		t.Errorf("an Aliyun STS key on TOS passed: %v", fs)
 	}
 }

@@ -97,7 +97,7 @@ func TestEndpointForms(t *testing.T) {
 			// no warning, by doctor.
 			if c.fatal == "" {
 				for _, f := range CheckEndpoint(Config{Provider: c.provider, Endpoint: c.endpoint, Region: c.region, Bucket: bucket, CustomDomain: c.cname}) {
-					if !f.OK {
+					if !f.OK() {
 						t.Errorf("doctor warns: %s", f)
 					}
 				}
