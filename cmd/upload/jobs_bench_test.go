@@ -28,7 +28,13 @@ import (
 // Client and server share the machine: on a small one both compete for
 // the CPU, which is what the loopback case measures.
 //
-// Recorded on a 2-core machine shared with other heavy jobs (medians of 3,
+// After the adaptive limit started at 64 with half rounds in slow start
+// (medians of 3, files/s, same machine, load average 3.5-7): at 80 ms auto
+// 696, 64 546, 256 612 (before the change, in the same conditions: auto
+// 469, 64 453, 256 571); at 20 ms auto 480, 16 232, 256 284; at 0 ms auto
+// 579, 16 715, 256 687 (runs of one setting spread 2x at 0 ms here).
+//
+// Recorded earlier on a 2-core machine shared with other heavy jobs (medians of 3,
 // files/s; the load changed several-fold between runs, so compare within a
 // run): auto 211, 16 147, 64 86, 256 137 at 0 ms; auto 108, 16 109, 64
 // 103, 256 84 at 20 ms; auto 70, 16 40, 64 79, 256 105 at 80 ms. An
