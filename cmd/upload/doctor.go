@@ -22,6 +22,9 @@ import (
 )
 
 const doctorHelp = `upload doctor checks every target of the configuration, in failover order,
+or with --to the destinations given as upload --to takes them (the same
+grammar: SCHEME://BUCKET[/PATH][?region=R&endpoint=E&profile=P], a local
+directory or a configured target's NAME; see upload --help, Destinations),
 and prints one line per finding with what to do about it. The checks follow
 the causes of signature failures, most likely first:
 
@@ -65,7 +68,10 @@ Exit status:
 type doctorFlags struct {
 	timeout time.Duration
 	target  string
-	inc     incompleteFlags
+	// to are the --to destinations: checked instead of the configuration's
+	// targets, as upload --to would use them.
+	to  []string
+	inc incompleteFlags
 }
 
 func (a *app) doctorCommand(ctx context.Context, common *commonFlags) *cobra.Command {
@@ -81,6 +87,7 @@ func (a *app) doctorCommand(ctx context.Context, common *commonFlags) *cobra.Com
 	}
 	cmd.Flags().DurationVar(&df.timeout, "timeout", 10*time.Second, "bound each network check to `D`")
 	cmd.Flags().StringVar(&df.target, "target", "", "check only the target named `NAME`")
+	cmd.Flags().StringArrayVar(&df.to, "to", nil, "check `DEST` instead of the configuration's targets, written as for upload --to: SCHEME://BUCKET[/PATH][?region=R&endpoint=E&profile=P], a local directory or a configured target's NAME (repeatable)")
 	df.inc.register(cmd)
 	return cmd
 }
@@ -111,8 +118,8 @@ func (a *app) runDoctor(ctx context.Context, common commonFlags, df *doctorFlags
 	if err := df.inc.check(); err != nil {
 		return err
 	}
-	df.inc.config = common.config
-	cfg, err := a.loadConfig(common.config)
+	df.inc.config, df.inc.to = common.config, df.to
+	cfg, _, err := a.destinationConfig(common.config, df.to)
 	if err != nil {
 		return err
 	}
