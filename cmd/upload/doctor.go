@@ -41,9 +41,9 @@ the causes of signature failures, most likely first:
               secret that looks already base64-decoded
   region      the region against the one the endpoint names
   bucket      the bucket exists and may be listed: a one-key LIST (oss,
-              obs, cos, s3); on tos a HEAD of a random missing key must
-              answer 404 (a HEAD cannot tell a missing bucket, so the put
-              decides)
+              obs, cos, s3); on tos a LIST of at most one incomplete
+              multipart upload (its SDK signs that one, not an object LIST,
+              at the corrected time); a missing bucket fails NoSuchBucket
   put_delete  a tiny object is put and deleted
   secret      (a warning) the configuration file holds a literal secret and
               group or others can read it: chmod 600
@@ -493,7 +493,7 @@ func randomKey(what string) string {
 	return ".upload-doctor/" + what + "-" + hex.EncodeToString(b[:])
 }
 
-// checkBucket lists one key of the bucket where the backend can
+// checkBucket lists one entry of the bucket where the backend can
 // (uploader.BucketChecker): a missing bucket fails with NoSuchBucket. Else
 // it Stats a random missing key: a 404 says the endpoint and credentials
 // answer, though a HEAD reply (no body) cannot tell a missing bucket.
@@ -504,7 +504,7 @@ func (a *app) checkBucket(ctx context.Context, b uploader.Backend, t *targetConf
 		if err := bc.CheckBucket(ctx); err != nil {
 			return errFinding("bucket", err)
 		}
-		return finding{Check: "bucket", Status: "ok", Message: fmt.Sprintf("bucket %q exists and can be listed (a one-key LIST answered)", t.Bucket)}
+		return finding{Check: "bucket", Status: "ok", Message: fmt.Sprintf("bucket %q exists and can be listed (a LIST of at most one entry answered)", t.Bucket)}
 	}
 	st, ok := b.(uploader.Stater)
 	if !ok {
