@@ -7,7 +7,9 @@ import (
 	"strings"
 	"sync/atomic"
 	"testing"
+	"time"
 
+	"github.com/resilient-upload/upload/integration/gateway"
 	"github.com/resilient-upload/upload/uploader"
 )
 
@@ -84,5 +86,30 @@ func TestListObjectsThroughGateway(t *testing.T) {
 		if o.Size != 3 || o.ETag != "900150983cd24fb0d6963f7d28e17f72" || o.LastModified.IsZero() {
 			t.Errorf("listed %+v; want size 3, the MD5 ETag of \"abc\" and a time", o)
 		}
+	}
+}
+
+// TestListObjectsSkewThroughGateway: the SDK signs ListObjectsType2 with
+// this machine's clock (its input takes no RequestDate), so with the
+// server 31 minutes ahead the listing is refused as clock_skew after one
+// request, with a hint saying so, and no claim that a corrected request
+// was refused (none can be sent).
+func TestListObjectsSkewThroughGateway(t *testing.T) {
+	e := newGatewayEnv(t)
+	e.Gateway.SetClockOffset(31 * time.Minute)
+	t.Cleanup(func() { e.Gateway.SetClockOffset(0) })
+	b := gwBackend(t, e, nil)
+	before := e.Gateway.Count(gateway.OpList)
+	err := b.ListObjects(context.Background(), "d/", func(uploader.ObjectInfo) bool { return true })
+	ue := uploader.AsError(err)
+	if ue == nil || ue.Kind != uploader.ClockSkew {
+		t.Fatalf("listing with the server 31m ahead: %v; want Kind clock_skew", err)
+	}
+	hints := strings.Join(ue.Hints, "\n")
+	if !strings.Contains(hints, "signs an object listing with this machine's clock") || strings.Contains(hints, "corrected request was refused") {
+		t.Errorf("hints:\n%s", hints)
+	}
+	if n := e.Gateway.Count(gateway.OpList) - before; n != 1 {
+		t.Errorf("%d listing requests; want 1 (a retry would be signed the same way)", n)
 	}
 }
