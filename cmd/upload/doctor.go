@@ -585,8 +585,8 @@ func (a *app) diagnoseLocal(ctx context.Context, cfg *config, t *targetConfig, t
 	}
 	defer b.Close()
 	dir := t.Path
-	if d, ok := b.(uploader.Describer); ok {
-		dir = d.Describe().Bucket
+	if d, ok := b.(interface{ Dir() string }); ok {
+		dir = d.Dir()
 	}
 	fs := []finding{{Target: t.Name, Check: "path", Status: "ok", Message: "the directory " + dir + " exists"}}
 	f := a.checkPut(ctx, b, timeout)

@@ -3,9 +3,11 @@ package main
 import (
 	"context"
 	"fmt"
+	"io/fs"
 	"net"
 	"net/url"
 	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -120,5 +122,28 @@ func TestDoctorDestinations(t *testing.T) {
 	r = execCLI(t, dir, env, "", "doctor", "--to", "oss://"+present+"?access_key_id=x")
 	if r.code != exitUsage || !strings.Contains(r.stderr, "access_key_id") {
 		t.Errorf("a URL with a key: exit %d, want 2 naming access_key_id\n%s", r.code, r.stderr)
+	}
+}
+
+// TestDoctorReadableDestinationLeavesNothing: doctor --to ./DIR (a
+// readable local destination, as is the no-configuration default) names
+// the directory, and its put and delete leave no probe behind.
+func TestDoctorReadableDestinationLeavesNothing(t *testing.T) {
+	c := newCLI(t)
+	c.write(map[string]string{"out/a.txt": "a"})
+	r := c.run("doctor", "--to", "./out")
+	out := filepath.Join(c.dir, "out")
+	if r.code != exitOK || !strings.Contains(r.stdout, "ok   path: the directory "+out+" exists") || !strings.Contains(r.stdout, "and deleted it") {
+		t.Errorf("exit %d, want 0 naming %s and deleting the probe:\n%s%s", r.code, out, r.stdout, r.stderr)
+	}
+	var left []string
+	must(t, filepath.WalkDir(out, func(p string, _ fs.DirEntry, err error) error {
+		if p != out {
+			left = append(left, strings.TrimPrefix(p, out+string(filepath.Separator)))
+		}
+		return err
+	}))
+	if len(left) != 1 || left[0] != "a.txt" {
+		t.Errorf("the directory holds %q after doctor; want only a.txt", left)
 	}
 }
