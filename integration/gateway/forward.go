@@ -284,7 +284,7 @@ func (g *Gateway) forward(w http.ResponseWriter, x *exchange, truncate bool) {
 			g.writeError(w, x, e)
 			return
 		}
-		if op == OpComplete {
+		if op == OpComplete || op == OpList {
 			js = g.maskCompleteResult(js)
 		}
 		h.Set("Content-Type", "application/json")
@@ -299,9 +299,10 @@ func (g *Gateway) forward(w http.ResponseWriter, x *exchange, truncate bool) {
 		return
 	}
 
-	if ok && op == OpComplete && g.kms.Load() {
-		// A complete result is small (bounded like every control body);
-		// its ETag is disguised in place, keeping the length.
+	if ok && (op == OpComplete || op == OpList) && g.kms.Load() {
+		// A complete result or a listing page is small (bounded like
+		// every control body); its ETags are disguised in place, keeping
+		// the length.
 		res, err := io.ReadAll(io.LimitReader(resp.Body, maxControlBody))
 		if err != nil {
 			g.upstreamFailed(w, x, err)
