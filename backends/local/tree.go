@@ -289,6 +289,44 @@ func (t *Tree) Get(ctx context.Context, key string) (io.ReadCloser, error) {
 	return f, nil
 }
 
+// Delete removes DIR/KEY, and then the directories it leaves empty below
+// DIR (an object store has no empty directories: a key's directories
+// exist through it). A missing file is not an error; a directory at KEY is
+// not removed (Invalid). See [uploader.Deleter].
+func (t *Tree) Delete(ctx context.Context, key string) error {
+	rel, err := t.rel("delete", key)
+	if err != nil {
+		return err
+	}
+	root, err := t.openRoot()
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil
+	} else if err != nil {
+		return t.fsError("delete", key, t.dir, err)
+	}
+	fi, err := root.Lstat(rel)
+	switch {
+	case errors.Is(err, fs.ErrNotExist):
+		return nil
+	case err != nil:
+		return t.pathError("delete", key, rel, err)
+	case fi.IsDir():
+		return t.errorf(uploader.Invalid, "delete", key, nil, "key %q is a directory in %s, not a file; not removed", key, t.dir)
+	}
+	if err := root.Remove(rel); err != nil && !errors.Is(err, fs.ErrNotExist) {
+		return t.pathError("delete", key, rel, err)
+	}
+	// Remove fails on a directory that is not empty: that ends the walk up.
+	for d := filepath.Dir(rel); d != "."; d = filepath.Dir(d) {
+		if root.Remove(d) != nil {
+			break
+		}
+	}
+	return nil
+}
+
+var _ uploader.Deleter = (*Tree)(nil)
+
 func (t *Tree) errorf(k uploader.Kind, op, key string, cause error, format string, args ...any) *uploader.Error {
 	return &uploader.Error{Kind: k, Target: t.name, Provider: TreeProvider, Op: op, Key: key,
 		Message: fmt.Sprintf(format, args...), Err: cause}

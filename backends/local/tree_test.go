@@ -2,6 +2,8 @@ package local_test
 
 import (
 	"context"
+	"errors"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"strings"
@@ -118,5 +120,47 @@ func TestTreeNoCreate(t *testing.T) {
 	}
 	if _, err := tr.Stat(context.Background(), "a"); !uploader.IsNotFound(err) {
 		t.Errorf("Stat before the directory exists: %v, want not found", err)
+	}
+}
+
+// TestTreeDelete: Delete removes the file and the directories it leaves
+// empty (never the root, never a directory still holding a file); a
+// missing key is no error; a key naming a directory is refused.
+func TestTreeDelete(t *testing.T) {
+	dir := t.TempDir()
+	tr, err := local.NewTree(local.Options{Dir: dir})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer tr.Close()
+	ctx := context.Background()
+	for _, k := range []string{"a/b/c.txt", "a/keep.txt", "top.txt"} {
+		if _, err := tr.Put(ctx, uploader.BytesObject(k, []byte(k))); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := tr.Delete(ctx, "a/b/c.txt"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := os.Stat(filepath.Join(dir, "a", "b")); !errors.Is(err, fs.ErrNotExist) {
+		t.Errorf("a/b is left empty (%v); want it removed", err)
+	}
+	if _, err := os.Stat(filepath.Join(dir, "a", "keep.txt")); err != nil {
+		t.Errorf("a/keep.txt: %v", err)
+	}
+	if err := tr.Delete(ctx, "top.txt"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := os.Stat(dir); err != nil {
+		t.Errorf("the root: %v", err)
+	}
+	if err := tr.Delete(ctx, "missing/x"); err != nil {
+		t.Errorf("a missing key: %v; want nil", err)
+	}
+	if err := tr.Delete(ctx, "a"); uploader.KindOf(err) != uploader.Invalid {
+		t.Errorf("a directory: %v; want Kind invalid", err)
+	}
+	if _, err := os.Stat(filepath.Join(dir, "a", "keep.txt")); err != nil {
+		t.Errorf("a/keep.txt after deleting key a: %v", err)
 	}
 }

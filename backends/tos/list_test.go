@@ -7,7 +7,9 @@ import (
 	"strings"
 	"sync/atomic"
 	"testing"
+	"time"
 
+	"github.com/resilient-upload/upload/integration/gateway"
 	"github.com/resilient-upload/upload/uploader"
 )
 
@@ -58,5 +60,56 @@ func TestListObjectsPagesAndCRC64(t *testing.T) {
 	must := b.ListObjects(context.Background(), "d/", func(uploader.ObjectInfo) bool { n++; return false })
 	if must != nil || n != 1 || calls.Load() != 1 {
 		t.Errorf("stopping early: err %v, %d objects, %d requests; want 1 and 1", must, n, calls.Load())
+	}
+}
+
+// TestListObjectsThroughGateway: the SDK's ListObjectsType2 request,
+// translated by the gateway to MinIO and its XML result back to TOS's
+// JSON, lists the keys under the prefix with their sizes and MD5 ETags.
+func TestListObjectsThroughGateway(t *testing.T) {
+	e := newGatewayEnv(t)
+	b := gwBackend(t, e, nil)
+	ctx := context.Background()
+	for _, k := range []string{"d/a", "d/sub/b", "other"} {
+		if _, err := b.Put(ctx, uploader.BytesObject(k, []byte("abc"))); err != nil {
+			t.Fatal(err)
+		}
+	}
+	var got []uploader.ObjectInfo
+	if err := b.ListObjects(ctx, "d/", func(o uploader.ObjectInfo) bool { got = append(got, o); return true }); err != nil {
+		t.Fatal(err)
+	}
+	if len(got) != 2 || got[0].Key != "d/a" || got[1].Key != "d/sub/b" {
+		t.Fatalf("listed %+v; want d/a and d/sub/b", got)
+	}
+	for _, o := range got {
+		if o.Size != 3 || o.ETag != "900150983cd24fb0d6963f7d28e17f72" || o.LastModified.IsZero() {
+			t.Errorf("listed %+v; want size 3, the MD5 ETag of \"abc\" and a time", o)
+		}
+	}
+}
+
+// TestListObjectsSkewThroughGateway: the SDK signs ListObjectsType2 with
+// this machine's clock (its input takes no RequestDate), so with the
+// server 31 minutes ahead the listing is refused as clock_skew after one
+// request, with a hint saying so, and no claim that a corrected request
+// was refused (none can be sent).
+func TestListObjectsSkewThroughGateway(t *testing.T) {
+	e := newGatewayEnv(t)
+	e.Gateway.SetClockOffset(31 * time.Minute)
+	t.Cleanup(func() { e.Gateway.SetClockOffset(0) })
+	b := gwBackend(t, e, nil)
+	before := e.Gateway.Count(gateway.OpList)
+	err := b.ListObjects(context.Background(), "d/", func(uploader.ObjectInfo) bool { return true })
+	ue := uploader.AsError(err)
+	if ue == nil || ue.Kind != uploader.ClockSkew {
+		t.Fatalf("listing with the server 31m ahead: %v; want Kind clock_skew", err)
+	}
+	hints := strings.Join(ue.Hints, "\n")
+	if !strings.Contains(hints, "signs an object listing with this machine's clock") || strings.Contains(hints, "corrected request was refused") {
+		t.Errorf("hints:\n%s", hints)
+	}
+	if n := e.Gateway.Count(gateway.OpList) - before; n != 1 {
+		t.Errorf("%d listing requests; want 1 (a retry would be signed the same way)", n)
 	}
 }

@@ -384,9 +384,9 @@ func TestReportErrorObject(t *testing.T) {
 	}
 }
 
-// TestDoctorMissingBucketDialects: through the OSS, OBS and COS dialects
-// of the gateway, doctor's bucket check lists one key, so a missing
-// bucket fails with NoSuchBucket and an existing one passes.
+// TestDoctorMissingBucketDialects: through the TOS, OSS, OBS and COS
+// dialects of the gateway, doctor's bucket check lists one entry, so a
+// missing bucket fails with NoSuchBucket and an existing one passes.
 func TestDoctorMissingBucketDialects(t *testing.T) {
 	srv := miniotest.Shared(t)
 	dir := t.TempDir()
@@ -397,7 +397,7 @@ func TestDoctorMissingBucketDialects(t *testing.T) {
 		dialect  gateway.Dialect
 		provider string
 		extra    string
-	}{{gateway.OSS, "oss", "region: cn-hangzhou"}, {gateway.OBS, "obs", "path_style: true"}, {gateway.COS, "cos", "region: ap-guangzhou, path_style: true"}} {
+	}{{gateway.TOS, "tos", "region: cn-beijing"}, {gateway.OSS, "oss", "region: cn-hangzhou"}, {gateway.OBS, "obs", "path_style: true"}, {gateway.COS, "cos", "region: ap-guangzhou, path_style: true"}} {
 		gw, url := startGateway(t, srv, d.dialect, nil)
 		ak, sk := gw.Credentials()
 		env[strings.ToUpper(d.provider)+"_GW_AK"], env[strings.ToUpper(d.provider)+"_GW_SK"] = ak, sk
@@ -412,15 +412,8 @@ func TestDoctorMissingBucketDialects(t *testing.T) {
 	writeTree(t, dir, map[string]string{"upload.yaml": conf.String()})
 	r := execCLI(t, dir, env, "", "doctor")
 	t.Logf("doctor:\n%s%s", r.stdout, r.stderr)
-	for _, p := range []string{"oss", "obs", "cos"} {
-		sec := func(name string) string {
-			i := strings.Index(r.stdout, name+" (")
-			j := strings.Index(r.stdout[max(i, 0):], "=> "+name)
-			if i < 0 || j < 0 {
-				t.Fatalf("no section for %s", name)
-			}
-			return r.stdout[i : i+j]
-		}
+	for _, p := range []string{"tos", "oss", "obs", "cos"} {
+		sec := func(name string) string { return doctorSection(t, r.stdout, name) }
 		if s := sec(p + "-present"); !strings.Contains(s, "ok   bucket: bucket") || !strings.Contains(s, "exists and can be listed") {
 			t.Errorf("%s-present: the bucket check does not pass:\n%s", p, s)
 		}

@@ -10,14 +10,15 @@ import (
 // destinationConfig returns the configuration of an upload: the --to
 // destinations when there are some (with the settings and backup: of the
 // configuration file, if one is found), else the file's (or the default);
-// and the object path the destinations name ("" for none).
-func (a *app) destinationConfig(f *uploadFlags) (*config, string, error) {
-	if len(f.to) == 0 {
-		cfg, err := a.loadConfig(f.config)
+// and the object path the destinations name ("" for none). explicit is
+// --config; upload and doctor share it.
+func (a *app) destinationConfig(explicit string, to []string) (*config, string, error) {
+	if len(to) == 0 {
+		cfg, err := a.loadConfig(explicit)
 		return cfg, "", err
 	}
 	var base *config
-	path, err := configLookup(f.config, a.getenv)
+	path, err := configLookup(explicit, a.getenv)
 	if err != nil {
 		return nil, "", err
 	}
@@ -29,7 +30,7 @@ func (a *app) destinationConfig(f *uploadFlags) (*config, string, error) {
 			return nil, "", err
 		}
 	}
-	cfg, dest, err := uconfig.Destinations(f.to, base, uconfig.Options{Registry: registry, Getenv: a.getenv})
+	cfg, dest, err := uconfig.Destinations(to, base, uconfig.Options{Registry: registry, Getenv: a.getenv})
 	return cfg, dest, asConfigError(err)
 }
 

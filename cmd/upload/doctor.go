@@ -22,6 +22,9 @@ import (
 )
 
 const doctorHelp = `upload doctor checks every target of the configuration, in failover order,
+or with --to the destinations given as upload --to takes them (the same
+grammar: SCHEME://BUCKET[/PATH][?region=R&endpoint=E&profile=P], a local
+directory or a configured target's NAME; see upload --help, Destinations),
 and prints one line per finding with what to do about it. The checks follow
 the causes of signature failures, most likely first:
 
@@ -38,9 +41,9 @@ the causes of signature failures, most likely first:
               secret that looks already base64-decoded
   region      the region against the one the endpoint names
   bucket      the bucket exists and may be listed: a one-key LIST (oss,
-              obs, cos, s3); on tos a HEAD of a random missing key must
-              answer 404 (a HEAD cannot tell a missing bucket, so the put
-              decides)
+              obs, cos, s3); on tos a LIST of at most one incomplete
+              multipart upload (its SDK signs that one, not an object LIST,
+              at the corrected time); a missing bucket fails NoSuchBucket
   put_delete  a tiny object is put and deleted
   secret      (a warning) the configuration file holds a literal secret and
               group or others can read it: chmod 600
@@ -65,7 +68,10 @@ Exit status:
 type doctorFlags struct {
 	timeout time.Duration
 	target  string
-	inc     incompleteFlags
+	// to are the --to destinations: checked instead of the configuration's
+	// targets, as upload --to would use them.
+	to  []string
+	inc incompleteFlags
 }
 
 func (a *app) doctorCommand(ctx context.Context, common *commonFlags) *cobra.Command {
@@ -81,6 +87,7 @@ func (a *app) doctorCommand(ctx context.Context, common *commonFlags) *cobra.Com
 	}
 	cmd.Flags().DurationVar(&df.timeout, "timeout", 10*time.Second, "bound each network check to `D`")
 	cmd.Flags().StringVar(&df.target, "target", "", "check only the target named `NAME`")
+	cmd.Flags().StringArrayVar(&df.to, "to", nil, "check `DEST` instead of the configuration's targets, written as for upload --to: SCHEME://BUCKET[/PATH][?region=R&endpoint=E&profile=P], a local directory or a configured target's NAME (repeatable)")
 	df.inc.register(cmd)
 	return cmd
 }
@@ -103,8 +110,8 @@ func (a *app) runDoctor(ctx context.Context, common commonFlags, df *doctorFlags
 	if err := df.inc.check(); err != nil {
 		return err
 	}
-	df.inc.config = common.config
-	cfg, err := a.loadConfig(common.config)
+	df.inc.config, df.inc.to = common.config, df.to
+	cfg, _, err := a.destinationConfig(common.config, df.to)
 	if err != nil {
 		return err
 	}
@@ -474,7 +481,7 @@ func randomKey(what string) string {
 	return ".upload-doctor/" + what + "-" + hex.EncodeToString(b[:])
 }
 
-// checkBucket lists one key of the bucket where the backend can
+// checkBucket lists one entry of the bucket where the backend can
 // (uploader.BucketChecker): a missing bucket fails with NoSuchBucket. Else
 // it Stats a random missing key: a 404 says the endpoint and credentials
 // answer, though a HEAD reply (no body) cannot tell a missing bucket.
@@ -485,7 +492,7 @@ func (a *app) checkBucket(ctx context.Context, b uploader.Backend, t *targetConf
 		if err := bc.CheckBucket(ctx); err != nil {
 			return errFinding("bucket", err)
 		}
-		return finding{Finding: diag.Finding{Check: "bucket", Status: "ok", Message: fmt.Sprintf("bucket %q exists and can be listed (a one-key LIST answered)", t.Bucket)}}
+		return finding{Finding: diag.Finding{Check: "bucket", Status: "ok", Message: fmt.Sprintf("bucket %q exists and can be listed (a LIST of at most one entry answered)", t.Bucket)}}
 	}
 	st, ok := b.(uploader.Stater)
 	if !ok {
@@ -566,8 +573,8 @@ func (a *app) diagnoseLocal(ctx context.Context, cfg *config, t *targetConfig, t
 	}
 	defer b.Close()
 	dir := t.Path
-	if d, ok := b.(uploader.Describer); ok {
-		dir = d.Describe().Bucket
+	if d, ok := b.(interface{ Dir() string }); ok {
+		dir = d.Dir()
 	}
 	fs := []finding{{Target: t.Name, Finding: diag.Finding{Check: "path", Status: "ok", Message: "the directory " + dir + " exists"}}}
 	f := a.checkPut(ctx, b, timeout)

@@ -27,8 +27,10 @@ type incompleteFlags struct {
 	prefix    string
 	abort     bool
 	olderThan time.Duration
-	// config is the --config given, repeated in the suggested command.
+	// config and to are the --config and --to given, repeated in the
+	// suggested command.
 	config string
+	to     []string
 }
 
 func (f *incompleteFlags) register(cmd *cobra.Command) {
@@ -99,6 +101,9 @@ func (a *app) checkIncomplete(ctx context.Context, b uploader.Backend, lister up
 		cmd := "upload doctor"
 		if df.inc.config != "" {
 			cmd += " --config " + shellQuote(df.inc.config)
+		}
+		for _, d := range df.inc.to {
+			cmd += " --to " + shellQuote(d)
 		}
 		cmd += " --target " + shellQuote(t.Name)
 		if df.inc.prefix != "" {

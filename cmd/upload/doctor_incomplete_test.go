@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"net/url"
 	"os/exec"
 	"strings"
 	"testing"
@@ -92,6 +93,13 @@ func TestDoctorIncompleteExec(t *testing.T) {
 	}
 	if code != exitOK {
 		t.Errorf("a warning only: exit %d, want 0", code)
+	}
+	// With --to, the command given repeats the destination.
+	c.env["AWS_ACCESS_KEY_ID"], c.env["AWS_SECRET_ACCESS_KEY"] = srv.AccessKey, srv.SecretKey
+	dest := "s3://" + bucket + "?endpoint=" + url.QueryEscape(srv.URL)
+	code, out, _ = run("doctor", "--to", dest, "--prefix", "run/")
+	if w := "upload doctor --to " + shellQuote(dest) + " --target s3 --prefix run/ --abort-incomplete aborts"; code != exitOK || !strings.Contains(out, w) {
+		t.Errorf("doctor --to: exit %d; does not say %q:\n%s", code, w, out)
 	}
 	if strings.Contains(out+errOut, srv.SecretKey) {
 		t.Error("doctor printed the secret")

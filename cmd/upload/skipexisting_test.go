@@ -109,9 +109,10 @@ func TestSkipExistingMinIO(t *testing.T) {
 	}
 }
 
-// TestSkipExistingGateway: through the OSS, OBS and COS dialects of the
-// gateway (each SDK's own listing), a rerun compares by MD5 ETag with one
-// LIST and uploads only the changed file.
+// TestSkipExistingGateway: through the TOS, OSS, OBS and COS dialects of
+// the gateway (each SDK's own listing; TOS's ListObjectsType2 JSON
+// translated from MinIO's XML), a rerun compares by MD5 ETag with one LIST
+// and uploads only the changed file.
 func TestSkipExistingGateway(t *testing.T) {
 	srv := miniotest.Shared(t)
 	for _, d := range []struct {
@@ -120,6 +121,7 @@ func TestSkipExistingGateway(t *testing.T) {
 		idVar, sk  string
 		extraQuery string
 	}{
+		{gateway.TOS, "tos", "TOS_ACCESS_KEY", "TOS_SECRET_KEY", "region=cn-beijing"},
 		{gateway.OSS, "oss", "OSS_ACCESS_KEY_ID", "OSS_ACCESS_KEY_SECRET", "region=cn-hangzhou"},
 		{gateway.OBS, "obs", "OBS_ACCESS_KEY_ID", "OBS_SECRET_ACCESS_KEY", "path_style"},
 		{gateway.COS, "cos", "COS_SECRETID", "COS_SECRETKEY", "region=ap-guangzhou&path_style"},

@@ -68,7 +68,7 @@ func (a *app) runUpload(ctx context.Context, f *uploadFlags, args []string) erro
 	if err != nil {
 		return err
 	}
-	cfg, destPath, err := a.destinationConfig(f)
+	cfg, destPath, err := a.destinationConfig(f.config, f.to)
 	if err != nil {
 		return err
 	}

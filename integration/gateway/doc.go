@@ -118,10 +118,11 @@
 // check. GET replies carry no CRC header (the SDKs then skip the check).
 //
 // TOS speaks JSON: the complete request body is translated to XML (and its
-// Content-MD5 dropped), the initiate, complete, list-parts and
-// list-multipart-uploads results to JSON; upload part and abort need no
-// translation. TOS's other JSON APIs
-// (object listings, batch delete, bucket subresources, complete-all) and copies in
+// Content-MD5 dropped), the initiate, complete, list-parts,
+// list-multipart-uploads and ListObjectsType2 (list-type=2) results to JSON
+// (listed objects carry no HashCrc64Ecma: the gateway keeps no object's
+// CRC-64); upload part and abort need no translation. TOS's other JSON APIs
+// (the V1 object listing, batch delete, bucket subresources, complete-all) and copies in
 // any dialect but OBS are answered 501 NotImplemented rather than passed on
 // for the SDK to misparse. Chunked (unknown-length) bodies are forwarded as
 // they are; MinIO answers 411 MissingContentLength, as S3 does.

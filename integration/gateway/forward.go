@@ -127,14 +127,15 @@ func (g *Gateway) copyResponseHeaders(dst, src http.Header) {
 }
 
 // unsupported refuses what the gateway does not translate, rather than let
-// an SDK misparse MinIO's answer: TOS's JSON APIs other than multipart
-// (listings, batch delete, bucket subresources) and copies outside OBS.
+// an SDK misparse MinIO's answer: TOS's JSON APIs other than multipart and
+// ListObjectsType2 (list-type=2) (the V1 listing, batch delete, bucket
+// subresources) and copies outside OBS.
 func (g *Gateway) unsupported(x *exchange) *apiError {
 	d := g.opts.Dialect
 	op := x.ri.op
 	if d == TOS {
 		switch {
-		case op == OpList, op == OpDeleteMulti, op == OpService,
+		case op == OpList && x.r.URL.Query().Get("list-type") != "2", op == OpDeleteMulti, op == OpService,
 			op == OpBucket && x.r.Method == http.MethodGet,
 			op == OpComplete && x.r.Header.Get("X-Tos-Complete-All") != "":
 			return newAPIError(http.StatusNotImplemented, "NotImplemented",
@@ -276,14 +277,14 @@ func (g *Gateway) forward(w http.ResponseWriter, x *exchange, truncate bool) {
 		}
 	}
 
-	if d == TOS && ok && (op == OpInitiate || op == OpComplete || op == OpListParts || op == OpListUploads) {
+	if d == TOS && ok && (op == OpInitiate || op == OpComplete || op == OpListParts || op == OpListUploads || op == OpList) {
 		js, e := tosJSON(op, resp.Body)
 		if e != nil {
 			x.commit(OutcomeForwarded, e.Status, e.Code)
 			g.writeError(w, x, e)
 			return
 		}
-		if op == OpComplete {
+		if op == OpComplete || op == OpList {
 			js = g.maskCompleteResult(js)
 		}
 		h.Set("Content-Type", "application/json")
@@ -298,9 +299,10 @@ func (g *Gateway) forward(w http.ResponseWriter, x *exchange, truncate bool) {
 		return
 	}
 
-	if ok && op == OpComplete && g.kms.Load() {
-		// A complete result is small (bounded like every control body);
-		// its ETag is disguised in place, keeping the length.
+	if ok && (op == OpComplete || op == OpList) && g.kms.Load() {
+		// A complete result or a listing page is small (bounded like
+		// every control body); its ETags are disguised in place, keeping
+		// the length.
 		res, err := io.ReadAll(io.LimitReader(resp.Body, maxControlBody))
 		if err != nil {
 			g.upstreamFailed(w, x, err)

@@ -12,7 +12,8 @@ import (
 // PUT, upload part, initiate, complete, HEAD and GET, and every ETag it
 // passes (the Etag header, and the ETag of a complete result) with its 32
 // hex digits changed (each digit XOR 8, so an ETag stays 32 hex digits,
-// or "<hex>-<n>" for a multipart object, but is never the MD5). The part
+// or "<hex>-<n>" for a multipart object, but is never the MD5); an object
+// listing's ETags are changed the same way. The part
 // ETags a client sends back in a complete request are changed back before
 // MinIO sees them.
 
@@ -94,8 +95,8 @@ func (g *Gateway) maskCompleteRequest(raw []byte) []byte {
 	return maskETagElements(raw)
 }
 
-// maskCompleteResult disguises the ETag of a complete result body (XML, or
-// TOS's JSON) when KMS answers are on.
+// maskCompleteResult disguises the ETags of a complete result or a listing
+// page (XML, or TOS's JSON) when KMS answers are on.
 func (g *Gateway) maskCompleteResult(body []byte) []byte {
 	if !g.kms.Load() {
 		return body
@@ -106,4 +107,6 @@ func (g *Gateway) maskCompleteResult(body []byte) []byte {
 	return maskETagElements(body)
 }
 
-var tosETag = regexp.MustCompile(`"ETag"\s*:\s*"[^"]*"`)
+// tosETag is an "ETag" member of TOS JSON; its value holds escaped quotes
+// (\"hex\").
+var tosETag = regexp.MustCompile(`"ETag"\s*:\s*"(?:[^"\\]|\\.)*"`)

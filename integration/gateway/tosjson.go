@@ -10,8 +10,9 @@ import (
 
 // TOS speaks JSON where S3 speaks XML. The gateway translates the multipart
 // calls: the complete request body (JSON → XML) and the initiate, complete
-// and list-parts results (XML → JSON). These are small control messages,
-// parsed with a bound; object data is never buffered.
+// and list-parts results (XML → JSON), and the ListObjectsType2 result
+// (XML → JSON). These are small control messages, parsed with a bound;
+// object data is never buffered.
 
 type tosCompleteRequest struct {
 	Parts []struct {
@@ -96,6 +97,37 @@ type s3ListUploads struct {
 	Uploads            []s3Upload `xml:"Upload" json:"Uploads"`
 }
 
+type s3Object struct {
+	Key          string   `xml:"Key" json:"Key"`
+	LastModified string   `xml:"LastModified" json:"LastModified,omitempty"`
+	ETag         string   `xml:"ETag" json:"ETag"`
+	Size         int64    `xml:"Size" json:"Size"`
+	Owner        *s3Owner `xml:"Owner" json:"Owner,omitempty"`
+	StorageClass string   `xml:"StorageClass" json:"StorageClass,omitempty"`
+}
+
+type s3CommonPrefix struct {
+	Prefix string `xml:"Prefix" json:"Prefix"`
+}
+
+// s3ListObjectsV2 is a ListObjectsV2 result, and in JSON TOS's
+// ListObjectsType2 result. Its entries carry no HashCrc64Ecma: the gateway
+// keeps no object's CRC-64, so a client compares by ETag.
+type s3ListObjectsV2 struct {
+	Name                  string           `xml:"Name" json:"Name"`
+	Prefix                string           `xml:"Prefix" json:"Prefix"`
+	StartAfter            string           `xml:"StartAfter" json:"StartAfter,omitempty"`
+	ContinuationToken     string           `xml:"ContinuationToken" json:"ContinuationToken,omitempty"`
+	NextContinuationToken string           `xml:"NextContinuationToken" json:"NextContinuationToken,omitempty"`
+	KeyCount              int              `xml:"KeyCount" json:"KeyCount"`
+	MaxKeys               int              `xml:"MaxKeys" json:"MaxKeys"`
+	Delimiter             string           `xml:"Delimiter" json:"Delimiter,omitempty"`
+	EncodingType          string           `xml:"EncodingType" json:"EncodingType,omitempty"`
+	IsTruncated           bool             `xml:"IsTruncated" json:"IsTruncated"`
+	Contents              []s3Object       `xml:"Contents" json:"Contents"`
+	CommonPrefixes        []s3CommonPrefix `xml:"CommonPrefixes" json:"CommonPrefixes"`
+}
+
 // xmlRoot decodes an S3 XML reply into v, or reports the <Error> it holds
 // instead (MinIO may answer a complete with 200 and an error body).
 func xmlRoot(r io.Reader, v any) *apiError {
@@ -125,6 +157,8 @@ func tosJSON(op Op, body io.Reader) ([]byte, *apiError) {
 		v = &s3Complete{}
 	case OpListUploads:
 		v = &s3ListUploads{}
+	case OpList:
+		v = &s3ListObjectsV2{}
 	default:
 		v = &s3ListParts{}
 	}
@@ -136,6 +170,14 @@ func tosJSON(op Op, body io.Reader) ([]byte, *apiError) {
 	}
 	if lu, ok := v.(*s3ListUploads); ok && lu.Uploads == nil {
 		lu.Uploads = []s3Upload{}
+	}
+	if lo, ok := v.(*s3ListObjectsV2); ok {
+		if lo.Contents == nil {
+			lo.Contents = []s3Object{}
+		}
+		if lo.CommonPrefixes == nil {
+			lo.CommonPrefixes = []s3CommonPrefix{}
+		}
 	}
 	b, err := json.Marshal(v)
 	if err != nil {
