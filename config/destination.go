@@ -11,6 +11,7 @@ import (
 
 	"go.yaml.in/yaml/v3"
 
+	"github.com/resilient-upload/upload/credentials"
 	"github.com/resilient-upload/upload/provider"
 )
 
@@ -30,7 +31,8 @@ import (
 // machine): they come from the environment, a profile or the instance
 // role, as for a target of the file that names none. Without region= or
 // endpoint=, the provider's variables (Provider.RegionEnv, EndpointEnv)
-// give them.
+// give them, then the profile of the provider's CLI (profile=, else the
+// default one: credentials.ProfileSettings).
 
 // refusedQueryKeys never come from a URL.
 var refusedQueryKeys = []string{"access_key_id", "secret_access_key", "session_token", "provider", "path", "bucket"}
@@ -326,8 +328,10 @@ func destMapping(where string, prov provider.Provider, bucket string, q url.Valu
 }
 
 // destDefaults fills in a URL destination's region and endpoint, when its
-// query names none, from the provider's variables, and then the endpoint
-// from the region (Provider.EndpointFor).
+// query names none, from the provider's variables, then from the profile of
+// the provider's CLI (the query's profile=, else the default one; see
+// credentials.ProfileSettings), and then the endpoint from the region
+// (Provider.EndpointFor).
 func destDefaults(m *yaml.Node, prov provider.Provider, getenv func(string) (string, bool)) {
 	for _, e := range []struct {
 		key  string
@@ -341,6 +345,23 @@ func destDefaults(m *yaml.Node, prov provider.Provider, getenv func(string) (str
 				addScalar(m, e.key, v)
 				break
 			}
+		}
+	}
+	_, hasRegion := mapKey(m, "region")
+	_, hasEndpoint := mapKey(m, "endpoint")
+	if home, ok := getenv("HOME"); ok && home != "" && (!hasRegion || !hasEndpoint) {
+		profile := ""
+		if cred, ok := mapKey(m, "credentials"); ok {
+			if p, ok := mapKey(cred, "profile"); ok {
+				profile = strings.ReplaceAll(p.Value, "$$", "$")
+			}
+		}
+		region, endpoint := credentials.ProfileSettings(prov.Name, profile, home, getenv)
+		if !hasRegion && region != "" {
+			addScalar(m, "region", region)
+		}
+		if !hasEndpoint && endpoint != "" {
+			addScalar(m, "endpoint", endpoint)
 		}
 	}
 	if _, ok := mapKey(m, "endpoint"); !ok && prov.EndpointFor != nil {

@@ -27,6 +27,9 @@ type ProfileFile struct {
 	// ID, Secret and Token are the key names, tried in order
 	// (case-insensitive).
 	ID, Secret, Token []string
+	// Region and Endpoint are the key names of the settings the CLI keeps
+	// beside the keys ([ProfileSettings]), for "ini" and "aws-config" files.
+	Region, Endpoint []string
 }
 
 // ProfileFiles lists, per provider, the CLI configuration files read by
@@ -35,16 +38,16 @@ type ProfileFile struct {
 var ProfileFiles = map[string][]ProfileFile{
 	"tos": {
 		{Path: "~/.tosutilconfig", Format: "ini", ID: []string{"ak", "accessKeyID"}, Secret: []string{"sk", "secretKey", "accessKeySecret"},
-			Token: []string{"token", "securityToken", "stsToken"}},
+			Token: []string{"token", "securityToken", "stsToken"}, Region: []string{"region"}, Endpoint: []string{"endpoint"}},
 		{Path: "~/.volcengine/config.json", Format: "volcengine-json"},
 	},
 	"oss": {
 		{Path: "~/.ossutilconfig", Format: "ini", Section: "Credentials", ID: []string{"accessKeyID", "accessKeyId"},
-			Secret: []string{"accessKeySecret"}, Token: []string{"stsToken", "securityToken"}},
+			Secret: []string{"accessKeySecret"}, Token: []string{"stsToken", "securityToken"}, Region: []string{"region"}, Endpoint: []string{"endpoint"}},
 		{Path: "~/.aliyun/config.json", Format: "aliyun-json"},
 	},
 	"obs": {
-		{Path: "~/.obsutilconfig", Format: "ini", ID: []string{"ak"}, Secret: []string{"sk"}, Token: []string{"token"}},
+		{Path: "~/.obsutilconfig", Format: "ini", ID: []string{"ak"}, Secret: []string{"sk"}, Token: []string{"token"}, Endpoint: []string{"endpoint"}},
 	},
 	"cos": {
 		{Path: "~/.cos.yaml", Format: "coscli-yaml"},
@@ -53,7 +56,7 @@ var ProfileFiles = map[string][]ProfileFile{
 		{Path: "~/.aws/credentials", Format: "ini", ID: []string{"aws_access_key_id"}, Secret: []string{"aws_secret_access_key"},
 			Token: []string{"aws_session_token"}},
 		{Path: "~/.aws/config", Format: "aws-config", ID: []string{"aws_access_key_id"}, Secret: []string{"aws_secret_access_key"},
-			Token: []string{"aws_session_token"}},
+			Token: []string{"aws_session_token"}, Region: []string{"region"}, Endpoint: []string{"endpoint_url"}},
 	},
 }
 
@@ -84,22 +87,9 @@ func Profile(provider, profile, home string, getenv func(string) (string, bool),
 		}
 		var tried []string
 		for _, f := range files {
-			path := f.Path
-			if ev := awsFileEnv[path]; ev != "" && provider == "s3" {
-				if v, ok := getenv(ev); ok && v != "" {
-					path = v
-				}
-			}
-			shown := path
-			if rest, ok := strings.CutPrefix(path, "~/"); ok {
-				h := home
-				if h == "" {
-					var err error
-					if h, err = os.UserHomeDir(); err != nil {
-						continue
-					}
-				}
-				path = filepath.Join(h, rest)
+			path, shown, ok := profilePath(provider, f, home, getenv)
+			if !ok {
+				continue
 			}
 			link := fmt.Sprintf("profile %s [%s]", shown, name)
 			data, err := os.ReadFile(path)
@@ -137,6 +127,30 @@ func Profile(provider, profile, home string, getenv func(string) (string, bool),
 	})
 }
 
+// profilePath returns the path of the profile file f (an AWS file moved by
+// its variable; "~/" in the home directory) and the form to show in
+// messages; ok is false when the home directory is unknown.
+func profilePath(provider string, f ProfileFile, home string, getenv func(string) (string, bool)) (path, shown string, ok bool) {
+	path = f.Path
+	if ev := awsFileEnv[path]; ev != "" && provider == "s3" {
+		if v, ok := getenv(ev); ok && v != "" {
+			path = v
+		}
+	}
+	shown = path
+	if rest, ok := strings.CutPrefix(path, "~/"); ok {
+		h := home
+		if h == "" {
+			var err error
+			if h, err = os.UserHomeDir(); err != nil {
+				return "", "", false
+			}
+		}
+		path = filepath.Join(h, rest)
+	}
+	return path, shown, true
+}
+
 func unwrapPath(err error) error {
 	var pe *fs.PathError
 	if errors.As(err, &pe) {
@@ -152,30 +166,11 @@ func parseProfile(f ProfileFile, data []byte, name string) (Value, bool, error) 
 		if err != nil {
 			return Value{}, false, err
 		}
-		want := name
-		if f.Format == "aws-config" && name != "default" {
-			want = "profile " + name
-		}
-		sec, ok := secs[want]
-		if !ok && f.Section != "" && name == "default" {
-			sec, ok = secs[f.Section]
-		}
-		if !ok && name == "default" {
-			sec, ok = secs[""] // a file without sections
-			ok = ok && len(sec) > 0
-		}
+		sec, ok := iniSection(f, secs, name)
 		if !ok {
 			return Value{}, false, nil
 		}
-		pick := func(keys []string) string {
-			for _, k := range keys {
-				if v, ok := sec[strings.ToLower(k)]; ok && v != "" {
-					return v
-				}
-			}
-			return ""
-		}
-		return Value{AccessKeyID: pick(f.ID), SecretAccessKey: pick(f.Secret), SessionToken: pick(f.Token)}, true, nil
+		return Value{AccessKeyID: pick(sec, f.ID), SecretAccessKey: pick(sec, f.Secret), SessionToken: pick(sec, f.Token)}, true, nil
 	case "volcengine-json":
 		var doc struct {
 			Current  string `json:"current"`
@@ -224,6 +219,87 @@ func parseProfile(f ProfileFile, data []byte, name string) (Value, bool, error) 
 		return parseCOSYAML(data)
 	}
 	return Value{}, false, fmt.Errorf("unknown profile format %q", f.Format)
+}
+
+// iniSection returns the section of profile name in secs, the sections of
+// the ini file f: "[profile NAME]" in an aws-config file (but "[default]"),
+// else "[NAME]"; for the default profile also f.Section (ossutil's
+// "Credentials") and the keys before any section.
+func iniSection(f ProfileFile, secs map[string]map[string]string, name string) (map[string]string, bool) {
+	want := name
+	if f.Format == "aws-config" && name != "default" {
+		want = "profile " + name
+	}
+	sec, ok := secs[want]
+	if !ok && f.Section != "" && name == "default" {
+		sec, ok = secs[f.Section]
+	}
+	if !ok && name == "default" {
+		sec, ok = secs[""] // a file without sections
+		ok = ok && len(sec) > 0
+	}
+	return sec, ok
+}
+
+// pick returns the value of the first of keys (case-insensitive) that sec
+// holds, or "".
+func pick(sec map[string]string, keys []string) string {
+	for _, k := range keys {
+		if v, ok := sec[strings.ToLower(k)]; ok && v != "" {
+			return v
+		}
+	}
+	return ""
+}
+
+// ProfileSettings returns the region and endpoint that the provider's CLI
+// profile files hold beside the keys for profile ("" means the provider's
+// profile variable, else "default", as for [Profile]): each from the first
+// file, in the order of [ProfileFiles], that names it (ossutil, tosutil
+// and obsutil keep an endpoint, ossutil and tosutil a region, the AWS
+// config file region and endpoint_url). A file that is missing or cannot
+// be read gives nothing: the settings are a convenience, and reading the
+// keys reports a broken file. home is the home directory ("" means
+// os.UserHomeDir); getenv nil means os.LookupEnv.
+func ProfileSettings(provider, profile, home string, getenv func(string) (string, bool)) (region, endpoint string) {
+	if getenv == nil {
+		getenv = os.LookupEnv
+	}
+	name := profile
+	if name == "" {
+		name = "default"
+		if v, ok := getenv(profileEnv[provider]); ok && profileEnv[provider] != "" && v != "" {
+			name = v
+		}
+	}
+	for _, f := range ProfileFiles[provider] {
+		if len(f.Region)+len(f.Endpoint) == 0 || (f.Format != "ini" && f.Format != "aws-config") {
+			continue
+		}
+		path, _, ok := profilePath(provider, f, home, getenv)
+		if !ok {
+			continue
+		}
+		data, err := os.ReadFile(path)
+		if err != nil {
+			continue
+		}
+		secs, err := parseINI(data)
+		if err != nil {
+			continue
+		}
+		sec, ok := iniSection(f, secs, name)
+		if !ok {
+			continue
+		}
+		if region == "" {
+			region = pick(sec, f.Region)
+		}
+		if endpoint == "" {
+			endpoint = pick(sec, f.Endpoint)
+		}
+	}
+	return region, endpoint
 }
 
 // parseINI returns the sections of an ini file, keys lower-cased; keys

@@ -242,7 +242,9 @@ Destinations (--to DEST, repeatable, in failover order):
   they come from the environment, as for a target without credentials (see
   Environment). Without region= or endpoint=, TOS_REGION/TOS_ENDPOINT,
   OSS_..., OBS_..., COS_..., AWS_REGION (or AWS_DEFAULT_REGION) and
-  AWS_ENDPOINT_URL_S3 (or AWS_ENDPOINT_URL) give them; a region without an
+  AWS_ENDPOINT_URL_S3 (or AWS_ENDPOINT_URL) give them, then the profile
+  (profile= or the default one) of ossutil, tosutil, obsutil or the AWS
+  config file (region, endpoint, endpoint_url); a region without an
   endpoint gives the provider's public one (tos-R.volces.com,
   oss-R.aliyuncs.com, obs.R.myhuaweicloud.com, cos.R.myqcloud.com,
   s3.R.amazonaws.com).

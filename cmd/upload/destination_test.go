@@ -7,6 +7,7 @@ import (
 	"strings"
 	"testing"
 
+	uconfig "github.com/resilient-upload/upload/config"
 	"github.com/resilient-upload/upload/integration/miniotest"
 )
 
@@ -138,5 +139,54 @@ func TestKeyPlan(t *testing.T) {
 		if p != tc.wantPrefix || e != tc.wantExact {
 			t.Errorf("keyPlan(%q, %q, %v) = %q, %q; want %q, %q", tc.dest, tc.prefix, tc.args, p, e, tc.wantPrefix, tc.wantExact)
 		}
+	}
+}
+
+// TestDestinationFromProfile: a URL destination that names no region or
+// endpoint, with none in the environment, takes them from the profile of
+// the provider's CLI (ossutil's, tosutil's, obsutil's, the AWS config
+// file), the query's profile= first; the query and the environment still
+// come first.
+func TestDestinationFromProfile(t *testing.T) {
+	home := t.TempDir()
+	write := func(name, body string) {
+		t.Helper()
+		if err := os.MkdirAll(filepath.Dir(filepath.Join(home, name)), 0o700); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(filepath.Join(home, name), []byte(body), 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	write(".ossutilconfig", "[Credentials]\nendpoint = oss-cn-shanghai.aliyuncs.com\nregion = cn-shanghai\naccessKeyID = LTAIfakefakefake\naccessKeySecret = fake-secret-0123456789\n")
+	write(".tosutilconfig", "[work]\nendpoint = tos-cn-guangzhou.volces.com\nregion = cn-guangzhou\nak = AKLTfakefakefakefakefake\nsk = fake-secret\n")
+	write(".aws/config", "[default]\nregion = eu-west-1\n[profile minio]\nregion = us-east-1\nendpoint_url = http://127.0.0.1:9000\n")
+	write(".aws/credentials", "[default]\naws_access_key_id = AKfake\naws_secret_access_key = fake-secret\n[minio]\naws_access_key_id = AKfake2\naws_secret_access_key = fake-secret\n")
+	write(".obsutilconfig", "endpoint = https://obs.cn-north-4.myhuaweicloud.com\nak = AKfake\nsk = fake-secret\n")
+	env := map[string]string{"HOME": home}
+	getenv := func(k string) (string, bool) { v, ok := env[k]; return v, ok }
+	for _, tc := range []struct {
+		dest, endpoint, region string
+	}{
+		{"oss://bkt/x/", "oss-cn-shanghai.aliyuncs.com", "cn-shanghai"},
+		{"tos://bkt/x/?profile=work", "tos-cn-guangzhou.volces.com", "cn-guangzhou"},
+		{"s3://bkt/x/", "https://s3.eu-west-1.amazonaws.com", "eu-west-1"},
+		{"s3://bkt/x/?profile=minio", "http://127.0.0.1:9000", "us-east-1"},
+		{"obs://bkt/x/", "https://obs.cn-north-4.myhuaweicloud.com", ""},
+		{"oss://bkt/x/?region=cn-beijing", "oss-cn-shanghai.aliyuncs.com", "cn-beijing"},
+	} {
+		cfg, _, err := uconfig.Destinations([]string{tc.dest}, nil, uconfig.Options{Registry: newRegistry(), Getenv: getenv})
+		if err != nil {
+			t.Errorf("%s: %v", tc.dest, err)
+			continue
+		}
+		if tg := cfg.Targets[0]; tg.Endpoint != tc.endpoint || tg.Region != tc.region {
+			t.Errorf("%s: endpoint %q, region %q; want %q, %q", tc.dest, tg.Endpoint, tg.Region, tc.endpoint, tc.region)
+		}
+	}
+	env["OSS_ENDPOINT"] = "oss-cn-hangzhou.aliyuncs.com"
+	cfg, _, err := uconfig.Destinations([]string{"oss://bkt/x/"}, nil, uconfig.Options{Registry: newRegistry(), Getenv: getenv})
+	if err != nil || cfg.Targets[0].Endpoint != "oss-cn-hangzhou.aliyuncs.com" || cfg.Targets[0].Region != "cn-shanghai" {
+		t.Errorf("the environment before the profile: %+v, %v", cfg, err)
 	}
 }
