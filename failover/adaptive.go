@@ -24,7 +24,7 @@ import (
 // give the round's throughput N/R. The limit starts at Initial, 128, so
 // that a long round trip (a cross-region upload) starts near its pace. A
 // step is the rounds at one limit: when concurrency went up from the
-// previous step and at least 20% of it turned into throughput, the limit
+// previous step and at least 10% of it turned into throughput, the limit
 // grows again: doubling per round at first (slow start, about one round
 // trip per doubling), then by half (a step large enough to stand out of
 // noisy rounds). When it did not, the step gets a second round, and the
@@ -122,9 +122,13 @@ const (
 	// minGain is the share of added concurrency that must turn into
 	// throughput for the limit to keep growing. It is well below 1: the
 	// attempts that follow a raise also open new connections, which
-	// costs them a round trip more; and on a CPU-bound machine at 80 ms,
-	// going from 128 to 256 small files at once still pays about 30%.
-	minGain = 0.2
+	// costs them a round trip more; and the last doublings before the
+	// link's pace is reached pay little each (on a loaded 2-core machine
+	// at 80 ms, 256 small files at once still beat 128), while a limit
+	// past the knee only queues, which costs no throughput. A smaller
+	// share is lost in the noise of one round; decisions down average
+	// two.
+	minGain = 0.1
 	// appLimited: a round whose mean concurrency is below this share of
 	// the limit says nothing about a higher limit. (Right after a raise,
 	// the attempts started at once have a mean concurrency of three
