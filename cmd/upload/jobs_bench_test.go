@@ -34,6 +34,9 @@ import (
 // 103, 256 84 at 20 ms; auto 70, 16 40, 64 79, 256 105 at 80 ms. An
 // earlier run with a smaller probe step: auto 319 / best fixed 282 (16)
 // at 0 ms, 151 / 320 (256) at 20 ms, 233 / 197 (256) at 80 ms.
+// With the limit starting at 128 and deciding down on two rounds (load
+// average 8): at 80 ms, auto 1,027 against 1,394 for 256 (medians of 3;
+// before, 0.67-0.74x); BENCHMARKS.md, WAN section, has the side-by-side runs.
 func BenchmarkJobsRTT(b *testing.B) {
 	srv := miniotest.New(b, miniotest.Options{Tmpfs: true})
 	dir := b.TempDir()
