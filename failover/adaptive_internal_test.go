@@ -340,7 +340,7 @@ func TestAttemptCost(t *testing.T) {
 // sense whatever is asked.
 func TestConcurrencyDefaults(t *testing.T) {
 	c := ConcurrencyOptions{}.withDefaults(1)
-	if c.Initial != 64 || c.Max != 256 || c.Tolerance != 2 || c.MemoryBudget != 256<<20 || c.PartJobs != 4 {
+	if c.Initial != 128 || c.Max != 256 || c.Tolerance != 2 || c.MemoryBudget != 256<<20 || c.PartJobs != 4 {
 		t.Fatalf("defaults: %+v", c)
 	}
 	c = ConcurrencyOptions{Initial: 500, Max: 8}.withDefaults(10)

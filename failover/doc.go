@@ -111,12 +111,14 @@
 // the time spent limited, and the attempts in flight and waiting.
 //
 // With [ConcurrencyOptions].Adaptive the same limiter runs an adaptive
-// limit instead: it starts at 64 and, once per round of successes, climbs
+// limit instead: it starts at 128 and, once per round of successes, climbs
 // while added concurrency turns into throughput (measured as concurrency
-// over latency), doubling at first; it goes back when the added requests
-// only queue, and is cut by Decrease when latency rises at no higher
-// concurrency, at a throttled reply or at a timeout (then grows by one per
-// round until it is back). It stays within MinConcurrency and 256, and
+// over latency), doubling at first (about once per round trip); it goes
+// back when the added requests only queue, and is cut by Decrease when
+// latency rises at no higher concurrency, both judged on two rounds
+// averaged so that one slow round does not count, and at once at a
+// throttled reply or a timeout (then grows by one per round until it is
+// back). It stays within MinConcurrency and 256, and
 // the attempts in flight on a target within a memory budget (256 MiB: a
 // single request counts its size, a multipart upload part size × parts in
 // flight). A caller may then keep many uploads going and let each

@@ -28,7 +28,7 @@ import (
 // Client and server share the machine: on a small one both compete for
 // the CPU, which is what the loopback case measures.
 //
-// After the adaptive limit started at 64 with half rounds in slow start
+// An intermediate version (start at 64, half rounds in slow start, 10%)
 // (medians of 3, files/s, same machine, load average 3.5-7): at 80 ms auto
 // 696, 64 546, 256 612 (before the change, in the same conditions: auto
 // 469, 64 453, 256 571); at 20 ms auto 480, 16 232, 256 284; at 0 ms auto
@@ -40,6 +40,9 @@ import (
 // 103, 256 84 at 20 ms; auto 70, 16 40, 64 79, 256 105 at 80 ms. An
 // earlier run with a smaller probe step: auto 319 / best fixed 282 (16)
 // at 0 ms, 151 / 320 (256) at 20 ms, 233 / 197 (256) at 80 ms.
+// With the limit starting at 128 and deciding down on two rounds (load
+// average 8): at 80 ms, auto 1,027 against 1,394 for 256 (medians of 3;
+// before, 0.67-0.74x); BENCHMARKS.md, WAN section, has the side-by-side runs.
 func BenchmarkJobsRTT(b *testing.B) {
 	srv := miniotest.New(b, miniotest.Options{Tmpfs: true})
 	dir := b.TempDir()

@@ -36,8 +36,8 @@ func TestKeySetKeepsDigestsForStdin(t *testing.T) {
 			t.Fatalf("%s reported as a duplicate", key)
 		}
 	}
-	if s.first != nil || len(s.digests) != 10000 {
-		t.Fatalf("kept %d paths and %d digests, want no path and 10,000 digests", len(s.first), len(s.digests))
+	if s.first != nil || s.kept() != 10000 {
+		t.Fatalf("kept %d paths and %d keys, want no path and 10,000 digests", len(s.first), s.kept())
 	}
 	first, dup := s.add("some/long/directory/name/d03/f03456", "again")
 	if !dup || first != "" {

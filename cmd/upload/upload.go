@@ -109,6 +109,7 @@ func (a *app) runUpload(ctx context.Context, f *uploadFlags, args []string) erro
 	}
 	b := &batch{a: a, f: f, jobs: jobs.files(set), set: set, j: j, remote: remote, stateInfo: stateInfo, shard: sh, tally: newTally(set),
 		meter: &meter{start: a.now()}, keys: newKeySet(args)}
+	defer b.keys.close()
 	code := b.run(ctx, args)
 	return &exitError{code}
 }
