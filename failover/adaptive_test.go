@@ -53,9 +53,11 @@ func TestAdaptiveBoundsUploads(t *testing.T) {
 			errs <- err
 		}()
 	}
+	// The limiter counts a slot before its upload reaches the backend's
+	// Put: wait for both, or the check below races the eighth goroutine.
 	waitUntil(t, func() bool {
 		th := e.target("primary").Throttle
-		return th.InFlight == 8 && th.Waiting == n-8
+		return th.InFlight == 8 && th.Waiting == n-8 && g.in.Load() == 8
 	})
 	if th := e.target("primary").Throttle; !th.Adaptive || th.Limit != 8 || g.in.Load() != 8 {
 		t.Fatalf("limiter %+v with %d Puts running, want 8 of %d running under an adaptive limit of 8", th, g.in.Load(), n)
