@@ -9,10 +9,12 @@ package xfer
 
 import (
 	"context"
+	"crypto/md5"
 	"encoding/base64"
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"hash"
 	"io"
 	"sync"
 	"time"
@@ -43,11 +45,22 @@ var copyBufs = sync.Pool{New: func() any { b := make([]byte, 64<<10); return &b 
 // are crypto/md5's.
 var md5Server = sync.OnceValue(md5simd.NewServer)
 
+// simdMin is the smallest input hashed with [md5Server]; smaller ones
+// (a file sent in one request) use crypto/md5. md5-simd's server keeps a
+// closed hasher's registration until it schedules that hasher again,
+// which it may never do: about 300 bytes per call, 300 MiB over a million
+// small files. Parts (5 MiB at least) are few, and SIMD pays for them.
+const simdMin = MinPartSize
+
 // MD5 returns the MD5 of the n bytes of r from off, computed with
-// [md5Server].
+// [md5Server] from simdMin bytes, else crypto/md5.
 func MD5(r io.ReaderAt, off, n int64) ([]byte, error) {
-	h := md5Server().NewHash()
-	defer h.Close()
+	var h hash.Hash = md5.New()
+	if n >= simdMin {
+		sh := md5Server().NewHash()
+		defer sh.Close()
+		h = sh
+	}
 	bp := copyBufs.Get().(*[]byte)
 	defer copyBufs.Put(bp)
 	got, err := io.CopyBuffer(h, io.NewSectionReader(r, off, n), *bp)
