@@ -40,3 +40,21 @@ func TestMD5KeepsNoMemoryPerCall(t *testing.T) {
 		t.Fatalf("the heap grew by %d MiB over 100,000 calls: memory kept per call", grew>>20)
 	}
 }
+
+// TestMD5ReusesSIMDHashers: parts (md5-simd from simdMin) reuse hashers
+// instead of making one per call, each of which its server would keep for
+// good; the sums stay crypto/md5's.
+func TestMD5ReusesSIMDHashers(t *testing.T) {
+	part := bytes.Repeat([]byte("part bytes 0123"), simdMin/15+1)
+	want := md5.Sum(part)
+	before := simdMade.Load()
+	for i := range 6 {
+		got, err := MD5(bytes.NewReader(part), 0, int64(len(part)))
+		if err != nil || !bytes.Equal(got, want[:]) {
+			t.Fatalf("call %d: %x, %v; want %x", i, got, err, want)
+		}
+	}
+	if made := simdMade.Load() - before; made > 1 {
+		t.Errorf("%d md5-simd hashers made for 6 calls one after another, want at most 1", made)
+	}
+}

@@ -17,6 +17,7 @@ import (
 	"hash"
 	"io"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	md5simd "github.com/minio/md5-simd"
@@ -52,13 +53,41 @@ var md5Server = sync.OnceValue(md5simd.NewServer)
 // small files. Parts (5 MiB at least) are few, and SIMD pays for them.
 const simdMin = MinPartSize
 
+// simdFree holds md5-simd hashers for reuse (Reset, not Close): a closed
+// hasher's registration stays in the server (see simdMin), so a process
+// that hashes parts for days makes new hashers only while more than
+// cap(simdFree) parts are hashed at once. simdMade counts the hashers made.
+var (
+	simdFree = make(chan md5simd.Hasher, 64)
+	simdMade atomic.Int64
+)
+
+func simdHasher() md5simd.Hasher {
+	select {
+	case h := <-simdFree:
+		return h
+	default:
+		simdMade.Add(1)
+		return md5Server().NewHash()
+	}
+}
+
+func releaseSIMD(h md5simd.Hasher) {
+	h.Reset()
+	select {
+	case simdFree <- h:
+	default:
+		h.Close()
+	}
+}
+
 // MD5 returns the MD5 of the n bytes of r from off, computed with
 // [md5Server] from simdMin bytes, else crypto/md5.
 func MD5(r io.ReaderAt, off, n int64) ([]byte, error) {
 	var h hash.Hash = md5.New()
 	if n >= simdMin {
-		sh := md5Server().NewHash()
-		defer sh.Close()
+		sh := simdHasher()
+		defer releaseSIMD(sh)
 		h = sh
 	}
 	bp := copyBufs.Get().(*[]byte)
