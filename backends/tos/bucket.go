@@ -13,13 +13,12 @@ var _ uploader.BucketChecker = (*Backend)(nil)
 
 // CheckBucket lists at most one incomplete multipart upload of the bucket:
 // a missing bucket gives an *uploader.Error with Code "NoSuchBucket" (a
-// LIST reply, unlike a HEAD's, carries the error code). It lists uploads
-// rather than objects because ListMultipartUploadsV2 takes
-// GenericInput.RequestDate, so it is signed at the corrected time like
-// every other request, while the SDK's ListObjectsType2Input has no
-// GenericInput: an object LIST is always signed with the local clock and
-// would fail the check on a machine whose clock is off by more than the
-// ±15 minutes an upload corrects.
+// LIST reply, unlike a HEAD's, carries the error code). Like every request
+// it is signed at the skew-corrected time (GenericInput.RequestDate), so a
+// machine whose clock is off by more than the vendor's ±15 minutes passes
+// once its skew is measured. It needs the permission to list multipart
+// uploads (tos:ListMultipartUploads), as doctor's incomplete-upload check
+// does.
 func (b *Backend) CheckBucket(ctx context.Context) error {
 	if err := b.closer.Err(b.name, Provider, "check_bucket", ""); err != nil {
 		return err

@@ -12,7 +12,8 @@
 //
 // Every request is signed with the time of the backend's [skew.Clock]
 // through the SDK's per-request hook GenericInput.RequestDate (which sets
-// X-Tos-Date); after a RequestTimeTooSkewed refusal the request is signed
+// X-Tos-Date), or, for the calls without that hook (ListObjectsType2), by
+// the signer ([clockSigner]); after a RequestTimeTooSkewed refusal the request is signed
 // again once with the server's time ([skew.Clock.Do]), and later requests
 // use the corrected time from the start. A refusal is classified with the
 // correction its request was signed with (errclass.Reply.Corrected): a 403
@@ -256,14 +257,12 @@ func New(opts Options) (*Backend, error) {
 	if region != "" {
 		copts = append(copts, tossdk.WithRegion(region))
 	}
-	if src != nil {
-		copts = append(copts, tossdk.WithCredentials(sdkCredentials{src}))
-	} else if !anonymous {
-		cred := tossdk.NewStaticCredentials(opts.AccessKeyID, opts.SecretAccessKey)
-		if opts.SessionToken != "" {
-			cred.WithSecurityToken(opts.SessionToken)
-		}
+	if cred := sdkCredentialsFor(src, anonymous, opts.Common); cred != nil {
 		copts = append(copts, tossdk.WithCredentials(cred))
+		if region != "" {
+			// Signs the calls without a RequestDate hook at the corrected time.
+			copts = append(copts, tossdk.WithSigner(clockSigner{tossdk.NewSignV4(cred, region), b.clock}))
+		}
 	}
 	client, err := tossdk.NewClientV2(u.Scheme+"://"+u.Host, copts...)
 	if err != nil {

@@ -15,6 +15,7 @@ import (
 	"strings"
 	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/resilient-upload/upload/integration/gateway"
 	"github.com/resilient-upload/upload/integration/miniotest"
@@ -112,26 +113,33 @@ func TestSkipExistingMinIO(t *testing.T) {
 // TestSkipExistingGateway: through the TOS, OSS, OBS and COS dialects of
 // the gateway (each SDK's own listing; TOS's ListObjectsType2 JSON
 // translated from MinIO's XML), a rerun compares by MD5 ETag with one LIST
-// and uploads only the changed file.
+// and uploads only the changed file. Through a TOS gateway whose
+// clock is 31 minutes ahead, the listing is refused once as skewed and
+// signed again with the server's time (two LISTs), as every TOS call is.
 func TestSkipExistingGateway(t *testing.T) {
 	srv := miniotest.Shared(t)
 	for _, d := range []struct {
+		name       string
 		dialect    gateway.Dialect
 		scheme     string
 		idVar, sk  string
 		extraQuery string
+		skew       time.Duration
+		lists      int64
 	}{
-		{gateway.TOS, "tos", "TOS_ACCESS_KEY", "TOS_SECRET_KEY", "region=cn-beijing"},
-		{gateway.OSS, "oss", "OSS_ACCESS_KEY_ID", "OSS_ACCESS_KEY_SECRET", "region=cn-hangzhou"},
-		{gateway.OBS, "obs", "OBS_ACCESS_KEY_ID", "OBS_SECRET_ACCESS_KEY", "path_style"},
-		{gateway.COS, "cos", "COS_SECRETID", "COS_SECRETKEY", "region=ap-guangzhou&path_style"},
+		{"tos", gateway.TOS, "tos", "TOS_ACCESS_KEY", "TOS_SECRET_KEY", "region=cn-beijing", 0, 1},
+		{"tos-skewed", gateway.TOS, "tos", "TOS_ACCESS_KEY", "TOS_SECRET_KEY", "region=cn-beijing", 31 * time.Minute, 2},
+		{"oss", gateway.OSS, "oss", "OSS_ACCESS_KEY_ID", "OSS_ACCESS_KEY_SECRET", "region=cn-hangzhou", 0, 1},
+		{"obs", gateway.OBS, "obs", "OBS_ACCESS_KEY_ID", "OBS_SECRET_ACCESS_KEY", "path_style", 0, 1},
+		{"cos", gateway.COS, "cos", "COS_SECRETID", "COS_SECRETKEY", "region=ap-guangzhou&path_style", 0, 1},
 	} {
-		t.Run(d.scheme, func(t *testing.T) {
-			bucket := d.scheme + "-skip-1250000000"
+		t.Run(d.name, func(t *testing.T) {
+			bucket := d.name + "-skip-1250000000"
 			must(t, srv.MakeBucket(context.Background(), bucket))
 			t.Cleanup(func() { srv.RemoveBucket(context.Background(), bucket) })
 			var cnt requestCounter
 			gw, gwURL := startGateway(t, srv, d.dialect, func(_ *gateway.Gateway, h http.Handler) http.Handler { return cnt.wrap(h) })
+			gw.SetClockOffset(d.skew)
 			ak, sk := gw.Credentials()
 			dir := t.TempDir()
 			writeBatch(t, filepath.Join(dir, "d"), 12)
@@ -147,8 +155,8 @@ func TestSkipExistingGateway(t *testing.T) {
 			if r.code != exitOK || rep.summary.Skipped != 11 || rep.byKey["x/f0005"].Status != "uploaded" {
 				t.Errorf("exit %d, %d skipped, f0005 %q; want 11 skipped and f0005 uploaded\n%s", r.code, rep.summary.Skipped, rep.byKey["x/f0005"].Status, r.stderr)
 			}
-			if cnt.lists.Load() != 1 || cnt.puts.Load() != 1 {
-				t.Errorf("%d LISTs and %d PUTs through the gateway; want 1 and 1", cnt.lists.Load(), cnt.puts.Load())
+			if cnt.lists.Load() != d.lists || cnt.puts.Load() != 1 {
+				t.Errorf("%d LISTs and %d PUTs through the gateway; want %d and 1", cnt.lists.Load(), cnt.puts.Load(), d.lists)
 			}
 		})
 	}
