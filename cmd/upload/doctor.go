@@ -111,10 +111,11 @@ func (a *app) runDoctor(ctx context.Context, common commonFlags, df *doctorFlags
 		return err
 	}
 	df.inc.config, df.inc.to = common.config, df.to
-	cfg, _, err := a.destinationConfig(common.config, df.to)
+	cfg, path, err := a.destinationConfig(common.config, df.to)
 	if err != nil {
 		return err
 	}
+	df.inc.path = path
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	watch := a.watchInterrupts(ctx, cancel, nil)

@@ -13,7 +13,8 @@ import (
 	"github.com/resilient-upload/upload/uploader"
 )
 
-const doctorIncompleteHelp = `  incomplete  (a warning) multipart uploads under --prefix that were started
+const doctorIncompleteHelp = `  incomplete  (a warning) multipart uploads under --prefix (joined after a
+              --to destination's path, as an upload joins it) that were started
               and never completed nor aborted (a run killed mid-upload
               leaves them): their parts are stored, and billed, until they
               are aborted. --abort-incomplete aborts those started more
@@ -31,10 +32,25 @@ type incompleteFlags struct {
 	// suggested command.
 	config string
 	to     []string
+	// path is the object path the --to destinations name ("" for none).
+	path string
+}
+
+// under returns the key prefix to look under: --prefix, joined as a
+// directory after the destinations' path when they name one (as an
+// upload joins it), or that path as given.
+func (f *incompleteFlags) under() string {
+	switch {
+	case f.path == "":
+		return f.prefix
+	case f.prefix == "":
+		return f.path
+	}
+	return joinKey(f.path, f.prefix)
 }
 
 func (f *incompleteFlags) register(cmd *cobra.Command) {
-	cmd.Flags().StringVar(&f.prefix, "prefix", "", "look for incomplete multipart uploads of keys starting with `P` (default: the whole bucket)")
+	cmd.Flags().StringVar(&f.prefix, "prefix", "", "look for incomplete multipart uploads of keys starting with `P`, joined after a --to destination's path (default: that path, or the whole bucket)")
 	cmd.Flags().BoolVar(&f.abort, "abort-incomplete", false, "abort the incomplete multipart uploads under --prefix started more than --older-than ago")
 	cmd.Flags().DurationVar(&f.olderThan, "older-than", 24*time.Hour, "with --abort-incomplete, abort only uploads started more than `D` ago")
 }
@@ -73,12 +89,12 @@ func (a *app) diagnoseIncomplete(ctx context.Context, cfg *config, t *targetConf
 }
 
 func (a *app) checkIncomplete(ctx context.Context, b uploader.Backend, lister uploader.MultipartLister, t *targetConfig, df *doctorFlags) finding {
-	where := "the bucket"
-	if df.inc.prefix != "" {
-		where = fmt.Sprintf("prefix %q", df.inc.prefix)
+	where, prefix := "the bucket", df.inc.under()
+	if prefix != "" {
+		where = fmt.Sprintf("prefix %q", prefix)
 	}
 	lctx, cancel := context.WithTimeout(ctx, df.timeout)
-	ups, err := lister.ListIncomplete(lctx, df.inc.prefix)
+	ups, err := lister.ListIncomplete(lctx, prefix)
 	cancel()
 	if err != nil {
 		f := errFinding("incomplete", err)

@@ -101,6 +101,18 @@ func TestDoctorIncompleteExec(t *testing.T) {
 	if w := "upload doctor --to " + shellQuote(dest) + " --target s3 --prefix run/ --abort-incomplete aborts"; code != exitOK || !strings.Contains(out, w) {
 		t.Errorf("doctor --to: exit %d; does not say %q:\n%s", code, w, out)
 	}
+	// The destination's path is the prefix looked under, and --prefix
+	// joins it as a directory, as in an upload.
+	pathDest := "s3://" + bucket + "/run/?endpoint=" + url.QueryEscape(srv.URL)
+	code, out, _ = run("doctor", "--to", pathDest)
+	if w := "WARN incomplete: 2 incomplete multipart uploads under prefix \"run/\""; code != exitOK || !strings.Contains(out, w) ||
+		!strings.Contains(out, "upload doctor --to "+shellQuote(pathDest)+" --target s3 --abort-incomplete aborts") {
+		t.Errorf("doctor --to %s: exit %d; does not say %q and the command without --prefix:\n%s", pathDest, code, w, out)
+	}
+	code, out, _ = run("doctor", "--to", "s3://"+bucket+"/ru?endpoint="+url.QueryEscape(srv.URL), "--prefix", "n")
+	if w := "ok   incomplete: no incomplete multipart uploads under prefix \"ru/n\""; code != exitOK || !strings.Contains(out, w) {
+		t.Errorf("doctor --to .../ru --prefix n: exit %d; does not say %q:\n%s", code, w, out)
+	}
 	if strings.Contains(out+errOut, srv.SecretKey) {
 		t.Error("doctor printed the secret")
 	}
