@@ -98,7 +98,7 @@ func (a *app) loadConfig(explicit string) (*config, error) {
 func (a *app) run(ctx context.Context, args []string) int {
 	root := a.commands(ctx)
 	root.SetArgs(args)
-	err := root.Execute()
+	cmd, err := root.ExecuteC()
 	var ee *exitError
 	var ue *usageError
 	var ce *configError
@@ -111,7 +111,7 @@ func (a *app) run(ctx context.Context, args []string) int {
 		for _, m := range ce.msgs {
 			fmt.Fprintf(a.stderr, "upload: %s\n", safeText(m))
 		}
-		fmt.Fprintln(a.stderr, "upload: configuration error: nothing was uploaded (see upload --help for the configuration)")
+		fmt.Fprintln(a.stderr, configErrorTrailer(cmd))
 		return exitUsage
 	case errors.As(err, &ue):
 		fmt.Fprintf(a.stderr, "upload: %s\nRun 'upload --help' for usage.\n", safeText(ue.msg))
@@ -120,6 +120,20 @@ func (a *app) run(ctx context.Context, args []string) int {
 		fmt.Fprintf(a.stderr, "upload: %s\nRun 'upload --help' for usage.\n", safeText(err.Error()))
 		return exitUsage
 	}
+}
+
+// configErrorTrailer is the line after the messages of a configuration
+// error of cmd: what the command did not do, and where the configuration
+// is described.
+func configErrorTrailer(cmd *cobra.Command) string {
+	var undone string
+	if cmd != nil && cmd.HasParent() {
+		undone = map[string]string{"doctor": "nothing was checked", "drain": "nothing was moved"}[cmd.Name()]
+	}
+	if undone == "" {
+		return "upload: configuration error: nothing was uploaded (see upload --help for the configuration)"
+	}
+	return fmt.Sprintf("upload %s: configuration error: %s (see upload %[1]s --help and upload --help for the configuration)", cmd.Name(), undone)
 }
 
 func (a *app) commands(ctx context.Context) *cobra.Command {

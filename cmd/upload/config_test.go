@@ -123,6 +123,29 @@ func TestConfigErrors(t *testing.T) {
 	}
 }
 
+// TestConfigErrorSaysWhatWasNotDone: the line after a configuration error
+// names what the command did not do, for doctor and drain as for an upload.
+func TestConfigErrorSaysWhatWasNotDone(t *testing.T) {
+	for _, tc := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"f"}, "upload: configuration error: nothing was uploaded (see upload --help for the configuration)"},
+		{[]string{"doctor"}, "upload doctor: configuration error: nothing was checked (see upload doctor --help and upload --help for the configuration)"},
+		{[]string{"drain"}, "upload drain: configuration error: nothing was moved (see upload drain --help and upload --help for the configuration)"},
+	} {
+		t.Run(tc.args[0], func(t *testing.T) {
+			c := newCLI(t)
+			c.config("targets:\n  - {name: x, provider: nope}\n")
+			c.write(map[string]string{"f": "x"})
+			r := c.run(tc.args...)
+			if r.code != exitUsage || !strings.Contains(r.stderr, tc.want) {
+				t.Errorf("exit %d; stderr does not say %q:\n%s", r.code, tc.want, r.stderr)
+			}
+		})
+	}
+}
+
 // TestConfigValues checks that every section and key lands where it
 // should, with ${ENV} and the default credential variables.
 func TestConfigValues(t *testing.T) {
