@@ -41,12 +41,20 @@ minio:
 	@scripts/install-minio.sh
 
 # make bench: the benchmark harness (bench/README.md). Installs s5cmd, mc,
-# rclone and MinIO at pinned versions, measures, writes BENCHMARKS.md.
-# make bench-quick: the same on scaled-down workloads, one round, report to
-# standard output (a smoke run of a few minutes once the tools are built).
+# rclone and MinIO at pinned versions, measures on loopback, then through
+# the link emulator (WAN_LINKS: round-trip times, and one link capped at
+# 100 Mbit/s), and writes BENCHMARKS.md with its tables and charts.
+# make bench-quick: the same on scaled-down workloads, one round, each tool
+# with its defaults only on the WAN links, report to standard output (a
+# smoke run of under 5 minutes once the tools are built).
 .PHONY: bench bench-quick
+WAN_LINKS = 0,20ms,80ms,80ms@100Mbit
+WAN_QUICK_LINKS = 0,80ms,80ms@100Mbit
+
 bench:
 	$(GO) run ./bench
+	$(GO) run ./bench -rtt $(WAN_LINKS) -rounds 3
 
 bench-quick:
 	$(GO) run ./bench -quick
+	$(GO) run ./bench -quick -rtt $(WAN_QUICK_LINKS) -wan-modes defaults

@@ -122,7 +122,9 @@ func recordedCharts(rf *recordedFigures) []namedChart {
 }
 
 // chartsMain redraws the full run's charts from the Results tables of the
-// report at out and replaces its charts section (go run ./bench -charts).
+// report at out and replaces its charts section, and redraws the WAN
+// section's charts from its tables when it has one (go run ./bench
+// -charts).
 func chartsMain(out string) error {
 	root, err := repoRoot()
 	if err != nil {
@@ -147,5 +149,19 @@ func chartsMain(out string) error {
 		return err
 	}
 	logf("charts: drew %d workloads × %d tools from %s", len(rf.Workloads), len(rf.Tools), out)
+	doc, err := readIfExists(out)
+	if err != nil {
+		return err
+	}
+	if wan := sectionOf(doc, wanHeading); wan != "" {
+		drawn, err := withWANCharts(root, out, wan)
+		if err != nil {
+			return err
+		}
+		if err := writeSection(out, wanHeading, drawn); err != nil {
+			return err
+		}
+		logf("charts: drew the WAN section's %d tables", len(parseWAN(wan)))
+	}
 	return nil
 }

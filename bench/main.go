@@ -117,7 +117,7 @@ func main() {
 	lo := loadFlags()
 	wo := wanFlags()
 	so := scaleFlags()
-	charts := flag.Bool("charts", false, "only redraw the full run's charts from the Results tables of -out (default BENCHMARKS.md) and replace its charts section")
+	charts := flag.Bool("charts", false, "only redraw the full run's charts from the Results tables of -out (default BENCHMARKS.md) and replace its charts section, and the WAN section's charts from its tables")
 	flag.Parse()
 	if *charts {
 		if err := chartsMain(o.Out); err != nil {

@@ -3,8 +3,8 @@ package main
 // The WAN mode: the same tools, workloads, rotation, verification and
 // medians as the loopback run, with a link emulator (internal/netem: a
 // one-way delay and a bandwidth cap each way, the cap shared by every
-// connection) as a TCP proxy between every tool and MinIO, once per
-// round-trip time of -rtt. Each tool runs with its own defaults and with
+// connection) as a TCP proxy between every tool and MinIO, once per link
+// of -rtt (a round-trip time, with a bandwidth of its own after @). Each tool runs with its own defaults and with
 // the shared knobs (-jobs, -part-size, -part-jobs). The result is the
 // "## WAN" section of the report.
 
@@ -33,7 +33,7 @@ type wanOptions struct {
 
 func wanFlags() *wanOptions {
 	w := &wanOptions{}
-	flag.StringVar(&w.RTTs, "rtt", "", "WAN mode: comma-separated round-trip times of the link emulator put between every tool and MinIO (e.g. 0,20ms,80ms); half each way. Workloads default to small=1000x16KiB,large=1x1GiB (-quick: large=1x64MiB)")
+	flag.StringVar(&w.RTTs, "rtt", "", "WAN mode: comma-separated round-trip times of the link emulator put between every tool and MinIO (e.g. 0,20ms,80ms), half each way; RTT@RATE gives that link a bandwidth of its own (80ms@100Mbit). Workloads default to small=1000x16KiB,large=1x1GiB (-quick: small=500x16KiB,large=1x64MiB)")
 	flag.StringVar(&w.Bandwidth, "bandwidth", "", "WAN mode: the link's bandwidth each way, shared by all connections (e.g. 100Mbit, 20MB; default unlimited)")
 	flag.StringVar(&w.Modes, "wan-modes", "defaults,knobs", "WAN mode: run each tool with its own defaults, with the shared knobs, or both")
 	return w
@@ -42,36 +42,68 @@ func wanFlags() *wanOptions {
 // on reports whether the WAN mode was asked for.
 func (w *wanOptions) on() bool { return w.RTTs != "" }
 
+// wanLink is one link of the WAN mode: a round-trip time and a bandwidth
+// each way (0: unlimited).
+type wanLink struct {
+	RTT       time.Duration
+	Bandwidth int64
+	// Spec is the link as -rtt gave it ("80ms", "80ms@100Mbit").
+	Spec string
+}
+
+// Name is the link's column heading: "RTT 80ms", or "RTT 80ms, 100Mbit"
+// for a link with a bandwidth of its own.
+func (l wanLink) Name() string {
+	if _, bw, ok := strings.Cut(l.Spec, "@"); ok {
+		return "RTT " + l.RTT.String() + ", " + bw
+	}
+	return "RTT " + l.RTT.String()
+}
+
 // wanPlan is the parsed WAN flags.
 type wanPlan struct {
-	RTTs      []time.Duration
+	Links []wanLink
+	// Bandwidth is -bandwidth: the cap of every link that names none.
 	Bandwidth int64
 	// BandwidthFlag is -bandwidth as given.
 	BandwidthFlag string
 	Modes         []string
 }
 
+// plan parses the flags. Each item of -rtt is a round-trip time, or
+// RTT@RATE for a link with a bandwidth of its own (80ms@100Mbit); the
+// others get -bandwidth.
 func (w *wanOptions) plan() (wanPlan, error) {
 	var p wanPlan
-	for _, s := range strings.Split(w.RTTs, ",") {
-		s = strings.TrimSpace(s)
-		if s == "0" {
-			s = "0s"
-		}
-		d, err := time.ParseDuration(s)
-		if err != nil || d < 0 {
-			return p, fmt.Errorf("-rtt %q: %q is not a round-trip time (like 0, 20ms, 80ms)", w.RTTs, s)
-		}
-		if slices.Contains(p.RTTs, d) {
-			return p, fmt.Errorf("-rtt %q: %v twice", w.RTTs, d)
-		}
-		p.RTTs = append(p.RTTs, d)
-	}
 	bw, err := netem.ParseRate(w.Bandwidth)
 	if err != nil {
 		return p, fmt.Errorf("-bandwidth: %w", err)
 	}
 	p.Bandwidth, p.BandwidthFlag = bw, strings.TrimSpace(w.Bandwidth)
+	for _, s := range strings.Split(w.RTTs, ",") {
+		s = strings.TrimSpace(s)
+		rs, rate, hasRate := strings.Cut(s, "@")
+		if rs == "0" {
+			rs = "0s"
+		}
+		d, err := time.ParseDuration(rs)
+		if err != nil || d < 0 {
+			return p, fmt.Errorf("-rtt %q: %q is not a round-trip time (like 0, 20ms, 80ms) or one with a bandwidth (80ms@100Mbit)", w.RTTs, s)
+		}
+		l := wanLink{RTT: d, Bandwidth: bw, Spec: d.String()}
+		if hasRate {
+			if l.Bandwidth, err = netem.ParseRate(rate); err != nil || l.Bandwidth == 0 {
+				return p, fmt.Errorf("-rtt %q: %q: the bandwidth after @ must be a rate like 100Mbit", w.RTTs, s)
+			}
+			l.Spec += "@" + strings.TrimSpace(rate)
+		}
+		for _, o := range p.Links {
+			if o.RTT == l.RTT && o.Bandwidth == l.Bandwidth {
+				return p, fmt.Errorf("-rtt %q: %s twice", w.RTTs, l.Spec)
+			}
+		}
+		p.Links = append(p.Links, l)
+	}
 	for _, m := range strings.Split(w.Modes, ",") {
 		m = strings.TrimSpace(m)
 		if m != "defaults" && m != "knobs" {
@@ -86,16 +118,15 @@ func (w *wanOptions) plan() (wanPlan, error) {
 
 // wanWorkloads are the WAN mode's default workloads.
 func wanWorkloads(quick bool) []workload {
-	large := int64(1 << 30)
 	if quick {
-		large = 64 << 20
+		return []workload{{Name: "small", Files: 500, Size: 16 << 10}, {Name: "large", Files: 1, Size: 64 << 20}}
 	}
-	return []workload{{Name: "small", Files: 1000, Size: 16 << 10}, {Name: "large", Files: 1, Size: large}}
+	return []workload{{Name: "small", Files: 1000, Size: 16 << 10}, {Name: "large", Files: 1, Size: 1 << 30}}
 }
 
-// wanSample is one measured run at one RTT.
+// wanSample is one measured run on one link (an index into Plan.Links).
 type wanSample struct {
-	RTT  time.Duration
+	Link int
 	Mode string
 	sample
 }
@@ -111,8 +142,8 @@ type wanResults struct {
 	// Cont are the contenders of one RTT (the same at every RTT), by mode.
 	Cont    map[string][]contender
 	Samples []wanSample
-	// LinkBytes is what crossed the link at each RTT, up and down.
-	LinkBytes map[time.Duration][2]int64
+	// LinkBytes is what crossed each link, up and down.
+	LinkBytes map[int][2]int64
 }
 
 // wanContenders are the contenders of one mode over e (whose endpoint is
@@ -212,7 +243,7 @@ func wanMain(ctx context.Context, o options, wo wanOptions) error {
 	if err != nil {
 		return err
 	}
-	res := &wanResults{Plan: plan, Opts: o, Started: time.Now(), Machine: describeMachine(), Cont: map[string][]contender{}, LinkBytes: map[time.Duration][2]int64{}}
+	res := &wanResults{Plan: plan, Opts: o, Started: time.Now(), Machine: describeMachine(), Cont: map[string][]contender{}, LinkBytes: map[int][2]int64{}}
 	root, err := repoRoot()
 	if err != nil {
 		return err
@@ -335,8 +366,8 @@ func wanMain(ctx context.Context, o options, wo wanOptions) error {
 	res.Workloads = wls
 	client := srv.Client()
 
-	for i, rtt := range plan.RTTs {
-		link := netem.New(netem.Symmetric(rtt, plan.Bandwidth))
+	for i, wl := range plan.Links {
+		link := netem.New(netem.Symmetric(wl.RTT, wl.Bandwidth))
 		proxy, err := link.ListenProxy("127.0.0.1:0", srv.Endpoint)
 		if err != nil {
 			return err
@@ -361,7 +392,7 @@ func wanMain(ctx context.Context, o options, wo wanOptions) error {
 			proxy.Close()
 			return err
 		}
-		logf("WAN: link %s (RTT %v) at %s", link.Config(), rtt, ep)
+		logf("WAN: link %s (%s) at %s", link.Config(), wl.Name(), ep)
 		var all []*contender
 		for _, mode := range plan.Modes {
 			cs, err := wanContenders(mode, e, bins, versions, uploadBin, uploadVersion, want)
@@ -406,13 +437,13 @@ func wanMain(ctx context.Context, o options, wo wanOptions) error {
 						return ctx.Err()
 					}
 					mode := c.ID[strings.LastIndex(c.ID, "-")+1:]
-					res.Samples = append(res.Samples, wanSample{RTT: rtt, Mode: mode, sample: s})
-					logRun("wan "+rtt.String(), r, w, c.ID, s)
+					res.Samples = append(res.Samples, wanSample{Link: i, Mode: mode, sample: s})
+					logRun("wan "+wl.Spec, r, w, c.ID, s)
 				}
 			}
 		}
 		st := link.Stats()
-		res.LinkBytes[rtt] = [2]int64{st.Up, st.Down}
+		res.LinkBytes[i] = [2]int64{st.Up, st.Down}
 		proxy.Close()
 	}
 	res.Duration = time.Since(res.Started)
@@ -420,6 +451,9 @@ func wanMain(ctx context.Context, o options, wo wanOptions) error {
 	if o.Out == "" {
 		fmt.Print(sec)
 		return nil
+	}
+	if sec, err = withWANCharts(root, o.Out, sec); err != nil {
+		return err
 	}
 	old, err := os.ReadFile(o.Out)
 	if err != nil && !errors.Is(err, os.ErrNotExist) {
@@ -468,16 +502,23 @@ func renderWAN(res *wanResults) string {
 	if res.Plan.Bandwidth > 0 {
 		bw = netem.FormatRate(res.Plan.Bandwidth) + " each way, shared by all connections"
 	}
-	var rtts []string
-	for _, r := range res.Plan.RTTs {
-		rtts = append(rtts, r.String())
+	for _, l := range res.Plan.Links {
+		if strings.Contains(l.Spec, "@") {
+			bw += "; a column that names a rate is a link capped at that rate each way, shared by all connections"
+			break
+		}
+	}
+	var specs, names []string
+	for _, l := range res.Plan.Links {
+		specs = append(specs, l.Spec)
+		names = append(names, l.Name())
 	}
 	p("%s\n\n", wanHeading)
 	quick := ""
 	if res.Opts.Quick {
 		quick = " -quick"
 	}
-	p("Generated by `go run ./bench%s -rtt %s", quick, strings.Join(rtts, ","))
+	p("Generated by `go run ./bench%s -rtt %s", quick, strings.Join(specs, ","))
 	if res.Plan.Bandwidth > 0 {
 		p(" -bandwidth %s", res.Plan.BandwidthFlag)
 	}
@@ -490,7 +531,7 @@ func renderWAN(res *wanResults) string {
 	if res.Opts.Sizes != "" {
 		p(" -sizes %s", res.Opts.Sizes)
 	}
-	p("` on %s (%d cores), %s, %d round(s) per RTT; the run took %s.\n\n", res.Started.UTC().Format("2006-01-02 15:04 MST"),
+	p("` on %s (%d cores), %s, %d round(s) per link; the run took %s.\n\n", res.Started.UTC().Format("2006-01-02 15:04 MST"),
 		res.Machine.Cores, res.Machine.CPU, res.Opts.Rounds, res.Duration.Round(time.Second))
 	p("Every tool talks to MinIO through a TCP proxy that emulates a link (internal/netem): half the round-trip time of delay each way, bytes pipelined (not one round trip per write), %s. Runs are rotated, verified (count, names, sizes) and summarized as in the loopback tables: medians [Q1–Q3]. \"defaults\" runs each tool as it comes; \"knobs\" gives every tool that has them %d files at once, %d MiB parts, %d parts at once.\n\n",
 		bw, res.Opts.Set.Jobs, mib(res.Opts.Set.PartSize), res.Opts.Set.PartJobs)
@@ -500,28 +541,28 @@ func renderWAN(res *wanResults) string {
 			rate, unit = func(f figures) summary { return f.MBPS }, "MB/s"
 		}
 		p("### %s (%s), %s\n\n| tool |", w.Name, w.Label(), unit)
-		for _, r := range rtts {
-			p(" RTT %s |", r)
+		for _, n := range names {
+			p(" %s |", n)
 		}
 		p("\n|---|")
-		for range rtts {
+		for range names {
 			p("---:|")
 		}
 		p("\n")
-		figs := map[string]map[time.Duration]figures{}
+		figs := map[string]map[int]figures{}
 		for _, mode := range res.Plan.Modes {
 			for _, c := range res.Cont[mode] {
 				p("| %s |", c.Label)
-				figs[c.ID] = map[time.Duration]figures{}
-				for _, rtt := range res.Plan.RTTs {
+				figs[c.ID] = map[int]figures{}
+				for li := range res.Plan.Links {
 					var ss []sample
 					for _, s := range res.Samples {
-						if s.RTT == rtt && s.Contender == c.ID && s.Workload == w.Name {
+						if s.Link == li && s.Contender == c.ID && s.Workload == w.Name {
 							ss = append(ss, s.sample)
 						}
 					}
 					f := summarizeSamples(ss, w)
-					figs[c.ID][rtt] = f
+					figs[c.ID][li] = f
 					switch {
 					case c.Unavailable != "":
 						p(" not measured |")
@@ -547,29 +588,35 @@ func renderWAN(res *wanResults) string {
 					continue
 				}
 				row := fmt.Sprintf("| upload ÷ %s |", c.Label)
-				for _, rtt := range res.Plan.RTTs {
-					row += " " + ratio(rate(figs[up][rtt]), rate(figs[c.ID][rtt])) + " |"
+				for li := range res.Plan.Links {
+					row += " " + ratio(rate(figs[up][li]), rate(figs[c.ID][li])) + " |"
 				}
 				rows = append(rows, row)
 			}
 		}
 		if len(rows) > 0 {
 			p("| ratio (%s) |", unit)
-			for _, r := range rtts {
-				p(" RTT %s |", r)
+			for _, n := range names {
+				p(" %s |", n)
 			}
 			p("\n|---|")
-			for range rtts {
+			for range names {
 				p("---:|")
 			}
 			p("\n%s\n\n", strings.Join(rows, "\n"))
 		}
-		for id, byRTT := range figs {
-			for rtt, f := range byRTT {
-				for _, fl := range f.Failures {
-					p("- %s at RTT %v failed: %s\n", id, rtt, fl)
+		var failed []string
+		for _, mode := range res.Plan.Modes {
+			for _, c := range res.Cont[mode] {
+				for li, l := range res.Plan.Links {
+					for _, fl := range figs[c.ID][li].Failures {
+						failed = append(failed, fmt.Sprintf("- %s at %s failed: %s\n", c.Label, l.Name(), fl))
+					}
 				}
 			}
+		}
+		if len(failed) > 0 {
+			p("%s\n", strings.Join(failed, ""))
 		}
 	}
 	p("Command lines:\n\n")
@@ -582,9 +629,9 @@ func renderWAN(res *wanResults) string {
 		}
 	}
 	var carried []string
-	for _, rtt := range res.Plan.RTTs {
-		lb := res.LinkBytes[rtt]
-		carried = append(carried, fmt.Sprintf("RTT %v: %s up, %s down", rtt, humanBytes(lb[0]), humanBytes(lb[1])))
+	for li, l := range res.Plan.Links {
+		lb := res.LinkBytes[li]
+		carried = append(carried, fmt.Sprintf("%s: %s up, %s down", l.Name(), humanBytes(lb[0]), humanBytes(lb[1])))
 	}
 	p("\nBytes through the link (warm-up included): %s.\n", strings.Join(carried, "; "))
 	return b.String()
