@@ -33,7 +33,7 @@ type wanOptions struct {
 
 func wanFlags() *wanOptions {
 	w := &wanOptions{}
-	flag.StringVar(&w.RTTs, "rtt", "", "WAN mode: comma-separated round-trip times of the link emulator put between every tool and MinIO (e.g. 0,20ms,80ms), half each way; RTT@RATE gives that link a bandwidth of its own (80ms@100Mbit). Workloads default to small=1000x16KiB,large=1x1GiB (-quick: small=500x16KiB,large=1x64MiB)")
+	flag.StringVar(&w.RTTs, "rtt", "", "WAN mode: comma-separated round-trip times of the link emulator put between every tool and MinIO (e.g. 0,20ms,80ms), half each way; RTT@RATE gives that link a bandwidth of its own (80ms@100Mbit). Workloads default to small=1000x16KiB,large=1x1GiB (-quick: small=200x16KiB,large=1x32MiB)")
 	flag.StringVar(&w.Bandwidth, "bandwidth", "", "WAN mode: the link's bandwidth each way, shared by all connections (e.g. 100Mbit, 20MB; default unlimited)")
 	flag.StringVar(&w.Modes, "wan-modes", "defaults,knobs", "WAN mode: run each tool with its own defaults, with the shared knobs, or both")
 	return w
@@ -119,7 +119,7 @@ func (w *wanOptions) plan() (wanPlan, error) {
 // wanWorkloads are the WAN mode's default workloads.
 func wanWorkloads(quick bool) []workload {
 	if quick {
-		return []workload{{Name: "small", Files: 500, Size: 16 << 10}, {Name: "large", Files: 1, Size: 64 << 20}}
+		return []workload{{Name: "small", Files: 200, Size: 16 << 10}, {Name: "large", Files: 1, Size: 32 << 20}}
 	}
 	return []workload{{Name: "small", Files: 1000, Size: 16 << 10}, {Name: "large", Files: 1, Size: 1 << 30}}
 }
