@@ -73,16 +73,22 @@ func throttleChart(tr *throttleResults) (barChart, bool) {
 	return ch, true
 }
 
-// writeChartSection writes charts under root/chartDir and returns the
-// section that shows them in the report at reportPath.
-func writeChartSection(root, reportPath string, charts []namedChart) (string, error) {
+// writeNamedCharts writes each chart as root/chartDir/NAME.svg and returns
+// the Markdown that shows them from the report at reportPath.
+func writeNamedCharts(root, reportPath string, charts []namedChart) (string, error) {
 	var names []string
 	var cs []svgChart
 	for _, c := range charts {
 		names = append(names, c.Name)
 		cs = append(cs, c.Chart)
 	}
-	md, err := writeCharts(filepath.Join(root, chartDir), reportPath, names, cs)
+	return writeCharts(filepath.Join(root, chartDir), reportPath, names, cs)
+}
+
+// writeChartSection writes charts under root/chartDir and returns the
+// section that shows them in the report at reportPath.
+func writeChartSection(root, reportPath string, charts []namedChart) (string, error) {
+	md, err := writeNamedCharts(root, reportPath, charts)
 	if err != nil {
 		return "", err
 	}

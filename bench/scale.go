@@ -220,13 +220,7 @@ func scaleMain(ctx context.Context, so scaleOptions, out string) error {
 	res.Duration = time.Since(res.Started)
 	sec := renderScale(res)
 	if ch := scaleCharts(res); len(ch) > 0 {
-		var names []string
-		var cs []svgChart
-		for _, c := range ch {
-			names = append(names, c.Name)
-			cs = append(cs, c.Chart)
-		}
-		md, err := writeCharts(filepath.Join(root, chartDir), out, names, cs)
+		md, err := writeNamedCharts(root, out, ch)
 		if err != nil {
 			return err
 		}

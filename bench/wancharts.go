@@ -4,7 +4,6 @@ import (
 	"bufio"
 	"fmt"
 	"math"
-	"path/filepath"
 	"strings"
 )
 
@@ -108,13 +107,7 @@ func withWANCharts(root, reportPath, sec string) (string, error) {
 	if len(charts) == 0 {
 		return sec, nil
 	}
-	var names []string
-	var cs []svgChart
-	for _, c := range charts {
-		names = append(names, c.Name)
-		cs = append(cs, c.Chart)
-	}
-	md, err := writeCharts(filepath.Join(root, chartDir), reportPath, names, cs)
+	md, err := writeNamedCharts(root, reportPath, charts)
 	if err != nil {
 		return "", err
 	}
