@@ -47,6 +47,7 @@ type crcFake struct {
 	wrongComposite bool // the completion's CRC-32C is not the parts'
 	wrongETag      bool // the completion's ETag is not the parts' composite
 	noComposite    bool // the completion carries no CRC-32C
+	fullObject     bool // the completion's CRC-32C is of type FULL_OBJECT (not the parts' composite)
 	rejectPart     int  // this part is refused as a checksum mismatch
 	echoWrong      int  // this part's echo is another value
 
@@ -153,7 +154,10 @@ func (f *crcFake) completeUpload(w http.ResponseWriter, body []byte) {
 	}
 	etag += "-" + strconv.Itoa(len(req.Parts))
 	sum := ""
-	if f.echo && !f.noComposite {
+	switch {
+	case f.echo && f.fullObject:
+		sum = fmt.Sprintf(`<ChecksumCRC32C>%s</ChecksumCRC32C><ChecksumType>FULL_OBJECT</ChecksumType>`, crcB64(composite+1))
+	case f.echo && !f.noComposite:
 		sum = fmt.Sprintf(`<ChecksumCRC32C>%s-%d</ChecksumCRC32C><ChecksumType>COMPOSITE</ChecksumType>`, crcB64(composite), len(req.Parts))
 	}
 	_, _ = io.WriteString(w, `<CompleteMultipartUploadResult><Bucket>bkt</Bucket><Key>k</Key><ETag>"`+etag+`"</ETag>`+sum+`</CompleteMultipartUploadResult>`)
@@ -214,6 +218,17 @@ func TestUploadSendsCRC32C(t *testing.T) {
 	_, err = fakeBackend(t, bad.start(t), true).Put(context.Background(), obj)
 	if e := uploader.AsError(err); e == nil || e.Kind != uploader.Integrity || bad.deletes != 1 {
 		t.Fatalf("wrong composite, ETag check off: %#v, %d deletes", err, bad.deletes)
+	}
+	// A FULL_OBJECT checksum is not compared with the composite; the
+	// composite ETag checks the object.
+	full := &crcFake{echo: true, fullObject: true}
+	if _, err := fakeBackend(t, full.start(t), false).Put(context.Background(), obj); err != nil || full.deletes != 0 {
+		t.Fatalf("FULL_OBJECT checksum: %v, %d deletes", err, full.deletes)
+	}
+	full = &crcFake{echo: true, fullObject: true, wrongETag: true}
+	_, err = fakeBackend(t, full.start(t), false).Put(context.Background(), obj)
+	if e := uploader.AsError(err); e == nil || e.Kind != uploader.Integrity || !strings.Contains(e.Message, "ETag") || full.deletes != 1 {
+		t.Fatalf("FULL_OBJECT checksum, wrong ETag: %#v, %d deletes", err, full.deletes)
 	}
 	// No composite in the reply: the composite ETag checks the object,
 	// as without checksums.

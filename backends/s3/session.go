@@ -165,14 +165,18 @@ func (s *session) Complete(ctx context.Context, parts []xfer.Part) error {
 
 // verify checks the assembled object against the parts sent: by the
 // composite CRC-32C of the complete reply when every part has a CRC-32C
-// and the reply one; else, unless SkipETagCheck or the reply names SSE-KMS
+// and the reply one (of type COMPOSITE, or untyped); else, unless SkipETagCheck or the reply names SSE-KMS
 // or SSE-C, by the composite ETag, hashing first the parts stored without
 // an MD5 (only when the reply carried no composite CRC-32C). It returns
 // whether anything was compared, or, on a mismatch, the Integrity error
 // (the object removed).
 func (s *session) verify(ctx context.Context, parts []xfer.Part) (bool, *uploader.Error) {
 	s.merge(parts)
-	mismatch, checked := xfer.CheckCompositeCRC32C(s.info.ChecksumCRC32C, parts)
+	got := s.info.ChecksumCRC32C
+	if t := s.info.ChecksumMode; t != "" && !strings.EqualFold(t, "COMPOSITE") {
+		got = "" // a FULL_OBJECT checksum is not the composite of the parts'
+	}
+	mismatch, checked := xfer.CheckCompositeCRC32C(got, parts)
 	if !checked && !s.b.opts.SkipETagCheck && s.plainETag && compositeETag(s.info.ETag) {
 		for i := range parts {
 			if parts[i].MD5 != nil {
