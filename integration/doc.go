@@ -166,16 +166,17 @@
 //	scenario        | TOS                 | OSS                 | OBS                 | COS                 | S3
 //	----------------+---------------------+---------------------+---------------------+---------------------+---------------------
 //	least privilege | stays on primary;   | stays on primary;   | stays on primary;   | stays on primary;   | stored; composite
-//	(write-only)    | complete's CRC-64   | complete's CRC-64   | composite ETag      | complete's CRC-64   | ETag verified; HEAD
-//	                | verified; HEAD 403: | verified, no HEAD   | verified; HEAD 403: | verified; HEAD 403: | 403: unverified,
-//	                | unverified, no      | sent                | unverified, no      | unverified, nothing | no DELETE
-//	                | DELETE, breaker     |                     | DELETE, breaker     | deleted, breaker    |
+//	(write-only)    | complete's CRC-64   | complete's CRC-64   | composite ETag      | complete's CRC-64   | CRC-32C verified;
+//	                | verified; HEAD 403: | verified, no HEAD   | verified; HEAD 403: | verified; HEAD 403: | HEAD 403:
+//	                | unverified, no      | sent                | unverified, no      | unverified, nothing | unverified, no
+//	                | DELETE, breaker     |                     | DELETE, breaker     | deleted, breaker    | DELETE
 //	                | closed              |                     | closed              | closed              |
 //	KMS bucket      | stays on primary    | stays on primary    | stays on primary    | stays on primary    | stored (no
 //	(SSE-KMS)       | (x-tos-server-side- | (x-oss-server-side- | (aws:kms; x-obs-:   | (cos/kms): no ETag- | aws:kms): no ETag-
 //	                | encryption: kms)    | encryption: KMS):   | kms): no ETag-      | equals-MD5 check,   | equals-MD5 check,
-//	                |                     | no ETag-equals-MD5  | equals-MD5 check    | single or part      | composite skipped
-//	                |                     | check               | (any SSE)           |                     |
+//	                |                     | no ETag-equals-MD5  | equals-MD5 check    | single or part      | composite ETag
+//	                |                     | check               | (any SSE)           |                     | skipped, composite
+//	                |                     |                     |                     |                     | CRC-32C checked
 //
 //	drain to a      | copy moved and      | same                | same                | same                | (not run)
 //	write-only key  | removed: verified   |                     |                     |                     |

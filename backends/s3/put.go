@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"strings"
 	"time"
 
 	"github.com/minio/minio-go/v7"
@@ -15,16 +16,19 @@ import (
 
 // Put stores obj in one attempt (see [uploader.Backend]): a single PUT with
 // Content-MD5 up to the multipart threshold, else a parallel multipart
-// upload with a Content-MD5 per part, aborted on any failure (resumed
-// instead when obj.Resume is set: see [uploader.Resumer]). A single PUT
-// is verified by the server's Content-MD5 check and by its ETag (unless
-// SkipETagCheck, or the reply says the object is encrypted with SSE-KMS or
-// SSE-C: then the ETag is not the MD5); a multipart upload by its composite
-// ETag (the MD5 of the parts' MD5s, "-", the count; not under SSE-KMS) and
-// the stored size (HEAD after complete). A HEAD refused with 403 (a key
-// that may write but not read) leaves the upload "not verified by
-// reading" (Result.Unverified), never failed. An object that fails
-// verification is removed.
+// upload with a CRC-32C per part (x-amz-checksum-crc32c, whose echo is
+// compared; Content-MD5 when the store ignores it), aborted on any failure
+// (resumed instead when obj.Resume is set: see [uploader.Resumer]). A
+// single PUT is verified by the server's Content-MD5 check and by its ETag
+// (unless SkipETagCheck, or the reply says the object is encrypted with
+// SSE-KMS or SSE-C: then the ETag is not the MD5); a multipart upload by
+// the server's check of each part's checksum, by its composite CRC-32C
+// (the CRC-32C of the parts' CRC-32Cs, "-", the count), or when the reply
+// has none, by its composite ETag (the MD5 of the parts' MD5s, "-", the
+// count; not under SSE-KMS), and by the stored size (HEAD after
+// complete). A HEAD refused with 403 (a key that may write but not read)
+// leaves the upload "not verified by reading" (Result.Unverified), never
+// failed. An object that fails verification is removed.
 func (b *Backend) Put(ctx context.Context, obj uploader.Object) (uploader.Result, error) {
 	start := b.clock.LocalNow()
 	fail := func(attempts []uploader.Attempt, err *uploader.Error) (uploader.Result, error) {
@@ -118,50 +122,42 @@ func (b *Backend) putSingle(ctx context.Context, obj uploader.Object, body uploa
 	return res, nil
 }
 
+// putMultipart sends obj in parts through a session (see session), resuming
+// the upload obj.Resume recorded if it may be kept, then verifies the
+// assembled object (session.verify) and its size (HEAD).
 func (b *Backend) putMultipart(ctx context.Context, obj uploader.Object, body uploader.Body, prog *xfer.Tally) (uploader.Result, *uploader.Error) {
 	if e := xfer.KnownMD5(body, obj, b.name, Provider); e != nil {
 		return uploader.Result{}, e
 	}
-	id, kept, err := xfer.Resume(ctx, obj, body, b.name, b.sizes.PartSize, parts{b, obj.Key})
+	lister := &parts{b: b, key: obj.Key}
+	id, kept, err := xfer.Resume(ctx, obj, body, b.name, b.sizes.PartSize, lister)
 	if err != nil {
 		return uploader.Result{Key: obj.Key, Provider: Provider}, b.classify(ctx, "list_parts", obj.Key, err, nil, nil)
 	}
+	// A resumed upload keeps the checksum it was initiated with.
+	useCRC := !b.noCRC.Load()
+	if id != "" {
+		useCRC = strings.EqualFold(lister.algorithm, crc32cAlgorithm)
+	}
 	var attempts []uploader.Attempt
 	if id == "" {
-		initStart := time.Now()
-		opts := b.putOptions(obj)
-		attempts, err = b.clock.Do(ctx, b.name, Provider, func(time.Time) error {
-			cctx, c := transport.WithCapture(ctx)
-			var err error
-			id, err = b.core.NewMultipartUpload(cctx, b.opts.Bucket, obj.Key, opts)
-			if err != nil {
-				return b.classify(ctx, "initiate_multipart", obj.Key, err, c, nil)
-			}
-			return nil
-		})
-		if err != nil {
-			xfer.AbortCutInitiate(ctx, b, obj.Key, initStart, err)
-		}
+		id, attempts, err = b.initiate(ctx, obj, useCRC)
 	}
 	res := uploader.Result{Key: obj.Key, Provider: Provider, Attempts: attempts}
 	if err != nil {
 		return res, uploader.AsError(err)
 	}
-	s := &session{b: b, key: obj.Key, id: id, prog: prog}
-	parts, err := xfer.Upload(ctx, body, obj.Size, s, xfer.Options{PartSize: b.sizes.PartSize, Concurrency: b.sizes.PartConcurrency, ContentMD5: true,
+	s := &session{b: b, key: obj.Key, id: id, prog: prog, body: body, initCRC: useCRC, sums: map[int]partSum{}}
+	s.crc.Store(useCRC)
+	parts, err := xfer.Upload(ctx, body, obj.Size, s, xfer.Options{PartSize: b.sizes.PartSize, Concurrency: b.sizes.PartConcurrency,
 		Resume: obj.Resume, Target: b.name, UploadID: id, Resumed: kept})
 	if err != nil {
 		return res, xfer.WithAbortNote(b.classify(ctx, "put", obj.Key, err, nil, nil), err)
 	}
 	s.reply.Record(res.Attempts)
-	// The complete reply's ETag: the parts' composite, unless encrypted.
-	checked := false
-	if !b.opts.SkipETagCheck && s.plainETag {
-		var mismatch string
-		if mismatch, checked = xfer.CheckCompositeETag(s.info.ETag, parts); mismatch != "" {
-			return res, xfer.Discard(ctx, b.Delete, obj.Key, &uploader.Error{Kind: uploader.Integrity, Target: b.name, Provider: Provider, Op: "verify", Key: obj.Key,
-				Message: mismatch})
-		}
+	checked, verr := s.verify(ctx, parts)
+	if verr != nil {
+		return res, verr
 	}
 	st, serr := b.stat(ctx, "verify", obj.Key)
 	if serr != nil && xfer.ReadRefused(serr) {
@@ -183,55 +179,35 @@ func (b *Backend) putMultipart(ctx context.Context, obj uploader.Object, body up
 	return res, nil
 }
 
-// session is one multipart upload, driven by xfer.Upload.
-type session struct {
-	b    *Backend
-	key  string
-	id   string
-	prog *xfer.Tally
-	info minio.UploadInfo
-	// plainETag: the complete reply named no SSE-KMS or SSE-C, so its ETag
-	// is the parts' composite.
-	plainETag bool
-	reply     xfer.Reply
-}
-
-func (s *session) UploadPart(ctx context.Context, p xfer.Part, body io.ReadSeeker) (string, error) {
-	counted := xfer.Counting(body, s.prog.Func())
-	var etag string
-	_, err := s.b.clock.Do(ctx, s.b.name, Provider, func(time.Time) error {
-		if _, err := counted.Seek(0, io.SeekStart); err != nil {
-			return s.b.readError("upload_part", s.key, err)
+// initiate starts a multipart upload of obj, asking for CRC-32C part
+// checksums (x-amz-checksum-algorithm: CRC32C) when useCRC.
+func (b *Backend) initiate(ctx context.Context, obj uploader.Object, useCRC bool) (string, []uploader.Attempt, error) {
+	initStart := time.Now()
+	opts := b.putOptions(obj)
+	if useCRC {
+		meta := make(map[string]string, len(opts.UserMetadata)+1)
+		for k, v := range opts.UserMetadata {
+			meta[k] = v
 		}
-		cctx, c := transport.WithCapture(ctx)
-		src := xfer.NewSource(counted)
-		part, err := s.b.core.PutObjectPart(cctx, s.b.opts.Bucket, s.key, s.id, p.Number, src, p.Size,
-			minio.PutObjectPartOptions{Md5Base64: xfer.Base64(p.MD5), DisableContentSha256: true})
-		if err != nil {
-			return s.b.classify(ctx, "upload_part", s.key, err, c, src)
-		}
-		etag = part.ETag
-		return nil
-	})
-	return etag, err
-}
-
-func (s *session) Complete(ctx context.Context, parts []xfer.Part) error {
-	cps := make([]minio.CompletePart, len(parts))
-	for i, p := range parts {
-		cps[i] = minio.CompletePart{PartNumber: p.Number, ETag: p.ETag}
+		// minio-go sends a user metadata key of the x-amz-checksum-
+		// prefix as the header it is, as its own uploads do.
+		meta[checksumAlgorithmHeader] = crc32cAlgorithm
+		opts.UserMetadata = meta
 	}
-	_, err := s.b.clock.Do(ctx, s.b.name, Provider, func(time.Time) error {
+	var id string
+	attempts, err := b.clock.Do(ctx, b.name, Provider, func(time.Time) error {
 		cctx, c := transport.WithCapture(ctx)
-		info, err := s.b.core.CompleteMultipartUpload(cctx, s.b.opts.Bucket, s.key, s.id, cps, minio.PutObjectOptions{})
+		var err error
+		id, err = b.core.NewMultipartUpload(cctx, b.opts.Bucket, obj.Key, opts)
 		if err != nil {
-			return s.b.classify(ctx, "complete_multipart", s.key, err, c, nil)
+			return b.classify(ctx, "initiate_multipart", obj.Key, err, c, nil)
 		}
-		s.info, s.plainETag = info, xfer.ETagIsMD5(c.Header())
-		s.reply = xfer.Reply{Status: c.Status(), RequestID: c.Header().Get("X-Amz-Request-Id")}
 		return nil
 	})
-	return err
+	if err != nil {
+		xfer.AbortCutInitiate(ctx, b, obj.Key, initStart, err)
+	}
+	return id, attempts, err
 }
 
 func (s *session) Abort(ctx context.Context) error {

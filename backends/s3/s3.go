@@ -4,21 +4,35 @@
 // # How it uses minio-go
 //
 // The backend drives minio.Core, not the high-level PutObject: with a
-// per-part Content-MD5 the high-level call reads every part into a buffer of
+// per-part checksum the high-level call reads every part into a buffer of
 // the part size, and it retries up to ten times on its own. Here a single
 // PUT streams the body from an [io.SectionReader] with its Content-MD5;
 // above the multipart threshold [xfer.Upload] sends the parts in parallel,
-// each streamed from its own SectionReader with its Content-MD5, so memory
-// stays near PartConcurrency × the copy buffers, not the part size. The
-// payload is not SHA-256-hashed (UNSIGNED-PAYLOAD): the signed Content-MD5
-// protects the body, at a fraction of the CPU.
+// each streamed from its own SectionReader with its CRC-32C
+// (x-amz-checksum-crc32c, the upload initiated with
+// x-amz-checksum-algorithm CRC32C), so memory stays near PartConcurrency ×
+// the copy buffers, not the part size. The payload is not SHA-256-hashed
+// (UNSIGNED-PAYLOAD): the signed Content-MD5 or CRC-32C header protects the
+// body, which the server checks before it stores it, at a fraction of the
+// CPU (the CRC-32C, computed with the CPU's CRC32 instruction, costs far
+// less than an MD5).
 //
-// A multipart upload is verified by the complete reply's composite ETag
-// (the MD5 of the parts' MD5s, "-", the count) and the stored size (HEAD);
-// a HEAD refused with 403 (a key that may write but not read) is no
-// failure, the result says "not verified by reading"
+// A part's reply must echo its CRC-32C: a different value fails the upload
+// (Kind Integrity); no echo means the store ignored the checksum (an
+// S3-compatible store without flexible checksums) and verified nothing, so
+// that part is sent again with Content-MD5, and so are the later parts and
+// the backend's later uploads. A resumed upload keeps the checksum it was
+// initiated with.
+//
+// A multipart upload is verified by the complete reply's composite
+// CRC-32C (the CRC-32C of the parts' CRC-32Cs, "-", the count), or, when
+// the parts were sent with Content-MD5 or the reply carries no composite
+// CRC-32C, by its composite ETag (the MD5 of the parts' MD5s, "-", the
+// count; the MD5 of parts sent with a CRC-32C is then computed for it), and
+// by the stored size (HEAD); a HEAD refused with 403 (a key that may write
+// but not read) is no failure, the result says "not verified by reading"
 // ([uploader.Result.Unverified]). No ETag is compared with an MD5 when the
-// reply names SSE-KMS or SSE-C.
+// reply names SSE-KMS or SSE-C; the composite CRC-32C is compared even then.
 //
 // Addressing: virtual hosts for AWS (minio-go's rule) and for the
 // S3-compatible endpoints of COS, TOS (tos-s3-*), OSS and OBS, whose region
@@ -61,6 +75,7 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/minio/minio-go/v7"
@@ -137,6 +152,11 @@ type Backend struct {
 
 	// creds supplies the keys; nil: static keys or anonymous.
 	creds *icreds.Source
+
+	// noCRC: a multipart upload found that the store ignores
+	// x-amz-checksum-crc32c (no echo), so later ones send Content-MD5
+	// from the start (see session.UploadPart).
+	noCRC atomic.Bool
 }
 
 var (

@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/md5"
 	"errors"
+	"hash/crc32"
 	"hash/crc64"
 	"io"
 	"net/http"
@@ -88,15 +89,16 @@ func Resume(ctx context.Context, obj uploader.Object, body io.ReaderAt, target s
 		go func() {
 			defer wg.Done()
 			for p := range next {
-				sum, crc, err := digest(body, p.Offset, p.Size)
+				d, err := digest(body, p.Offset, p.Size)
 				mu.Lock()
 				switch {
 				case err != nil:
 					readErr = err
-				case !strings.EqualFold(p.ETag, Hex(sum)):
+				case !strings.EqualFold(p.ETag, Hex(d.md5)):
 					differs = true
 				default:
-					p.MD5, p.CRC64, p.Resumed = sum, crc, true
+					p.MD5, p.CRC64, p.Resumed = d.md5, d.crc64, true
+					p.CRC32C, p.HasCRC32C = d.crc32c, true
 				}
 				mu.Unlock()
 			}
@@ -139,19 +141,27 @@ func drop(ctx context.Context, obj uploader.Object, target, id string, l PartLis
 
 const abortTimeout = 30 * time.Second
 
-// digest returns the MD5 and the CRC-64/ECMA of the n bytes of r from off.
-func digest(r io.ReaderAt, off, n int64) ([]byte, uint64, error) {
-	h, c := md5.New(), crc64.New(crcTable)
+// digests are the sums of one part's bytes.
+type digests struct {
+	md5    []byte
+	crc64  uint64
+	crc32c uint32
+}
+
+// digest returns the MD5, the CRC-64/ECMA and the CRC-32C of the n bytes
+// of r from off.
+func digest(r io.ReaderAt, off, n int64) (digests, error) {
+	h, c, c32 := md5.New(), crc64.New(crcTable), crc32.New(castagnoli)
 	bp := copyBufs.Get().(*[]byte)
 	defer copyBufs.Put(bp)
-	got, err := io.CopyBuffer(io.MultiWriter(h, c), io.NewSectionReader(r, off, n), *bp)
+	got, err := io.CopyBuffer(io.MultiWriter(h, c, c32), io.NewSectionReader(r, off, n), *bp)
 	if err != nil {
-		return nil, 0, err
+		return digests{}, err
 	}
 	if got != n {
-		return nil, 0, io.ErrUnexpectedEOF
+		return digests{}, io.ErrUnexpectedEOF
 	}
-	return h.Sum(nil), c.Sum64(), nil
+	return digests{md5: h.Sum(nil), crc64: c.Sum64(), crc32c: c32.Sum32()}, nil
 }
 
 // NoSuchUpload reports whether err says that a multipart upload does not

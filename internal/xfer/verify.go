@@ -90,7 +90,7 @@ func ReadRefused(err error) bool {
 
 // Unverified returns the text of [uploader.Result.Unverified] for a read
 // back refused with err; writeChecked says whether the write's own replies
-// verified the object (CRC-64 or composite ETag).
+// verified the object (CRC-64, composite CRC-32C or composite ETag).
 func Unverified(err error, writeChecked bool) string {
 	what := "HEAD refused"
 	if e := uploader.AsError(err); e != nil {

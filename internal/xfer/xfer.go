@@ -146,6 +146,11 @@ type Part struct {
 	// combines the parts' CRCs to check the assembled object.
 	Resumed bool
 	CRC64   uint64
+	// CRC32C is the part's CRC-32C (Castagnoli), computed locally from
+	// its bytes, when HasCRC32C: for a backend that sends it as the part's
+	// checksum and checks the assembled object by [CompositeCRC32C].
+	CRC32C    uint32
+	HasCRC32C bool
 }
 
 // Session is one multipart upload in progress at a provider. UploadPart is
