@@ -3,6 +3,7 @@ package uploader_test
 import (
 	"bytes"
 	"crypto/md5"
+	"hash/crc32"
 	"io"
 	"os"
 	"path/filepath"
@@ -85,16 +86,23 @@ func TestFileObjectChangedWhileRead(t *testing.T) {
 	}
 }
 
-// TestFileMD5OfBytesRead: File.MD5 is the digest of the bytes the body
-// handed out, whether they were read in order or out of order (parts in
-// parallel), and is nil until a body was read to its end.
+// TestFileMD5OfBytesRead: File.MD5 and File.CRC32C are the digests of the
+// bytes the body handed out, whether they were read in order or out of
+// order (parts in parallel), and are unknown until a body was read to its
+// end. With SkipMD5 the CRC-32C alone is computed.
 func TestFileMD5OfBytesRead(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "f")
 	data := bytes.Repeat([]byte("0123456789abcdef"), 10000)
+	data[77] = 'x' // not periodic, so that a digest of the parts in the wrong order differs
 	writeFile(t, path, data)
 	want := md5.Sum(data)
-	for _, order := range [][]int{{0, 1, 2, 3}, {3, 1, 0, 2}, {2, 2, 0, 1, 0, 3}} {
-		f, err := uploader.NewFile("k", path)
+	wantCRC := crc32.Checksum(data, crc32.MakeTable(crc32.Castagnoli))
+	for _, tc := range []struct {
+		skipMD5 bool
+		order   []int
+	}{{false, []int{0, 1, 2, 3}}, {false, []int{3, 1, 0, 2}}, {false, []int{2, 2, 0, 1, 0, 3}}, {true, []int{3, 1, 0, 2}}, {true, []int{0, 1, 2, 3}}} {
+		order := tc.order
+		f, err := uploader.NewFileOptions("k", path, &uploader.FileOptions{SkipMD5: tc.skipMD5})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -103,8 +111,8 @@ func TestFileMD5OfBytesRead(t *testing.T) {
 			t.Fatal(err)
 		}
 		part := (len(data) + 3) / 4
-		if f.MD5() != nil {
-			t.Errorf("MD5 known before any read")
+		if _, ok := f.CRC32C(); ok || f.MD5() != nil {
+			t.Errorf("digests known before any read")
 		}
 		for _, p := range order {
 			buf := make([]byte, part)
@@ -117,8 +125,11 @@ func TestFileMD5OfBytesRead(t *testing.T) {
 			}
 		}
 		body.Close()
-		if got := f.MD5(); !bytes.Equal(got, want[:]) {
-			t.Errorf("order %v: MD5 %x, want %x", order, got, want)
+		if got := f.MD5(); tc.skipMD5 && got != nil || !tc.skipMD5 && !bytes.Equal(got, want[:]) {
+			t.Errorf("order %v, SkipMD5 %v: MD5 %x, want %x", order, tc.skipMD5, got, want)
+		}
+		if got, ok := f.CRC32C(); !ok || got != wantCRC {
+			t.Errorf("order %v, SkipMD5 %v: CRC-32C %08x (%v), want %08x", order, tc.skipMD5, got, ok, wantCRC)
 		}
 		if err := f.Check(); err != nil {
 			t.Errorf("order %v: Check of an unchanged file: %v", order, err)
@@ -181,5 +192,8 @@ func TestFileEmpty(t *testing.T) {
 	body.Close()
 	if want := md5.Sum(nil); !bytes.Equal(f.MD5(), want[:]) {
 		t.Errorf("MD5 %x, want %x", f.MD5(), want)
+	}
+	if crc, ok := f.CRC32C(); !ok || crc != 0 {
+		t.Errorf("CRC-32C %08x (%v), want 00000000", crc, ok)
 	}
 }

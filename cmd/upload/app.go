@@ -174,7 +174,7 @@ func (a *app) commands(ctx context.Context) *cobra.Command {
 	fl.StringVar(&uf.jobs, "jobs", "auto", "upload `N` files at once, or auto: up to 256, as many as each target's adaptive limit lets run (it grows while throughput rises with it, backs off on throttling, timeouts and rising latency)")
 	fl.StringVar(&uf.partSize, "part-size", "", "multipart part `SIZE`, e.g. 16MiB or 8M, 5MiB to 5GiB (default: each target's part_size, else 16MiB)")
 	fl.IntVar(&uf.partJobs, "part-jobs", 0, "send `N` parts of one file at once (default: each target's part_jobs, else 4)")
-	fl.StringVar(&uf.state, "state", "", "resume journal `FILE`: a rerun skips files stored already (same size, mtime and MD5)")
+	fl.StringVar(&uf.state, "state", "", "resume journal `FILE`: a rerun skips files stored already (same size, mtime and MD5, or CRC-32C for a file sent in parts)")
 	fl.StringVar(&uf.skipExisting, "skip-existing", "", "skip a file a target already holds, `MODE` size (same key and size) or checksum (same key and MD5 ETag, or CRC-64 where the provider lists one), compared with one LIST per 1,000 keys under the prefix, on any machine")
 	fl.BoolVar(&uf.dryRun, "dry-run", false, "check the configuration and the files, and list each file that would be uploaded (PATH -> TARGET KEY SIZE); write nothing anywhere")
 	fl.DurationVar(&uf.stallTimeout, "stall-timeout", 0, "give up an attempt when no byte moved for `D`, e.g. 2m (default: retry.stall_timeout, else 2m); a slow upload that moves is never cut")
@@ -379,10 +379,13 @@ Output:
   --json, one JSON object per file:
     {"path", "key", "size", "status": "uploaded"|"backed_up"|"failed"|"skipped"|
      "would_upload" (--dry-run; skipped is for files already stored),
-     "target", "provider", "url", "etag", "md5", "attempts": [{"target", "kind",
-     "code", "status", "request_id", "skew_ms", "skew_corrected", "start",
-     "elapsed_ms", "credentials_refreshed"}], "error": null or {"kind", "code",
-     "status", "message", "request_id", "hints"}}
+     "target", "provider", "url", "etag", "md5", "crc32c", "attempts":
+     [{"target", "kind", "code", "status", "request_id", "skew_ms",
+     "skew_corrected", "start", "elapsed_ms", "credentials_refreshed"}],
+     "error": null or {"kind", "code", "status", "message", "request_id",
+     "hints"}}
+  (md5: of the bytes stored, empty for a file every cloud target sends in
+  parts, whose ETag is no MD5; crc32c: of the bytes read, 8 hex digits)
   and, only when they apply, "unverified" (stored, but it could not be read
   back), "may_have_landed": TARGET (interrupted after its bytes were sent:
   it may have been stored on TARGET nonetheless) and, for a multipart
@@ -398,8 +401,9 @@ Output:
 
 Resume (--state FILE):
   An append-only journal of the files stored: key, size, mtime, target and
-  the MD5 of the bytes stored. A rerun skips a file whose key, size, mtime
-  and MD5 match a record on a target still configured, even if it went to
+  the MD5 of the bytes stored (the CRC-32C for a file sent in parts). A
+  rerun skips a file whose key, size, mtime and digest match a record on a
+  target still configured, even if it went to
   another target after a failover. A record of the local directory counts
   only while its copy is there and reads back whole; a copy that is gone
   counts only if a cloud holds the object with that MD5 (drained); a

@@ -129,7 +129,7 @@ func parseReport(t testing.TB, s string) report {
 			gotSummary = true
 			continue
 		}
-		want := []string{"path", "key", "size", "status", "target", "provider", "url", "etag", "md5", "attempts", "error"}
+		want := []string{"path", "key", "size", "status", "target", "provider", "url", "etag", "md5", "crc32c", "attempts", "error"}
 		optional := 0 // keys present only when they say something
 		for _, k := range []string{"unverified", "may_have_landed", "parts"} {
 			if _, ok := probe[k]; ok {

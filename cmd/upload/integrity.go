@@ -50,7 +50,7 @@ func (b *batch) uploadFile(ctx context.Context, file *uploader.File, hint []byte
 			}
 			return res, file, fmt.Errorf("%w; it was read %d times and changed every time; nothing of it is stored (upload it again once it stops changing)", changed, try)
 		}
-		next, nerr := uploader.NewFile(file.Object().Key, file.Path())
+		next, nerr := b.newFile(file.Object().Key, file.Path(), file.Size())
 		if nerr != nil {
 			if err == nil {
 				b.removeStored(ctx, res)

@@ -101,8 +101,8 @@ func getObject(t *testing.T, srv *miniotest.Server, bucket, key string) []byte {
 // part 2 while the test rewrites both ends of the file (part 1 is already
 // stored, part 3 not yet read). The upload must not assemble the old part 1
 // with the new part 3: it starts again from a fresh open and stores the new
-// version whole; the report and the journal give the MD5 of the bytes
-// stored.
+// version whole; the report and the journal give the CRC-32C of the
+// bytes stored.
 func TestRewrittenMidMultipart(t *testing.T) {
 	srv := miniotest.Shared(t)
 	bucket := srv.NewBucket(t, "midpart")
@@ -149,15 +149,15 @@ func TestRewrittenMidMultipart(t *testing.T) {
 	if a := rep.byKey["big"].Attempts; len(a) < 2 || a[0].Kind != "invalid" || a[len(a)-1].Kind != "ok" {
 		t.Errorf("attempts %+v: want the try that saw the change (invalid), then the one that stored the file", a)
 	}
-	if f := rep.byKey["big"]; f.MD5 != md5hex(newer) {
-		t.Errorf("report MD5 %s, want %s (the bytes stored)", f.MD5, md5hex(newer))
+	if f := rep.byKey["big"]; f.CRC32C != crc32cOf(newer) {
+		t.Errorf("report CRC-32C %s, want %s (the bytes stored)", f.CRC32C, crc32cOf(newer))
 	}
 	j, err := openJournal("st", time.Now())
 	must(t, err)
 	rec, ok := j.lookup("big")
 	j.close()
-	if !ok || rec.MD5 != md5hex(newer) || rec.Size != int64(len(newer)) {
-		t.Errorf("journal record %+v, want MD5 %s", rec, md5hex(newer))
+	if !ok || rec.CRC32C != crc32cOf(newer) || rec.Size != int64(len(newer)) {
+		t.Errorf("journal record %+v, want CRC-32C %s", rec, crc32cOf(newer))
 	}
 }
 

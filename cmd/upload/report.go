@@ -27,15 +27,20 @@ const (
 // fileReport is one line of the --json report: exactly these keys, for
 // every file.
 type fileReport struct {
-	Path     string          `json:"path"`
-	Key      string          `json:"key"`
-	Size     int64           `json:"size"`
-	Status   string          `json:"status"`
-	Target   string          `json:"target"`
-	Provider string          `json:"provider"`
-	URL      string          `json:"url"`
-	ETag     string          `json:"etag"`
-	MD5      string          `json:"md5"`
+	Path     string `json:"path"`
+	Key      string `json:"key"`
+	Size     int64  `json:"size"`
+	Status   string `json:"status"`
+	Target   string `json:"target"`
+	Provider string `json:"provider"`
+	URL      string `json:"url"`
+	ETag     string `json:"etag"`
+	MD5      string `json:"md5"`
+	// CRC32C is the CRC-32C of the bytes read for the upload (8 hex
+	// digits), computed for every file uploaded; MD5 is left empty for a
+	// file sent in parts to a cloud target, where it would cost a CPU
+	// second per GiB and has no stored ETag to match.
+	CRC32C   string          `json:"crc32c"`
 	Attempts []attemptReport `json:"attempts"`
 	Error    *errorReport    `json:"error"`
 	// Unverified is uploader.Result.Unverified: present only when the

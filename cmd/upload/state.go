@@ -5,9 +5,12 @@ import (
 	"bytes"
 	"context"
 	"crypto/md5"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"hash"
+	"hash/crc32"
 	"io"
 	"os"
 	"sync"
@@ -28,11 +31,14 @@ const journalVersion = 1
 // stateRecord is one line of the journal: a file that was stored, and
 // where. A later record for the same key replaces an earlier one.
 type stateRecord struct {
-	Key      string `json:"key"`
-	Path     string `json:"path"`
-	Size     int64  `json:"size"`
-	MtimeNS  int64  `json:"mtime_ns"`
-	MD5      string `json:"md5"`
+	Key     string `json:"key"`
+	Path    string `json:"path"`
+	Size    int64  `json:"size"`
+	MtimeNS int64  `json:"mtime_ns"`
+	MD5     string `json:"md5"`
+	// CRC32C (8 hex digits) is the CRC-32C of the bytes stored; a record of
+	// a file sent in parts to a cloud has it and no MD5 (see newFile).
+	CRC32C   string `json:"crc32c,omitempty"`
 	Target   string `json:"target"`
 	Provider string `json:"provider"`
 	Endpoint string `json:"endpoint"`
@@ -223,14 +229,25 @@ func (j *journal) close() error {
 	return err
 }
 
-// fileMD5 returns the MD5 of the file at path, stopping if ctx ends.
-func fileMD5(ctx context.Context, path string) ([]byte, error) {
+// sameBytes reports whether the file at path holds the bytes rec records:
+// the same MD5, or, for a record with none, the same CRC-32C. md5sum is the
+// file's MD5 when the record has one (the upload can send it).
+func (rec stateRecord) sameBytes(ctx context.Context, path string) (same bool, md5sum []byte, err error) {
+	if rec.MD5 != "" || rec.CRC32C == "" {
+		sum, err := fileDigest(ctx, path, md5.New())
+		return err == nil && hex.EncodeToString(sum) == rec.MD5, sum, err
+	}
+	sum, err := fileDigest(ctx, path, crc32.New(crc32.MakeTable(crc32.Castagnoli)))
+	return err == nil && hex.EncodeToString(sum) == rec.CRC32C, nil, err
+}
+
+// fileDigest returns h's sum of the file at path, stopping if ctx ends.
+func fileDigest(ctx context.Context, path string, h hash.Hash) ([]byte, error) {
 	f, err := os.Open(path)
 	if err != nil {
 		return nil, err
 	}
 	defer f.Close()
-	h := md5.New()
 	buf := make([]byte, 256<<10)
 	for {
 		if err := ctx.Err(); err != nil {

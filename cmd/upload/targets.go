@@ -122,6 +122,28 @@ func (s *targetSet) isBackup(name string) bool {
 	return s.clouds > 0 && s.backup != nil && s.backup.Name() == name
 }
 
+// needsMD5 reports whether an upload of a file of size bytes should
+// compute the file's MD5 as it reads it: when a cloud target would send it
+// in one request, whose ETag is the MD5 of the bytes stored (checked against
+// the bytes read, see uploadFile). Every target sending it in parts (their
+// ETag is no MD5, the parts carry their own checksums) and the local
+// targets (they compute the MD5 of what they write) need none, and the
+// file's CRC-32C alone is computed: a tenth of the CPU or less.
+func (s *targetSet) needsMD5(size int64) bool {
+	for _, b := range s.backends {
+		switch b := b.(type) {
+		case *local.Backend, *local.Tree:
+		case uploader.PartSizer:
+			if b.PartSize(size) == 0 {
+				return true
+			}
+		default:
+			return true
+		}
+	}
+	return false
+}
+
 // describe returns the description of the named target.
 func (s *targetSet) describe(name string) (uploader.Description, bool) {
 	for _, d := range s.descs {

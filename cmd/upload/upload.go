@@ -363,7 +363,7 @@ func (b *batch) one(ctx context.Context, job fileJob) {
 		fail(statError(job.path, err))
 		return
 	}
-	file, err := uploader.NewFile(job.key, job.path)
+	file, err := b.newFile(job.key, job.path, job.info.Size())
 	if err != nil {
 		fail(err)
 		return
@@ -377,14 +377,14 @@ func (b *batch) one(ctx context.Context, job fileJob) {
 	mtime := file.ModTime().UnixNano()
 	if b.j != nil {
 		if rec, ok := b.j.lookup(job.key); ok && rec.Size == obj.Size && rec.MtimeNS == mtime && b.set.knows(rec) {
-			sum, err := fileMD5(ctx, job.path)
+			same, sum, err := rec.sameBytes(ctx, job.path)
 			if err != nil {
 				fail(fileErr(job.path, err))
 				return
 			}
-			if hex.EncodeToString(sum) == rec.MD5 {
+			if same {
 				if c, ok := b.checkClaim(ctx, job.key, rec); ok {
-					r.Status, r.Target, r.Provider, r.URL, r.MD5 = statusSkipped, c.target, c.provider, c.url, rec.MD5
+					r.Status, r.Target, r.Provider, r.URL, r.MD5, r.CRC32C = statusSkipped, c.target, c.provider, c.url, rec.MD5, rec.CRC32C
 					b.finish(r, uploader.Result{}, nil, c.inBackup, fp)
 					return
 				}
@@ -425,15 +425,28 @@ func (b *batch) one(ctx context.Context, job fileJob) {
 	if r.MD5 == "" && file.MD5() != nil {
 		r.MD5 = hex.EncodeToString(file.MD5())
 	}
-	if b.j != nil && r.MD5 != "" {
+	if crc, ok := file.CRC32C(); ok {
+		r.CRC32C = crc32cHex(crc)
+	}
+	if b.j != nil && (r.MD5 != "" || r.CRC32C != "") {
 		d, _ := b.set.describe(res.Target)
-		b.j.add(stateRecord{Key: job.key, Path: job.path, Size: file.Size(), MtimeNS: file.ModTime().UnixNano(), MD5: r.MD5,
+		b.j.add(stateRecord{Key: job.key, Path: job.path, Size: file.Size(), MtimeNS: file.ModTime().UnixNano(), MD5: r.MD5, CRC32C: r.CRC32C,
 			Target: res.Target, Provider: res.Provider, Endpoint: d.Endpoint, Bucket: d.Bucket, URL: res.URL,
 			BackedUp: r.Status == statusBackedUp, Time: b.a.now().UTC().Format("2006-01-02T15:04:05.000Z07:00")})
 		b.abortOrphans(ctx, job.key, res.Target)
 	}
 	b.finish(r, res, nil, false, fp)
 }
+
+// newFile is uploader.NewFile computing the MD5 only where a target can
+// compare it with what it stored (targetSet.needsMD5).
+func (b *batch) newFile(key, path string, size int64) (*uploader.File, error) {
+	return uploader.NewFileOptions(key, path, &uploader.FileOptions{SkipMD5: !b.set.needsMD5(size)})
+}
+
+// crc32cHex is how the report and the journal write a CRC-32C: 8 hex
+// digits, most significant first.
+func crc32cHex(crc uint32) string { return fmt.Sprintf("%08x", crc) }
 
 func fileErr(path string, err error) error {
 	if errors.Is(err, context.Canceled) {
