@@ -74,8 +74,14 @@ func throttleChart(tr *throttleResults) (barChart, bool) {
 }
 
 // writeNamedCharts writes each chart as root/chartDir/NAME.svg and returns
-// the Markdown that shows them from the report at reportPath.
+// the Markdown that shows them from the report at reportPath. A report
+// outside root (-out elsewhere) gets its charts beside it, under its own
+// directory's chartDir, so that a trial run never replaces the charts of
+// the report of record.
 func writeNamedCharts(root, reportPath string, charts []namedChart) (string, error) {
+	if rel, err := filepath.Rel(root, reportPath); err != nil || rel == ".." || strings.HasPrefix(rel, ".."+string(filepath.Separator)) {
+		root = filepath.Dir(reportPath)
+	}
 	var names []string
 	var cs []svgChart
 	for _, c := range charts {

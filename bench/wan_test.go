@@ -4,6 +4,7 @@ import (
 	"errors"
 	"math"
 	"os"
+	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
@@ -207,5 +208,28 @@ func TestWANChartsFromSection(t *testing.T) {
 	}
 	if again != drawn {
 		t.Errorf("drawing twice changed the section:\n%s\n---\n%s", drawn, again)
+	}
+}
+
+// TestChartsBesideAReportElsewhere: a report written outside the
+// repository (-out /tmp/x.md) gets its charts beside it; the charts of the
+// repository's own report are left as they are.
+func TestChartsBesideAReportElsewhere(t *testing.T) {
+	root, elsewhere := t.TempDir(), t.TempDir()
+	report := filepath.Join(elsewhere, "wan.md")
+	ch := []namedChart{{Name: "wan-x", Chart: barChart{Title: "x", YLabel: "y", Groups: []string{"g"},
+		Series: []barSeries{{Name: "s", Values: []float64{1}}}}}}
+	md, err := writeNamedCharts(root, report, ch)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := os.Stat(filepath.Join(root, chartDir)); !errors.Is(err, os.ErrNotExist) {
+		t.Errorf("a report in %s wrote charts into the repository's %s (%v)", elsewhere, chartDir, err)
+	}
+	if _, err := os.Stat(filepath.Join(elsewhere, chartDir, "wan-x.svg")); err != nil {
+		t.Errorf("no chart beside the report: %v", err)
+	}
+	if want := "![wan-x](" + chartDir + "/wan-x.svg)"; !strings.Contains(md, want) {
+		t.Errorf("the report shows %q, want %q", md, want)
 	}
 }
