@@ -31,8 +31,12 @@
 //
 // A single PUT carries Content-MD5 (computed, or [uploader.Object.MD5]), so
 // the server refuses a body that differs; the ETag it returns is compared
-// with the MD5 too. Every PUT and part is also checked against the server's
-// CRC64 (x-oss-hash-crc64ecma) by the SDK, and a completed multipart upload
+// with the MD5 too. The SDK checks every PUT and part against the server's
+// CRC64 (x-oss-hash-crc64ecma), computed as the bytes are sent, so a part
+// carries no Content-MD5, whose hashing would cost more CPU than the
+// transfer; the first part whose reply has no CRC64 (a store that computes
+// none, so verified nothing) is sent again with Content-MD5, and so is every
+// later part of the Backend. A completed multipart upload is checked
 // against the CRC64 combined from its parts, or its size when the server sends
 // no CRC64; a HEAD refused with 403 (a key that may write but not read) is no
 // failure, the result says "not verified by reading"
@@ -64,6 +68,7 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/aliyun/aliyun-oss-go-sdk/oss"
@@ -137,6 +142,9 @@ type Backend struct {
 	bucket    *oss.Bucket
 	http      *http.Client
 	closer    xfer.Closer
+	// partMD5: a part's reply carried no CRC-64 (a store that computes
+	// none), so every part is sent with Content-MD5 from then on.
+	partMD5 atomic.Bool
 }
 
 var (

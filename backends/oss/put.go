@@ -178,7 +178,7 @@ func (b *Backend) putMultipart(ctx context.Context, obj uploader.Object, body io
 		s.crcs[p.Number] = p.CRC64
 	}
 	sent, err := xfer.Upload(ctx, body, obj.Size, s, xfer.Options{
-		PartSize: b.sizes.PartSize, Concurrency: b.sizes.PartConcurrency, ContentMD5: true,
+		PartSize: b.sizes.PartSize, Concurrency: b.sizes.PartConcurrency,
 		Resume: obj.Resume, Target: b.name, UploadID: imur.UploadID, Resumed: kept,
 	})
 	// The upload counts as one attempt (or two after a corrected initiate):
@@ -226,35 +226,70 @@ type session struct {
 // UploadPart sends part p. It reads the part from the session's body (not
 // from the reader xfer passes), so that a skew-corrected retry gets a fresh
 // reader of its own.
+//
+// The part goes without Content-MD5: the SDK computes the CRC-64 of the
+// bytes as it sends them and compares it with the x-oss-hash-crc64ecma
+// OSS returns for the part, so a part stored with other bytes fails with
+// Kind Integrity (and the upload is aborted). A reply without that header
+// comes from a store that computed no CRC-64 and so verified nothing: the
+// part is sent again with its Content-MD5, and so is every later part of
+// the backend (Backend.partMD5).
 func (s *session) UploadPart(ctx context.Context, p xfer.Part, _ io.ReadSeeker) (string, error) {
 	prog := &progressRun{fn: s.prog}
+	if !s.b.partMD5.Load() {
+		etag, echoed, err := s.sendPart(ctx, p, prog)
+		if err != nil || echoed {
+			return etag, err
+		}
+		s.b.partMD5.Store(true)
+	}
+	sum, err := xfer.MD5(s.body, p.Offset, p.Size)
+	if err != nil {
+		return "", &uploader.Error{Kind: uploader.Invalid, Target: s.b.name, Provider: Provider, Op: "read", Key: s.key,
+			Message: fmt.Sprintf("reading part %d: %v", p.Number, err), Err: err}
+	}
+	p.MD5 = sum
+	etag, _, err := s.sendPart(ctx, p, prog)
+	return etag, err
+}
+
+// sendPart puts part p, with Content-MD5 when p.MD5 is set, and reports
+// whether the reply carried the part's CRC-64 (which the SDK compared with
+// the bytes sent).
+func (s *session) sendPart(ctx context.Context, p xfer.Part, prog *progressRun) (etag string, echoed bool, err error) {
 	var up oss.UploadPart
 	var h http.Header
-	_, err := s.b.clock.Do(ctx, s.b.name, Provider, func(signAt time.Time) error {
+	var extra []oss.Option
+	if p.MD5 != nil {
+		extra = append(extra, oss.ContentMD5(xfer.Base64(p.MD5)))
+	}
+	_, err = s.b.clock.Do(ctx, s.b.name, Provider, func(signAt time.Time) error {
 		var err error
 		h, err = s.b.call(ctx, "upload_part", s.key, signAt, func(opts []oss.Option) error {
 			var err error
 			up, err = s.b.bucket.UploadPart(s.imur, prog.reader(s.body, p.Offset, p.Size), p.Size, p.Number, opts...)
 			return err
-		}, oss.ContentMD5(xfer.Base64(p.MD5)))
+		}, extra...)
 		return err
 	})
 	if err != nil {
-		return "", err
+		return "", false, err
 	}
+	v, perr := strconv.ParseUint(h.Get(oss.HTTPHeaderOssCRC64), 10, 64)
+	echoed = perr == nil
 	s.mu.Lock()
-	if v, perr := strconv.ParseUint(h.Get(oss.HTTPHeaderOssCRC64), 10, 64); perr == nil {
+	if echoed {
 		s.crcs[p.Number] = v
-	} else {
+	} else if p.MD5 != nil {
 		s.noCRC = true
 	}
 	s.mu.Unlock()
-	if etag := xfer.UnquoteETag(up.ETag); xfer.ETagIsMD5(h) && xfer.ETagDiffers(etag, p.MD5) {
-		return "", &uploader.Error{Kind: uploader.Integrity, Target: s.b.name, Provider: Provider, Op: "upload_part", Key: s.key,
+	if etag := xfer.UnquoteETag(up.ETag); p.MD5 != nil && xfer.ETagIsMD5(h) && xfer.ETagDiffers(etag, p.MD5) {
+		return "", echoed, &uploader.Error{Kind: uploader.Integrity, Target: s.b.name, Provider: Provider, Op: "upload_part", Key: s.key,
 			RequestID: h.Get(oss.HTTPHeaderOssRequestID),
 			Message:   fmt.Sprintf("part %d: the server's ETag %s is not the MD5 %s of the bytes sent", p.Number, etag, xfer.Hex(p.MD5))}
 	}
-	return up.ETag, nil
+	return up.ETag, echoed, nil
 }
 
 // Complete assembles the parts, then verifies the object: its CRC64 against

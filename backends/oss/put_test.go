@@ -8,6 +8,7 @@ import (
 	"hash/crc64"
 	"io"
 	"net/http"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -303,16 +304,20 @@ func TestPutCanceled(t *testing.T) {
 
 // multipartServer answers the multipart calls like OSS, keeping the parts;
 // failPart makes that part number fail with 500, badCRC makes the complete
-// reply carry a wrong CRC64, noCRC omits every CRC64 header.
+// reply carry a wrong CRC64, badPartCRC makes that part's reply carry one,
+// noCRC omits every CRC64 header. A part's Content-MD5 is checked when
+// sent; withMD5 records, for each part PUT, whether it carried one.
 type multipartServer struct {
-	failPart  int
-	failAbort bool
-	badCRC    bool
-	noCRC     bool
+	failPart   int
+	failAbort  bool
+	badCRC     bool
+	badPartCRC int
+	noCRC      bool
 
-	mu    sync.Mutex
-	parts map[int][]byte
-	ops   []string
+	mu      sync.Mutex
+	parts   map[int][]byte
+	ops     []string
+	withMD5 []bool
 }
 
 func (m *multipartServer) handle(w http.ResponseWriter, r *fakeReq) {
@@ -337,14 +342,20 @@ func (m *multipartServer) handle(w http.ResponseWriter, r *fakeReq) {
 			xmlError(w, 500, "InternalError", "We encountered an internal error. Please try again.")
 			return
 		}
-		if r.Header.Get("Content-MD5") != md5b64(r.Body) {
+		sent := r.Header.Get("Content-MD5")
+		m.withMD5 = append(m.withMD5, sent != "")
+		if sent != "" && sent != md5b64(r.Body) {
 			xmlError(w, 400, "InvalidDigest", "bad md5")
 			return
 		}
 		m.parts[n] = r.Body
 		sum := md5.Sum(r.Body)
 		w.Header().Set("ETag", `"`+hexUpper(sum[:])+`"`)
-		crcHeader(r.Body)
+		if n == m.badPartCRC {
+			crcHeader(append(r.Body, 'x'))
+		} else {
+			crcHeader(r.Body)
+		}
 	case r.Method == http.MethodPost && r.Query.Get("uploadId") != "":
 		m.ops = append(m.ops, "complete")
 		var all []byte
@@ -443,6 +454,72 @@ func TestMultipart(t *testing.T) {
 			}
 		})
 	}
+}
+
+// TestMultipartPartChecksums: parts go without Content-MD5, checked by the
+// CRC-64 OSS returns for each; a part whose CRC-64 differs fails the upload
+// (Integrity) and aborts it; a store that returns no CRC-64 gets the part
+// again with Content-MD5, and every later part of the backend with it.
+func TestMultipartPartChecksums(t *testing.T) {
+	const part = 5 << 20
+	data := make([]byte, 2*part+123)
+	for i := range data {
+		data[i] = byte(i * 13)
+	}
+	upload := func(t *testing.T, m *multipartServer, b *Backend) error {
+		t.Helper()
+		_, err := uploader.New(b).Upload(context.Background(), uploader.BytesObject("big", data))
+		if err == nil {
+			var all []byte
+			for i := 1; i <= 3; i++ {
+				all = append(all, m.parts[i]...)
+			}
+			if !bytes.Equal(all, data) {
+				t.Errorf("the parts do not assemble the body")
+			}
+		}
+		return err
+	}
+	opts := func(o *Options) { o.MultipartThreshold, o.PartSize, o.PartConcurrency = part, part, 1 }
+
+	t.Run("crc echoed: no Content-MD5", func(t *testing.T) {
+		m := &multipartServer{}
+		b := fakeBackend(t, newFakeOSS(t, fakeNow, m.handle), opts)
+		if err := upload(t, m, b); err != nil {
+			t.Fatal(err)
+		}
+		if !slices.Equal(m.withMD5, []bool{false, false, false}) {
+			t.Errorf("parts sent with Content-MD5: %v, want none", m.withMD5)
+		}
+	})
+	t.Run("part crc differs: integrity, aborted", func(t *testing.T) {
+		m := &multipartServer{badPartCRC: 2}
+		b := fakeBackend(t, newFakeOSS(t, fakeNow, m.handle), opts)
+		err := upload(t, m, b)
+		if e := uploader.AsError(err); uploader.KindOf(err) != uploader.Integrity || e.Code != "CRCCheckFailed" {
+			t.Fatalf("err = %v (kind %v), want integrity, CRCCheckFailed", err, uploader.KindOf(err))
+		}
+		if m.count("complete") != 0 || m.count("abort") != 1 {
+			t.Errorf("%d completes, %d aborts; want 0 and 1", m.count("complete"), m.count("abort"))
+		}
+	})
+	t.Run("no crc: Content-MD5 from then on", func(t *testing.T) {
+		m := &multipartServer{noCRC: true}
+		b := fakeBackend(t, newFakeOSS(t, fakeNow, m.handle), opts)
+		if err := upload(t, m, b); err != nil {
+			t.Fatal(err)
+		}
+		if !slices.Equal(m.withMD5, []bool{false, true, true, true}) {
+			t.Errorf("part PUTs with Content-MD5: %v, want part 1 without, then again with, then every part with", m.withMD5)
+		}
+		m.withMD5 = nil
+		if err := upload(t, m, b); err != nil {
+			t.Fatal(err)
+		}
+		if !slices.Equal(m.withMD5, []bool{true, true, true}) {
+			t.Errorf("the next upload's parts: %v, want all with Content-MD5", m.withMD5)
+		}
+	})
 }
 
 func TestMultipartRefusesWrongMD5BeforeSending(t *testing.T) {
