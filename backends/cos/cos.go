@@ -45,8 +45,9 @@
 // with cos/kms or a customer key: then the ETag is not the MD5). The SDK's
 // CRC64 check stays on: it compares the
 // x-cos-hash-crc64ecma of each PUT and UploadPart reply with what was sent,
-// and a mismatch is Kind Integrity. A multipart upload's parts carry their
-// Content-MD5; after completion, the object's CRC64 that COS returns is
+// and a mismatch, or a reply without the header, is Kind Integrity. So a
+// multipart upload's parts carry no Content-MD5, whose hashing would cost
+// more CPU than the transfer; after completion, the object's CRC64 that COS returns is
 // compared with the one combined from the parts' (which catches parts
 // assembled out of order), and the stored size is checked with a HEAD. An
 // object that fails these checks is deleted. A HEAD refused with 403 (a key

@@ -435,6 +435,64 @@ func TestMultipartWrongObjectCRCIsIntegrityAndDeletesIt(t *testing.T) {
 	}
 }
 
+// TestMultipartPartsCarryNoContentMD5: the parts go without Content-MD5
+// (the SDK checks each against the CRC-64 COS returns, which costs a
+// fraction of an MD5); a part whose CRC-64 is missing or differs fails the
+// upload with Kind Integrity, and the upload is aborted.
+func TestMultipartPartsCarryNoContentMD5(t *testing.T) {
+	data := bytes.Repeat([]byte("0123456789abcdef"), (12<<20)/16+3)
+	t.Run("ok", func(t *testing.T) {
+		f := newFakeCOS(t, testBucket)
+		b := newFakeBackend(t, f, nil)
+		var mu sync.Mutex
+		var withMD5 []string
+		f.onRequest(func(w http.ResponseWriter, r *http.Request) bool {
+			if r.URL.Query().Has("partNumber") && r.Header.Get("Content-Md5") != "" {
+				mu.Lock()
+				withMD5 = append(withMD5, r.URL.Query().Get("partNumber"))
+				mu.Unlock()
+			}
+			return false
+		})
+		if _, err := b.Put(context.Background(), bytesObject("big", data)); err != nil {
+			t.Fatal(err)
+		}
+		if stored, _ := f.object("big"); !bytes.Equal(stored, data) {
+			t.Fatal("the stored object is not the body")
+		}
+		if len(withMD5) != 0 {
+			t.Errorf("parts %v sent with Content-MD5, want none", withMD5)
+		}
+	})
+	for _, tc := range []struct{ name, crc string }{{"part crc missing", ""}, {"part crc differs", "12345"}} {
+		t.Run(tc.name, func(t *testing.T) {
+			f := newFakeCOS(t, testBucket)
+			b := newFakeBackend(t, f, nil)
+			f.onRequest(func(w http.ResponseWriter, r *http.Request) bool {
+				if r.URL.Query().Get("partNumber") != "2" {
+					return false
+				}
+				if tc.crc != "" {
+					w.Header().Set("X-Cos-Hash-Crc64ecma", tc.crc)
+				}
+				w.Header().Set("ETag", `"0123456789abcdef0123456789abcdef"`)
+				w.WriteHeader(http.StatusOK)
+				return true
+			})
+			_, err := b.Put(context.Background(), bytesObject("big", data))
+			if e := uploader.AsError(err); e == nil || e.Kind != uploader.Integrity || e.Op != "upload_part" {
+				t.Fatalf("err = %v, want integrity from upload_part", err)
+			}
+			if n := f.pendingUploads(); n != 0 {
+				t.Errorf("%d multipart uploads left, want 0 (aborted)", n)
+			}
+			if _, ok := f.object("big"); ok {
+				t.Error("object visible after a part failed its CRC-64")
+			}
+		})
+	}
+}
+
 func TestMultipartWrongMD5SendsNothing(t *testing.T) {
 	f := newFakeCOS(t, testBucket)
 	b := newFakeBackend(t, f, nil)
