@@ -174,7 +174,11 @@ type store struct {
 	noCRC    bool
 	// badETag answers a single PUT with an ETag that is not the body's MD5.
 	badETag bool
-	aborted []string
+	// noPartCRC sends no CRC64 for parts; badPartCRC sends a wrong one for
+	// that part number.
+	noPartCRC  bool
+	badPartCRC int
+	aborted    []string
 }
 
 // serve makes f answer like TOS from a store.
@@ -247,7 +251,13 @@ func (s *store) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		}
 		parts[n] = req.Body
 		w.Header().Set("ETag", `"`+md5hex(req.Body)+`"`)
-		w.Header().Set("X-Tos-Hash-Crc64ecma", strconv.FormatUint(crc64ecma(req.Body), 10))
+		switch {
+		case s.noPartCRC:
+		case n == s.badPartCRC:
+			w.Header().Set("X-Tos-Hash-Crc64ecma", "12345")
+		default:
+			w.Header().Set("X-Tos-Hash-Crc64ecma", strconv.FormatUint(crc64ecma(req.Body), 10))
+		}
 	case r.Method == http.MethodPost && q.Has("uploadId"):
 		id := q.Get("uploadId")
 		parts, ok := s.uploads[id]

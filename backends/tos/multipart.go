@@ -82,8 +82,36 @@ type session struct {
 	out *tossdk.CompleteMultipartUploadV2Output
 }
 
+// UploadPart sends part p without Content-MD5: the SDK computes the CRC-64
+// of the bytes as it sends them and compares it with the part's
+// x-tos-hash-crc64ecma, so a part stored with other bytes fails with Kind
+// Integrity (and the upload is aborted), at a fraction of the CPU of an MD5.
+// A reply without that header comes from a store that computed no CRC-64
+// and so verified nothing: the part is sent again with its Content-MD5, and
+// so is every later part of the Backend (Backend.partMD5).
 func (s *session) UploadPart(ctx context.Context, p xfer.Part, _ io.ReadSeeker) (string, error) {
 	prog := newProgress(ctx)
+	if !s.b.partMD5.Load() {
+		etag, echoed, err := s.sendPart(ctx, p, prog)
+		if err != nil || echoed {
+			return etag, err
+		}
+		s.b.partMD5.Store(true)
+	}
+	sum, err := xfer.MD5(s.body, p.Offset, p.Size)
+	if err != nil {
+		return "", &uploader.Error{Kind: uploader.Invalid, Target: s.b.name, Provider: Provider, Op: "read", Key: s.key,
+			Message: fmt.Sprintf("reading part %d: %v", p.Number, err), Err: err}
+	}
+	p.MD5 = sum
+	etag, _, err := s.sendPart(ctx, p, prog)
+	return etag, err
+}
+
+// sendPart puts part p, with Content-MD5 when p.MD5 is set, and reports
+// whether the reply carried the part's CRC-64 (which the SDK compared with
+// the bytes sent).
+func (s *session) sendPart(ctx context.Context, p xfer.Part, prog *progress) (etag string, echoed bool, err error) {
 	var out *tossdk.UploadPartV2Output
 	as, err := s.b.clock.Do(ctx, s.b.name, Provider, func(signAt time.Time) error {
 		sg := s.b.signingAt(signAt)
@@ -107,15 +135,18 @@ func (s *session) UploadPart(ctx context.Context, p xfer.Part, _ io.ReadSeeker) 
 	})
 	s.log.add(as)
 	if err != nil {
-		return "", err
+		return "", false, err
 	}
 	if p.MD5 != nil && out.ServerSideEncryption == "" && out.SSECAlgorithm == "" && xfer.ETagDiffers(out.ETag, p.MD5) {
-		return "", &uploader.Error{Kind: uploader.Integrity, Target: s.b.name, Provider: Provider, Op: "upload_part", Key: s.key,
+		return "", false, &uploader.Error{Kind: uploader.Integrity, Target: s.b.name, Provider: Provider, Op: "upload_part", Key: s.key,
 			RequestID: out.RequestID,
 			Message:   fmt.Sprintf("part %d: the server's ETag %s is not the MD5 %s of the bytes sent", p.Number, xfer.UnquoteETag(out.ETag), xfer.Hex(p.MD5))}
 	}
-	s.crcs[p.Number-1] = out.HashCrc64ecma
-	return out.ETag, nil
+	echoed = out.Header.Get(tossdk.HeaderHashCrc64ecma) != ""
+	if echoed {
+		s.crcs[p.Number-1] = out.HashCrc64ecma
+	}
+	return out.ETag, echoed, nil
 }
 
 func (s *session) Complete(ctx context.Context, parts []xfer.Part) error {
@@ -230,7 +261,7 @@ func (b *Backend) putMultipart(ctx context.Context, obj uploader.Object, body io
 		// assembled object is checked as after an upload from scratch.
 		s.crcs[p.Number-1] = p.CRC64
 	}
-	parts, err := xfer.Upload(ctx, body, obj.Size, s, xfer.Options{PartSize: ps, Concurrency: b.sizes.PartConcurrency, ContentMD5: true,
+	parts, err := xfer.Upload(ctx, body, obj.Size, s, xfer.Options{PartSize: ps, Concurrency: b.sizes.PartConcurrency,
 		Resume: obj.Resume, Target: b.name, UploadID: uploadID, Resumed: kept})
 	if err != nil {
 		if uploader.AsError(err) == nil {

@@ -21,9 +21,13 @@
 // a wrong secret on a skewed machine is SignatureMismatch, not ClockSkew.
 //
 // An object up to Options.MultipartThreshold goes in one PUT with
-// Content-MD5; a larger one goes in parallel parts (package xfer), each with
-// its Content-MD5, read from the file through [io.SectionReader]s, so memory
-// stays near PartSize × PartConcurrency. A failed multipart upload is
+// Content-MD5; a larger one goes in parallel parts (package xfer), read from
+// the file through [io.SectionReader]s, so memory stays near PartSize ×
+// PartConcurrency. A part carries no Content-MD5, whose hashing would cost
+// more CPU than the transfer: the SDK compares the CRC64 of the bytes it
+// sends with the part's x-tos-hash-crc64ecma. The first part whose reply has
+// none (a store that computes none, so verified nothing) is sent again with
+// Content-MD5, and so is every later part of the Backend. A failed multipart upload is
 // aborted. After completing, the combined CRC64 of the parts is checked
 // against the server's when both are known, and the stored size with a
 // HEAD. A HEAD refused with 403 (a key that may write but not read) is no
@@ -68,6 +72,7 @@ import (
 	"net/url"
 	"regexp"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	tossdk "github.com/volcengine/ve-tos-golang-sdk/v2/tos"
@@ -135,6 +140,9 @@ type Backend struct {
 	client *tossdk.ClientV2
 	target errclass.Target
 	closer xfer.Closer
+	// partMD5: a part's reply carried no CRC-64 (a store that computes
+	// none), so every part is sent with Content-MD5 from then on.
+	partMD5 atomic.Bool
 }
 
 var (
