@@ -91,21 +91,7 @@ type session struct {
 // so is every later part of the Backend (Backend.partMD5).
 func (s *session) UploadPart(ctx context.Context, p xfer.Part, _ io.ReadSeeker) (string, error) {
 	prog := newProgress(ctx)
-	if !s.b.partMD5.Load() {
-		etag, echoed, err := s.sendPart(ctx, p, prog)
-		if err != nil || echoed {
-			return etag, err
-		}
-		s.b.partMD5.Store(true)
-	}
-	sum, err := xfer.MD5(s.body, p.Offset, p.Size)
-	if err != nil {
-		return "", &uploader.Error{Kind: uploader.Invalid, Target: s.b.name, Provider: Provider, Op: "read", Key: s.key,
-			Message: fmt.Sprintf("reading part %d: %v", p.Number, err), Err: err}
-	}
-	p.MD5 = sum
-	etag, _, err := s.sendPart(ctx, p, prog)
-	return etag, err
+	return xfer.SendVerified(s.body, p, &s.b.partMD5, func(p xfer.Part) (string, bool, error) { return s.sendPart(ctx, p, prog) })
 }
 
 // sendPart puts part p, with Content-MD5 when p.MD5 is set, and reports
