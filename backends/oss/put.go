@@ -236,7 +236,7 @@ type session struct {
 // the backend (Backend.partMD5).
 func (s *session) UploadPart(ctx context.Context, p xfer.Part, _ io.ReadSeeker) (string, error) {
 	prog := &progressRun{fn: s.prog}
-	return xfer.SendVerified(s.body, p, &s.b.partMD5, func(p xfer.Part) (string, bool, error) { return s.sendPart(ctx, p, prog) })
+	return xfer.SendVerified(s.body, s.key, p, &s.b.partMD5, func(p xfer.Part) (string, bool, error) { return s.sendPart(ctx, p, prog) })
 }
 
 // sendPart puts part p, with Content-MD5 when p.MD5 is set, and reports

@@ -5,9 +5,11 @@ import (
 	"context"
 	"crypto/md5"
 	"encoding/json"
+	"errors"
 	"net/http"
 	"slices"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -207,6 +209,27 @@ func TestPutMultipartPartChecksums(t *testing.T) {
 			t.Errorf("the next upload's parts: %v, want all with Content-MD5", got)
 		}
 	})
+	t.Run("source fails when the part is read for its MD5", func(t *testing.T) {
+		f := newFakeTOS(t)
+		s := f.serve()
+		s.noPartCRC = true
+		b := newTestBackend(t, f.endpoint(), oneAtATime)
+		obj := uploader.BytesObject("big", randomBytes(12<<20, 10))
+		open := obj.Open
+		obj.Open = func() (uploader.Body, error) {
+			body, err := open()
+			// The first part's bytes read once (sent without an MD5), then
+			// the source fails.
+			return &failAfter{Body: body, left: 5 << 20}, err
+		}
+		_, err := b.Put(context.Background(), obj)
+		if e := uploader.AsError(err); e == nil || e.Kind != uploader.Invalid || e.Op != "read" || e.Key != "big" || e.Target == "" {
+			t.Fatalf("err = %#v, want Kind Invalid from read, naming the key and target", e)
+		}
+		if n := s.pending(); n != 0 || len(s.aborted) != 1 {
+			t.Errorf("%d uploads pending, %d aborted; want 0 and 1", n, len(s.aborted))
+		}
+	})
 }
 
 func TestPutMultipartRefusesAWrongMD5BeforeSending(t *testing.T) {
@@ -246,4 +269,25 @@ func TestPutMultipartCorrectsClockSkew(t *testing.T) {
 	if refused != 1 {
 		t.Errorf("%d requests signed with the local time, want only the first", refused)
 	}
+}
+
+// failAfter is a Body that fails every read once left bytes were read.
+type failAfter struct {
+	uploader.Body
+	mu   sync.Mutex
+	left int64
+}
+
+func (f *failAfter) ReadAt(p []byte, off int64) (int, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if f.left <= 0 {
+		return 0, errors.New("the source went away")
+	}
+	if int64(len(p)) > f.left {
+		p = p[:f.left]
+	}
+	n, err := f.Body.ReadAt(p, off)
+	f.left -= int64(n)
+	return n, err
 }

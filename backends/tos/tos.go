@@ -25,16 +25,16 @@
 // the file through [io.SectionReader]s, so memory stays near PartSize ×
 // PartConcurrency. A part carries no Content-MD5, whose hashing would cost
 // more CPU than the transfer: the SDK compares the CRC64 of the bytes it
-// sends with the part's x-tos-hash-crc64ecma. The first part whose reply has
-// none (a store that computes none, so verified nothing) is sent again with
-// Content-MD5, and so is every later part of the Backend. A failed multipart upload is
-// aborted. After completing, the combined CRC64 of the parts is checked
-// against the server's when both are known, and the stored size with a
-// HEAD. A HEAD refused with 403 (a key that may write but not read) is no
-// failure: the result says "not verified by reading"
-// ([uploader.Result.Unverified]) and nothing is deleted. A PUT's or part's
-// ETag is compared with its MD5 only when the reply names no server-side
-// encryption.
+// sends with the part's x-tos-hash-crc64ecma, and a mismatch is Kind
+// Integrity. The first part whose reply has none (a store that computes
+// none, so verified nothing) is sent again with Content-MD5, and so is every
+// later part of the Backend. A failed multipart upload is aborted. After
+// completing, the combined CRC64 of the parts is checked against the
+// server's when both are known, and the stored size with a HEAD. A HEAD
+// refused with 403 (a key that may write but not read) is no failure: the
+// result says "not verified by reading" ([uploader.Result.Unverified]) and
+// nothing is deleted. A PUT's or part's ETag is compared with its MD5 only
+// when the reply names no server-side encryption.
 //
 // # Addressing
 //

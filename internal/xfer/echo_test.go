@@ -34,12 +34,12 @@ func TestSendVerified(t *testing.T) {
 		}
 		return "etag", echo, nil
 	}
-	if _, err := SendVerified(body, Part{Number: 1, Offset: 0, Size: 5}, &md5Only, send); err != nil {
+	if _, err := SendVerified(body, "k", Part{Number: 1, Offset: 0, Size: 5}, &md5Only, send); err != nil {
 		t.Fatal(err)
 	}
 	echo = false
 	for n := 2; n <= 3; n++ {
-		if etag, err := SendVerified(body, Part{Number: n, Offset: 5, Size: 5}, &md5Only, send); err != nil || etag != "etag" {
+		if etag, err := SendVerified(body, "k", Part{Number: n, Offset: 5, Size: 5}, &md5Only, send); err != nil || etag != "etag" {
 			t.Fatalf("part %d: %q, %v", n, etag, err)
 		}
 	}
@@ -48,11 +48,11 @@ func TestSendVerified(t *testing.T) {
 	}
 	var fresh atomic.Bool
 	sent = nil
-	if _, err := SendVerified(body, Part{Number: 9, Size: 1}, &fresh, send); err == nil || !slices.Equal(sent, []string{"crc"}) || fresh.Load() {
+	if _, err := SendVerified(body, "k", Part{Number: 9, Size: 1}, &fresh, send); err == nil || !slices.Equal(sent, []string{"crc"}) || fresh.Load() {
 		t.Errorf("a refused part: err %v, sent %v, md5Only %v; want the error, one send, no switch", err, sent, fresh.Load())
 	}
 	short := bytes.NewReader(nil)
-	if _, err := SendVerified(short, Part{Number: 4, Size: 3}, &md5Only, send); uploader.KindOf(err) != uploader.Invalid {
-		t.Errorf("a part that cannot be read: %v, want Kind Invalid", err)
+	if _, err := SendVerified(short, "k", Part{Number: 4, Size: 3}, &md5Only, send); uploader.KindOf(err) != uploader.Invalid || uploader.AsError(err).Key != "k" {
+		t.Errorf("a part that cannot be read: %v, want Kind Invalid naming the key", err)
 	}
 }
