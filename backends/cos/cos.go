@@ -43,17 +43,27 @@
 // given), so COS refuses a body that differs, and the returned ETag is
 // compared with the MD5 (not when the reply says the object is encrypted
 // with cos/kms or a customer key: then the ETag is not the MD5). The SDK's
-// CRC64 check stays on: it compares the
-// x-cos-hash-crc64ecma of each PUT and UploadPart reply with what was sent,
-// and a mismatch, or a reply without the header, is Kind Integrity. So a
-// multipart upload's parts carry no Content-MD5, whose hashing would cost
-// more CPU than the transfer; after completion, the object's CRC64 that COS returns is
-// compared with the one combined from the parts' (which catches parts
-// assembled out of order), and the stored size is checked with a HEAD. An
-// object that fails these checks is deleted. A HEAD refused with 403 (a key
-// that may write but not read, as COS's sample upload policy grants) is no
-// failure and no reason to delete: the upload is "not verified by
-// reading" (Result.Unverified).
+// CRC64 check (EnableCRC) stays on: it computes the CRC-64/ECMA of the
+// bytes as it sends them and compares it with the x-cos-hash-crc64ecma of
+// the PUT or UploadPart reply; a single PUT whose reply differs or has no
+// such header is Kind Integrity.
+//
+// A multipart upload's part carries no Content-MD5, whose hashing would
+// cost more CPU than the transfer: the CRC-64 that COS returns for the
+// part, compared by the SDK with that of the bytes sent, verifies it, and
+// a part whose CRC-64 differs is Kind Integrity (the upload is aborted). A
+// part's reply without a CRC-64 comes from a store that computes none, so
+// it verified nothing: that part is sent again with Content-MD5 (which the
+// store checks), and so is every later part of the Backend, in this upload
+// and the later ones; a part sent with Content-MD5 has its ETag compared
+// with the MD5 as well. After completion, the object's CRC64 that COS
+// returns is compared with the one combined from the parts' (which catches
+// parts assembled out of order; resumed parts count with the CRC-64 of the
+// bytes they were checked against), and the stored size is checked with a
+// HEAD. An object that fails these checks is deleted. A HEAD refused with
+// 403 (a key that may write but not read, as COS's sample upload policy
+// grants) is no failure and no reason to delete: the upload is "not
+// verified by reading" (Result.Unverified).
 //
 // # Retries
 //
@@ -67,6 +77,7 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	cossdk "github.com/tencentyun/cos-go-sdk-v5"
@@ -136,6 +147,9 @@ type Backend struct {
 	sizes     xfer.Sizes        // checked, with the defaults filled in
 	rt        http.RoundTripper // the transport, whose idle connections Close closes
 	closer    xfer.Closer
+	// partMD5: a part's reply carried no CRC-64 (a store that computes
+	// none), so every part is sent with Content-MD5 from then on.
+	partMD5 atomic.Bool
 }
 
 var (

@@ -8,6 +8,7 @@ import (
 	"errors"
 	"io"
 	"net/http"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -435,62 +436,113 @@ func TestMultipartWrongObjectCRCIsIntegrityAndDeletesIt(t *testing.T) {
 	}
 }
 
-// TestMultipartPartsCarryNoContentMD5: the parts go without Content-MD5
-// (the SDK checks each against the CRC-64 COS returns, which costs a
-// fraction of an MD5); a part whose CRC-64 is missing or differs fails the
-// upload with Kind Integrity, and the upload is aborted.
-func TestMultipartPartsCarryNoContentMD5(t *testing.T) {
-	data := bytes.Repeat([]byte("0123456789abcdef"), (12<<20)/16+3)
-	t.Run("ok", func(t *testing.T) {
+// TestMultipartPartChecksums: a part goes without Content-MD5 and is
+// verified by the CRC-64 COS returns for it (x-cos-hash-crc64ecma), which
+// the SDK compares with that of the bytes sent; a part whose CRC-64
+// differs fails the upload with Kind Integrity and the upload is aborted.
+// A reply without a CRC-64 (a store that computes none, so verified
+// nothing) gets the part sent again with Content-MD5, and every later part
+// of the backend, in this upload and the next, carries Content-MD5.
+func TestMultipartPartChecksums(t *testing.T) {
+	data := bytes.Repeat([]byte("0123456789abcdef"), (12<<20)/16+3) // 3 parts
+	oneAtATime := func(o *Options) { o.PartConcurrency = 1 }
+	stored := func(t *testing.T, f *fakeCOS, key string) {
+		t.Helper()
+		if got, _ := f.object(key); !bytes.Equal(got, data) {
+			t.Fatal("the stored object is not the body")
+		}
+	}
+	aborted := func(t *testing.T, f *fakeCOS) {
+		t.Helper()
+		if n := f.pendingUploads(); n != 0 {
+			t.Errorf("%d multipart uploads left, want 0 (aborted)", n)
+		}
+		if _, ok := f.object("big"); ok {
+			t.Error("object visible after a part failed its check")
+		}
+	}
+	t.Run("sent without Content-MD5, checked by its CRC-64", func(t *testing.T) {
 		f := newFakeCOS(t, testBucket)
-		b := newFakeBackend(t, f, nil)
-		var mu sync.Mutex
-		var withMD5 []string
-		f.onRequest(func(w http.ResponseWriter, r *http.Request) bool {
-			if r.URL.Query().Has("partNumber") && r.Header.Get("Content-Md5") != "" {
-				mu.Lock()
-				withMD5 = append(withMD5, r.URL.Query().Get("partNumber"))
-				mu.Unlock()
-			}
-			return false
-		})
+		b := newFakeBackend(t, f, oneAtATime)
+		res, err := b.Put(context.Background(), bytesObject("big", data))
+		if err != nil {
+			t.Fatal(err)
+		}
+		stored(t, f, "big")
+		if got, want := f.partPuts(), []string{"1:false", "2:false", "3:false"}; !slices.Equal(got, want) {
+			t.Errorf("part PUTs (number:Content-MD5) = %v, want %v", got, want)
+		}
+		if res.Unverified != "" {
+			t.Errorf("Unverified = %q", res.Unverified)
+		}
+	})
+	t.Run("part crc differs", func(t *testing.T) {
+		f := newFakeCOS(t, testBucket)
+		f.badPartCRC.Store(2)
+		b := newFakeBackend(t, f, oneAtATime)
+		_, err := b.Put(context.Background(), bytesObject("big", data))
+		if e := uploader.AsError(err); e == nil || e.Kind != uploader.Integrity || e.Op != "upload_part" || !strings.Contains(e.Message, "CRC64") {
+			t.Fatalf("err = %v, want integrity from upload_part naming the CRC64", err)
+		}
+		aborted(t, f)
+		// Not sent again with Content-MD5: the part was verified, and wrong.
+		if got, want := f.partPuts(), []string{"1:false", "2:false"}; !slices.Equal(got, want) {
+			t.Errorf("part PUTs (number:Content-MD5) = %v, want %v", got, want)
+		}
+	})
+	t.Run("no part crc", func(t *testing.T) {
+		f := newFakeCOS(t, testBucket)
+		f.noCRC.Store(true)
+		b := newFakeBackend(t, f, oneAtATime)
 		if _, err := b.Put(context.Background(), bytesObject("big", data)); err != nil {
 			t.Fatal(err)
 		}
-		if stored, _ := f.object("big"); !bytes.Equal(stored, data) {
-			t.Fatal("the stored object is not the body")
+		stored(t, f, "big")
+		if got, want := f.partPuts(), []string{"1:false", "1:true", "2:true", "3:true"}; !slices.Equal(got, want) {
+			t.Errorf("part PUTs (number:Content-MD5) = %v, want %v: part 1 without, again with, then every part with", got, want)
 		}
-		if len(withMD5) != 0 {
-			t.Errorf("parts %v sent with Content-MD5, want none", withMD5)
+		if _, err := b.Put(context.Background(), bytesObject("again", data)); err != nil {
+			t.Fatal(err)
+		}
+		stored(t, f, "again")
+		if got, want := f.partPuts()[4:], []string{"1:true", "2:true", "3:true"}; !slices.Equal(got, want) {
+			t.Errorf("the next upload's part PUTs = %v, want %v", got, want)
 		}
 	})
-	for _, tc := range []struct{ name, crc string }{{"part crc missing", ""}, {"part crc differs", "12345"}} {
-		t.Run(tc.name, func(t *testing.T) {
-			f := newFakeCOS(t, testBucket)
-			b := newFakeBackend(t, f, nil)
-			f.onRequest(func(w http.ResponseWriter, r *http.Request) bool {
-				if r.URL.Query().Get("partNumber") != "2" {
-					return false
-				}
-				if tc.crc != "" {
-					w.Header().Set("X-Cos-Hash-Crc64ecma", tc.crc)
-				}
-				w.Header().Set("ETag", `"0123456789abcdef0123456789abcdef"`)
-				w.WriteHeader(http.StatusOK)
-				return true
-			})
-			_, err := b.Put(context.Background(), bytesObject("big", data))
-			if e := uploader.AsError(err); e == nil || e.Kind != uploader.Integrity || e.Op != "upload_part" {
-				t.Fatalf("err = %v, want integrity from upload_part", err)
+	t.Run("no part crc, parts in parallel", func(t *testing.T) {
+		f := newFakeCOS(t, testBucket)
+		f.noCRC.Store(true)
+		b := newFakeBackend(t, f, nil)
+		if _, err := b.Put(context.Background(), bytesObject("big", data)); err != nil {
+			t.Fatal(err)
+		}
+		stored(t, f, "big")
+		for _, want := range []string{"1:true", "2:true", "3:true"} {
+			if got := f.partPuts(); !slices.Contains(got, want) {
+				t.Errorf("part PUTs %v, want %s among them", got, want)
 			}
-			if n := f.pendingUploads(); n != 0 {
-				t.Errorf("%d multipart uploads left, want 0 (aborted)", n)
+		}
+	})
+	t.Run("no part crc, then the ETag is not the MD5", func(t *testing.T) {
+		f := newFakeCOS(t, testBucket)
+		b := newFakeBackend(t, f, oneAtATime)
+		f.onRequest(func(w http.ResponseWriter, r *http.Request) bool {
+			if r.URL.Query().Get("partNumber") != "2" {
+				return false
 			}
-			if _, ok := f.object("big"); ok {
-				t.Error("object visible after a part failed its CRC-64")
-			}
+			w.Header().Set("ETag", `"0123456789abcdef0123456789abcdef"`)
+			w.WriteHeader(http.StatusOK)
+			return true
 		})
-	}
+		_, err := b.Put(context.Background(), bytesObject("big", data))
+		if e := uploader.AsError(err); e == nil || e.Kind != uploader.Integrity || e.Op != "upload_part" || !strings.Contains(e.Message, "ETag") {
+			t.Fatalf("err = %v, want integrity from upload_part naming the ETag", err)
+		}
+		aborted(t, f)
+		if got, want := f.partPuts(), []string{"1:false", "2:false", "2:true"}; !slices.Equal(got, want) {
+			t.Errorf("part PUTs (number:Content-MD5) = %v, want %v", got, want)
+		}
+	})
 }
 
 func TestMultipartWrongMD5SendsNothing(t *testing.T) {

@@ -33,6 +33,9 @@ type fakeCOS struct {
 	// noCRC drops the x-cos-hash-crc64ecma header from replies;
 	// badCompleteCRC sends a wrong one on multipart completion.
 	noCRC, badCompleteCRC atomic.Bool
+	// badPartCRC, if not 0, is the number of a part whose reply carries a
+	// wrong x-cos-hash-crc64ecma (the part is stored as received).
+	badPartCRC atomic.Int32
 	// fail, if set, answers a request instead of the store when it returns
 	// true.
 	fail atomic.Pointer[func(w http.ResponseWriter, r *http.Request) bool]
@@ -42,6 +45,7 @@ type fakeCOS struct {
 	uploads map[string]map[int][]byte
 	nextID  int
 	log     []string // "METHOD path?query", the path decoded
+	partMD5 []string // "<part number>:<whether it carried Content-MD5>" of each part PUT
 	signs   []string // q-sign-time of each signed request
 }
 
@@ -64,6 +68,14 @@ func (f *fakeCOS) signTimes() []string {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	return append([]string(nil), f.signs...)
+}
+
+// partPuts returns, for each part PUT in the order received, its number
+// and whether it carried Content-MD5, as "2:true".
+func (f *fakeCOS) partPuts() []string {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return append([]string(nil), f.partMD5...)
 }
 
 func (f *fakeCOS) object(key string) ([]byte, bool) {
@@ -115,6 +127,9 @@ func (f *fakeCOS) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		line += "?" + r.URL.RawQuery
 	}
 	f.log = append(f.log, line)
+	if r.Method == http.MethodPut && r.URL.Query().Has("partNumber") {
+		f.partMD5 = append(f.partMD5, fmt.Sprintf("%s:%t", r.URL.Query().Get("partNumber"), r.Header.Get("Content-Md5") != ""))
+	}
 	if signTime != "" {
 		f.signs = append(f.signs, signTime)
 	}
@@ -171,6 +186,9 @@ func (f *fakeCOS) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		parts[n] = body
 		w.Header().Set("ETag", etag(body))
 		crc(body)
+		if n == int(f.badPartCRC.Load()) {
+			w.Header().Set("X-Cos-Hash-Crc64ecma", "12345")
+		}
 	case r.Method == http.MethodPost && q.Has("uploadId"):
 		parts, ok := f.uploads[q.Get("uploadId")]
 		if !ok {

@@ -141,12 +141,10 @@ func (b *Backend) putMultipart(ctx context.Context, obj uploader.Object, res upl
 		xfer.AbortCutInitiate(ctx, b, obj.Key, initStart, err)
 		return res, err
 	}
-	s := &session{b: b, key: obj.Key, uploadID: uploadID, progress: xfer.Progress(ctx)}
+	s := &session{b: b, key: obj.Key, uploadID: uploadID, body: body, progress: xfer.Progress(ctx)}
 	s.resumedCRCs(kept)
-	// No Content-MD5 on the parts: with EnableCRC the SDK compares the
-	// CRC-64 of the bytes it sends with the part's x-cos-hash-crc64ecma and
-	// fails a part whose header differs or is missing (Kind Integrity), at a
-	// fraction of the CPU of an MD5.
+	// No Content-MD5 on the parts while COS returns their CRC-64: see
+	// session.UploadPart.
 	parts, err := xfer.Upload(ctx, body, obj.Size, s, xfer.Options{PartSize: b.sizes.PartSize, Concurrency: b.sizes.PartConcurrency,
 		Resume: obj.Resume, Target: b.name, UploadID: uploadID, Resumed: kept})
 	if err == nil {
@@ -215,6 +213,7 @@ type session struct {
 	b        *Backend
 	key      string
 	uploadID string
+	body     io.ReaderAt // the object's, for a part's MD5 (session.UploadPart)
 	progress func(int64)
 
 	mu   sync.Mutex
@@ -252,40 +251,77 @@ func (s *session) verifyCRC(parts []xfer.Part) error {
 	return nil
 }
 
+// UploadPart sends part p. The part goes without Content-MD5: the SDK
+// (EnableCRC) computes the CRC-64 of the bytes as it sends them and
+// compares it with the x-cos-hash-crc64ecma COS returns for the part, so a
+// part stored with other bytes fails with Kind Integrity (and the upload is
+// aborted). A 2xx reply without that header comes from a store that
+// computed no CRC-64 and so verified nothing: the part is sent again with
+// its Content-MD5 (read from the body), and so is every later part of the
+// backend (Backend.partMD5).
 func (s *session) UploadPart(ctx context.Context, p xfer.Part, body io.ReadSeeker) (string, error) {
+	counted := xfer.Counting(body, s.progress)
+	return xfer.SendVerified(s.body, s.key, p, &s.b.partMD5, func(p xfer.Part) (string, bool, error) { return s.sendPart(ctx, p, counted) })
+}
+
+// sendPart puts part p from body (rewound for every attempt), with
+// Content-MD5 when p.MD5 is set, and reports whether the reply carried the
+// part's CRC-64, which the SDK compared with the bytes sent. A reply
+// without one is no failure here (the SDK's verdict on it is dropped): the
+// caller sends the part again with its MD5, which COS checks, and whose
+// ETag is checked here.
+func (s *session) sendPart(ctx context.Context, p xfer.Part, body io.ReadSeeker) (etag string, echoed bool, err error) {
 	opt := &cossdk.ObjectUploadPartOptions{ContentLength: p.Size}
 	if p.MD5 != nil {
 		opt.ContentMD5 = xfer.Base64(p.MD5)
 	}
-	counted := xfer.Counting(body, s.progress)
-	var etag string
-	_, err := s.b.clock.Do(ctx, s.b.name, Provider, func(signAt time.Time) error {
+	_, err = s.b.clock.Do(ctx, s.b.name, Provider, func(signAt time.Time) error {
 		sctx := s.b.signed(ctx, signAt)
-		if _, err := counted.Seek(0, io.SeekStart); err != nil {
+		if _, err := body.Seek(0, io.SeekStart); err != nil {
 			return s.b.readErr("upload_part", s.key, err)
 		}
-		resp, err := s.b.client.Object.UploadPart(sctx, s.key, s.uploadID, p.Number, counted, opt)
+		resp, err := s.b.client.Object.UploadPart(sctx, s.key, s.uploadID, p.Number, body, opt)
 		if err != nil {
-			return s.b.classify(sctx, "upload_part", s.key, err)
-		}
-		if c, err := strconv.ParseUint(resp.Header.Get("X-Cos-Hash-Crc64ecma"), 10, 64); err == nil {
-			s.mu.Lock()
-			if s.crcs == nil {
-				s.crcs = map[int]uint64{}
+			e := s.b.classify(sctx, "upload_part", s.key, err)
+			if !noCRC64(resp, e) {
+				return e
 			}
-			s.crcs[p.Number] = c
-			s.mu.Unlock()
 		}
-		etag = xfer.UnquoteETag(resp.Header.Get("ETag"))
-		if etag == "" {
-			return s.b.invalidReply("upload_part", s.key, fmt.Sprintf("the reply to part %d holds no ETag", p.Number))
-		}
-		if p.MD5 != nil && xfer.ETagIsMD5(resp.Header) && xfer.ETagDiffers(etag, p.MD5) {
-			return s.b.integrity("upload_part", s.key, resp.Header, "part %d: the server's ETag %s is not the MD5 %s of the bytes sent", p.Number, etag, xfer.Hex(p.MD5))
-		}
-		return nil
+		etag, echoed, err = s.partReply(p, resp.Header)
+		return err
 	})
-	return etag, err
+	return etag, echoed, err
+}
+
+// noCRC64 reports whether e, from an UploadPart that got reply resp, is the
+// SDK's CRC-64 check failing only because a 2xx reply carries no
+// x-cos-hash-crc64ecma (the part was stored, and not verified).
+func noCRC64(resp *cossdk.Response, e *uploader.Error) bool {
+	return e.Kind == uploader.Integrity && resp != nil && resp.Response != nil &&
+		resp.StatusCode/100 == 2 && resp.Header.Get("X-Cos-Hash-Crc64ecma") == ""
+}
+
+// partReply takes part p's ETag and CRC-64 (recorded for verifyCRC) from
+// the reply's header h, reports whether the CRC-64 was there, and checks
+// the ETag against p.MD5 when the part was sent with one.
+func (s *session) partReply(p xfer.Part, h http.Header) (etag string, echoed bool, err error) {
+	if c, err := strconv.ParseUint(h.Get("X-Cos-Hash-Crc64ecma"), 10, 64); err == nil {
+		echoed = true
+		s.mu.Lock()
+		if s.crcs == nil {
+			s.crcs = map[int]uint64{}
+		}
+		s.crcs[p.Number] = c
+		s.mu.Unlock()
+	}
+	etag = xfer.UnquoteETag(h.Get("ETag"))
+	if etag == "" {
+		return "", echoed, s.b.invalidReply("upload_part", s.key, fmt.Sprintf("the reply to part %d holds no ETag", p.Number))
+	}
+	if p.MD5 != nil && xfer.ETagIsMD5(h) && xfer.ETagDiffers(etag, p.MD5) {
+		return "", echoed, s.b.integrity("upload_part", s.key, h, "part %d: the server's ETag %s is not the MD5 %s of the bytes sent", p.Number, etag, xfer.Hex(p.MD5))
+	}
+	return etag, echoed, nil
 }
 
 func (s *session) Complete(ctx context.Context, parts []xfer.Part) error {
